@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The whole test suite, as `npm test` runs it: type check and build, lint, then jest.
+// Prints jest's own summary, then one plain line "N passed, N failed" that CI reads; the type
+// check and the lint count as one test each. Extra arguments go to jest (a file or -t name).
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status === 0;
+
+let passed = 0;
+let failed = 0;
+const check = (label, ok) => {
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${label}`);
+  if (ok) passed++;
+  else failed++;
+};
+
+const jestArgs = process.argv.slice(2);
+check('type check and build (tsc)', run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) && run(bin('tsc'), ['-p', 'tsconfig.build.json']));
+if (jestArgs.length === 0) check('lint (eslint)', run(bin('eslint'), ['.']));
+
+const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-jest-')), 'results.json');
+run(bin('jest'), ['--json', `--outputFile=${out}`, ...jestArgs]);
+let results = null;
+try {
+  results = JSON.parse(fs.readFileSync(out, 'utf8'));
+} catch {
+  console.error('jest wrote no results');
+}
+if (results) {
+  passed += results.numPassedTests;
+  failed += results.numFailedTests;
+  // A test file that fails to load has no tests of its own: count it as one failure.
+  for (const suite of results.testResults) {
+    if (suite.status === 'failed' && suite.assertionResults.every((a) => a.status !== 'failed')) {
+      console.log(`FAIL ${path.relative(root, suite.name)}: ${(suite.message || '').split('\n').find((l) => l.trim()) || 'failed to run'}`);
+      failed++;
+    }
+  }
+  const skipped = results.numPendingTests + results.numTodoTests;
+  if (skipped) console.log(`(${skipped} skipped: each says why above)`);
+} else {
+  failed++;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,210 @@
+import path from 'node:path';
+import { parseDuration } from './duration';
+
+/** Which process reads the configuration: each needs a different set of settings. */
+export type Role = 'web' | 'worker' | 'migrate';
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** PEM client certificate and key for mTLS (Temporal Cloud or a secured cluster). */
+  tls?: { clientCertPath?: string; clientKeyPath?: string; serverRootCaPath?: string; serverName?: string };
+  apiKey?: string;
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  /** Only set in sandbox mode: where the offline Stripe twin listens. */
+  apiBase?: string;
+}
+
+export interface CarrierConfig {
+  apiKey: string;
+  connectionId: string;
+  /** Base64 Ed25519 public key that signs carrier webhooks. */
+  publicKey: string;
+  fromNumber: string;
+  /** Only set in sandbox mode: where the offline carrier twin listens. */
+  apiBase?: string;
+}
+
+export interface FaxPolicy {
+  paymentWindowMs: number;
+  maxTransmissions: number;
+  retryDelayMs: number;
+  retentionMs: number;
+  /** How often the workflow polls the carrier when no webhook arrives. */
+  statusPollMs: number;
+  /** Price in minor units (cents). */
+  pricePerPage: number;
+  priceBase: number;
+  currency: string;
+}
+
+export interface Limits {
+  maxUploadBytes: number;
+  maxPages: number;
+}
+
+export interface Config {
+  sandbox: boolean;
+  production: boolean;
+  dataDir: string;
+  web: { host: string; port: number; publicBaseUrl: string };
+  databaseUrl: string;
+  temporal: TemporalConfig;
+  stripe: StripeConfig;
+  carrier: CarrierConfig;
+  /** Signs media links and cookies; at least 32 characters outside sandbox mode. */
+  appSecret: string;
+  policy: FaxPolicy;
+  limits: Limits;
+  allowedCountries: string[];
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Durafax cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The destination countries served by default (ISO 3166-1 alpha-2). */
+export const DEFAULT_COUNTRIES = [
+  'AT', 'AU', 'BE', 'BG', 'BR', 'CA', 'CH', 'CL', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GB', 'GR',
+  'HK', 'HR', 'HU', 'IE', 'IL', 'IS', 'IT', 'JP', 'KR', 'LI', 'LT', 'LU', 'LV', 'MC', 'MT', 'MX', 'NL', 'NO',
+  'NZ', 'PL', 'PT', 'RO', 'SE', 'SG', 'SI', 'SK', 'TW', 'US', 'ZA', 'AR', 'CO', 'PR',
+];
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the configuration for one process role. Every problem is collected so
+ * an operator sees the whole list at once. Sandbox mode (DURAFAX_SANDBOX=1) fills in the
+ * offline twins' settings; outside it, a missing provider key stops start-up.
+ */
+export function loadConfig(role: Role, env: Env = process.env): Config {
+  const problems: string[] = [];
+  const sandbox = env.DURAFAX_SANDBOX === '1';
+  const production = env.NODE_ENV === 'production';
+
+  const str = (name: string, required: boolean, fallback?: string): string => {
+    const value = env[name]?.trim();
+    if (value) return value;
+    if (fallback !== undefined) return fallback;
+    if (required) problems.push(`${name} is required`);
+    return '';
+  };
+  const int = (name: string, fallback: number, min = 0): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) {
+      problems.push(`${name} must be a whole number ≥ ${min} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const duration = (name: string, fallback: string): number => {
+    try {
+      return parseDuration(env[name]?.trim() || fallback);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return parseDuration(fallback);
+    }
+  };
+
+  const needsWeb = role === 'web';
+  const needsProviders = role === 'web' || role === 'worker';
+  const needsTemporal = role === 'web' || role === 'worker';
+
+  const port = int('PORT', 3000, 1);
+  const host = str('HOST', false, '127.0.0.1');
+  const publicBaseUrl = str('PUBLIC_BASE_URL', needsWeb && !sandbox, `http://localhost:${port}`).replace(/\/+$/, '');
+  if (publicBaseUrl && !/^https?:\/\//.test(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must start with http:// or https://');
+  if (production && !sandbox && publicBaseUrl.startsWith('http://')) problems.push('PUBLIC_BASE_URL must use https in production');
+
+  const databaseUrl = str('DATABASE_URL', true);
+
+  const temporalTlsCert = env.TEMPORAL_TLS_CERT?.trim();
+  const temporalTlsKey = env.TEMPORAL_TLS_KEY?.trim();
+  if (Boolean(temporalTlsCert) !== Boolean(temporalTlsKey)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  const temporalTls = env.TEMPORAL_TLS === '1' || temporalTlsCert || env.TEMPORAL_API_KEY
+    ? {
+      clientCertPath: temporalTlsCert,
+      clientKeyPath: temporalTlsKey,
+      serverRootCaPath: env.TEMPORAL_TLS_CA?.trim() || undefined,
+      serverName: env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined,
+    }
+    : undefined;
+
+  const stripeSecretKey = str('STRIPE_SECRET_KEY', needsProviders && !sandbox, sandbox ? 'sk_test_sandbox' : '');
+  const stripeApiBase = sandbox ? str('STRIPE_API_BASE', needsProviders) : undefined;
+  if (sandbox && stripeSecretKey.startsWith('sk_live_')) {
+    problems.push('a live Stripe key (sk_live_…) cannot be used in sandbox mode with the offline twins');
+  }
+  const carrierApiBase = sandbox ? str('TELNYX_API_BASE', needsProviders) : undefined;
+
+  const appSecret = str('APP_SECRET', needsProviders && !sandbox, sandbox ? 'sandbox-secret-not-for-production-use' : '');
+  if (!sandbox && appSecret && appSecret.length < 32) problems.push('APP_SECRET must be at least 32 characters');
+
+  const countries = (env.ALLOWED_COUNTRIES?.trim() ? env.ALLOWED_COUNTRIES.split(',') : DEFAULT_COUNTRIES)
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
+  for (const c of countries) if (!/^[A-Z]{2}$/.test(c)) problems.push(`ALLOWED_COUNTRIES: "${c}" is not a two-letter country code`);
+
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL must be debug, info, warn or error');
+
+  const config: Config = {
+    sandbox,
+    production,
+    dataDir: path.resolve(env.DURAFAX_DATA_DIR?.trim() || '.durafax'),
+    web: { host, port, publicBaseUrl },
+    databaseUrl,
+    temporal: {
+      address: str('TEMPORAL_ADDRESS', needsTemporal),
+      namespace: str('TEMPORAL_NAMESPACE', false, 'default'),
+      taskQueue: str('TEMPORAL_TASK_QUEUE', false, 'durafax-fax'),
+      tls: temporalTls,
+      apiKey: env.TEMPORAL_API_KEY?.trim() || undefined,
+    },
+    stripe: {
+      secretKey: stripeSecretKey,
+      webhookSecret: str('STRIPE_WEBHOOK_SECRET', needsWeb && !sandbox, sandbox ? 'whsec_sandbox' : ''),
+      apiBase: stripeApiBase,
+    },
+    carrier: {
+      apiKey: str('TELNYX_API_KEY', needsProviders && !sandbox, sandbox ? 'KEY_SANDBOX' : ''),
+      connectionId: str('TELNYX_CONNECTION_ID', needsProviders && !sandbox, sandbox ? 'sandbox-connection' : ''),
+      publicKey: str('TELNYX_PUBLIC_KEY', needsWeb),
+      fromNumber: str('FAX_FROM_NUMBER', needsProviders && !sandbox, sandbox ? '+15005550006' : ''),
+      apiBase: carrierApiBase,
+    },
+    appSecret,
+    policy: {
+      paymentWindowMs: duration('PAYMENT_WINDOW', '1h'),
+      maxTransmissions: int('MAX_TRANSMISSIONS', 3, 1),
+      retryDelayMs: duration('RETRY_DELAY', '5m'),
+      retentionMs: duration('RETENTION', '7d'),
+      statusPollMs: duration('STATUS_POLL_INTERVAL', '30s'),
+      pricePerPage: int('PRICE_PER_PAGE', 79, 0),
+      priceBase: int('PRICE_BASE', 99, 0),
+      currency: str('CURRENCY', false, 'eur').toLowerCase(),
+    },
+    limits: {
+      maxUploadBytes: int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024),
+      maxPages: int('MAX_PAGES', 50, 1),
+    },
+    allowedCountries: countries,
+    logLevel,
+  };
+  if (config.policy.paymentWindowMs < 30 * 60_000 && !sandbox) {
+    problems.push('PAYMENT_WINDOW must be at least 30m (Stripe Checkout sessions cannot expire sooner)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { DocumentRow } from './entities/document';
+import { Fax } from './entities/fax';
+import { FaxAttempt } from './entities/fax-attempt';
+import { WebhookEvent } from './entities/webhook-event';
+import { Initial1732240000000 } from './migrations/1732240000000-initial';
+
+export const ENTITIES = [Fax, FaxAttempt, DocumentRow, WebhookEvent];
+export const MIGRATIONS = [Initial1732240000000];
+
+export interface DataSourceOptions {
+  url: string;
+  /** Connection pool size; the web and the worker each hold one pool. */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** A TypeORM data source for PostgreSQL. Schema changes come from migrations only. */
+export function createDataSource(opts: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: false,
+    applicationName: opts.applicationName ?? 'durafax',
+    extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 },
+  });
+}
+
+/** Opens the data source, runs pending migrations, returns the names applied. */
+export async function migrate(url: string): Promise<string[]> {
+  const ds = createDataSource({ url, poolSize: 1, applicationName: 'durafax-migrate' });
+  await ds.initialize();
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}

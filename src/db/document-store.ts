@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { DocumentRow, type DocumentKind } from './entities/document';
+
+export interface StoredDocumentInfo {
+  id: string;
+  faxId: string;
+  kind: DocumentKind;
+  page: number;
+  contentType: string;
+  size: number;
+  sha256: string;
+  purgedAt: Date | null;
+}
+
+export interface StoredDocument extends StoredDocumentInfo {
+  data: Buffer;
+}
+
+export interface PutDocument {
+  faxId: string;
+  kind: DocumentKind;
+  /** 1-based page for per-page files, 0 (default) for a whole document. */
+  page?: number;
+  contentType: string;
+  data: Buffer;
+}
+
+/**
+ * Where fax files live, so workers on other machines can read them. PostgreSQL by default;
+ * an object store can implement the same interface.
+ */
+export interface DocumentStore {
+  /** Stores (or replaces) the file for (fax, kind, page); returns its id. Idempotent. */
+  put(doc: PutDocument): Promise<string>;
+  get(id: string): Promise<StoredDocument | null>;
+  find(faxId: string, kind: DocumentKind, page?: number): Promise<StoredDocument | null>;
+  list(faxId: string): Promise<StoredDocumentInfo[]>;
+  /** Deletes the bytes of every file of the fax, keeping the rows; returns how many were purged. */
+  purge(faxId: string): Promise<number>;
+}
+
+const INFO_COLUMNS = ['id', 'faxId', 'kind', 'page', 'contentType', 'size', 'sha256', 'purgedAt'] as const;
+
+export class PostgresDocumentStore implements DocumentStore {
+  constructor(private readonly db: DataSource) {}
+
+  async put(doc: PutDocument): Promise<string> {
+    const sha256 = createHash('sha256').update(doc.data).digest('hex');
+    const rows: Array<{ id: string }> = await this.db.query(
+      `INSERT INTO document (fax_id, kind, page, content_type, size, sha256, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (fax_id, kind, page) DO UPDATE
+         SET content_type = EXCLUDED.content_type, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
+             data = EXCLUDED.data, purged_at = NULL
+       RETURNING id`,
+      [doc.faxId, doc.kind, doc.page ?? 0, doc.contentType, doc.data.length, sha256, doc.data],
+    );
+    return rows[0].id;
+  }
+
+  async get(id: string): Promise<StoredDocument | null> {
+    return this.withData({ id });
+  }
+
+  async find(faxId: string, kind: DocumentKind, page = 0): Promise<StoredDocument | null> {
+    return this.withData({ faxId, kind, page });
+  }
+
+  async list(faxId: string): Promise<StoredDocumentInfo[]> {
+    return this.db.getRepository(DocumentRow).find({
+      select: [...INFO_COLUMNS],
+      where: { faxId },
+      order: { kind: 'ASC', page: 'ASC' },
+    });
+  }
+
+  async purge(faxId: string): Promise<number> {
+    const result = await this.db
+      .createQueryBuilder()
+      .update(DocumentRow)
+      .set({ data: null, purgedAt: () => 'now()' })
+      .where('fax_id = :faxId AND data IS NOT NULL', { faxId })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  private async withData(where: Partial<Pick<DocumentRow, 'id' | 'faxId' | 'kind' | 'page'>>): Promise<StoredDocument | null> {
+    const row = await this.db.getRepository(DocumentRow).findOne({ select: [...INFO_COLUMNS, 'data'], where });
+    if (!row || !row.data) return null;
+    return { ...row, data: row.data };
+  }
+}
