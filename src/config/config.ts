@@ -37,6 +37,8 @@ export interface FaxPolicy {
   retentionMs: number;
   /** How often the workflow polls the carrier when no webhook arrives. */
   statusPollMs: number;
+  /** Capture this long before a card hold lapses when the fax is not final yet. */
+  captureMarginMs: number;
   /** Price in minor units (cents). */
   pricePerPage: number;
   priceBase: number;
@@ -191,6 +193,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       retryDelayMs: duration('RETRY_DELAY', '5m'),
       retentionMs: duration('RETENTION', '7d'),
       statusPollMs: duration('STATUS_POLL_INTERVAL', '30s'),
+      captureMarginMs: duration('CAPTURE_MARGIN', '1h'),
       pricePerPage: int('PRICE_PER_PAGE', 79, 0),
       priceBase: int('PRICE_BASE', 99, 0),
       currency: str('CURRENCY', false, 'eur').toLowerCase(),

@@ -17,6 +17,7 @@ export const REASONS = {
   not_found: 'not_found',
   not_cancellable: 'not_cancellable',
   rate_limited: 'rate_limited',
+  service_unavailable: 'service_unavailable',
   // Conversion
   unsupported_format: 'unsupported_format',
   needs_libreoffice: 'needs_libreoffice',
@@ -33,6 +34,7 @@ export const REASONS = {
   payment_declined: 'payment_declined',
   payment_amount_mismatch: 'payment_amount_mismatch',
   hold_expired: 'hold_expired',
+  payment_error: 'payment_error',
   cancelled_by_sender: 'cancelled_by_sender',
   cancelled_by_support: 'cancelled_by_support',
   // Transmission

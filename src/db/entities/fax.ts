@@ -20,6 +20,13 @@ export class Fax {
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
 
+  /**
+   * The token sealed with the app secret, kept only for requests with an Idempotency-Key so
+   * a retried create gets the same answer (token included) as the first.
+   */
+  @Column({ name: 'token_sealed', type: 'text', nullable: true, select: false })
+  tokenSealed!: string | null;
+
   @Column({ type: 'varchar', length: 20 })
   status!: FaxStatus;
 

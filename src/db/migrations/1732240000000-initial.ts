@@ -8,6 +8,7 @@ export class Initial1732240000000 implements MigrationInterface {
       CREATE TABLE fax (
         id uuid PRIMARY KEY,
         token_hash varchar(64) NOT NULL,
+        token_sealed text,
         status varchar(20) NOT NULL CHECK (status IN ('converting','rejected','awaiting_payment','expired','cancelled','queued','sending','retrying','delivered','failed')),
         to_number varchar(20) NOT NULL,
         country char(2) NOT NULL,

@@ -1,0 +1,62 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { DocumentStore } from '../db/document-store';
+import { paperFor, priceFor, type PriceList } from '../domain/pricing';
+import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
+import type { FaxRecords } from './fax-records';
+import type { Quote } from './types';
+
+export type Converter = (input: Buffer, options: ConversionOptions) => Promise<ConversionResult>;
+
+export interface ConversionStepDeps {
+  records: FaxRecords;
+  store: DocumentStore;
+  convert: Converter;
+  prices: PriceList;
+  maxPages: number;
+  maxUploadBytes: number;
+}
+
+export function createConversionStep({ records, store, convert, prices, maxPages, maxUploadBytes }: ConversionStepDeps) {
+  return {
+    /**
+     * Turns the upload into fax pages, stores the transmitted PDF, the TIFF-F and the
+     * previews, and prices the fax. A document that cannot be faxed fails with its reason
+     * code, not retried.
+     */
+    async convertDocument(faxId: string): Promise<Quote> {
+      const fax = await records.get(faxId);
+      const original = await store.find(faxId, 'original');
+      if (!original) throw new Error(`fax ${faxId} has no stored upload`);
+      const paper = fax.paper ?? paperFor(fax.country);
+      let result: ConversionResult;
+      try {
+        result = await convert(original.data, {
+          paper,
+          cover: fax.cover ? { ...fax.cover, recipientNumber: fax.toNumber, locale: fax.locale } : undefined,
+          limits: { maxPages, maxBytes: maxUploadBytes },
+        });
+      } catch (err) {
+        if (err instanceof ConversionError) {
+          await records.update(faxId, { failureDetail: err.message });
+          throw ApplicationFailure.create({ type: err.reason, message: err.message, details: [err.params], nonRetryable: true });
+        }
+        throw err;
+      }
+      await store.put({ faxId, kind: 'fax_pdf', contentType: 'application/pdf', data: result.pdf });
+      await store.put({ faxId, kind: 'fax_tiff', contentType: 'image/tiff', data: result.tiff });
+      for (const [i, page] of result.pageImages.entries()) {
+        await store.put({ faxId, kind: 'preview', page: i + 1, contentType: 'image/png', data: page.preview });
+        await store.put({ faxId, kind: 'thumbnail', page: i + 1, contentType: 'image/png', data: page.thumbnail });
+      }
+      const { amount, currency } = priceFor(result.pages, prices);
+      await records.update(faxId, {
+        pages: result.pages,
+        paper: result.paper,
+        warnings: result.warnings.map((w) => (w.page ? `${w.code}:${w.page}` : w.code)),
+        priceAmount: amount,
+        currency,
+      });
+      return { pages: result.pages, amount, currency };
+    },
+  };
+}

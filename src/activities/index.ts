@@ -1,0 +1,85 @@
+import type { DataSource } from 'typeorm';
+import type { Carrier } from '../carrier/types';
+import type { Config } from '../config/config';
+import type { DocumentStore } from '../db/document-store';
+import { isReasonCode } from '../domain/reasons';
+import { FINAL_FAX_STATUSES } from '../domain/status';
+import type { Logger } from '../log';
+import type { Payments } from '../payments/types';
+import { createConversionStep, type Converter } from './conversion-step';
+import { FaxRecords } from './fax-records';
+import { createPaymentSteps } from './payment-steps';
+import { FaxAttemptLedger } from './send-ledger';
+import { createTransmissionSteps } from './transmission-steps';
+import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from './types';
+
+export interface ActivityDeps {
+  db: DataSource;
+  store: DocumentStore;
+  payments: Payments;
+  carrier: Carrier;
+  convert: Converter;
+  config: Pick<Config, 'policy' | 'limits' | 'appSecret'> & { web: Pick<Config['web'], 'publicBaseUrl'> };
+  log: Logger;
+}
+
+/** Every activity of the fax workflow, bound to the clients the worker built once. */
+export function createActivities(deps: ActivityDeps): FaxActivities {
+  const { db, store, config } = deps;
+  const records = new FaxRecords(db);
+  const ledger = new FaxAttemptLedger(db);
+  const policy = config.policy;
+
+  return {
+    async loadPolicy(): Promise<FaxPolicySnapshot> {
+      return {
+        paymentWindowMs: policy.paymentWindowMs,
+        maxTransmissions: policy.maxTransmissions,
+        retryDelayMs: policy.retryDelayMs,
+        retentionMs: policy.retentionMs,
+        statusPollMs: policy.statusPollMs,
+        captureMarginMs: policy.captureMarginMs,
+      };
+    },
+
+    ...createConversionStep({
+      records,
+      store,
+      convert: deps.convert,
+      prices: policy,
+      maxPages: config.limits.maxPages,
+      maxUploadBytes: config.limits.maxUploadBytes,
+    }),
+
+    ...createPaymentSteps({ records, payments: deps.payments, publicBaseUrl: config.web.publicBaseUrl, policy }),
+
+    ...createTransmissionSteps({
+      records,
+      ledger,
+      carrier: deps.carrier,
+      store,
+      publicBaseUrl: config.web.publicBaseUrl,
+      appSecret: config.appSecret,
+      statusPollMs: policy.statusPollMs,
+    }),
+
+    async setStatus(faxId: string, update: StatusUpdate): Promise<void> {
+      const final = FINAL_FAX_STATUSES.includes(update.status);
+      const fax = await records.get(faxId);
+      await records.update(faxId, {
+        status: update.status,
+        failureReason: isReasonCode(update.failureReason) ? update.failureReason : update.status === 'delivered' ? null : fax.failureReason,
+        ...(final ? { completedAt: fax.completedAt ?? new Date(), checkoutUrl: null } : {}),
+        ...(update.status === 'delivered' ? { deliveredAt: fax.deliveredAt ?? new Date() } : {}),
+        ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
+      });
+      deps.log.info('fax status', { faxId, status: update.status, reason: update.failureReason ?? undefined });
+    },
+
+    async purgeDocuments(faxId: string): Promise<number> {
+      const purged = await store.purge(faxId);
+      await records.update(faxId, { purgedAt: new Date() });
+      return purged;
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Config } from '../config/config';
+import { formatForDisplay } from '../domain/phone';
+import { t } from '../i18n';
+import { PaymentError, type Payments } from '../payments/types';
+import type { CheckoutOpened, PaymentConfirmed, PaymentResult } from './types';
+import type { FaxRecords } from './fax-records';
+
+export interface PaymentStepDeps {
+  records: FaxRecords;
+  payments: Payments;
+  publicBaseUrl: string;
+  policy: Config['policy'];
+}
+
+/**
+ * A transient provider error (and a rejected key, which an operator can fix) is retried by
+ * the activity's policy; anything else ends the step with a reason code.
+ */
+function rethrow(err: unknown, step: string): never {
+  if (err instanceof PaymentError && !err.retryable && err.kind !== 'authentication') {
+    const type = err.kind === 'declined' ? 'payment_declined' : err.kind === 'hold_expired' ? 'hold_expired' : 'payment_error';
+    throw ApplicationFailure.create({ type, message: `${step}: ${err.message}`, nonRetryable: true });
+  }
+  throw err;
+}
+
+export function createPaymentSteps({ records, payments, publicBaseUrl }: PaymentStepDeps) {
+  return {
+    async openCheckout(faxId: string, expiresAt: number): Promise<CheckoutOpened> {
+      const fax = await records.get(faxId);
+      if (fax.priceAmount === null || !fax.currency || !fax.pages) throw new Error(`fax ${faxId} has no quote yet`);
+      let session;
+      try {
+        session = await payments.createCheckoutSession({
+          faxId,
+          amount: fax.priceAmount,
+          currency: fax.currency,
+          locale: fax.locale,
+          description: t(fax.locale, 'checkout.description', { pages: fax.pages, number: formatForDisplay(fax.toNumber) }),
+          successUrl: `${publicBaseUrl}/checkout/${faxId}/success?session_id={CHECKOUT_SESSION_ID}`,
+          cancelUrl: `${publicBaseUrl}/checkout/${faxId}/cancel`,
+          expiresAt: new Date(expiresAt),
+          customerEmail: fax.email,
+        });
+      } catch (err) {
+        rethrow(err, 'open checkout');
+      }
+      await records.update(faxId, {
+        status: 'awaiting_payment',
+        checkoutSessionId: session.id,
+        checkoutUrl: session.url,
+        paymentExpiresAt: session.expiresAt,
+      });
+      return { checkoutSessionId: session.id, expiresAt: session.expiresAt.getTime() };
+    },
+
+    async closeCheckout(faxId: string): Promise<{ paymentIntentId: string | null }> {
+      const fax = await records.get(faxId);
+      if (!fax.checkoutSessionId) return { paymentIntentId: null };
+      let session = await payments.retrieveCheckoutSession(fax.checkoutSessionId);
+      if (session.status === 'open') {
+        try {
+          session = await payments.expireCheckoutSession(faxId, fax.checkoutSessionId);
+        } catch (err) {
+          // Paid in the very moment we closed it: the fresh state says which.
+          if (!(err instanceof PaymentError) || err.retryable) throw err;
+          session = await payments.retrieveCheckoutSession(fax.checkoutSessionId);
+        }
+      }
+      await records.update(faxId, { checkoutUrl: null });
+      return { paymentIntentId: session.status === 'complete' ? session.paymentIntentId : null };
+    },
+
+    /** Checks the hold for ourselves (never trusting a browser or a webhook alone) and records it. */
+    async confirmPayment(faxId: string, paymentIntentId: string): Promise<PaymentConfirmed> {
+      const fax = await records.get(faxId);
+      const pi = await payments.retrievePaymentIntent(paymentIntentId).catch((err: unknown) => rethrow(err, 'confirm payment'));
+      if (pi.faxId !== faxId || pi.amount !== fax.priceAmount || pi.currency.toLowerCase() !== fax.currency?.toLowerCase()) {
+        throw ApplicationFailure.create({
+          type: 'payment_amount_mismatch',
+          message: `payment ${paymentIntentId} does not match the quote of fax ${faxId}`,
+          nonRetryable: true,
+        });
+      }
+      if (pi.status === 'canceled') {
+        throw ApplicationFailure.create({ type: 'hold_expired', message: `payment ${paymentIntentId} was cancelled`, nonRetryable: true });
+      }
+      if (pi.status !== 'requires_capture') {
+        throw ApplicationFailure.create({
+          type: 'payment_declined',
+          message: `payment ${paymentIntentId} is ${pi.status}, not authorized`,
+          nonRetryable: true,
+        });
+      }
+      await records.update(faxId, {
+        paymentState: 'authorized',
+        paymentIntentId,
+        holdExpiresAt: pi.captureBefore,
+        paidAt: new Date(),
+        status: 'queued',
+        checkoutUrl: null,
+      });
+      return { captureBefore: pi.captureBefore ? pi.captureBefore.getTime() : null };
+    },
+
+    async capturePayment(faxId: string, paymentIntentId: string): Promise<PaymentResult> {
+      try {
+        const pi = await payments.capture(faxId, paymentIntentId);
+        await records.update(faxId, { paymentState: 'captured', amountCaptured: pi.amountReceived });
+        return { paymentState: 'captured', done: true };
+      } catch (err) {
+        if (err instanceof PaymentError && (err.kind === 'hold_expired' || err.kind === 'already_cancelled')) {
+          // The hold lapsed: the money is gone back to the card; the fax was not paid for.
+          await records.update(faxId, { paymentState: 'released', failureDetail: `capture failed: ${err.kind}` });
+          return { paymentState: 'released', done: false };
+        }
+        rethrow(err, 'capture');
+      }
+    },
+
+    async releasePayment(faxId: string, paymentIntentId: string): Promise<PaymentResult> {
+      const fax = await records.get(faxId);
+      const isMain = fax.paymentIntentId === paymentIntentId;
+      try {
+        await payments.cancel(faxId, paymentIntentId);
+      } catch (err) {
+        if (err instanceof PaymentError && err.kind === 'already_captured') {
+          // Captured in the meantime (the hold guard): give the money back instead.
+          await payments.refund(faxId, paymentIntentId).catch((e: unknown) => rethrow(e, 'refund'));
+          if (isMain) await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured || fax.priceAmount || 0 });
+          return { paymentState: 'refunded', done: true };
+        }
+        if (!(err instanceof PaymentError && (err.kind === 'already_cancelled' || err.kind === 'hold_expired'))) rethrow(err, 'release');
+      }
+      if (isMain) await records.update(faxId, { paymentState: 'released' });
+      return { paymentState: 'released', done: true };
+    },
+
+    async refundPayment(faxId: string, paymentIntentId: string): Promise<PaymentResult> {
+      const fax = await records.get(faxId);
+      try {
+        const refund = await payments.refund(faxId, paymentIntentId);
+        await records.update(faxId, { paymentState: 'refunded', amountRefunded: refund.amount });
+      } catch (err) {
+        if (!(err instanceof PaymentError && err.kind === 'already_refunded')) rethrow(err, 'refund');
+        await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured });
+      }
+      return { paymentState: 'refunded', done: true };
+    },
+  };
+}

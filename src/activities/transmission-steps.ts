@@ -1,0 +1,147 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { CarrierError } from '../carrier/errors';
+import { classifyFailure, type ClassifiedFailure } from '../carrier/failure';
+import { isFinalCarrierStatus, isStaleTransition } from '../carrier/transitions';
+import type { Carrier, CarrierStatus } from '../carrier/types';
+import type { DocumentStore } from '../db/document-store';
+import type { AttemptStatus } from '../domain/status';
+import { signMediaPath } from '../web/media-url';
+import type { CarrierUpdate } from '../workflows/definitions';
+import type { FaxRecords } from './fax-records';
+import { FaxAttemptLedger } from './send-ledger';
+import type { TransmissionSnapshot } from './types';
+
+export interface TransmissionStepDeps {
+  records: FaxRecords;
+  ledger: FaxAttemptLedger;
+  carrier: Carrier;
+  store: DocumentStore;
+  publicBaseUrl: string;
+  appSecret: string;
+  statusPollMs: number;
+  /** How long a media link stays valid: long enough for the carrier's queue. */
+  mediaLinkTtlMs?: number;
+}
+
+interface Report {
+  carrierFaxId: string;
+  status: CarrierStatus;
+  failureReason: string | null;
+  pagesSent: number | null;
+  callDurationSecs: number | null;
+}
+
+const ATTEMPT_STATUS: Record<CarrierStatus, AttemptStatus> = {
+  queued: 'queued',
+  'media.processed': 'queued',
+  originated: 'sending',
+  sending: 'sending',
+  delivered: 'delivered',
+  failed: 'failed',
+};
+
+function classify(report: Report): ClassifiedFailure | null {
+  const final = isFinalCarrierStatus(report.status);
+  return final && report.status !== 'delivered' ? classifyFailure(report.failureReason, report.pagesSent) : null;
+}
+
+function snapshotOf(report: Report): TransmissionSnapshot {
+  const final = isFinalCarrierStatus(report.status);
+  const delivered = report.status === 'delivered';
+  const failure = classify(report);
+  return {
+    carrierFaxId: report.carrierFaxId,
+    status: report.status,
+    final,
+    delivered,
+    retryable: failure?.class === 'retryable',
+    reason: failure?.reason ?? null,
+    pagesSent: report.pagesSent,
+  };
+}
+
+export function createTransmissionSteps(deps: TransmissionStepDeps) {
+  const { records, ledger, carrier, store } = deps;
+
+  /**
+   * Writes a carrier report to the attempt, unless it is stale (a final status never moves
+   * back), and returns the attempt's classified state after the write.
+   */
+  async function record(faxId: string, attempt: number, report: Report): Promise<TransmissionSnapshot> {
+    const row = await records.attempt(faxId, attempt);
+    const current = (row?.carrierStatus ?? null) as CarrierStatus | null;
+    if (current && isStaleTransition(current, report.status)) {
+      return snapshotOf({
+        carrierFaxId: report.carrierFaxId,
+        status: current,
+        failureReason: row?.carrierReason ?? null,
+        pagesSent: row?.pagesSent ?? null,
+        callDurationSecs: row?.durationSecs ?? null,
+      });
+    }
+    const snapshot = snapshotOf(report);
+    const failure = classify(report);
+    await records.updateAttempt(faxId, attempt, {
+      carrierStatus: report.status,
+      status: ATTEMPT_STATUS[report.status],
+      carrierReason: report.failureReason,
+      reason: failure?.reason ?? null,
+      retryable: failure ? failure.class === 'retryable' : null,
+      pagesSent: report.pagesSent ?? row?.pagesSent ?? null,
+      durationSecs: report.callDurationSecs ?? row?.durationSecs ?? null,
+      completedAt: snapshot.final ? new Date() : null,
+    });
+    return snapshot;
+  }
+
+  return {
+    async submitTransmission(faxId: string, attempt: number): Promise<{ carrierFaxId: string }> {
+      const fax = await records.get(faxId);
+      const pdf = await store.find(faxId, 'fax_pdf');
+      if (!pdf) throw ApplicationFailure.create({ type: 'media_unavailable', message: `fax ${faxId} has no converted PDF`, nonRetryable: true });
+      const ttl = deps.mediaLinkTtlMs ?? 6 * 3_600_000;
+      const mediaUrl = deps.publicBaseUrl + signMediaPath(pdf.id, new Date(Date.now() + ttl), deps.appSecret);
+      let sent;
+      try {
+        sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, ledger);
+      } catch (err) {
+        if (err instanceof CarrierError && err.kind === 'invalid_request') {
+          await ledger.submitting(faxId, attempt, new Date());
+          await records.updateAttempt(faxId, attempt, { status: 'failed', reason: 'destination_not_allowed', retryable: false, completedAt: new Date() });
+          throw ApplicationFailure.create({ type: 'destination_not_allowed', message: err.message, nonRetryable: true });
+        }
+        throw err;
+      }
+      await records.update(faxId, { status: 'sending', attempts: attempt, carrierFaxId: sent.id });
+      await record(faxId, attempt, { carrierFaxId: sent.id, ...sent });
+      return { carrierFaxId: sent.id };
+    },
+
+    async watchTransmission(faxId: string, attempt: number, carrierFaxId: string): Promise<TransmissionSnapshot> {
+      const ctx = Context.current();
+      for (;;) {
+        const fax = await carrier.get(carrierFaxId);
+        const snapshot = await record(faxId, attempt, { carrierFaxId, ...fax });
+        ctx.heartbeat(snapshot.status);
+        if (snapshot.final) return snapshot;
+        // Throws when the workflow cancels the watch (a webhook told the outcome first).
+        await ctx.sleep(deps.statusPollMs);
+      }
+    },
+
+    async recordCarrierUpdate(faxId: string, attempt: number, update: CarrierUpdate): Promise<TransmissionSnapshot> {
+      return record(faxId, attempt, update);
+    },
+
+    async cancelTransmission(faxId: string, carrierFaxId: string): Promise<void> {
+      try {
+        await carrier.cancel(carrierFaxId);
+      } catch (err) {
+        // Unknown to the carrier: nothing is being transmitted.
+        if (!(err instanceof CarrierError && err.kind === 'not_found')) throw err;
+      }
+      await records.cancelOpenAttempt(faxId, carrierFaxId);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { ConfigError } from '../config/config';
+
+const USAGE = `Usage: durafax <command>
+
+  start     run everything on this machine: PostgreSQL, the engine, the sandboxes, web and worker
+  web       the web tier (pages, API, webhooks)
+  worker    a worker (fax workflows and activities)
+  migrate   apply database migrations
+  engine    the embedded Temporal-compatible engine (development server)
+  convert   convert a document into fax pages: durafax convert <input> <output-folder>
+`;
+
+/** Loads a command's module only when it runs: the web never loads the engine or the converter. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(id: string): T => require(id) as T;
+
+/** One CLI for every process; production runs `web`, `worker` and `migrate`, configured by environment. */
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return load<typeof import('./start')>('./start').start(rest);
+    case 'web':
+      return load<typeof import('../web/main')>('../web/main').runWeb();
+    case 'worker':
+      return load<typeof import('../worker/main')>('../worker/main').runWorker();
+    case 'migrate':
+      return load<typeof import('./migrate')>('./migrate').runMigrate();
+    case 'engine':
+      return load<typeof import('../engine/cli')>('../engine/cli').main(rest);
+    case 'convert':
+      return load<typeof import('../conversion/cli')>('../conversion/cli').main(rest);
+    case 'sandbox':
+      return load<typeof import('./sandbox')>('./sandbox').runSandbox(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`durafax: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { createLogger } from '../log';
+import { startCarrierTwin } from '../twins/carrier';
+import { startStripeTwin } from '../twins/stripe';
+import { intOption, parseArgs } from './args';
+
+/** The line the sandbox prints once both twins listen; `durafax start` reads it. */
+export interface SandboxReady {
+  ready: true;
+  stripeUrl: string;
+  carrierUrl: string;
+  carrierPublicKey: string;
+}
+
+/**
+ * `durafax sandbox`: the offline Stripe and carrier twins in one process, for sandbox mode
+ * only. Options: --stripe-port, --carrier-port, --data-dir, --public-base-url (where the
+ * app's webhooks and media live), --ms-per-page. The Stripe webhook secret comes from
+ * STRIPE_WEBHOOK_SECRET.
+ */
+export async function runSandbox(argv: string[]): Promise<void> {
+  if (process.env.DURAFAX_SANDBOX !== '1') throw new Error('the sandbox twins run only in sandbox mode (DURAFAX_SANDBOX=1)');
+  const { options } = parseArgs(argv);
+  const log = createLogger('sandbox', (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
+  const dataDir = path.resolve(typeof options['data-dir'] === 'string' ? options['data-dir'] : '.durafax/twins');
+  const appUrl = (typeof options['public-base-url'] === 'string' ? options['public-base-url'] : 'http://localhost:3000').replace(/\/+$/, '');
+  const webhookSecret = process.env.STRIPE_WEBHOOK_SECRET;
+  if (!webhookSecret) throw new Error('STRIPE_WEBHOOK_SECRET is required');
+
+  const stripe = await startStripeTwin({
+    port: intOption(options, 'stripe-port', 12111),
+    dataDir: path.join(dataDir, 'stripe'),
+    webhookUrl: `${appUrl}/webhooks/stripe`,
+    webhookSecret,
+    log,
+  });
+  const carrier = await startCarrierTwin({
+    port: intOption(options, 'carrier-port', 12112),
+    dataDir: path.join(dataDir, 'carrier'),
+    webhookUrl: `${appUrl}/webhooks/telnyx`,
+    msPerPage: intOption(options, 'ms-per-page', 2000),
+    log,
+  });
+  const ready: SandboxReady = { ready: true, stripeUrl: stripe.url, carrierUrl: carrier.url, carrierPublicKey: carrier.publicKey };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.all([stripe.stop(), carrier.stop()]);
+}

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import readline from 'node:readline';
+import { migrate } from '../db/data-source';
+import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
+import { portInUse } from '../net';
+import type { SandboxReady } from './sandbox';
+
+const CLI = path.join(__dirname, 'index.js');
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+function say(line: string): void {
+  process.stdout.write(`[durafax] ${line}\n`);
+}
+
+function envPort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a port number (got "${raw}")`);
+  return port;
+}
+
+async function ensureFree(port: number, what: string, variable: string): Promise<void> {
+  if (await portInUse(port)) {
+    throw new Error(`port ${port} (${what}) is already in use: stop what uses it, or set ${variable} to another port`);
+  }
+}
+
+/** Secrets of this machine's installation, made once and kept under the data folder. */
+async function localSecrets(dataDir: string): Promise<{ appSecret: string; stripeWebhookSecret: string }> {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as { appSecret: string; stripeWebhookSecret: string };
+  } catch {
+    const secrets = { appSecret: randomBytes(32).toString('base64url'), stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}` };
+    await fs.writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
+    return secrets;
+  }
+}
+
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs / 1000}s`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * `durafax start` (`npm start`): everything on one machine. Starts what is missing — an
+ * embedded PostgreSQL unless DATABASE_URL, the engine unless TEMPORAL_ADDRESS, the offline
+ * twins in sandbox mode — runs migrations, then the worker and the web, and prints the URL.
+ * No child is restarted silently: if one dies, everything stops with its name. Ctrl-C stops
+ * all. Data lives under ./.durafax/.
+ */
+export async function start(_argv: string[]): Promise<void> {
+  const dataDir = path.resolve(process.env.DURAFAX_DATA_DIR || '.durafax');
+  await fs.mkdir(dataDir, { recursive: true });
+  const sandbox = process.env.DURAFAX_SANDBOX !== '0';
+  const webPort = envPort('PORT', 3000);
+  const publicBaseUrl = (process.env.PUBLIC_BASE_URL || `http://localhost:${webPort}`).replace(/\/+$/, '');
+  const secrets = await localSecrets(dataDir);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DURAFAX_DATA_DIR: dataDir,
+    PORT: String(webPort),
+    PUBLIC_BASE_URL: publicBaseUrl,
+    APP_SECRET: process.env.APP_SECRET || secrets.appSecret,
+  };
+  if (sandbox) env.DURAFAX_SANDBOX = '1';
+
+  const children: Child[] = [];
+  let postgres: RunningPostgres | undefined;
+  let stopping = false;
+  let failed = false;
+
+  const stopAll = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const child of [...children].reverse()) {
+      if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGTERM');
+      const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
+      await child.exited;
+      clearTimeout(timer);
+    }
+    if (postgres) await postgres.stop();
+    say('stopped');
+  };
+
+  const spawnChild = (name: string, args: string[], onLine?: (line: string) => void): Child => {
+    const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const prefix = `[${name}] `;
+    for (const stream of [proc.stdout, proc.stderr]) {
+      readline.createInterface({ input: stream! }).on('line', (line) => {
+        onLine?.(line);
+        process.stdout.write(prefix + line + '\n');
+      });
+    }
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const child = { name, proc, exited };
+    children.push(child);
+    void exited.then(async (code) => {
+      if (stopping) return;
+      failed = true;
+      say(`${name} exited unexpectedly (exit code ${code}); stopping everything`);
+      await stopAll();
+      process.exit(1);
+    });
+    return child;
+  };
+
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(failed ? 1 : 0)));
+  process.once('SIGTERM', () => void stopAll().then(() => process.exit(failed ? 1 : 0)));
+
+  try {
+    await ensureFree(webPort, 'web', 'PORT');
+
+    if (!process.env.DATABASE_URL) {
+      const pgPort = envPort('PG_PORT', 54329);
+      await ensureFree(pgPort, 'embedded PostgreSQL', 'PG_PORT');
+      say(`starting PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(process.cwd(), dataDir)}/postgres)`);
+      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort });
+      await postgres.createDatabase('durafax');
+      env.DATABASE_URL = postgres.urlFor('durafax');
+    }
+    const applied = await migrate(env.DATABASE_URL!);
+    say(applied.length ? `database migrated (${applied.join(', ')})` : 'database schema is up to date');
+
+    if (!process.env.TEMPORAL_ADDRESS) {
+      const enginePort = envPort('ENGINE_PORT', 7233);
+      await ensureFree(enginePort, 'embedded engine', 'ENGINE_PORT');
+      spawnChild('engine', ['engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine')]);
+      await waitForPort(enginePort, 30_000);
+      env.TEMPORAL_ADDRESS = `127.0.0.1:${enginePort}`;
+    }
+
+    if (sandbox) {
+      const stripePort = envPort('STRIPE_TWIN_PORT', 12111);
+      const carrierPort = envPort('CARRIER_TWIN_PORT', 12112);
+      await ensureFree(stripePort, 'Stripe sandbox', 'STRIPE_TWIN_PORT');
+      await ensureFree(carrierPort, 'carrier sandbox', 'CARRIER_TWIN_PORT');
+      env.STRIPE_WEBHOOK_SECRET = secrets.stripeWebhookSecret;
+      const ready = await new Promise<SandboxReady>((resolve, reject) => {
+        const child = spawnChild(
+          'sandbox',
+          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl],
+          (line) => {
+            if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
+          },
+        );
+        void child.exited.then(() => reject(new Error('the sandbox stopped before it was ready')));
+      });
+      env.STRIPE_API_BASE = ready.stripeUrl;
+      env.TELNYX_API_BASE = ready.carrierUrl;
+      env.TELNYX_PUBLIC_KEY = ready.carrierPublicKey;
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      const worker = spawnChild('worker', ['worker'], (line) => {
+        if (line.includes('"worker started"')) resolve();
+      });
+      void worker.exited.then(() => reject(new Error('the worker stopped before it was ready')));
+    });
+    spawnChild('web', ['web']);
+    await waitForPort(webPort, 30_000);
+    say(`ready: open ${publicBaseUrl}${sandbox ? ' (sandbox: no real fax is sent, no card is charged)' : ''} — Ctrl-C stops everything`);
+  } catch (err) {
+    failed = true;
+    say(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+    await stopAll();
+    process.exit(1);
+  }
+}

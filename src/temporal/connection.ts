@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import { NativeConnection } from '@temporalio/worker';
+import type { TemporalConfig } from '../config/config';
+
+/** TLS settings for Temporal Cloud or a secured cluster, from the configured files. */
+function tlsFrom(config: TemporalConfig): TLSConfig | boolean | undefined {
+  const tls = config.tls;
+  if (!tls) return undefined;
+  const out: TLSConfig = {};
+  if (tls.clientCertPath && tls.clientKeyPath) {
+    out.clientCertPair = { crt: fs.readFileSync(tls.clientCertPath), key: fs.readFileSync(tls.clientKeyPath) };
+  }
+  if (tls.serverRootCaPath) out.serverRootCACertificate = fs.readFileSync(tls.serverRootCaPath);
+  if (tls.serverName) out.serverNameOverride = tls.serverName;
+  return Object.keys(out).length ? out : true;
+}
+
+/** The client the web tier uses to start, signal and query fax workflows. */
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const connection = await Connection.connect({
+    address: config.address,
+    tls: tlsFrom(config),
+    apiKey: config.apiKey,
+    connectTimeout: '10s',
+  });
+  return new Client({ connection, namespace: config.namespace });
+}
+
+/** The worker's native connection (Rust core). */
+export function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: config.address, tls: tlsFrom(config), apiKey: config.apiKey });
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { cancelSignal, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type FaxState } from '../workflows/definitions';
+
+export type CancelDecision = 'accepted' | 'refused' | 'pending';
+
+/** What the web tier does to fax workflows. */
+export interface FaxWorkflows {
+  /** Starts the fax's workflow; starting one that already runs (a retried request) is success. */
+  start(faxId: string, summary: { country: string }): Promise<void>;
+  /** Asks the workflow to cancel and waits briefly for its decision. */
+  cancel(faxId: string, by: 'sender' | 'support'): Promise<CancelDecision>;
+  state(faxId: string): Promise<FaxState | null>;
+}
+
+export class TemporalFaxWorkflows implements FaxWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly decisionWaitMs = 5_000,
+  ) {}
+
+  async start(faxId: string, summary: { country: string }): Promise<void> {
+    try {
+      await this.client.workflow.start(FAX_WORKFLOW_TYPE, {
+        taskQueue: this.taskQueue,
+        workflowId: faxWorkflowId(faxId),
+        args: [{ faxId }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // Memo for support in the Temporal UI: ids and the destination country, no personal data.
+        memo: { faxId, country: summary.country },
+        staticSummary: `Fax ${faxId} to ${summary.country}`,
+      });
+    } catch (err) {
+      // The fax already ran to its end once: nothing to start again.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw err;
+    }
+  }
+
+  async cancel(faxId: string, by: 'sender' | 'support'): Promise<CancelDecision> {
+    const handle = this.client.workflow.getHandle(faxWorkflowId(faxId));
+    const requestId = randomUUID();
+    try {
+      await handle.signal(cancelSignal, { by, requestId });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'refused';
+      throw err;
+    }
+    const deadline = Date.now() + this.decisionWaitMs;
+    while (Date.now() < deadline) {
+      const state = await handle.query(stateQuery).catch(() => null);
+      if (state?.lastCancel?.requestId === requestId) return state.lastCancel.outcome;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 'pending';
+  }
+
+  async state(faxId: string): Promise<FaxState | null> {
+    try {
+      return await this.client.workflow.getHandle(faxWorkflowId(faxId)).query(stateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+  }
+}

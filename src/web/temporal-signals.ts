@@ -1,0 +1,37 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { CarrierEvent } from '../carrier/types';
+import { carrierEventSignal, faxWorkflowId, paymentAuthorizedSignal } from '../workflows/definitions';
+import type { FaxSignals, PaymentAuthorizedSignal, SignalOutcome } from './fax-signals';
+
+/** Signals fax workflows through the Temporal client; a workflow that no longer runs is `closed`. */
+export class TemporalFaxSignals implements FaxSignals {
+  constructor(private readonly client: Client) {}
+
+  private async send(faxId: string, fn: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<SignalOutcome> {
+    try {
+      await fn(this.client.workflow.getHandle(faxWorkflowId(faxId)));
+      return 'delivered';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'closed';
+      throw err;
+    }
+  }
+
+  paymentAuthorized(faxId: string, signal: PaymentAuthorizedSignal): Promise<SignalOutcome> {
+    return this.send(faxId, (h) => h.signal(paymentAuthorizedSignal, signal));
+  }
+
+  carrierEvent(faxId: string, event: CarrierEvent): Promise<SignalOutcome> {
+    return this.send(faxId, (h) =>
+      h.signal(carrierEventSignal, {
+        eventId: event.eventId,
+        carrierFaxId: event.carrierFaxId,
+        status: event.status,
+        failureReason: event.failureReason,
+        pagesSent: event.pagesSent,
+        callDurationSecs: event.callDurationSecs,
+        occurredAt: event.occurredAt.toISOString(),
+      }),
+    );
+  }
+}

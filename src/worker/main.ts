@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createCarrier } from '../carrier/telnyx-carrier';
+import { loadConfig } from '../config/config';
+import { convertDocument } from '../conversion';
+import { createDataSource } from '../db/data-source';
+import { PostgresDocumentStore } from '../db/document-store';
+import { createLogger } from '../log';
+import { createPayments } from '../payments/stripe-payments';
+import { connectWorker } from '../temporal/connection';
+import { WORKFLOW_BUNDLE_PATH } from './bundle';
+
+/**
+ * `durafax worker`: runs fax workflows and their activities. Workers share nothing but
+ * Temporal and PostgreSQL: run as many as the load needs.
+ */
+export async function runWorker(): Promise<void> {
+  const config = loadConfig('worker');
+  const log = createLogger('worker', config.logLevel);
+  const sdkLevel: LogLevel = config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
+      log[level](entry.message, { sdk: true, ...(entry.meta ?? {}) });
+    }),
+    shutdownSignals: [],
+  });
+
+  const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-worker' });
+  await db.initialize();
+  const connection = await connectWorker(config.temporal);
+  const activities = createActivities({
+    db,
+    store: new PostgresDocumentStore(db),
+    payments: createPayments(config.stripe),
+    carrier: createCarrier(config.carrier),
+    convert: convertDocument,
+    config,
+    log,
+  });
+  const prebuilt = existsSync(WORKFLOW_BUNDLE_PATH);
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(prebuilt ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    // Conversions are CPU-bound child processes: a few at a time per worker.
+    maxConcurrentActivityTaskExecutions: 20,
+    maxConcurrentWorkflowTaskExecutions: 40,
+    maxCachedWorkflows: 1000,
+    shutdownGraceTime: '30s',
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info('worker stopping', { signal });
+    worker.shutdown();
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+
+  log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await db.destroy();
+    log.info('worker stopped');
+  }
+}

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import {
+  cancelSignal,
+  carrierEventSignal,
+  faxWorkflowId,
+  paymentAuthorizedSignal,
+  stateQuery,
+  type CarrierUpdate,
+  type FaxState,
+} from '../../src/workflows/definitions';
+import type { faxWorkflow } from '../../src/workflows/fax';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+import { FakeProviders, type Scenario } from './fake-providers';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const workflowsPath = require.resolve('../../src/workflows');
+/** Histories of earlier workflow versions: faxes in flight must keep replaying (RECORD_HISTORIES=1 adds this run's). */
+const FIXTURES = path.join(__dirname, 'histories');
+/** Histories of this run, replayed by the last test. */
+let RUN_HISTORIES: string;
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  RUN_HISTORIES = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-histories-'));
+});
+afterAll(async () => {
+  await env?.teardown();
+  await fs.rm(RUN_HISTORIES, { recursive: true, force: true });
+});
+
+interface Run {
+  providers: FakeProviders;
+  handle: WorkflowHandle<typeof faxWorkflow>;
+  faxId: string;
+}
+
+/** Runs `body` with a worker for one fax workflow whose providers follow `scenario`. */
+async function withFax(name: string, scenario: Scenario, body: (run: Run) => Promise<void>): Promise<void> {
+  const taskQueue = `wf-${randomUUID()}`;
+  const providers = new FakeProviders(scenario, async () => env.currentTimeMs());
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: providers.activities(),
+  });
+  const faxId = randomUUID();
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start<typeof faxWorkflow>('faxWorkflow', {
+      taskQueue,
+      workflowId: faxWorkflowId(faxId),
+      args: [{ faxId }],
+    });
+    await body({ providers, handle, faxId });
+  });
+  const history = await env.client.workflow.getHandle(faxWorkflowId(faxId)).fetchHistory();
+  const file = `${name}.json`;
+  await fs.writeFile(path.join(RUN_HISTORIES, file), JSON.stringify(history));
+  if (process.env.RECORD_HISTORIES === '1') await fs.writeFile(path.join(FIXTURES, file), JSON.stringify(history));
+}
+
+/** Waits (in real time, briefly) until the workflow reports a state matching `pred`. */
+async function until(handle: Run['handle'], pred: (s: FaxState) => boolean): Promise<FaxState> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const s = await handle.query(stateQuery);
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const pay = (handle: Run['handle'], pi = 'pi_1'): Promise<void> =>
+  handle.signal(paymentAuthorizedSignal, { paymentIntentId: pi, checkoutSessionId: 'cs_1', source: 'webhook' });
+
+const event = (carrierFaxId: string, status: CarrierUpdate['status'], extra: Partial<CarrierUpdate> = {}): CarrierUpdate => ({
+  eventId: randomUUID(),
+  carrierFaxId,
+  status,
+  failureReason: null,
+  pagesSent: null,
+  callDurationSecs: null,
+  occurredAt: new Date().toISOString(),
+  ...extra,
+});
+
+test('a paid fax is delivered, captured once, and purged after seven days', async () => {
+  await withFax('delivered', { pages: 3 }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('delivered');
+    expect(result.paymentState).toBe('captured');
+    expect(result.pages).toBe(3);
+    expect(result.amount).toBe(99 + 3 * 79);
+    expect(result.attempts).toEqual([
+      { number: 1, carrierFaxId: 'cf-1', status: 'delivered', reason: null, retryable: null, pagesSent: 3 },
+    ]);
+    expect(providers.payment).toMatchObject({ captures: 1, releases: 0, refunds: 0 });
+    expect(result.purged).toBe(true);
+    const [finalAt] = providers.callTimes('setStatus').slice(-1);
+    const [purgedAt] = providers.callTimes('purgeDocuments');
+    expect(purgedAt - finalAt).toBeGreaterThanOrEqual(7 * DAY);
+    expect(purgedAt - finalAt).toBeLessThan(7 * DAY + HOUR);
+  });
+});
+
+test('busy lines are retried after the retry delay, then the fax is delivered', async () => {
+  await withFax('busy-then-delivered', { transmissions: ['busy', 'busy', 'delivered'] }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('delivered');
+    expect(result.attempts.map((a) => [a.status, a.reason])).toEqual([
+      ['failed', 'busy'],
+      ['failed', 'busy'],
+      ['delivered', null],
+    ]);
+    const submits = providers.callTimes('submitTransmission');
+    expect(submits).toHaveLength(3);
+    for (let i = 1; i < submits.length; i++) {
+      expect(submits[i] - submits[i - 1]).toBeGreaterThanOrEqual(5 * 60_000);
+      expect(submits[i] - submits[i - 1]).toBeLessThan(6 * 60_000);
+    }
+    expect(providers.statuses.filter((s) => s.status === 'retrying')).toHaveLength(2);
+    expect(providers.payment).toMatchObject({ captures: 1, releases: 0 });
+  });
+});
+
+test('when every transmission fails the hold is released and nothing is captured', async () => {
+  await withFax('all-fail', { transmissions: ['no_answer'] }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('failed');
+    expect(result.failureReason).toBe('no_answer');
+    expect(result.attempts).toHaveLength(3);
+    expect(result.paymentState).toBe('released');
+    expect(providers.payment).toMatchObject({ captures: 0, releases: 1, refunds: 0 });
+  });
+});
+
+test('a final failure (voice line) is not retried', async () => {
+  await withFax('voice-line', { transmissions: ['voice_line'] }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('failed');
+    expect(result.failureReason).toBe('not_a_fax_machine');
+    expect(providers.count('submitTransmission')).toBe(1);
+    expect(providers.payment).toMatchObject({ captures: 0, releases: 1 });
+  });
+});
+
+test('when the hold would lapse first, the payment is captured early and refunded on failure', async () => {
+  const scenario: Scenario = {
+    transmissions: ['busy', 'no_answer'],
+    holdWindowMs: 3 * HOUR,
+    policy: { retryDelayMs: 4 * HOUR, maxTransmissions: 2, captureMarginMs: HOUR },
+  };
+  await withFax('hold-deadline', scenario, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('failed');
+    expect(result.capturedEarly).toBe(true);
+    expect(result.paymentState).toBe('refunded');
+    expect(providers.payment).toMatchObject({ captures: 1, refunds: 1, releases: 0 });
+    const [authorizedAt] = providers.callTimes('confirmPayment');
+    const [capturedAt] = providers.callTimes('capturePayment');
+    // Captured one margin before the three-hour hold lapsed, between the two transmissions.
+    expect(capturedAt - authorizedAt).toBeGreaterThanOrEqual(2 * HOUR);
+    expect(capturedAt - authorizedAt).toBeLessThan(2 * HOUR + 60_000);
+    const [, secondSubmit] = providers.callTimes('submitTransmission');
+    expect(capturedAt).toBeLessThan(secondSubmit);
+    expect(providers.callTimes('refundPayment')[0]).toBeGreaterThan(secondSubmit);
+  });
+});
+
+test('a hold that outlasts the fax is captured on delivery, not early', async () => {
+  await withFax('hold-long', { holdWindowMs: 7 * DAY }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.capturedEarly).toBe(false);
+    expect(result.paymentState).toBe('captured');
+    expect(providers.payment.captures).toBe(1);
+  });
+});
+
+test('without payment the fax expires after the payment window and nothing is charged', async () => {
+  await withFax('expired', {}, async ({ providers, handle }) => {
+    const result = await handle.result();
+    expect(result.status).toBe('expired');
+    expect(result.failureReason).toBe('payment_expired');
+    expect(providers.count('closeCheckout')).toBe(1);
+    expect(providers.count('submitTransmission')).toBe(0);
+    const [opened] = providers.callTimes('openCheckout');
+    const [closed] = providers.callTimes('closeCheckout');
+    expect(closed - opened).toBeGreaterThanOrEqual(HOUR - 1000);
+    expect(providers.payment).toMatchObject({ captures: 0, releases: 0, refunds: 0 });
+  });
+});
+
+test('a payment that arrives after the fax expired is released', async () => {
+  await withFax('late-payment', {}, async ({ providers, handle }) => {
+    await env.sleep(HOUR + 60_000);
+    await until(handle, (s) => s.status === 'expired');
+    await pay(handle, 'pi_late');
+    await until(handle, () => providers.released.includes('pi_late'));
+    expect(providers.count('confirmPayment')).toBe(0);
+    expect(providers.count('submitTransmission')).toBe(0);
+  });
+});
+
+test('the sender can cancel while the fax awaits payment', async () => {
+  await withFax('cancel-before-payment', {}, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await handle.signal(cancelSignal, { by: 'sender' });
+    const result = await handle.result();
+    expect(result.status).toBe('cancelled');
+    expect(result.failureReason).toBe('cancelled_by_sender');
+    expect(result.cancel).toBe('accepted');
+    expect(providers.count('closeCheckout')).toBe(1);
+    expect(providers.count('submitTransmission')).toBe(0);
+  });
+});
+
+test('a cancel between transmissions releases the hold; one during a transmission is refused', async () => {
+  await withFax(
+    'cancel-between-attempts',
+    { transmissions: ['busy', 'delivered'], report: 'webhook' },
+    async ({ providers, handle }) => {
+      await until(handle, (s) => s.status === 'awaiting_payment');
+      await pay(handle);
+      await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
+      await handle.signal(cancelSignal, { by: 'sender' });
+      expect((await until(handle, (s) => s.cancel !== 'none')).cancel).toBe('refused');
+      await handle.signal(carrierEventSignal, event('cf-1', 'failed', { failureReason: 'user_busy' }));
+      await until(handle, (s) => s.status === 'retrying');
+      // The earlier refusal does not stick: between attempts a cancel is honoured.
+      await handle.signal(cancelSignal, { by: 'sender' });
+      const result = await handle.result();
+      expect(result.status).toBe('cancelled');
+      expect(result.cancel).toBe('accepted');
+      expect(providers.count('submitTransmission')).toBe(1);
+      expect(providers.payment).toMatchObject({ captures: 0, releases: 1 });
+    },
+  );
+});
+
+test('duplicate payment signals are counted once', async () => {
+  await withFax('duplicate-payment', {}, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await Promise.all([pay(handle), pay(handle), pay(handle)]);
+    const result = await handle.result();
+    expect(result.status).toBe('delivered');
+    expect(result.duplicatePaymentSignals).toBe(2);
+    expect(providers.count('confirmPayment')).toBe(1);
+    expect(providers.payment.captures).toBe(1);
+  });
+});
+
+test('carrier webhooks decide the outcome; duplicates and stale reports change nothing', async () => {
+  await withFax('webhooks', { report: 'webhook' }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
+    await handle.signal(carrierEventSignal, event('cf-1', 'sending'));
+    await handle.signal(carrierEventSignal, event('cf-0', 'failed', { failureReason: 'user_busy' }));
+    const delivered = event('cf-1', 'delivered', { pagesSent: 2 });
+    await handle.signal(carrierEventSignal, delivered);
+    await handle.signal(carrierEventSignal, delivered);
+    const result = await handle.result();
+    expect(result.status).toBe('delivered');
+    expect(result.attempts).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({ status: 'delivered', pagesSent: 2 });
+    expect(providers.payment.captures).toBe(1);
+    // The polling backstop was started and then cancelled once the webhook told the outcome.
+    expect(providers.count('watchTransmission')).toBe(1);
+  });
+});
+
+test('an amount that does not match the quote releases the hold and fails the fax', async () => {
+  await withFax('amount-mismatch', { wrongAmount: true }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    const result = await handle.result();
+    expect(result.status).toBe('failed');
+    expect(result.failureReason).toBe('payment_amount_mismatch');
+    expect(providers.payment.releases).toBe(1);
+    expect(providers.count('submitTransmission')).toBe(0);
+  });
+});
+
+test('a document that cannot be faxed is rejected before any checkout', async () => {
+  await withFax('rejected', { rejectWith: 'encrypted_document' }, async ({ providers, handle }) => {
+    const result = await handle.result();
+    expect(result.status).toBe('rejected');
+    expect(result.failureReason).toBe('encrypted_document');
+    expect(providers.count('openCheckout')).toBe(0);
+    expect(providers.count('purgeDocuments')).toBe(1);
+  });
+});
+
+test('support cancelling the workflow mid-transmission stops the carrier and releases the hold', async () => {
+  await withFax('support-cancel', { report: 'webhook' }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(providers.count('cancelTransmission')).toBe(1);
+    expect(providers.payment).toMatchObject({ captures: 0, releases: 1 });
+    expect(providers.statuses.at(-1)).toMatchObject({ status: 'cancelled', failureReason: 'cancelled_by_support' });
+    expect(providers.count('purgeDocuments')).toBe(1);
+  });
+});
+
+test('every history of this run and every committed fixture replays on the current workflow code', async () => {
+  const load = async (dir: string): Promise<Array<{ workflowId: string; history: unknown }>> => {
+    const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+    return Promise.all(files.map(async (f) => ({ workflowId: `${path.basename(dir)}/${f}`, history: JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as unknown })));
+  };
+  const fixtures = await load(FIXTURES);
+  const runs = await load(RUN_HISTORIES);
+  expect(runs.length).toBeGreaterThanOrEqual(14);
+  const failures: string[] = [];
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, [...fixtures, ...runs])) {
+    replayed++;
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
+  expect(replayed).toBe(fixtures.length + runs.length);
+});
