@@ -62,10 +62,11 @@ test('a fax to an ordinary number is delivered with its pages and call time', as
 });
 
 test('every status on the way is visible: queued, media.processed, originated, sending, delivered', async () => {
-  const slow = await startCarrierTwin({ port: 0, msPerPage: 250 });
+  // Slow enough (200 ms per step) that polling sees every status even on a busy machine.
+  const slow = await startCarrierTwin({ port: 0, msPerPage: 800 });
   try {
     const slowCarrier = createCarrier(config({ apiBase: slow.url }));
-    const sent = await slowCarrier.sendOnce(request(DELIVERABLE, 1, '/doc-2.pdf'), new MemoryLedger());
+    const sent = await slowCarrier.sendOnce(request(DELIVERABLE, 1, '/doc-1.pdf'), new MemoryLedger());
     const seen: string[] = ['queued'];
     await waitForFinal(slowCarrier, sent.id, 15_000, seen);
     expect(seen).toEqual(['queued', 'media.processed', 'originated', 'sending', 'delivered']);

@@ -148,7 +148,7 @@ test('state and key survive a restart; calls cut off fail, faxes not yet dialled
     const first = await startCarrierTwin({ port: 0, msPerPage: 150, dataDir });
     const carrier1 = carrierFor(first);
     const sendingFaxId = randomUUID();
-    const inCall = await carrier1.sendOnce({ faxId: sendingFaxId, attempt: 1, to: '+493012345678', mediaUrl: media.url('/doc-4.pdf') }, new MemoryLedger());
+    const inCall = await carrier1.sendOnce({ faxId: sendingFaxId, attempt: 1, to: '+493012345678', mediaUrl: media.url('/doc-8.pdf') }, new MemoryLedger());
     await waitUntil('a page went through', async () => ((await carrier1.get(inCall.id)).pagesSent ?? 0) >= 1);
     const waitingFaxId = randomUUID();
     // The slow document keeps this one queued (fetching) while the twin stops.
