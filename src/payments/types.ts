@@ -50,12 +50,27 @@ export interface PaymentIntentInfo {
   /** The hold's deadline (`capture_before` of the charge's card details), when known. */
   captureBefore: Date | null;
   latestChargeId: string | null;
+  /** Refunded so far on the latest charge (a released hold also counts here), when known. */
+  amountRefunded?: number;
+  /** Why the intent was cancelled (`automatic` = the hold expired), when it was. */
+  cancellationReason?: string | null;
 }
 
 export interface RefundInfo {
   id: string;
   status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
   amount: number;
+}
+
+/** Options for releasing a hold. */
+export interface CancelOptions {
+  /**
+   * The hold is not the fax's own payment (it arrived after the fax ended, duplicates the
+   * fax's payment, or does not match the quote): keyed `<faxId>:release:<paymentIntentId>`
+   * so it never collides with the release of the fax's own hold.
+   */
+  stray?: boolean;
+  reason?: 'abandoned' | 'duplicate' | 'fraudulent' | 'requested_by_customer';
 }
 
 /** Failure kinds the workflow acts on. */
@@ -94,10 +109,19 @@ export interface Payments {
   /** Expires an open session so it can no longer be paid (fax cancelled or expired). */
   expireCheckoutSession(faxId: string, sessionId: string): Promise<CheckoutSessionInfo>;
   retrievePaymentIntent(paymentIntentId: string): Promise<PaymentIntentInfo>;
-  /** Idempotency key `<faxId>:capture`. */
+  /**
+   * Idempotency key `<faxId>:capture`. An intent that is already captured counts as
+   * success; a hold past its deadline fails with `hold_expired`.
+   */
   capture(faxId: string, paymentIntentId: string): Promise<PaymentIntentInfo>;
-  /** Releases an uncaptured hold. Idempotency key `<faxId>:release`. */
-  cancel(faxId: string, paymentIntentId: string): Promise<PaymentIntentInfo>;
-  /** Refunds a captured payment in full. Idempotency key `<faxId>:refund`. */
+  /**
+   * Releases an uncaptured hold. Idempotency key `<faxId>:release`. A hold that is already
+   * released counts as success; a captured one fails with `already_captured`.
+   */
+  cancel(faxId: string, paymentIntentId: string, opts?: CancelOptions): Promise<PaymentIntentInfo>;
+  /**
+   * Refunds a captured payment in full. Idempotency key `<faxId>:refund`. A payment that is
+   * already refunded in full returns that refund.
+   */
   refund(faxId: string, paymentIntentId: string): Promise<RefundInfo>;
 }

@@ -1,0 +1,17 @@
+import { expireSessionIfDue } from './checkout';
+import { NO_REQUEST, type TwinContext } from './context';
+import { expireHoldIfDue } from './intents';
+import { failDueRefunds } from './refunds';
+
+/**
+ * What Stripe does in the background: expires sessions past `expires_at`, cancels holds
+ * past `capture_before`, and lets refunds to the failing-refund card fail. Returns how many
+ * objects changed.
+ */
+export function sweep(ctx: TwinContext): number {
+  let changed = 0;
+  for (const rec of Object.values(ctx.state.sessions)) if (expireSessionIfDue(ctx, rec, NO_REQUEST)) changed++;
+  for (const pi of Object.values(ctx.state.intents)) if (expireHoldIfDue(ctx, pi, NO_REQUEST)) changed++;
+  changed += failDueRefunds(ctx, NO_REQUEST);
+  return changed;
+}

@@ -1,0 +1,111 @@
+import Stripe from 'stripe';
+import type { TwinContext } from './context';
+import type { DeliveryRecord } from './model';
+
+/** Stripe retries a failed delivery for up to three days with growing pauses. */
+export const DEFAULT_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 24 * 3600_000, 24 * 3600_000];
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/**
+ * Sends events to the webhook endpoint, signed like Stripe (`Stripe-Signature: t=…,v1=…`),
+ * retrying non-2xx answers and network errors after the configured pauses. Deliveries are
+ * part of the persisted state, so a restart resumes the ones still due.
+ */
+export class WebhookDeliverer {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: TwinContext,
+    private readonly opts: { url: string; secret: string; retryDelaysMs: number[] },
+  ) {}
+
+  /** Starts every delivery that is due and schedules the next one. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const now = Date.now();
+    let next = Infinity;
+    for (const d of Object.values(this.ctx.state.deliveries)) {
+      if (d.delivered || d.nextAttemptAt === null || this.inFlight.has(d.eventId)) continue;
+      if (d.nextAttemptAt <= now) this.start(d);
+      else next = Math.min(next, d.nextAttemptAt);
+    }
+    if (next !== Infinity) {
+      this.timer = setTimeout(() => this.kick(), Math.max(0, next - now));
+      this.timer.unref();
+    }
+  }
+
+  private start(d: DeliveryRecord): void {
+    const run = this.attempt(d)
+      .catch((err: unknown) => this.ctx.log.error('stripe twin webhook bookkeeping failed', { err, eventId: d.eventId }))
+      .finally(() => {
+        this.inFlight.delete(d.eventId);
+        this.kick();
+      });
+    this.inFlight.set(d.eventId, run);
+  }
+
+  private async attempt(d: DeliveryRecord): Promise<void> {
+    const event = this.ctx.state.events[d.eventId];
+    if (!event) {
+      delete this.ctx.state.deliveries[d.eventId];
+      return;
+    }
+    const payload = JSON.stringify(event, null, 2);
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: this.opts.secret, timestamp: Math.floor(Date.now() / 1000) });
+    let status = 0;
+    try {
+      const res = await fetch(this.opts.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'stripe-signature': signature,
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
+        body: payload,
+        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch (err) {
+      if (this.stopped) return;
+      this.ctx.log.debug('stripe twin webhook delivery failed', { eventId: d.eventId, err });
+    }
+    d.attempts += 1;
+    d.lastStatus = status || null;
+    if (status >= 200 && status < 300) {
+      d.delivered = true;
+      d.nextAttemptAt = null;
+      event.pending_webhooks = 0;
+    } else if (d.attempts > this.opts.retryDelaysMs.length) {
+      d.nextAttemptAt = null;
+      this.ctx.log.warn('stripe twin gave up delivering a webhook', { eventId: d.eventId, type: event.type, attempts: d.attempts, status });
+    } else {
+      d.nextAttemptAt = Date.now() + this.opts.retryDelaysMs[d.attempts - 1];
+    }
+    await this.ctx.store.save();
+  }
+
+  /** Waits until nothing is in flight and no delivery is due; for tests. */
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const due = Object.values(this.ctx.state.deliveries).some((d) => !d.delivered && d.nextAttemptAt !== null && d.nextAttemptAt <= Date.now() + 50);
+      if (this.inFlight.size === 0 && !due) return;
+      if (Date.now() > until) throw new Error('webhook deliveries did not settle in time');
+      await Promise.race([...this.inFlight.values(), new Promise((r) => setTimeout(r, 20))]);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+}
