@@ -102,7 +102,9 @@ export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTw
     koa.type = 'text/plain; charset=utf-8';
     koa.body = 'Not found (Stripe sandbox)';
   });
-  handle = app.callback();
+  const callback = app.callback();
+  // Koa's callback handles its own errors; its promise only says when the response ended.
+  handle = (req, res) => void callback(req, res);
 
   const runSweep = async (): Promise<number> => {
     const changed = sweep(ctx);
