@@ -214,7 +214,7 @@ export function createFaxApi(deps: FaxApiDeps): (req: IncomingMessage, res: Serv
       throw errors.methodNotAllowed();
     }
 
-    const fax = store.get(decodeURIComponent(parts[2]));
+    const fax = store.get(parts[2]);
     if (!fax) throw errors.notFound();
     if (parts.length === 3) {
       if (method !== 'GET') throw errors.methodNotAllowed();

@@ -41,7 +41,7 @@ export interface CarrierTwin {
   transmissions(carrierFaxIdOrFaxId: string, attempt?: number): number;
   /** A fax as GET /v2/faxes/:id would return it, or null. */
   fax(carrierFaxId: string): Record<string, unknown> | null;
-  /** Every webhook delivery attempt so far, oldest first. */
+  /** Webhook delivery attempts so far (the latest 1000), oldest first. */
   deliveries(): readonly DeliveryRecord[];
   /** Resolves when no webhook is waiting to be delivered. */
   webhooksIdle(): Promise<void>;

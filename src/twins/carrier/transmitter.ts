@@ -76,6 +76,8 @@ export class Transmitter {
     await delay(step, undefined, { signal });
 
     const media = await fetchMedia(fax.media_url, signal);
+    // Parsing the PDF cannot be interrupted: a cancel or stop during it takes effect here.
+    signal.throwIfAborted();
     if (!media.ok) {
       this.finish(fax, 'failed', { failure_reason: media.failureReason, page_count: 0, call_duration_secs: 0 });
       return;

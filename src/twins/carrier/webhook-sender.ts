@@ -17,6 +17,8 @@ export interface DeliveryRecord {
 }
 
 const DELIVERY_TIMEOUT_MS = 10_000;
+/** A long-running sandbox keeps only the latest delivery records. */
+const MAX_RECORDS = 1000;
 
 /**
  * Sends fax webhooks like Telnyx: `{ data: { event_type, id, occurred_at, payload,
@@ -78,6 +80,7 @@ export class WebhookSender {
         if (this.signal.aborted) return;
       }
       this.records.push({ eventId, eventType, carrierFaxId, attempt, status });
+      if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
       if (status >= 200 && status < 300) return;
       const wait = this.retryDelaysMs[attempt - 1];
       if (wait === undefined) break;
