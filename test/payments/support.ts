@@ -157,16 +157,15 @@ export interface RunningApp {
 }
 
 /** Serves a router behind the app's error middleware on a free loopback port. */
-export async function serve(routes: Koa.Middleware[]): Promise<RunningApp> {
+export async function serve(routes: Koa.Middleware[], port = 0): Promise<RunningApp> {
   const app = new Koa();
   app.use(errorMiddleware(silentLogger));
   for (const r of routes) app.use(r);
   const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

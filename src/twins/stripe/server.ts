@@ -3,7 +3,7 @@ import Koa from 'koa';
 import { createLogger, type Logger } from '../../log';
 import { apiMiddleware, type FaultRule } from './api';
 import { TwinContext } from './context';
-import type { EventJson } from './model';
+import type { DeliveryRecord, EventJson } from './model';
 import { pageRouter } from './page';
 import { TwinStore } from './store';
 import { sweep } from './sweep';
@@ -49,6 +49,8 @@ export interface StripeTwin {
   webhooksIdle(timeoutMs?: number): Promise<void>;
   /** Events created so far, oldest first, optionally of one type. */
   events(type?: string): EventJson[];
+  /** The delivery record of an event to the webhook endpoint, if one is configured. */
+  delivery(eventId: string): DeliveryRecord | null;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -144,5 +146,6 @@ export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTw
     },
     webhooksIdle: (timeoutMs) => deliverer?.idle(timeoutMs) ?? Promise.resolve(),
     events: (type) => Object.values(store.state.events).filter((e) => !type || e.type === type),
+    delivery: (eventId) => store.state.deliveries[eventId] ?? null,
   };
 }
