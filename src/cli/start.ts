@@ -112,7 +112,7 @@ export async function start(_argv: string[]): Promise<void> {
     const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const prefix = `[${name}] `;
     for (const stream of [proc.stdout, proc.stderr]) {
-      readline.createInterface({ input: stream! }).on('line', (line) => {
+      readline.createInterface({ input: stream }).on('line', (line) => {
         onLine?.(line);
         process.stdout.write(prefix + line + '\n');
       });

@@ -310,7 +310,7 @@ export async function faxWorkflow({ faxId }: FaxWorkflowInput): Promise<FaxState
    */
   async function followTransmission(attempt: number, carrierFaxId: string, record: AttemptState): Promise<TransmissionSnapshot> {
     let polled: TransmissionSnapshot | undefined;
-    let pollError: unknown;
+    let pollError: Error | undefined;
     const scope = new CancellationScope();
     const poll = scope
       .run(() => watching.watchTransmission(faxId, attempt, carrierFaxId))
@@ -319,7 +319,7 @@ export async function faxWorkflow({ faxId }: FaxWorkflowInput): Promise<FaxState
           polled = s;
         },
         (err: unknown) => {
-          if (!isCancellation(err)) pollError = err;
+          if (!isCancellation(err)) pollError = err instanceof Error ? err : new Error(String(err));
         },
       );
     let final: TransmissionSnapshot | undefined;
