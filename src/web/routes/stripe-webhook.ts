@@ -90,11 +90,13 @@ function eventFaxId(event: Stripe.Event): string | null {
 }
 
 /**
- * Handles one verified event exactly once: recorded by id first (a duplicate is answered
+ * Handles one verified event of a type Durafax acts on exactly once: recorded by id first (a duplicate is answered
  * 200 and dropped), forgotten again when handling failed for a reason that may pass, so
  * Stripe's redelivery is processed; other failures are logged and acknowledged.
  */
 export async function processStripeEvent(deps: PaymentCheckDeps, event: Stripe.Event): Promise<WebhookResult> {
+  // Other types (Stripe sends what the endpoint subscribes to) are acknowledged, not stored.
+  if (!(HANDLED_EVENTS as readonly string[]).includes(event.type)) return { status: 200, outcome: 'ignored' };
   const fresh = await recordWebhookEvent(deps.db, { provider: 'stripe', eventId: event.id, type: event.type, faxId: eventFaxId(event) });
   if (!fresh) {
     deps.log.debug('duplicate stripe event dropped', { eventId: event.id, eventType: event.type });
