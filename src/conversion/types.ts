@@ -1,5 +1,6 @@
 import type { Locale, PaperSize } from '../domain/status';
 import type { ReasonCode } from '../domain/reasons';
+import type { Logger } from '../log';
 
 export interface CoverPage {
   senderName?: string;
@@ -26,6 +27,15 @@ export interface ConversionOptions {
   paper: PaperSize;
   cover?: CoverPage;
   limits?: Partial<ConversionLimits>;
+  /**
+   * LibreOffice's `soffice` program for office documents: a path, or false to refuse them.
+   * By default `soffice` or `libreoffice` is looked up on PATH.
+   */
+  libreOffice?: string | false;
+  /** Called after each page is done (e.g. to heartbeat an activity). */
+  onProgress?: (done: number, total: number) => void;
+  /** Where the outcome of each conversion is logged; a `conversion` logger on stdout by default. */
+  logger?: Logger;
 }
 
 export type ConversionWarning = 'dark_page' | 'blank_page' | 'low_resolution' | 'resized';

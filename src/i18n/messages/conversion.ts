@@ -1,8 +1,47 @@
 import type { Catalog } from '../index';
 
-/** Messages owned by src/conversion. */
+/** Messages owned by src/conversion: the cover page and the warnings shown with the preview. */
 export const conversionMessages: Catalog = {
-  en: {},
-  de: {},
-  fr: {},
+  en: {
+    'cover.title': 'Fax',
+    'cover.from': 'From',
+    'cover.to': 'To',
+    'cover.number': 'Fax number',
+    'cover.subject': 'Subject',
+    'cover.pages': 'Pages',
+    'cover.pages_value': '{pages}, including this cover page',
+    'cover.message': 'Message',
+    'conversion.warning.dark_page': 'Page {page} is very dark: it may take long to send or fail to go through.',
+    'conversion.warning.blank_page': 'Page {page} is blank.',
+    'conversion.warning.low_resolution': 'Page {page} has a low resolution and may look blurred.',
+    'conversion.warning.resized': 'Page {page} was scaled to fit the paper.',
+  },
+  de: {
+    'cover.title': 'Fax',
+    'cover.from': 'Von',
+    'cover.to': 'An',
+    'cover.number': 'Faxnummer',
+    'cover.subject': 'Betreff',
+    'cover.pages': 'Seiten',
+    'cover.pages_value': '{pages}, einschließlich dieses Deckblatts',
+    'cover.message': 'Nachricht',
+    'conversion.warning.dark_page': 'Seite {page} ist sehr dunkel: Die Übertragung kann lange dauern oder fehlschlagen.',
+    'conversion.warning.blank_page': 'Seite {page} ist leer.',
+    'conversion.warning.low_resolution': 'Seite {page} hat eine geringe Auflösung und kann unscharf aussehen.',
+    'conversion.warning.resized': 'Seite {page} wurde auf das Papierformat skaliert.',
+  },
+  fr: {
+    'cover.title': 'Télécopie',
+    'cover.from': 'De',
+    'cover.to': 'À',
+    'cover.number': 'Numéro de fax',
+    'cover.subject': 'Objet',
+    'cover.pages': 'Pages',
+    'cover.pages_value': '{pages}, page de garde comprise',
+    'cover.message': 'Message',
+    'conversion.warning.dark_page': 'La page {page} est très sombre : son envoi peut être long ou échouer.',
+    'conversion.warning.blank_page': 'La page {page} est vide.',
+    'conversion.warning.low_resolution': 'La page {page} a une faible résolution et peut paraître floue.',
+    'conversion.warning.resized': 'La page {page} a été mise à l’échelle du papier.',
+  },
 };

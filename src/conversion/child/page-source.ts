@@ -1,0 +1,26 @@
+import type { Mupdf } from './mupdf';
+
+export type MupdfDevice = InstanceType<Mupdf['Device']>;
+
+/** Where a page comes from decides which warnings apply to it. */
+export type PageKind = 'document' | 'image' | 'generated';
+
+/** One page ready to be drawn at any transform. */
+export interface LoadedPage {
+  /** Page rectangle in points, y down ([x0, y0, x1, y1]), as MuPDF reports it. */
+  bounds: number[];
+  kind: PageKind;
+  /** Extra margin around content that has none of its own (photos), in points. */
+  marginPt: number;
+  /** Pixel size of a raster source, to judge its resolution on paper. */
+  pixels?: { width: number; height: number };
+  draw(device: MupdfDevice, ctm: number[]): void;
+  destroy(): void;
+}
+
+/** The pages of one opened source; pages are loaded one at a time to keep memory flat. */
+export interface PageSource {
+  count: number;
+  load(index: number): LoadedPage;
+  close(): void;
+}

@@ -1,0 +1,133 @@
+import { finishPage, type FaxPageOutput } from '../raster/fax-page';
+import { writeFaxPdf } from '../raster/fax-pdf';
+import { FAX_DPI_X, PAPERS } from '../raster/paper';
+import { placePage } from '../raster/placement';
+import { writeTiffF } from '../raster/tiff';
+import { decodeText } from '../source/text-decode';
+import { isImageType, isOfficeType } from '../source/source-type';
+import { ConversionError, type ConversionWarning } from '../types';
+import { asConversionError } from './errors';
+import { loadMupdf } from './mupdf';
+import type { LoadedPage, PageSource } from './page-source';
+import type { ChildResult, ConversionJob } from './protocol';
+import { FaxRenderer } from './renderer';
+import { coverPage } from './sources/cover';
+import { openImage } from './sources/image';
+import { officeToPdf } from './sources/office';
+import { openPdf } from './sources/pdf';
+import { layoutTextFor, textPages } from './sources/text';
+import { openWebp } from './sources/webp';
+import { TextPainter } from './text-painter';
+import type { Mupdf } from './mupdf';
+
+/** More black than this is hard on fax machines: long transmissions that time out. */
+export const DARK_PAGE_RATIO = 0.5;
+/** Fewer black pixels than this (about 200 on a page) is a blank sheet with specks at most. */
+export const BLANK_PAGE_RATIO = 0.00005;
+/** Pictures printed at less than this many pixels per inch look blocky. */
+const LOW_RESOLUTION_DPI = 100;
+/** Pages scaled by more than this to fit the paper are reported. */
+const RESIZE_TOLERANCE = 0.03;
+
+async function openSource(mupdf: Mupdf, painter: TextPainter, job: ConversionJob): Promise<PageSource> {
+  const { type, input, limits } = job;
+  const paper = PAPERS[job.paper];
+  if (type === 'pdf') return openPdf(mupdf, input, limits.maxPixelsPerPage);
+  if (type === 'webp') return openWebp(mupdf, input);
+  if (isImageType(type)) return openImage(mupdf, input, type, job.frames ?? []);
+  if (isOfficeType(type)) {
+    if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');
+    const pdf = await officeToPdf(job.soffice, input, type, job.tmpDir, limits.timeoutMs);
+    return openPdf(mupdf, pdf, limits.maxPixelsPerPage);
+  }
+  const text = decodeText(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  if (text === null) throw new ConversionError('unsupported_format', 'not a text file');
+  const pages = layoutTextFor(text, paper);
+  if (pages.length === 0) throw new ConversionError('empty_document', 'text has nothing printable');
+  return textPages(painter, pages, paper);
+}
+
+function pageWarnings(page: LoadedPage, out: FaxPageOutput, scale: number, placedWidthPt: number, rotated: boolean): ConversionWarning[] {
+  const warnings: ConversionWarning[] = [];
+  if (out.blackRatio > DARK_PAGE_RATIO) warnings.push('dark_page');
+  if (out.blackRatio < BLANK_PAGE_RATIO) warnings.push('blank_page');
+  if (page.kind === 'document' && Math.abs(scale - 1) > RESIZE_TOLERANCE) warnings.push('resized');
+  if (page.kind === 'image' && page.pixels) {
+    const across = rotated ? page.pixels.height : page.pixels.width;
+    const dpi = across / (placedWidthPt / 72);
+    if (dpi < LOW_RESOLUTION_DPI && dpi < FAX_DPI_X) warnings.push('low_resolution');
+  }
+  return warnings;
+}
+
+/**
+ * The whole conversion, inside the child process: open the source, check the page count,
+ * render every page onto the fax canvas, turn it into 1-bit and encode the outputs.
+ */
+export async function runPipeline(job: ConversionJob, progress: (done: number, total: number) => void): Promise<ChildResult> {
+  const mupdf = await loadMupdf();
+  let libraryWarnings = 0;
+  mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
+  const paper = PAPERS[job.paper];
+  const painter = new TextPainter(mupdf);
+  const source = await openSource(mupdf, painter, job);
+  const renderer = new FaxRenderer(mupdf, paper);
+  try {
+    const total = source.count + (job.cover ? 1 : 0);
+    if (total > job.limits.maxPages) {
+      throw new ConversionError('too_many_pages', `document has ${total} pages, the limit is ${job.limits.maxPages}`, { pages: total, limit: job.limits.maxPages });
+    }
+    const outputs: FaxPageOutput[] = [];
+    const warnings: ChildResult['warnings'] = [];
+    let blankSourcePages = 0;
+    const renderOne = (page: LoadedPage, isCover: boolean): void => {
+      const placement = placePage(page.bounds, paper, page.marginPt);
+      let grey: Uint8Array;
+      try {
+        grey = renderer.render(page, placement.matrix);
+      } catch (err) {
+        throw asConversionError(err, `rendering page ${outputs.length + 1}`);
+      }
+      const out = finishPage(grey, paper.rows);
+      const pageNo = outputs.length + 1;
+      outputs.push(out);
+      for (const code of pageWarnings(page, out, placement.scale, placement.placedPt.width, placement.rotated)) {
+        if (code === 'blank_page' && !isCover) blankSourcePages++;
+        warnings.push({ code, page: pageNo });
+      }
+      progress(outputs.length, total);
+    };
+
+    if (job.cover) renderOne(coverPage(mupdf, painter, job.cover, paper, total), true);
+    for (let i = 0; i < source.count; i++) {
+      let page: LoadedPage;
+      try {
+        page = source.load(i);
+      } catch (err) {
+        throw asConversionError(err, `loading page ${i + 1}`);
+      }
+      try {
+        renderOne(page, false);
+      } finally {
+        page.destroy();
+      }
+    }
+    if (blankSourcePages === source.count) throw new ConversionError('empty_document', 'every page is blank');
+
+    const g4Pages = outputs.map(({ width, height, g4 }) => ({ width, height, g4 }));
+    return {
+      pages: outputs.length,
+      paper: job.paper,
+      sourceType: job.type,
+      warnings,
+      tiff: writeTiffF(g4Pages),
+      pdf: writeFaxPdf(g4Pages, paper),
+      pageImages: outputs.map(({ preview, thumbnail, blackRatio }) => ({ preview, thumbnail, blackRatio })),
+      libraryWarnings,
+    };
+  } finally {
+    renderer.destroy();
+    source.close();
+    painter.destroy();
+  }
+}

@@ -1,0 +1,41 @@
+import type { PaperSize } from '../../domain/status';
+import type { ReasonCode } from '../../domain/reasons';
+import type { ImageFrame } from '../source/image-header';
+import type { SourceType } from '../source/source-type';
+import type { ConversionLimits, ConversionWarning, CoverPage } from '../types';
+
+/** What the parent sends the conversion child process (once). */
+export interface ConversionJob {
+  input: Uint8Array;
+  type: SourceType;
+  paper: PaperSize;
+  cover?: CoverPage;
+  limits: ConversionLimits;
+  /** A private folder for this conversion; the parent removes it afterwards. */
+  tmpDir: string;
+  /** LibreOffice's soffice program, for office documents. */
+  soffice: string | null;
+  /** Image frame sizes read from headers by the parent. */
+  frames: ImageFrame[] | null;
+}
+
+/** The result as it crosses the process boundary (Buffers arrive as Uint8Arrays). */
+export interface ChildResult {
+  pages: number;
+  paper: PaperSize;
+  sourceType: SourceType;
+  warnings: Array<{ code: ConversionWarning; page?: number }>;
+  tiff: Uint8Array;
+  pdf: Uint8Array;
+  pageImages: Array<{ preview: Uint8Array; thumbnail: Uint8Array; blackRatio: number }>;
+  /** Diagnostics for logs: MuPDF warnings seen (count only: their text may quote the document). */
+  libraryWarnings: number;
+}
+
+export type ChildMessage =
+  | { kind: 'ready' }
+  | { kind: 'progress'; done: number; total: number }
+  | { kind: 'result'; result: ChildResult }
+  | { kind: 'error'; reason: ReasonCode; message: string; params: Record<string, string | number> }
+  /** Not the document's fault (a bug or an environment problem): the caller may retry. */
+  | { kind: 'failure'; message: string };

@@ -1,0 +1,60 @@
+import type { ImageFrame } from '../../source/image-header';
+import type { ImageType } from '../../source/source-type';
+import { asConversionError } from '../errors';
+import type { Mupdf } from '../mupdf';
+import type { PageSource } from '../page-source';
+
+const MIME: Record<Exclude<ImageType, 'webp'>, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+};
+
+/** A margin for pictures, which have none of their own. */
+export const IMAGE_MARGIN_PT = (10 / 25.4) * 72;
+
+const SHEETS = [
+  [595.28, 841.89],
+  [612, 792],
+];
+
+/**
+ * True when an image's physical size (from its stated resolution) is that of a whole sheet,
+ * give or take 5 %: a scanned page, which keeps its own margins and gets no extra ones.
+ */
+export function isSheetSized(bounds: number[]): boolean {
+  const w = bounds[2] - bounds[0];
+  const h = bounds[3] - bounds[1];
+  const [short, long] = w < h ? [w, h] : [h, w];
+  return SHEETS.some(([sw, sh]) => Math.abs(short / sw - 1) < 0.05 && Math.abs(long / sh - 1) < 0.05);
+}
+
+/** PNG, JPEG, GIF, BMP and (multi-page) TIFF through MuPDF's image document handler. */
+export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageType, 'webp'>, frames: ImageFrame[]): PageSource {
+  let doc: InstanceType<Mupdf['Document']>;
+  let count: number;
+  try {
+    doc = mupdf.Document.openDocument(data, MIME[type]);
+    count = doc.countPages();
+  } catch (err) {
+    throw asConversionError(err, `opening ${type}`);
+  }
+  return {
+    count,
+    load(index) {
+      const page = doc.loadPage(index);
+      const bounds = page.getBounds();
+      return {
+        bounds,
+        kind: 'image',
+        marginPt: isSheetSized(bounds) ? 0 : IMAGE_MARGIN_PT,
+        pixels: frames[index],
+        draw: (device, ctm) => page.run(device, ctm as [number, number, number, number, number, number]),
+        destroy: () => page.destroy(),
+      };
+    },
+    close: () => doc.destroy(),
+  };
+}
