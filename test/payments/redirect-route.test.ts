@@ -20,7 +20,7 @@ beforeAll(async () => {
   twin = await startStripeTwin({ port: 0, webhookSecret: WEBHOOK_SECRET, log: silentLogger });
   payments = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url }, { maxNetworkRetries: 0 });
   const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger });
-  app = await serve([router.routes(), router.allowedMethods()]);
+  app = await serve(router);
 });
 afterAll(async () => {
   await app.stop();
@@ -120,7 +120,7 @@ test('when Stripe cannot be reached, the sender is asked to look again shortly (
   const port = await freePort();
   const offline = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: `http://127.0.0.1:${port}` }, { maxNetworkRetries: 0, timeoutMs: 2000 });
   const router = createStripeRoutes({ db: db.db, payments: offline, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger });
-  const offlineApp = await serve([router.routes()]);
+  const offlineApp = await serve(router);
   try {
     const res = await fetch(`${offlineApp.url}/checkout/${fax.id}/success?session_id=cs_test_abc`, { redirect: 'manual' });
     expect(res.status).toBe(503);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { DataSource } from 'typeorm';
 import type { CarrierEvent } from '../../src/carrier/types';
@@ -156,11 +157,11 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Serves a router behind the app's error middleware on a free loopback port. */
-export async function serve(routes: Koa.Middleware[], port = 0): Promise<RunningApp> {
+/** Serves a router behind the app's error middleware on a loopback port (a free one by default). */
+export async function serve(router: Router, port = 0): Promise<RunningApp> {
   const app = new Koa();
   app.use(errorMiddleware(silentLogger));
-  for (const r of routes) app.use(r);
+  app.use(router.routes()).use(router.allowedMethods());
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const addr = server.address();

@@ -25,7 +25,7 @@ beforeAll(async () => {
   payments = createPayments(config, { maxNetworkRetries: 0 });
   raw = createStripeClient(config, { maxNetworkRetries: 0 });
   const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger });
-  app = await serve([router.routes(), router.allowedMethods()]);
+  app = await serve(router);
 });
 afterAll(async () => {
   await app.stop();
@@ -225,7 +225,7 @@ describe('delivered by the twin', () => {
     const localSignals = new RecordingSignals();
     const localPayments = createPayments({ secretKey: 'sk_test_routes', webhookSecret: WEBHOOK_SECRET, apiBase: webhookTwin.url });
     const router = createStripeRoutes({ db: local.db, payments: localPayments, signals: localSignals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger });
-    const localApp = await serve([router.routes()], port);
+    const localApp = await serve(router, port);
     try {
       localSignals.outcome = new Error('temporal unavailable');
       const fax = await insertFax(local.db);
