@@ -97,7 +97,7 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
         paymentState: 'authorized',
         paymentIntentId,
         holdExpiresAt: pi.captureBefore,
-        paidAt: new Date(),
+        paidAt: fax.paidAt ?? new Date(),
         status: 'queued',
         checkoutUrl: null,
       });
@@ -123,7 +123,8 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
       const fax = await records.get(faxId);
       const isMain = fax.paymentIntentId === paymentIntentId;
       try {
-        await payments.cancel(faxId, paymentIntentId);
+        // A stray hold has a key of its own, so it never collides with the fax's own release.
+        await payments.cancel(faxId, paymentIntentId, isMain ? {} : { stray: true });
       } catch (err) {
         if (err instanceof PaymentError && err.kind === 'already_captured') {
           // Captured in the meantime (the hold guard): give the money back instead.
