@@ -1,0 +1,30 @@
+import { createLogger, type Level } from '../log';
+import { parseEngineArgs } from './cli-args';
+import { startEngine, type RunningEngine } from './server';
+
+/**
+ * `durafax engine` / `npm run engine` / bin/durafax-engine: runs the engine until SIGINT or
+ * SIGTERM. Listens on 127.0.0.1:7233 unless told otherwise; keeps its journal in
+ * ./.durafax/engine. A busy port or a bad argument rejects with a one-line message.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const opts = parseEngineArgs(argv);
+  const level = (opts.logLevel ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info');
+  const log = createLogger('engine', level);
+  const running: RunningEngine = await startEngine({ ...opts, log });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info('engine stopping', { signal });
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      running.stop().then(resolve, (err: unknown) => {
+        log.error('engine stop failed', { err });
+        resolve();
+      });
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

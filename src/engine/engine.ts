@@ -1,0 +1,228 @@
+import type { Logger } from '../log';
+import { Clock } from './clock';
+import { workflowNotFound } from './grpc/errors';
+import { Matching } from './matching';
+import { rearmActivity } from './model/activity';
+import { rearmRun } from './model/lifecycle';
+import type { Execution, RunState } from './model/state';
+import { Execution as Run } from './model/state';
+import { rearmWft } from './model/workflow-task';
+import { Namespaces, newNamespace, type NamespaceState } from './namespaces';
+import type { HistoryEvent, Payload, WorkflowExecution } from './proto';
+import { Queries } from './queries';
+import type { SnapshotState, Store, TxRecord } from './store/store';
+
+export interface EngineCoreOptions {
+  timeSkipping: boolean;
+  store: Store;
+  log: Logger;
+  /** Namespaces that exist from the start (the dev server's `--namespace`). */
+  namespaces?: string[];
+  /** Extra custom search attributes for every namespace created at start (`--search-attribute`). */
+  searchAttributes?: Record<string, number>;
+}
+
+/**
+ * The engine's state and its one rule: every change happens inside `tx()`, which journals the
+ * touched runs as one record when it ends; replies wait for `durable()` before they go out.
+ * The workflow semantics live in model/*, the RPC surface in handlers/*.
+ */
+export class Engine {
+  readonly clock: Clock;
+  readonly matching = new Matching();
+  readonly queries: Queries;
+  readonly namespaces: Namespaces;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly runs = new Map<string, Execution>();
+  /** Runs that are still open: time skipping and timers look only at these. */
+  readonly openRuns = new Set<Execution>();
+  private readonly current = new Map<string, string>();
+  private readonly history = new Map<string, Execution[]>();
+  private readonly dirty = new Set<Execution>();
+  private readonly dirtyNamespaces = new Set<NamespaceState>();
+  private depth = 0;
+  private taskSeq = 0;
+  private stopped = false;
+
+  constructor(opts: EngineCoreOptions) {
+    this.log = opts.log;
+    this.store = opts.store;
+    this.clock = new Clock(
+      opts.timeSkipping,
+      (ignoreRunning) => this.busy(ignoreRunning),
+      (err, key) => this.log.error('engine timer failed', { err, timer: key }),
+    );
+    this.queries = new Queries(this);
+    this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
+    for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
+      const ns = newNamespace(name, opts.searchAttributes);
+      this.namespaces.byName.set(name, ns);
+      this.dirtyNamespaces.add(ns);
+    }
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  nextTaskId(): number {
+    return ++this.taskSeq;
+  }
+
+  /** Runs `fn` as one transaction: its changes are journaled together when it returns. */
+  tx<T>(fn: () => T): T {
+    this.depth++;
+    try {
+      return fn();
+    } finally {
+      if (--this.depth === 0) this.commit();
+    }
+  }
+
+  /** Marks a run as changed in the current transaction. */
+  touch(run: Execution): void {
+    this.dirty.add(run);
+  }
+
+  touchNamespace(ns: NamespaceState): void {
+    this.dirtyNamespaces.add(ns);
+  }
+
+  /** Resolves once everything changed so far is on disk (undefined: nothing to wait for). */
+  durable(): Promise<void> | undefined {
+    return this.store.sync();
+  }
+
+  private commit(): void {
+    if (this.stopped) return;
+    if (!this.dirty.size && !this.dirtyNamespaces.size) {
+      this.clock.maybeSkip();
+      return;
+    }
+    const record: TxRecord = {};
+    const grown: Execution[] = [];
+    if (this.dirty.size) {
+      record.runs = [];
+      for (const run of this.dirty) {
+        const fresh = run.events.slice(run.persistedEvents);
+        record.runs.push({ s: run.state, e: fresh });
+        if (fresh.length) grown.push(run);
+        run.persistedEvents = run.events.length;
+      }
+    }
+    if (this.dirtyNamespaces.size) record.ns = [...this.dirtyNamespaces];
+    this.dirty.clear();
+    this.dirtyNamespaces.clear();
+    this.store.append(record);
+    this.store.maybeSnapshot(() => this.snapshot());
+    for (const run of grown) for (const w of [...run.waiters]) w();
+    this.clock.maybeSkip();
+  }
+
+  snapshot(): SnapshotState {
+    return {
+      runs: [...this.runs.values()].map((r) => ({ s: r.state, e: r.events })),
+      ns: [...this.namespaces.byName.values()],
+    };
+  }
+
+  /** Registers a new run and makes it the current run of its workflow id. */
+  addRun(run: Execution): void {
+    this.runs.set(run.runId, run);
+    const key = wfKey(run.state.namespace, run.state.workflowId);
+    this.current.set(key, run.runId);
+    const list = this.history.get(key) ?? [];
+    list.push(run);
+    this.history.set(key, list);
+    if (run.open) this.openRuns.add(run);
+    this.touch(run);
+  }
+
+  closed(run: Execution): void {
+    this.openRuns.delete(run);
+  }
+
+  currentRun(namespace: string, workflowId: string): Execution | undefined {
+    const id = this.current.get(wfKey(namespace, workflowId));
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  /** Every run a workflow id has had, oldest first. */
+  runsOf(namespace: string, workflowId: string): Execution[] {
+    return this.history.get(wfKey(namespace, workflowId)) ?? [];
+  }
+
+  /** The run an API call names: its run id when given, else the workflow id's current run. */
+  findRun(namespace: string, execution: WorkflowExecution | null | undefined): Execution {
+    const workflowId = execution?.workflowId ?? '';
+    const runId = execution?.runId;
+    const run = runId ? this.runs.get(runId) : this.currentRun(namespace, workflowId);
+    if (!run || run.state.namespace !== namespace || (workflowId && run.state.workflowId !== workflowId)) {
+      throw workflowNotFound(workflowId, runId);
+    }
+    return run;
+  }
+
+  /** Why a set of search attributes cannot be stored, or undefined when all are registered. */
+  checkSearchAttributes(namespace: string, fields: Record<string, Payload> | null | undefined): string | undefined {
+    const ns = this.namespaces.get(namespace);
+    for (const key of Object.keys(fields ?? {})) {
+      if (this.namespaces.attributeType(ns, key) === undefined) return `search attribute ${key} is not defined`;
+    }
+    return undefined;
+  }
+
+  /** Outstanding work that must hold the virtual clock still. */
+  private busy(ignoreRunningActivities: boolean): boolean {
+    if (this.queries.outstanding > 0) return true;
+    for (const run of this.openRuns) {
+      if (run.state.wft) return true;
+      for (const key in run.state.activities) {
+        const phase = run.state.activities[key].phase;
+        if (phase === 'scheduled' || (phase === 'started' && !ignoreRunningActivities)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Rebuilds state from a snapshot and journal records, then re-arms timers and task queues. */
+  recover(snapshot: SnapshotState | undefined, records: TxRecord[]): void {
+    const apply = (runs: { s: RunState; e: HistoryEvent[] }[] | undefined, ns: NamespaceState[] | undefined): void => {
+      for (const n of ns ?? []) this.namespaces.byName.set(n.name, n);
+      for (const { s, e } of runs ?? []) {
+        let run = this.runs.get(s.runId);
+        if (!run) {
+          run = new Run(s, []);
+          this.addRun(run);
+        }
+        run.state = s;
+        for (const ev of e) if (Number(ev.eventId) === run.events.length + 1) run.events.push(ev);
+        run.persistedEvents = run.events.length;
+        for (const ev of e) this.taskSeq = Math.max(this.taskSeq, Number(ev.taskId ?? 0));
+      }
+    };
+    if (snapshot) apply(snapshot.runs, snapshot.ns);
+    for (const r of records) apply(r.runs, r.ns);
+    this.dirty.clear();
+    this.openRuns.clear();
+    for (const run of this.runs.values()) if (run.open) this.openRuns.add(run);
+    for (const run of this.openRuns) {
+      rearmRun(this, run);
+      rearmWft(this, run);
+      for (const key in run.state.activities) rearmActivity(this, run, run.state.activities[key]);
+    }
+    this.dirtyNamespaces.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clock.stop();
+    this.queries.stop();
+    await this.store.close();
+  }
+}
+
+export function wfKey(namespace: string, workflowId: string): string {
+  return `${namespace}\u0000${workflowId}`;
+}

@@ -1,0 +1,59 @@
+import { status } from '@grpc/grpc-js';
+import { protoRoot } from '../proto';
+
+/**
+ * An error a handler throws on purpose: it becomes a gRPC status with this code and message.
+ * `detail` is packed into `grpc-status-details-bin` the way the real server does, so the SDK
+ * maps it to a typed exception (e.g. WorkflowExecutionAlreadyStartedError).
+ */
+export class EngineError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+    readonly detail?: { type: string; value: Record<string, unknown> },
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export const invalidArgument = (message: string): EngineError => new EngineError(status.INVALID_ARGUMENT, message);
+export const notFound = (message: string): EngineError =>
+  new EngineError(status.NOT_FOUND, message, { type: 'temporal.api.errordetails.v1.NotFoundFailure', value: {} });
+export const failedPrecondition = (message: string): EngineError => new EngineError(status.FAILED_PRECONDITION, message);
+
+export function workflowNotFound(workflowId: string, runId?: string | null): EngineError {
+  return notFound(`workflow not found for ID: ${workflowId}${runId ? ` (run ${runId})` : ''}`);
+}
+
+export const alreadyCompleted = (): EngineError => notFound('workflow execution already completed');
+
+export function alreadyStarted(message: string, startRequestId: string, runId: string): EngineError {
+  return new EngineError(status.ALREADY_EXISTS, message, {
+    type: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+    value: { startRequestId, runId },
+  });
+}
+
+export function namespaceNotFound(namespace: string): EngineError {
+  return new EngineError(status.NOT_FOUND, `Namespace ${namespace} is not found.`, {
+    type: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure',
+    value: { namespace },
+  });
+}
+
+export function queryFailed(message: string): EngineError {
+  return new EngineError(status.INVALID_ARGUMENT, message, { type: 'temporal.api.errordetails.v1.QueryFailedFailure', value: {} });
+}
+
+/** Encodes a google.rpc.Status carrying one detail, for the `grpc-status-details-bin` trailer. */
+export function encodeStatusDetails(err: EngineError): Buffer | undefined {
+  if (!err.detail) return undefined;
+  const detailType = protoRoot.lookupType(err.detail.type);
+  const value = detailType.encode(detailType.fromObject(err.detail.value)).finish();
+  const statusType = protoRoot.lookupType('google.rpc.Status');
+  const bytes = statusType
+    .encode(statusType.fromObject({ code: err.code, message: err.message, details: [{ type_url: `type.googleapis.com/${err.detail.type}`, value }] }))
+    .finish();
+  return Buffer.from(bytes);
+}

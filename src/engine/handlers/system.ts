@@ -1,0 +1,130 @@
+import type { Engine } from '../engine';
+import { EngineError, invalidArgument } from '../grpc/errors';
+import type { Handler } from '../grpc/server';
+import { INDEXED_TYPE_NAMES, newNamespace, SYSTEM_SEARCH_ATTRIBUTES } from '../namespaces';
+import { enums, type DescribeNamespaceReq, type DescribeTaskQueueReq, type RegisterNamespaceReq } from '../proto';
+import { durationMs, msDuration, msTimestamp } from '../time';
+import type { NamespaceState } from '../namespaces';
+import { status } from '@grpc/grpc-js';
+
+export const SERVER_VERSION = '1.27.0';
+
+function namespaceInfo(ns: NamespaceState): Record<string, unknown> {
+  return {
+    namespaceInfo: {
+      name: ns.name,
+      state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
+      description: ns.description,
+      id: ns.id,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+      supportsSchedules: false,
+    },
+    config: {
+      workflowExecutionRetentionTtl: msDuration(ns.retentionMs),
+      historyArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      visibilityArchivalState: enums.ArchivalState.ARCHIVAL_STATE_DISABLED,
+      customSearchAttributeAliases: {},
+    },
+    replicationConfig: { activeClusterName: 'active', clusters: [{ clusterName: 'active' }] },
+    isGlobalNamespace: false,
+  };
+}
+
+export function systemHandlers(engine: Engine): Record<string, Handler> {
+  return {
+    GetSystemInfo: () => ({
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        supportsSchedules: false,
+        encodedFailureAttributes: true,
+        buildIdBasedVersioning: false,
+        upsertMemo: true,
+        eagerWorkflowStart: false,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: true,
+        nexus: false,
+      },
+    }),
+
+    GetClusterInfo: () => ({
+      supportedClients: {},
+      serverVersion: SERVER_VERSION,
+      clusterId: 'durafax-engine',
+      clusterName: 'active',
+      historyShardCount: 1,
+      persistenceStore: engine.store.durable ? 'journal' : 'memory',
+      visibilityStore: 'memory',
+    }),
+
+    DescribeNamespace: (req: DescribeNamespaceReq) => namespaceInfo(engine.namespaces.get(req.namespace)),
+
+    ListNamespaces: () => ({ namespaces: [...engine.namespaces.byName.values()].map(namespaceInfo) }),
+
+    RegisterNamespace: (req: RegisterNamespaceReq) => {
+      const name = req.namespace;
+      if (!name) throw invalidArgument('Namespace is not set on request.');
+      if (engine.namespaces.byName.has(name)) throw new EngineError(status.ALREADY_EXISTS, `Namespace ${name} already exists.`);
+      const ns = newNamespace(name);
+      ns.description = req.description ?? '';
+      ns.retentionMs = durationMs(req.workflowExecutionRetentionPeriod) || ns.retentionMs;
+      engine.tx(() => {
+        engine.namespaces.byName.set(name, ns);
+        engine.touchNamespace(ns);
+      });
+      return {};
+    },
+
+    GetSearchAttributes: () => ({ keys: { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespaces.get('default').searchAttributes } }),
+
+    DescribeTaskQueue: (req: DescribeTaskQueueReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const type = Number(req.taskQueueType) === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
+      const stats = engine.matching.stats(ns, req.taskQueue?.name ?? '', type);
+      return {
+        pollers: stats.pollers || stats.lastPollAt ? [{ lastAccessTime: msTimestamp(stats.lastPollAt || Date.now()), identity: 'worker', ratePerSecond: 100000 }] : [],
+      };
+    },
+  };
+}
+
+type AddSearchAttributesReq = { searchAttributes?: Record<string, number> | null; namespace?: string | null };
+type RemoveSearchAttributesReq = { searchAttributes?: string[] | null; namespace?: string | null };
+
+/** OperatorService: registering custom search attributes (what `temporal operator search-attribute create` does). */
+export function operatorHandlers(engine: Engine): Record<string, Handler> {
+  return {
+    AddSearchAttributes: (req: AddSearchAttributesReq) => {
+      const ns = engine.namespaces.get(req.namespace);
+      const attrs = req.searchAttributes ?? {};
+      for (const [name, type] of Object.entries(attrs)) {
+        if (!type || !Object.values(INDEXED_TYPE_NAMES).includes(type)) throw invalidArgument(`Unable to read search attribute type: ${type}`);
+        if (SYSTEM_SEARCH_ATTRIBUTES[name]) throw invalidArgument(`Search attribute ${name} is reserved by system.`);
+        const existing = ns.searchAttributes[name];
+        if (existing !== undefined && existing !== type) throw new EngineError(status.ALREADY_EXISTS, `Search attribute ${name} already exists.`);
+      }
+      engine.tx(() => {
+        Object.assign(ns.searchAttributes, attrs);
+        engine.touchNamespace(ns);
+      });
+      return {};
+    },
+    RemoveSearchAttributes: (req: RemoveSearchAttributesReq) => {
+      const ns = engine.namespaces.get(req.namespace);
+      for (const name of req.searchAttributes ?? []) {
+        if (ns.searchAttributes[name] === undefined) throw new EngineError(status.NOT_FOUND, `Search attribute ${name} doesn't exist.`);
+      }
+      engine.tx(() => {
+        for (const name of req.searchAttributes ?? []) delete ns.searchAttributes[name];
+        engine.touchNamespace(ns);
+      });
+      return {};
+    },
+    ListSearchAttributes: (req: { namespace?: string | null }) => {
+      const ns = engine.namespaces.get(req.namespace);
+      return { customAttributes: ns.searchAttributes, systemAttributes: SYSTEM_SEARCH_ATTRIBUTES, storageSchema: {} };
+    },
+  };
+}

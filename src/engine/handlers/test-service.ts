@@ -1,0 +1,35 @@
+import type { Engine } from '../engine';
+import type { Handler } from '../grpc/server';
+import type { Duration, Timestamp } from '../proto';
+import { durationMs, msTimestamp, timestampMs } from '../time';
+
+let sleeps = 0;
+
+/** Temporal's TestService: the clock controls the SDK's time-skipping test environment uses. */
+export function testServiceHandlers(engine: Engine): Record<string, Handler> {
+  const clock = engine.clock;
+  const sleep = (ms: number, unlock = true): Promise<object> => clock.sleep(Math.max(0, ms), `sleep/${++sleeps}`, unlock).then(() => ({}));
+  return {
+    LockTimeSkipping: () => {
+      clock.lock();
+      return {};
+    },
+    UnlockTimeSkipping: () => {
+      clock.unlock();
+      return {};
+    },
+    UnlockTimeSkippingWithSleep: (req: { duration?: Duration | null }) => sleep(durationMs(req.duration)),
+    /** Waits for clock time to pass without touching the lock. */
+    Sleep: (req: { duration?: Duration | null }) => sleep(durationMs(req.duration), false),
+    SleepUntil: (req: { timestamp?: Timestamp | null }) => sleep(timestampMs(req.timestamp) - clock.now(), false),
+    GetCurrentTime: () => ({ time: msTimestamp(clock.now()) }),
+  };
+}
+
+export function healthHandlers(): { unary: Record<string, Handler>; streams: Record<string, (req: unknown, write: (m: object) => void) => void> } {
+  const SERVING = 1;
+  return {
+    unary: { Check: () => ({ status: SERVING }) },
+    streams: { Watch: (_req, write) => write({ status: SERVING }) },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Engine } from '../engine';
+import { invalidArgument } from '../grpc/errors';
+import type { Handler } from '../grpc/server';
+import type { Execution } from '../model/state';
+import type { CountWorkflowExecutionsReq, ListClosedWorkflowExecutionsReq, ListOpenWorkflowExecutionsReq, ListWorkflowExecutionsReq } from '../proto';
+import { evaluate, fieldValue, fieldsOf, STATUS_NAMES } from '../visibility/evaluate';
+import { parseQuery, type Query } from '../visibility/query';
+import { executionInfo } from './describe';
+import { searchAttributePayload } from '../visibility/payload';
+
+function matching(engine: Engine, namespace: string, text: string | null | undefined): { runs: Execution[]; query: Query; typeOf: (f: string) => number } {
+  const ns = engine.namespaces.get(namespace);
+  const query = parseQuery(text);
+  const typeOf = (f: string): number => {
+    const t = engine.namespaces.attributeType(ns, f);
+    if (t === undefined) throw invalidArgument(`invalid query: unknown or unsupported search attribute ${f}`);
+    return t;
+  };
+  for (const f of fieldsOf(query.where)) typeOf(f);
+  for (const o of query.orderBy) typeOf(o.field);
+  const runs: Execution[] = [];
+  for (const run of engine.runs.values()) if (run.state.namespace === ns.name && evaluate(query.where, run, typeOf)) runs.push(run);
+  const order = query.orderBy.length ? query.orderBy : [{ field: 'StartTime', desc: true }];
+  runs.sort((a, b) => {
+    for (const o of order) {
+      const t = typeOf(o.field);
+      const x = fieldValue(a, o.field, t);
+      const y = fieldValue(b, o.field, t);
+      const c = x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1;
+      if (c) return o.desc ? -c : c;
+    }
+    return a.runId < b.runId ? -1 : 1;
+  });
+  return { runs, query, typeOf };
+}
+
+function page(runs: Execution[], size: number | null | undefined, token: Uint8Array | null | undefined): { executions: ReturnType<typeof executionInfo>[]; nextPageToken?: Buffer } {
+  const offset = token && token.length ? Number(Buffer.from(token).toString('utf8')) || 0 : 0;
+  const n = size && size > 0 ? size : 1000;
+  const slice = runs.slice(offset, offset + n);
+  const next = offset + slice.length;
+  return { executions: slice.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next), 'utf8') : undefined };
+}
+
+export function visibilityHandlers(engine: Engine): Record<string, Handler> {
+  const list = (req: ListWorkflowExecutionsReq): ReturnType<typeof page> => {
+    const { runs } = matching(engine, engine.namespaces.get(req.namespace).name, req.query);
+    return page(runs, req.pageSize, req.nextPageToken);
+  };
+  const legacy = (req: ListOpenWorkflowExecutionsReq | ListClosedWorkflowExecutionsReq, open: boolean): ReturnType<typeof page> => {
+    const ns = engine.namespaces.get(req.namespace).name;
+    const runs = [...engine.runs.values()]
+      .filter((r) => r.state.namespace === ns && r.open === open)
+      .filter((r) => !req.executionFilter?.workflowId || r.state.workflowId === req.executionFilter.workflowId)
+      .filter((r) => !req.typeFilter?.name || r.state.workflowType === req.typeFilter.name)
+      .sort((a, b) => b.state.startTime - a.state.startTime);
+    return page(runs, req.maximumPageSize, req.nextPageToken);
+  };
+  return {
+    ListWorkflowExecutions: list,
+    ScanWorkflowExecutions: list,
+    ListOpenWorkflowExecutions: (req: ListOpenWorkflowExecutionsReq) => legacy(req, true),
+    ListClosedWorkflowExecutions: (req: ListClosedWorkflowExecutionsReq) => legacy(req, false),
+    CountWorkflowExecutions: (req: CountWorkflowExecutionsReq) => {
+      const { runs, query, typeOf } = matching(engine, engine.namespaces.get(req.namespace).name, req.query);
+      if (!query.groupBy.length) return { count: runs.length };
+      if (query.groupBy.length !== 1 || query.groupBy[0] !== 'ExecutionStatus') throw invalidArgument('invalid query: GROUP BY is only supported on ExecutionStatus');
+      const groups = new Map<string, number>();
+      for (const r of runs) {
+        const v = String(fieldValue(r, 'ExecutionStatus', typeOf('ExecutionStatus')) ?? STATUS_NAMES[1]);
+        groups.set(v, (groups.get(v) ?? 0) + 1);
+      }
+      return {
+        count: runs.length,
+        groups: [...groups].map(([value, count]) => ({ groupValues: [searchAttributePayload(value)], count })),
+      };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../engine';
+import { alreadyCompleted, invalidArgument } from '../grpc/errors';
+import type { Handler } from '../grpc/server';
+import { createRun, requestCancelRun, resolveIdConflict, signalRun, terminateRun, type StartParams } from '../model/lifecycle';
+import {
+  enums,
+  type DescribeWorkflowExecutionReq,
+  type RequestCancelWorkflowExecutionReq,
+  type SignalWithStartReq,
+  type SignalWorkflowExecutionReq,
+  type StartReq,
+  type TerminateWorkflowExecutionReq,
+} from '../proto';
+import { durationMs } from '../time';
+import { describeRun } from './describe';
+import { noNegative, required } from './common';
+
+type SignalReq = SignalWorkflowExecutionReq;
+type CancelReq = RequestCancelWorkflowExecutionReq;
+type TerminateReq = TerminateWorkflowExecutionReq;
+type DescribeReq = DescribeWorkflowExecutionReq;
+
+/** What StartWorkflowExecution and SignalWithStart share: checks and the new run's parameters. */
+function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartParams {
+  const namespace = engine.namespaces.get(req.namespace).name;
+  const workflowId = required(req.workflowId, 'WorkflowId');
+  const workflowType = required(req.workflowType?.name, 'WorkflowType');
+  const taskQueue = required(req.taskQueue?.name, 'TaskQueue');
+  noNegative({
+    WorkflowExecutionTimeout: req.workflowExecutionTimeout,
+    WorkflowRunTimeout: req.workflowRunTimeout,
+    WorkflowTaskTimeout: req.workflowTaskTimeout,
+    WorkflowStartDelay: req.workflowStartDelay,
+  });
+  if (req.cronSchedule) throw invalidArgument('Cron schedules are not supported by the Durafax engine; use a timer loop in the workflow, or a real Temporal server.');
+  const saError = engine.checkSearchAttributes(namespace, req.searchAttributes?.indexedFields);
+  if (saError) throw invalidArgument(saError);
+  return {
+    namespace,
+    workflowId,
+    workflowType,
+    taskQueue,
+    input: req.input,
+    header: req.header,
+    memo: req.memo?.fields,
+    searchAttributes: req.searchAttributes?.indexedFields,
+    executionTimeoutMs: durationMs(req.workflowExecutionTimeout),
+    runTimeoutMs: durationMs(req.workflowRunTimeout),
+    taskTimeoutMs: durationMs(req.workflowTaskTimeout),
+    retryPolicy: req.retryPolicy,
+    identity: req.identity ?? '',
+    requestId: req.requestId || randomUUID(),
+    startDelayMs: durationMs(req.workflowStartDelay),
+    userMetadata: req.userMetadata,
+    priority: req.priority,
+  };
+}
+
+export function workflowHandlers(engine: Engine): Record<string, Handler> {
+  return {
+    StartWorkflowExecution: (req: StartReq) => {
+      const p = startParams(engine, req);
+      return engine.tx(() => {
+        const existing = resolveIdConflict(engine, p.namespace, p.workflowId, p.requestId, {
+          reuse: req.workflowIdReusePolicy ?? 0,
+          conflict: req.workflowIdConflictPolicy ?? 0,
+        });
+        if (existing) return { runId: existing.run.runId, started: existing.started };
+        const run = createRun(engine, p);
+        return { runId: run.runId, started: true };
+      });
+    },
+
+    SignalWithStartWorkflowExecution: (req: SignalWithStartReq) => {
+      const p = startParams(engine, req);
+      const signalName = required(req.signalName, 'SignalName');
+      return engine.tx(() => {
+        const existing = resolveIdConflict(engine, p.namespace, p.workflowId, p.requestId, {
+          reuse: req.workflowIdReusePolicy ?? 0,
+          conflict: req.workflowIdConflictPolicy || enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+        });
+        if (existing?.started) return { runId: existing.run.runId, started: true };
+        if (existing) {
+          signalRun(engine, existing.run, signalName, req.signalInput, req.header, req.identity ?? '');
+          return { runId: existing.run.runId, started: false };
+        }
+        const run = createRun(engine, { ...p, signal: { name: signalName, input: req.signalInput, header: req.header, identity: req.identity ?? '' } });
+        return { runId: run.runId, started: true };
+      });
+    },
+
+    SignalWorkflowExecution: (req: SignalReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const name = required(req.signalName, 'SignalName');
+      const run = engine.findRun(ns, req.workflowExecution);
+      if (!run.open) throw alreadyCompleted();
+      engine.tx(() => signalRun(engine, run, name, req.input, req.header, req.identity ?? ''));
+      return {};
+    },
+
+    RequestCancelWorkflowExecution: (req: CancelReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const run = engine.findRun(ns, req.workflowExecution);
+      if (!run.open) throw alreadyCompleted();
+      engine.tx(() => requestCancelRun(engine, run, req.reason ?? '', req.identity ?? ''));
+      return {};
+    },
+
+    TerminateWorkflowExecution: (req: TerminateReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const run = engine.findRun(ns, req.workflowExecution);
+      if (!run.open) throw alreadyCompleted();
+      engine.tx(() => terminateRun(engine, run, req.reason ?? '', req.details, req.identity ?? ''));
+      return {};
+    },
+
+    DescribeWorkflowExecution: (req: DescribeReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      return describeRun(engine, engine.findRun(ns, req.execution));
+    },
+  };
+}

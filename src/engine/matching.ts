@@ -1,0 +1,122 @@
+/**
+ * Task queues and long polls. A task is only a reference to engine state (run + task
+ * identity); when a poller takes it, `take` checks it is still current and starts it, or
+ * returns null for a stale task (completed, timed out, cancelled meanwhile), which is dropped.
+ */
+export type Task =
+  | { kind: 'wft'; runId: string; seq: number }
+  | { kind: 'query'; queryId: string }
+  | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number };
+
+export type QueueType = 'workflow' | 'activity';
+
+interface Poller {
+  take: (task: Task) => boolean;
+  done: boolean;
+}
+
+interface Queue {
+  tasks: Task[];
+  pollers: Poller[];
+  lastPollAt: number;
+}
+
+export class Matching {
+  private readonly queues = new Map<string, Queue>();
+
+  private queue(namespace: string, name: string, type: QueueType): Queue {
+    const key = `${namespace}\u0000${name}\u0000${type}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = { tasks: [], pollers: [], lastPollAt: 0 };
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  push(namespace: string, name: string, type: QueueType, task: Task): void {
+    const q = this.queue(namespace, name, type);
+    while (q.pollers.length) {
+      const p = q.pollers.shift();
+      if (!p || p.done) continue;
+      if (p.take(task)) return;
+      // The task was stale: nobody else wants it either.
+      q.pollers.unshift(p);
+      return;
+    }
+    q.tasks.push(task);
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a task that `take` accepts. `take` runs synchronously when a
+   * task is matched and returns the poll response, or null to skip a stale task.
+   * Resolves undefined on timeout or when `cancelled` fires first.
+   */
+  poll<R>(
+    namespace: string,
+    name: string,
+    type: QueueType,
+    take: (task: Task) => R | null,
+    timeoutMs: number,
+    onCancel: (fn: () => void) => void,
+  ): Promise<R | undefined> {
+    const q = this.queue(namespace, name, type);
+    q.lastPollAt = Date.now();
+    while (q.tasks.length) {
+      const task = q.tasks.shift() as Task;
+      const res = take(task);
+      if (res !== null) return Promise.resolve(res);
+    }
+    return new Promise<R | undefined>((resolve) => {
+      const poller: Poller = {
+        done: false,
+        take: (task) => {
+          const res = take(task);
+          if (res === null) return false;
+          finish();
+          resolve(res);
+          return true;
+        },
+      };
+      const timer = setTimeout(() => {
+        finish();
+        resolve(undefined);
+      }, Math.max(0, timeoutMs));
+      const finish = (): void => {
+        poller.done = true;
+        clearTimeout(timer);
+        q.lastPollAt = Date.now();
+        const i = q.pollers.indexOf(poller);
+        if (i >= 0) q.pollers.splice(i, 1);
+      };
+      onCancel(() => {
+        if (poller.done) return;
+        finish();
+        resolve(undefined);
+      });
+      q.pollers.push(poller);
+    });
+  }
+
+  /** A worker polls (or polled within `withinMs`) this queue. */
+  hasPoller(namespace: string, name: string, type: QueueType, withinMs: number): boolean {
+    const q = this.queue(namespace, name, type);
+    return q.pollers.some((p) => !p.done) || Date.now() - q.lastPollAt < withinMs;
+  }
+
+  /** Removes a queue (a sticky queue whose worker shut down) and returns its waiting tasks. */
+  drop(namespace: string, name: string, type: QueueType): Task[] {
+    const key = `${namespace}\u0000${name}\u0000${type}`;
+    const q = this.queues.get(key);
+    if (!q) return [];
+    this.queues.delete(key);
+    for (const p of q.pollers) p.done = true;
+    return q.tasks;
+  }
+
+  /** Number of tasks waiting and pollers waiting, for DescribeTaskQueue. */
+  stats(namespace: string, name: string, type: QueueType): { backlog: number; pollers: number; lastPollAt: number } {
+    const q = this.queue(namespace, name, type);
+    return { backlog: q.tasks.length, pollers: q.pollers.filter((p) => !p.done).length, lastPollAt: q.lastPollAt };
+  }
+}

@@ -1,0 +1,373 @@
+import type { Engine } from '../engine';
+import { notFound } from '../grpc/errors';
+import { enums, type Command, type Failure, type Payloads, type PollActReq, type PollActRes } from '../proto';
+import { durationMs, msDuration, msTimestamp } from '../time';
+import { encodeToken } from '../tokens';
+import { addEvent, addExternal, type Attrs } from './events';
+import { decideRetry, normalizeRetry, retryToProto } from './retry';
+import type { ActivityState, Execution } from './state';
+import { scheduleWft } from './workflow-task';
+
+const E = enums.EventType;
+const RS = enums.RetryState;
+const TT = enums.TimeoutType;
+
+type ScheduleAttrs = NonNullable<Command['scheduleActivityTaskCommandAttributes']>;
+
+const phaseKey = (run: Execution, a: ActivityState): string => `act/${run.runId}/${a.scheduledEventId}`;
+const closeKey = (run: Execution, a: ActivityState): string => `act/${run.runId}/${a.scheduledEventId}/s2c`;
+
+/** Fills in the activity timeouts the way the real server does; an error message if impossible. */
+export function normalizeActivityTimeouts(
+  attrs: ScheduleAttrs,
+  runTimeoutMs: number,
+): { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number } | string {
+  let s2c = durationMs(attrs.scheduleToCloseTimeout);
+  let sts = durationMs(attrs.scheduleToStartTimeout);
+  let stc = durationMs(attrs.startToCloseTimeout);
+  let hb = durationMs(attrs.heartbeatTimeout);
+  if ([s2c, sts, stc, hb].some((v) => v < 0)) return 'Activity timeouts must not be negative.';
+  if (s2c > 0) {
+    if (runTimeoutMs > 0) s2c = Math.min(s2c, runTimeoutMs);
+    sts = sts > 0 ? Math.min(sts, s2c) : s2c;
+    stc = stc > 0 ? Math.min(stc, s2c) : s2c;
+  } else if (stc > 0) {
+    // Without a schedule-to-close timeout the activity may retry as long as the run lives.
+    s2c = runTimeoutMs;
+    if (s2c > 0) sts = sts > 0 ? Math.min(sts, s2c) : s2c;
+  } else {
+    return 'A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.';
+  }
+  if (hb > 0 && stc > 0) hb = Math.min(hb, stc);
+  return { scheduleToCloseMs: s2c, scheduleToStartMs: sts, startToCloseMs: stc, heartbeatMs: hb };
+}
+
+export function scheduleActivity(engine: Engine, run: Execution, attrs: ScheduleAttrs, wftCompletedId: number, userMetadata?: Command['userMetadata']): void {
+  const s = run.state;
+  const timeouts = normalizeActivityTimeouts(attrs, s.runTimeoutMs);
+  if (typeof timeouts === 'string') throw new Error(timeouts); // validateCommands rejects this earlier
+  const retry = normalizeRetry(attrs.retryPolicy);
+  const taskQueue = attrs.taskQueue?.name || s.taskQueue;
+  const ev = addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'activityTaskScheduledEventAttributes', {
+    activityId: attrs.activityId ?? '',
+    activityType: attrs.activityType ?? undefined,
+    taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    header: attrs.header ?? undefined,
+    input: attrs.input ?? undefined,
+    scheduleToCloseTimeout: msDuration(timeouts.scheduleToCloseMs),
+    scheduleToStartTimeout: msDuration(timeouts.scheduleToStartMs),
+    startToCloseTimeout: msDuration(timeouts.startToCloseMs),
+    heartbeatTimeout: msDuration(timeouts.heartbeatMs),
+    workflowTaskCompletedEventId: wftCompletedId,
+    retryPolicy: retryToProto(retry),
+    useWorkflowBuildId: attrs.useWorkflowBuildId ?? undefined,
+    priority: attrs.priority ?? undefined,
+  });
+  if (userMetadata) ev.userMetadata = userMetadata;
+  const now = engine.now();
+  const act: ActivityState = {
+    scheduledEventId: Number(ev.eventId),
+    activityId: attrs.activityId ?? '',
+    activityType: attrs.activityType?.name ?? '',
+    taskQueue,
+    attempt: 1,
+    phase: 'scheduled',
+    scheduledTime: now,
+    attemptScheduledTime: now,
+    ...timeouts,
+    retry,
+  };
+  s.activities[act.scheduledEventId] = act;
+  engine.touch(run);
+  rearmActivity(engine, run, act);
+}
+
+/** Arms an activity's timers for its current phase and queues it if it waits for a worker. */
+export function rearmActivity(engine: Engine, run: Execution, act: ActivityState): void {
+  if (act.scheduleToCloseMs > 0) {
+    engine.clock.set(closeKey(run, act), act.scheduledTime + act.scheduleToCloseMs, () =>
+      engine.tx(() => scheduleToCloseTimedOut(engine, run, act.scheduledEventId)),
+    );
+  }
+  armPhase(engine, run, act);
+  if (act.phase === 'scheduled') {
+    engine.matching.push(run.state.namespace, act.taskQueue, 'activity', {
+      kind: 'activity',
+      runId: run.runId,
+      scheduledEventId: act.scheduledEventId,
+      attempt: act.attempt,
+    });
+  }
+}
+
+function armPhase(engine: Engine, run: Execution, act: ActivityState): void {
+  const key = phaseKey(run, act);
+  let due = 0;
+  if (act.phase === 'scheduled' && act.scheduleToStartMs > 0) due = act.attemptScheduledTime + act.scheduleToStartMs;
+  if (act.phase === 'started') {
+    const stc = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
+    const hb = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
+    due = Math.min(stc, hb);
+    if (due === Infinity) due = 0;
+  }
+  if (act.phase === 'backoff') due = act.retryAt ?? engine.now();
+  if (!due) {
+    engine.clock.clear(key);
+    return;
+  }
+  const { scheduledEventId, attempt } = act;
+  engine.clock.set(key, due, () => engine.tx(() => phaseTimerFired(engine, run, scheduledEventId, attempt)));
+}
+
+function phaseTimerFired(engine: Engine, run: Execution, scheduledEventId: number, attempt: number): void {
+  const act = run.state.activities[scheduledEventId];
+  if (!run.open || !act || act.attempt !== attempt) return;
+  const now = engine.now();
+  if (act.phase === 'backoff') {
+    act.phase = 'scheduled';
+    act.attemptScheduledTime = now;
+    act.retryAt = undefined;
+    engine.touch(run);
+    rearmActivity(engine, run, act);
+    return;
+  }
+  if (act.phase === 'scheduled') {
+    finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+      failure: timeoutFailure(TT.TIMEOUT_TYPE_SCHEDULE_TO_START, act.heartbeatDetails, act.lastFailure),
+      retryState: RS.RETRY_STATE_TIMEOUT,
+    });
+    return;
+  }
+  const hbDue = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
+  const stcDue = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
+  if (now < Math.min(hbDue, stcDue)) {
+    armPhase(engine, run, act);
+    return;
+  }
+  attemptTimedOut(engine, run, act, hbDue <= stcDue ? TT.TIMEOUT_TYPE_HEARTBEAT : TT.TIMEOUT_TYPE_START_TO_CLOSE);
+}
+
+function attemptTimedOut(engine: Engine, run: Execution, act: ActivityState, type: number): void {
+  const failure = timeoutFailure(type, type === TT.TIMEOUT_TYPE_HEARTBEAT ? act.heartbeatDetails : undefined);
+  const decision = act.cancelRequestedEventId
+    ? ({ retry: false, state: RS.RETRY_STATE_CANCEL_REQUESTED } as const)
+    : decideRetry(act.retry, act.attempt, failure, engine.now(), closeDeadline(act));
+  if (decision.retry) {
+    retryLater(engine, run, act, failure, decision.delayMs);
+    return;
+  }
+  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+    failure: timeoutFailure(type, act.heartbeatDetails, act.lastFailure),
+    retryState: decision.state,
+  });
+}
+
+function scheduleToCloseTimedOut(engine: Engine, run: Execution, scheduledEventId: number): void {
+  const act = run.state.activities[scheduledEventId];
+  if (!run.open || !act) return;
+  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+    failure: timeoutFailure(TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, act.heartbeatDetails, act.lastFailure),
+    retryState: RS.RETRY_STATE_TIMEOUT,
+  });
+}
+
+const closeDeadline = (act: ActivityState): number => (act.scheduleToCloseMs > 0 ? act.scheduledTime + act.scheduleToCloseMs : 0);
+
+function timeoutFailure(type: number, details?: Payloads, cause?: Failure): Failure {
+  const name = ['', 'StartToClose', 'ScheduleToStart', 'ScheduleToClose', 'Heartbeat'][type] ?? '';
+  return {
+    message: `activity ${name} timeout`,
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType: type, lastHeartbeatDetails: details ?? undefined },
+    cause: cause ?? undefined,
+  };
+}
+
+function retryLater(engine: Engine, run: Execution, act: ActivityState, failure: Failure, delayMs: number): void {
+  const now = engine.now();
+  act.lastFailure = failure;
+  act.lastAttemptCompleteTime = now;
+  act.attempt++;
+  act.phase = 'backoff';
+  act.retryAt = now + delayMs;
+  act.startedTime = undefined;
+  engine.touch(run);
+  engine.log.debug('activity attempt failed; retrying', {
+    workflowId: run.state.workflowId,
+    activityId: act.activityId,
+    nextAttempt: act.attempt,
+    delayMs,
+  });
+  armPhase(engine, run, act);
+}
+
+/**
+ * Writes the activity's end: ActivityTaskStarted (late, with the final attempt, as the real
+ * server does) when an attempt was running, then the result event; wakes the workflow.
+ */
+function finish<K extends 'activityTaskCompletedEventAttributes' | 'activityTaskFailedEventAttributes' | 'activityTaskTimedOutEventAttributes' | 'activityTaskCanceledEventAttributes'>(
+  engine: Engine,
+  run: Execution,
+  act: ActivityState,
+  type: number,
+  key: K,
+  attrs: Attrs<K>,
+): void {
+  let startedEventId = 0;
+  let startedRef = false;
+  if (act.phase === 'started') {
+    const started = addExternal(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 'activityTaskStartedEventAttributes', {
+      scheduledEventId: act.scheduledEventId,
+      identity: act.identity ?? '',
+      requestId: act.requestId ?? '',
+      attempt: act.attempt,
+      lastFailure: act.lastFailure ?? undefined,
+    });
+    startedEventId = Number(started.eventId);
+    startedRef = true;
+  }
+  addExternal(engine, run, type, key, { ...attrs, scheduledEventId: act.scheduledEventId, startedEventId }, startedRef);
+  removeActivity(engine, run, act);
+  scheduleWft(engine, run);
+}
+
+function removeActivity(engine: Engine, run: Execution, act: ActivityState): void {
+  delete run.state.activities[act.scheduledEventId];
+  engine.clock.clear(phaseKey(run, act));
+  engine.clock.clear(closeKey(run, act));
+  engine.touch(run);
+}
+
+/** Clears every activity timer of a run that closed; queued tasks turn stale by themselves. */
+export function dropActivities(engine: Engine, run: Execution): void {
+  for (const key in run.state.activities) {
+    const act = run.state.activities[key];
+    engine.clock.clear(phaseKey(run, act));
+    engine.clock.clear(closeKey(run, act));
+  }
+  run.state.activities = {};
+}
+
+/** Hands a queued activity attempt to a poller. */
+export function startActivity(engine: Engine, run: Execution, scheduledEventId: number, attempt: number, poll: PollActReq): PollActRes | null {
+  const act = run.state.activities[scheduledEventId];
+  if (!run.open || !act || act.attempt !== attempt || act.phase !== 'scheduled') return null;
+  const now = engine.now();
+  act.phase = 'started';
+  act.startedTime = now;
+  act.lastHeartbeatTime = undefined;
+  act.identity = poll.identity ?? '';
+  act.requestId = `${run.runId}/${scheduledEventId}/${attempt}`;
+  engine.touch(run);
+  armPhase(engine, run, act);
+  const scheduled = run.event(scheduledEventId)?.activityTaskScheduledEventAttributes;
+  const s = run.state;
+  return {
+    taskToken: encodeToken({ k: 'a', r: run.runId, e: scheduledEventId, a: attempt }),
+    workflowNamespace: s.namespace,
+    workflowType: { name: s.workflowType },
+    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+    activityType: { name: act.activityType },
+    activityId: act.activityId,
+    header: scheduled?.header ?? undefined,
+    input: scheduled?.input ?? undefined,
+    heartbeatDetails: act.heartbeatDetails ?? undefined,
+    scheduledTime: msTimestamp(act.scheduledTime),
+    currentAttemptScheduledTime: msTimestamp(act.attemptScheduledTime),
+    startedTime: msTimestamp(now),
+    attempt,
+    scheduleToCloseTimeout: msDuration(act.scheduleToCloseMs),
+    startToCloseTimeout: msDuration(act.startToCloseMs),
+    heartbeatTimeout: msDuration(act.heartbeatMs),
+    retryPolicy: retryToProto(act.retry),
+    priority: scheduled?.priority ?? undefined,
+  };
+}
+
+/** The running attempt a worker's token (or an activity id) refers to. */
+export function runningActivity(engine: Engine, runId: string, scheduledEventId: number, attempt: number | undefined): { run: Execution; act: ActivityState } {
+  const run = engine.runs.get(runId);
+  const act = run?.open ? run.state.activities[scheduledEventId] : undefined;
+  if (!run || !act || act.phase !== 'started' || (attempt !== undefined && act.attempt !== attempt)) {
+    throw notFound('Activity task not found.');
+  }
+  return { run, act };
+}
+
+export function activityById(engine: Engine, namespace: string, workflowId: string, runId: string | null | undefined, activityId: string): { run: Execution; act: ActivityState } {
+  const run = engine.findRun(namespace, { workflowId, runId: runId || undefined });
+  for (const key in run.state.activities) {
+    const act = run.state.activities[key];
+    if (act.activityId === activityId) return runningActivity(engine, run.runId, act.scheduledEventId, undefined);
+  }
+  throw notFound('Activity task not found.');
+}
+
+export function heartbeat(engine: Engine, run: Execution, act: ActivityState, details: Payloads | null | undefined): { cancelRequested: boolean } {
+  if (details) act.heartbeatDetails = details;
+  act.lastHeartbeatTime = engine.now();
+  engine.touch(run);
+  armPhase(engine, run, act);
+  return { cancelRequested: !!act.cancelRequestedEventId };
+}
+
+export function completeActivity(engine: Engine, run: Execution, act: ActivityState, result: Payloads | null | undefined, identity: string): void {
+  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 'activityTaskCompletedEventAttributes', {
+    result: result ?? undefined,
+    identity,
+  });
+}
+
+export function failActivity(
+  engine: Engine,
+  run: Execution,
+  act: ActivityState,
+  failure: Failure | null | undefined,
+  identity: string,
+  lastHeartbeatDetails?: Payloads | null,
+): void {
+  if (lastHeartbeatDetails) act.heartbeatDetails = lastHeartbeatDetails;
+  const f: Failure = failure ?? { message: 'activity failed' };
+  const decision = act.cancelRequestedEventId
+    ? ({ retry: false, state: RS.RETRY_STATE_CANCEL_REQUESTED } as const)
+    : decideRetry(act.retry, act.attempt, f, engine.now(), closeDeadline(act));
+  if (decision.retry) {
+    act.identity = identity;
+    retryLater(engine, run, act, f, decision.delayMs);
+    return;
+  }
+  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'activityTaskFailedEventAttributes', {
+    failure: f,
+    retryState: decision.state,
+    identity,
+  });
+}
+
+export function activityCanceled(engine: Engine, run: Execution, act: ActivityState, details: Payloads | null | undefined, identity: string): void {
+  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
+    details: details ?? undefined,
+    latestCancelRequestedEventId: act.cancelRequestedEventId ?? 0,
+    identity,
+  });
+}
+
+/** The RequestCancelActivityTask command: an attempt not running on a worker is cancelled at once. */
+export function requestCancelActivity(engine: Engine, run: Execution, scheduledEventId: number, wftCompletedId: number): void {
+  const act = run.state.activities[scheduledEventId];
+  if (!act) return;
+  const requested = addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'activityTaskCancelRequestedEventAttributes', {
+    scheduledEventId,
+    workflowTaskCompletedEventId: wftCompletedId,
+  });
+  act.cancelRequestedEventId = Number(requested.eventId);
+  engine.touch(run);
+  if (act.phase !== 'started') {
+    addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
+      scheduledEventId,
+      startedEventId: 0,
+      latestCancelRequestedEventId: act.cancelRequestedEventId,
+    });
+    removeActivity(engine, run, act);
+    run.state.needsWft = true;
+  }
+}

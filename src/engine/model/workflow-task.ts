@@ -1,0 +1,317 @@
+import type { Engine } from '../engine';
+import { alreadyCompleted, invalidArgument, notFound } from '../grpc/errors';
+import { enums, type HistoryEvent, type PollWftReq, type PollWftRes, type WftCompletedReq, type WftFailedReq } from '../proto';
+import { durationMs, msDuration, msTimestamp } from '../time';
+import { encodeToken } from '../tokens';
+import { applyCommands, validateCommands } from './commands';
+import { addEvent, append, flushBuffered, makeEvent } from './events';
+import type { Execution, WftState } from './state';
+
+const E = enums.EventType;
+const CAUSE = enums.WorkflowTaskFailedCause;
+const NORMAL = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+const STICKY = enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
+
+const timerKey = (run: Execution): string => `wft/${run.runId}`;
+
+/** Schedules a workflow task unless one is pending; while one runs, asks for another afterwards. */
+export function scheduleWft(engine: Engine, run: Execution): void {
+  const s = run.state;
+  if (!run.open) return;
+  if (s.wft) {
+    if (s.wft.phase === 'started') {
+      s.needsWft = true;
+      engine.touch(run);
+    }
+    return;
+  }
+  if (s.firstWftAt > engine.now()) return;
+  s.needsWft = false;
+  const attempt = s.wftAttempt;
+  const transient = attempt > 1;
+  const sticky = !transient && s.sticky ? s.sticky : null;
+  const wft: WftState = {
+    seq: ++s.wftSeq,
+    attempt,
+    phase: 'scheduled',
+    transient,
+    queue: sticky ? sticky.queue : s.taskQueue,
+    sticky: !!sticky,
+    scheduledEventId: 0,
+    startedEventId: 0,
+    scheduledTime: engine.now(),
+  };
+  if (!transient) {
+    wft.scheduledEventId = Number(
+      addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
+        taskQueue: sticky ? { name: sticky.queue, kind: STICKY, normalName: s.taskQueue } : { name: s.taskQueue, kind: NORMAL },
+        startToCloseTimeout: msDuration(s.taskTimeoutMs),
+        attempt,
+      }).eventId,
+    );
+  }
+  s.wft = wft;
+  engine.touch(run);
+  dispatchWft(engine, run);
+}
+
+/** Puts the pending workflow task on its queue (again, after a restart). */
+function dispatchWft(engine: Engine, run: Execution): void {
+  const wft = run.state.wft;
+  if (!wft || wft.phase !== 'scheduled') return;
+  if (wft.sticky && run.state.sticky) {
+    // Not picked up from the worker's sticky queue in time: the normal queue gets it, with full history.
+    const seq = wft.seq;
+    engine.clock.set(timerKey(run), engine.now() + run.state.sticky.timeoutMs, () => engine.tx(() => stickyTimedOut(engine, run, seq)));
+  } else {
+    engine.clock.clear(timerKey(run));
+  }
+  engine.matching.push(run.state.namespace, wft.queue, 'workflow', { kind: 'wft', runId: run.runId, seq: wft.seq });
+}
+
+/** After a restart: requeue a scheduled task, re-arm a started task's timeout. */
+export function rearmWft(engine: Engine, run: Execution): void {
+  const wft = run.state.wft;
+  if (!wft) return;
+  if (wft.phase === 'scheduled') dispatchWft(engine, run);
+  else armStartToClose(engine, run, wft, (wft.startedTime ?? engine.now()) + run.state.taskTimeoutMs);
+}
+
+function armStartToClose(engine: Engine, run: Execution, wft: WftState, due: number): void {
+  const seq = wft.seq;
+  engine.clock.set(timerKey(run), due, () => engine.tx(() => startToCloseTimedOut(engine, run, seq)));
+}
+
+/** Hands a scheduled workflow task to a poller: writes WorkflowTaskStarted and builds the response. */
+export function startWft(engine: Engine, run: Execution, seq: number, poll: PollWftReq): PollWftRes | null {
+  const s = run.state;
+  const wft = s.wft;
+  if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'scheduled') return null;
+  const now = engine.now();
+  const identity = poll.identity ?? '';
+  const requestId = `${run.runId}/${wft.seq}`;
+  if (wft.transient) {
+    const scheduled = makeEvent(engine, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
+      taskQueue: { name: s.taskQueue, kind: NORMAL },
+      startToCloseTimeout: msDuration(s.taskTimeoutMs),
+      attempt: wft.attempt,
+    });
+    scheduled.eventId = s.nextEventId;
+    scheduled.eventTime = msTimestamp(wft.scheduledTime);
+    const started = makeEvent(engine, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
+      scheduledEventId: s.nextEventId,
+      identity,
+      requestId,
+      historySizeBytes: s.historySizeBytes,
+    });
+    started.eventId = s.nextEventId + 1;
+    wft.transientEvents = [scheduled, started];
+    wft.scheduledEventId = s.nextEventId;
+    wft.startedEventId = s.nextEventId + 1;
+  } else {
+    const started = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      identity,
+      requestId,
+      historySizeBytes: s.historySizeBytes,
+    });
+    wft.startedEventId = Number(started.eventId);
+  }
+  wft.phase = 'started';
+  wft.startedTime = now;
+  wft.identity = identity;
+  engine.touch(run);
+  armStartToClose(engine, run, wft, now + s.taskTimeoutMs);
+  // A sticky poller has the run cached: it gets only what happened since its last task.
+  const incremental = !!s.sticky && poll.taskQueue?.name === s.sticky.queue && s.lastCompletedStartedId > 0;
+  const events: HistoryEvent[] = incremental ? run.events.slice(s.lastCompletedStartedId) : run.events.slice();
+  if (wft.transientEvents) events.push(...wft.transientEvents);
+  return {
+    taskToken: encodeToken({ k: 'w', r: run.runId, s: wft.seq }),
+    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+    workflowType: { name: s.workflowType },
+    previousStartedEventId: s.lastCompletedStartedId,
+    startedEventId: wft.startedEventId,
+    attempt: wft.attempt,
+    backlogCountHint: 0,
+    history: { events },
+    workflowExecutionTaskQueue: { name: s.taskQueue, kind: NORMAL },
+    scheduledTime: msTimestamp(wft.scheduledTime),
+    startedTime: msTimestamp(now),
+    queries: {},
+    messages: [],
+  };
+}
+
+function findStartedWft(engine: Engine, runId: string, seq: number): { run: Execution; wft: WftState } {
+  const run = engine.runs.get(runId);
+  if (!run) throw notFound('Workflow execution not found.');
+  if (!run.open) throw alreadyCompleted();
+  const wft = run.state.wft;
+  if (!wft || wft.seq !== seq || wft.phase !== 'started') throw notFound('Workflow task not found.');
+  return { run, wft };
+}
+
+/** Writes the events a transient (retried) task held back, now that it finished. */
+function materialize(engine: Engine, run: Execution, wft: WftState): void {
+  for (const ev of wft.transientEvents ?? []) append(engine, run, ev);
+  wft.transientEvents = undefined;
+}
+
+function endTask(engine: Engine, run: Execution): void {
+  run.state.wft = null;
+  engine.clock.clear(timerKey(run));
+  engine.touch(run);
+}
+
+export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): void {
+  const { run, wft } = findStartedWft(engine, runId, seq);
+  const s = run.state;
+  const commands = req.commands ?? [];
+  const invalid = validateCommands(engine, run, commands);
+  // A signal (or other event) that arrived while the task ran must be seen before the workflow closes.
+  const unhandled = !invalid && s.buffered.length > 0 && commands.some((c) => isCloseCommand(c.commandType ?? 0));
+  if (invalid || unhandled) {
+    materialize(engine, run, wft);
+    const cause = invalid ? invalid.cause : CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
+    const message = invalid ? invalid.message : 'Workflow task completed with unhandled new events.';
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      cause,
+      failure: { message, source: 'Server', serverFailureInfo: {} },
+      identity: req.identity ?? '',
+    });
+    endTask(engine, run);
+    s.sticky = null;
+    if (invalid) s.wftAttempt++;
+    flushBuffered(engine, run);
+    scheduleWft(engine, run);
+    if (invalid) throw invalidArgument(message);
+    return;
+  }
+  materialize(engine, run, wft);
+  const completed = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {
+    scheduledEventId: wft.scheduledEventId,
+    startedEventId: wft.startedEventId,
+    identity: req.identity ?? '',
+    binaryChecksum: req.binaryChecksum ?? '',
+    sdkMetadata: req.sdkMetadata ?? undefined,
+    meteringMetadata: req.meteringMetadata ?? undefined,
+    workerVersion: req.workerVersionStamp ?? undefined,
+    deployment: req.deployment ?? undefined,
+    versioningBehavior: req.versioningBehavior ?? undefined,
+  });
+  endTask(engine, run);
+  s.lastCompletedStartedId = wft.startedEventId;
+  s.wftAttempt = 1;
+  const sticky = req.stickyAttributes?.workerTaskQueue?.name;
+  s.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
+  const after: (() => void)[] = [];
+  applyCommands(engine, run, commands, Number(completed.eventId), req.identity ?? '', after);
+  if (run.open) {
+    const arrived = flushBuffered(engine, run);
+    if (arrived || s.needsWft || req.forceCreateNewWorkflowTask) scheduleWft(engine, run);
+  }
+  for (const fn of after) fn();
+  engine.queries.wftCompleted(run);
+}
+
+export function failWft(engine: Engine, runId: string, seq: number, req: WftFailedReq): void {
+  const { run, wft } = findStartedWft(engine, runId, seq);
+  engine.log.warn('workflow task failed', {
+    workflowId: run.state.workflowId,
+    runId,
+    attempt: wft.attempt,
+    cause: enums.WorkflowTaskFailedCause[req.cause ?? 0],
+    message: req.failure?.message ?? '',
+  });
+  if (!wft.transient) {
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      cause: req.cause ?? 0,
+      failure: req.failure ?? undefined,
+      identity: req.identity ?? '',
+      binaryChecksum: req.binaryChecksum ?? '',
+    });
+  }
+  retryAfterFailure(engine, run);
+}
+
+function retryAfterFailure(engine: Engine, run: Execution): void {
+  endTask(engine, run);
+  run.state.sticky = null;
+  run.state.wftAttempt++;
+  flushBuffered(engine, run);
+  scheduleWft(engine, run);
+}
+
+function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void {
+  const wft = run.state.wft;
+  if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'started') return;
+  engine.log.warn('workflow task timed out', { workflowId: run.state.workflowId, runId: run.runId, attempt: wft.attempt });
+  if (!wft.transient) {
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+    });
+  }
+  retryAfterFailure(engine, run);
+}
+
+function stickyTimedOut(engine: Engine, run: Execution, seq: number): void {
+  const wft = run.state.wft;
+  if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'scheduled' || !wft.sticky) return;
+  engine.log.debug('sticky workflow task not picked up; moving it to the normal queue', { workflowId: run.state.workflowId, runId: run.runId });
+  addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
+    scheduledEventId: wft.scheduledEventId,
+    startedEventId: 0,
+    timeoutType: enums.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+  });
+  endTask(engine, run);
+  run.state.sticky = null;
+  scheduleWft(engine, run);
+}
+
+/** A worker shut down: its sticky queue is gone, so its runs' tasks go to the normal queue. */
+export function stickyQueueGone(engine: Engine, namespace: string, queue: string): void {
+  engine.matching.drop(namespace, queue, 'workflow');
+  for (const run of engine.openRuns) {
+    const s = run.state;
+    if (s.namespace !== namespace || s.sticky?.queue !== queue) continue;
+    s.sticky = null;
+    engine.touch(run);
+    if (s.wft?.phase === 'scheduled' && s.wft.sticky) {
+      s.wft.sticky = false;
+      s.wft.queue = s.taskQueue;
+      dispatchWft(engine, run);
+    }
+  }
+}
+
+/** Before a forced close (terminate, timeout): a running task fails, its buffered events are written. */
+export function abandonWft(engine: Engine, run: Execution): void {
+  const wft = run.state.wft;
+  if (wft?.phase === 'started' && !wft.transient) {
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      cause: CAUSE.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+      identity: 'history-service',
+    });
+  }
+  if (wft) endTask(engine, run);
+  flushBuffered(engine, run);
+}
+
+export function isCloseCommand(type: number): boolean {
+  const C = enums.CommandType;
+  return (
+    type === C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION ||
+    type === C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ||
+    type === C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION ||
+    type === C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION
+  );
+}

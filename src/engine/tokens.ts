@@ -1,0 +1,26 @@
+import { invalidArgument } from './grpc/errors';
+
+/** Task tokens are opaque to workers; ours name the run and the task so they survive restarts. */
+export type Token =
+  | { k: 'w'; r: string; s: number }
+  | { k: 'a'; r: string; e: number; a: number }
+  | { k: 'q'; q: string };
+
+export function encodeToken(t: Token): Buffer {
+  return Buffer.from(JSON.stringify(t), 'utf8');
+}
+
+export function decodeToken(bytes: Uint8Array | null | undefined): Token {
+  if (!bytes || !bytes.length) throw invalidArgument('Task token not set on request.');
+  let t: unknown;
+  try {
+    t = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw invalidArgument('Error deserializing task token.');
+  }
+  const o = t as Record<string, unknown>;
+  if (o && o.k === 'w' && typeof o.r === 'string' && typeof o.s === 'number') return o as Token;
+  if (o && o.k === 'a' && typeof o.r === 'string' && typeof o.e === 'number' && typeof o.a === 'number') return o as Token;
+  if (o && o.k === 'q' && typeof o.q === 'string') return o as Token;
+  throw invalidArgument('Error deserializing task token.');
+}
