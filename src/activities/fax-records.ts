@@ -2,6 +2,11 @@ import type { DataSource } from 'typeorm';
 import { Fax } from '../db/entities/fax';
 import { FaxAttempt } from '../db/entities/fax-attempt';
 
+export type AttemptReport = Pick<
+  FaxAttempt,
+  'carrierStatus' | 'status' | 'carrierReason' | 'reason' | 'retryable' | 'pagesSent' | 'durationSecs' | 'completedAt'
+>;
+
 /** Reads and writes of the fax read model that several activities share. */
 export class FaxRecords {
   constructor(private readonly db: DataSource) {}
@@ -29,7 +34,30 @@ export class FaxRecords {
     );
   }
 
+  async attemptByCarrierId(faxId: string, carrierFaxId: string): Promise<FaxAttempt | null> {
+    return this.db.getRepository(FaxAttempt).findOneBy({ faxId, carrierFaxId });
+  }
+
   async updateAttempt(faxId: string, number: number, changes: Partial<FaxAttempt>): Promise<void> {
     await this.db.getRepository(FaxAttempt).update({ faxId, number }, changes);
+  }
+
+  /**
+   * Writes a carrier report to an attempt only while its carrier status is one of `after` (or
+   * none yet), in one statement: reports racing each other (webhook and poll) cannot undo a
+   * later one. Pages and call time keep their known values when the report has none. False
+   * when nothing was written.
+   */
+  async advanceAttempt(faxId: string, number: number, after: readonly string[], changes: AttemptReport): Promise<boolean> {
+    const { pagesSent, durationSecs, ...rest } = changes;
+    const result = await this.db
+      .createQueryBuilder()
+      .update(FaxAttempt)
+      .set({ ...rest, pagesSent: () => 'COALESCE(:pagesSent, pages_sent)', durationSecs: () => 'COALESCE(:durationSecs, duration_secs)' })
+      .where('fax_id = :faxId AND number = :number', { faxId, number })
+      .andWhere('(carrier_status IS NULL OR carrier_status IN (:...after))', { after })
+      .setParameters({ pagesSent, durationSecs })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 }

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CarrierError } from '../carrier/errors';
 import { classifyFailure, type ClassifiedFailure } from '../carrier/failure';
 import { isFinalCarrierStatus, isStaleTransition } from '../carrier/transitions';
-import type { Carrier, CarrierStatus } from '../carrier/types';
+import { CARRIER_STATUSES, type Carrier, type CarrierFax, type CarrierStatus } from '../carrier/types';
 import type { DocumentStore } from '../db/document-store';
 import type { AttemptStatus } from '../domain/status';
 import { signMediaPath } from '../web/media-url';
@@ -41,6 +41,9 @@ const ATTEMPT_STATUS: Record<CarrierStatus, AttemptStatus> = {
   failed: 'failed',
 };
 
+/** Carrier failure reasons that mean a cancel request took effect. */
+const CANCELLED: ReadonlySet<string> = new Set(['sender_canceled', 'user_canceled']);
+
 function classify(report: Report): ClassifiedFailure | null {
   const final = isFinalCarrierStatus(report.status);
   return final && report.status !== 'delivered' ? classifyFailure(report.failureReason, report.pagesSent) : null;
@@ -69,30 +72,29 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
    * back), and returns the attempt's classified state after the write.
    */
   async function record(faxId: string, attempt: number, report: Report): Promise<TransmissionSnapshot> {
-    const row = await records.attempt(faxId, attempt);
-    const current = (row?.carrierStatus ?? null) as CarrierStatus | null;
-    if (current && isStaleTransition(current, report.status)) {
-      return snapshotOf({
-        carrierFaxId: report.carrierFaxId,
-        status: current,
-        failureReason: row?.carrierReason ?? null,
-        pagesSent: row?.pagesSent ?? null,
-        callDurationSecs: row?.durationSecs ?? null,
-      });
-    }
     const snapshot = snapshotOf(report);
     const failure = classify(report);
-    await records.updateAttempt(faxId, attempt, {
+    const written = await records.advanceAttempt(faxId, attempt, CARRIER_STATUSES.filter((s) => !isStaleTransition(s, report.status)), {
       carrierStatus: report.status,
       status: ATTEMPT_STATUS[report.status],
       carrierReason: report.failureReason,
       reason: failure?.reason ?? null,
       retryable: failure ? failure.class === 'retryable' : null,
-      pagesSent: report.pagesSent ?? row?.pagesSent ?? null,
-      durationSecs: report.callDurationSecs ?? row?.durationSecs ?? null,
+      pagesSent: report.pagesSent,
+      durationSecs: report.callDurationSecs,
       completedAt: snapshot.final ? new Date() : null,
     });
-    return snapshot;
+    if (written) return snapshot;
+    // Stale: what is recorded stands.
+    const row = await records.attempt(faxId, attempt);
+    if (!row?.carrierStatus) return snapshot;
+    return snapshotOf({
+      carrierFaxId: report.carrierFaxId,
+      status: row.carrierStatus as CarrierStatus,
+      failureReason: row.carrierReason,
+      pagesSent: row.pagesSent,
+      callDurationSecs: row.durationSecs,
+    });
   }
 
   return {
@@ -135,13 +137,17 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
     },
 
     async cancelTransmission(faxId: string, carrierFaxId: string): Promise<void> {
+      let fax: CarrierFax | null = null;
       try {
-        await carrier.cancel(carrierFaxId);
+        fax = await carrier.cancel(carrierFaxId);
       } catch (err) {
         // Unknown to the carrier: nothing is being transmitted.
         if (!(err instanceof CarrierError && err.kind === 'not_found')) throw err;
       }
-      await records.cancelOpenAttempt(faxId, carrierFaxId);
+      // It ended on its own before the cancel reached it: that outcome is what happened.
+      const row = fax && isFinalCarrierStatus(fax.status) && !CANCELLED.has(fax.failureReason ?? '') ? await records.attemptByCarrierId(faxId, carrierFaxId) : null;
+      if (fax && row) await record(faxId, row.number, { carrierFaxId, ...fax });
+      else await records.cancelOpenAttempt(faxId, carrierFaxId);
     },
   };
 }
