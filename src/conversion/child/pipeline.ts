@@ -26,8 +26,11 @@ export const DARK_PAGE_RATIO = 0.5;
 export const BLANK_PAGE_RATIO = 0.00005;
 /** Pictures printed at less than this many pixels per inch look blocky. */
 const LOW_RESOLUTION_DPI = 100;
-/** Pages scaled by more than this to fit the paper are reported. */
-const RESIZE_TOLERANCE = 0.03;
+/**
+ * Pages scaled by more than this to fit the paper are reported: A4 on Letter (−6 %) and
+ * Letter on A4 are everyday and stay quiet; A3, A5 or Legal do not.
+ */
+const RESIZE_TOLERANCE = 0.07;
 
 async function openSource(mupdf: Mupdf, painter: TextPainter, job: ConversionJob): Promise<PageSource> {
   const { type, input, limits } = job;

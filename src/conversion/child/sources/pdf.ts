@@ -12,8 +12,10 @@ type PdfDocument = NonNullable<ReturnType<InstanceType<Mupdf['Document']>['asPDF
 function checkEmbeddedImages(pdf: PdfDocument, maxPixels: number): void {
   const count = pdf.countObjects();
   for (let num = 1; num < count; num++) {
-    const obj = pdf.newIndirect(num).resolve();
-    if (!obj.isStream()) continue;
+    // isStream() looks at the object's xref entry, so ask the reference, not the resolved dictionary.
+    const ref = pdf.newIndirect(num);
+    if (!ref.isStream()) continue;
+    const obj = ref.resolve();
     if (obj.get('Subtype').isName() && obj.get('Subtype').asName() === 'Image') {
       const w = obj.get('Width').asNumber();
       const h = obj.get('Height').asNumber();

@@ -1,0 +1,37 @@
+import { findLibreOffice } from '../../src/conversion/office-program';
+import { docx, odt } from './helpers/corpus';
+import { convert } from './helpers/convert';
+import { inkBox, verifyResult } from './helpers/verify';
+
+const soffice = findLibreOffice();
+const officeTest = soffice ? test : test.skip;
+if (!soffice) {
+  console.warn('Office document tests skipped: LibreOffice is not installed (apt-get install libreoffice-writer-nogui).');
+}
+
+const A4_BOX = '0 0 595.28 841.89';
+const RTF = Buffer.from('{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Times New Roman;}}\\f0\\fs24 Hello from RTF.\\par Second paragraph.\\par}', 'latin1');
+
+describe('office documents through LibreOffice', () => {
+  officeTest.each([
+    ['docx', () => docx(['Hello from Word.', 'A second paragraph.'])],
+    ['odt', () => odt(['Hello from Writer.', 'A second paragraph.'])],
+    ['rtf', () => RTF],
+  ] as const)('%s becomes fax pages', async (type, make) => {
+    const result = await convert(make());
+    expect(result.sourceType).toBe(type);
+    expect(result.pages).toBe(1);
+    const [page] = verifyResult(result, 2287, A4_BOX);
+    const box = inkBox(page)!;
+    // Text near the top of the page, inside LibreOffice's default margins.
+    expect(box.y0).toBeLessThan(500);
+    expect(box.x0).toBeGreaterThan(100);
+  }, 120_000);
+
+  officeTest('two conversions run side by side, each with its own LibreOffice profile', async () => {
+    const [a, b] = await Promise.all([convert(docx(['First document.'])), convert(docx(['Second document.', 'With two paragraphs.']))]);
+    expect(a.pages).toBe(1);
+    expect(b.pages).toBe(1);
+    expect(a.pageImages[0].preview.equals(b.pageImages[0].preview)).toBe(false);
+  }, 120_000);
+});
