@@ -78,7 +78,8 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
 
     async purgeDocuments(faxId: string): Promise<number> {
       const purged = await store.purge(faxId);
-      await records.update(faxId, { purgedAt: new Date() });
+      // A repeated purge keeps the time of the first.
+      if (!(await records.get(faxId)).purgedAt) await records.update(faxId, { purgedAt: new Date() });
       return purged;
     },
   };
