@@ -13,7 +13,7 @@ import type { Carrier } from '../../src/carrier/types';
 import type { FaxPolicy } from '../../src/config/config';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
-import { silentLogger } from '../../src/log';
+import { silentLogger, type Logger } from '../../src/log';
 import { errorMiddleware } from '../../src/web/errors';
 import type { StripePayments } from '../../src/payments/stripe-payments';
 import type { Payments } from '../../src/payments/types';
@@ -44,6 +44,7 @@ export interface Changes {
   carrier?: Carrier;
   payments?: Payments;
   policy?: Partial<FaxPolicy>;
+  log?: Logger;
 }
 
 export interface HarnessOptions {
@@ -128,7 +129,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         appSecret: APP_SECRET,
         web: { publicBaseUrl: media.url },
       },
-      log: silentLogger,
+      log: changes.log ?? silentLogger,
     };
     return createActivities(deps);
   };
@@ -156,13 +157,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 const temporalLogger = new DefaultLogger('ERROR');
 
 /** An activity environment of its own for one call (a cancelled environment stays cancelled). */
-export function activityEnv(faxId = randomUUID()): MockActivityEnvironment {
+export function activityEnv(faxId: string = randomUUID()): MockActivityEnvironment {
   return new MockActivityEnvironment({ activityType: 'faxActivity', workflowExecution: { workflowId: `fax-${faxId}`, runId: randomUUID() } }, { logger: temporalLogger });
 }
 
-/** Runs one activity the way a worker would: inside an activity Context. */
+/** Runs one activity the way a worker would: inside an activity Context (a fresh one unless given). */
 export function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
-  return activityEnv().run(fn, ...args);
+  return runIn(activityEnv(), fn, ...args);
+}
+
+export function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+  return env.run<A, R, typeof fn>(fn, ...args);
 }
 
 /** The ApplicationFailure an activity failed with; fails the test if it succeeded or threw something else. */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CancelledFailure } from '@temporalio/common';
-import type { FaxActivities } from '../../src/activities/types';
+import type { FaxActivities, TransmissionSnapshot } from '../../src/activities/types';
 import type { Carrier } from '../../src/carrier/types';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
 import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
 import type { CarrierUpdate } from '../../src/workflows/definitions';
 import { makePdf } from '../carrier/helpers';
-import { activityEnv, applicationFailure, DELIVERABLE, insertFax, readFax, run, startHarness, type Harness } from './harness';
+import { activityEnv, applicationFailure, DELIVERABLE, insertFax, readFax, run, runIn, startHarness, type Harness } from './harness';
 
 let h: Harness;
 let pdf: Buffer;
@@ -116,13 +116,13 @@ describe('submitTransmission', () => {
 
 describe('watchTransmission', () => {
   /** Submits, then watches with heartbeats recorded. */
-  async function watch(to: string): Promise<{ faxId: string; carrierFaxId: string; snapshot: Awaited<ReturnType<FaxActivities['watchTransmission']>>; heartbeats: unknown[] }> {
+  async function watch(to: string): Promise<{ faxId: string; carrierFaxId: string; snapshot: TransmissionSnapshot; heartbeats: unknown[] }> {
     const faxId = await readyFax(to);
     const { carrierFaxId } = await run(h.activities.submitTransmission, faxId, 1);
     const env = activityEnv(faxId);
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-    const snapshot = await env.run(h.activities.watchTransmission, faxId, 1, carrierFaxId);
+    const snapshot = await runIn(env, h.activities.watchTransmission, faxId, 1, carrierFaxId);
     return { faxId, carrierFaxId, snapshot, heartbeats };
   }
 
@@ -168,7 +168,7 @@ describe('watchTransmission', () => {
       }),
     );
     const started = Date.now();
-    const watching = env.run(patient.watchTransmission, faxId, 1, carrierFaxId);
+    const watching = runIn(env, patient.watchTransmission, faxId, 1, carrierFaxId);
     await firstBeat;
     env.cancel();
     await expect(watching).rejects.toBeInstanceOf(CancelledFailure);
