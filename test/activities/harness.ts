@@ -13,6 +13,7 @@ import type { Carrier } from '../../src/carrier/types';
 import type { FaxPolicy } from '../../src/config/config';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
+import { isReasonCode } from '../../src/domain/reasons';
 import { silentLogger, type Logger } from '../../src/log';
 import { errorMiddleware } from '../../src/web/errors';
 import type { StripePayments } from '../../src/payments/stripe-payments';
@@ -170,13 +171,20 @@ export function runIn<A extends unknown[], R>(env: MockActivityEnvironment, fn: 
   return env.run<A, R, typeof fn>(fn, ...args);
 }
 
-/** The ApplicationFailure an activity failed with; fails the test if it succeeded or threw something else. */
+/**
+ * The ApplicationFailure an activity failed with; fails the test if it succeeded, threw
+ * something else, or used a type that is not a reason code.
+ */
 export async function applicationFailure(p: Promise<unknown>): Promise<ApplicationFailure> {
   const outcome = await p.then(
     () => null,
     (err: unknown) => err,
   );
-  if (outcome instanceof ApplicationFailure) return outcome;
+  if (outcome instanceof ApplicationFailure) {
+    // The workflow shows the type to senders as a translated reason: it must be a known code.
+    if (!isReasonCode(outcome.type)) throw new Error(`failure type ${String(outcome.type)} is not a reason code`);
+    return outcome;
+  }
   throw new Error(`expected an ApplicationFailure, got ${outcome === null ? 'success' : outcome instanceof Error ? `${outcome.name}: ${outcome.message}` : typeof outcome}`);
 }
 
