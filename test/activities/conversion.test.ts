@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
-import { convertDocument } from '../../src/conversion';
 import { makePdf } from '../carrier/helpers';
 import { applicationFailure, insertFax, readFax, run, startHarness, type Harness } from './harness';
 
-// The real converter: each conversion runs in a child process (MuPDF, G4 encoder).
+// The real converter (src/conversion): each conversion runs in a child process (MuPDF, G4 encoder).
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ convert: convertDocument });
+  h = await startHarness();
 });
 afterAll(async () => {
   await h.stop();

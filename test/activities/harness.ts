@@ -6,11 +6,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
-import type { Converter } from '../../src/activities/conversion-step';
 import type { FaxActivities } from '../../src/activities/types';
 import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import type { FaxPolicy } from '../../src/config/config';
+import { convertDocument } from '../../src/conversion';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
 import { isReasonCode } from '../../src/domain/reasons';
@@ -53,13 +53,12 @@ export interface HarnessOptions {
   holdWindowMs?: number;
   /** Simulated transmission time per page at the carrier twin. */
   msPerPage?: number;
-  convert?: Converter;
 }
 
 /**
- * Everything the activities talk to, real: a fresh migrated database, the Stripe twin behind
- * the Stripe adapter, the carrier twin behind the Telnyx adapter, and the app's own media
- * route, from which the carrier twin downloads the fax PDF.
+ * Everything the activities talk to, real: a fresh migrated database, the document converter,
+ * the Stripe twin behind the Stripe adapter, the carrier twin behind the Telnyx adapter, and
+ * the app's own media route, from which the carrier twin downloads the fax PDF.
  */
 export interface Harness {
   db: TestDatabase['db'];
@@ -99,11 +98,6 @@ async function serveMedia(store: PostgresDocumentStore): Promise<RunningApp> {
   };
 }
 
-/** A converter for tests that never reach conversion. */
-const noConversion: Converter = async () => {
-  throw new Error('conversion is not part of this test file');
-};
-
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const t = await createTestDatabase();
   const store = new PostgresDocumentStore(t.db);
@@ -123,7 +117,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       store,
       payments: changes.payments ?? payments,
       carrier: changes.carrier ?? carrier,
-      convert: opts.convert ?? noConversion,
+      convert: convertDocument,
       config: {
         policy: { ...POLICY, ...changes.policy },
         limits: { maxUploadBytes: 5 * 1024 * 1024, maxPages: 10 },
