@@ -1,5 +1,5 @@
 /** Document conversion: uploads to fax pages. Runs in the worker, never in the web tier. */
-export { convertDocument } from './runner';
+export { convertDocument, prewarmConversions, stopPrewarming } from './runner';
 export { detectType } from './detect';
 export { DEFAULT_LIMITS } from './limits';
 export { SOURCE_TYPES, type SourceType } from './source/source-type';

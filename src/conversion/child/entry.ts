@@ -1,7 +1,9 @@
 import { ConversionError } from '../types';
+import { FinisherPool } from './finisher-pool';
 import { loadMupdf } from './mupdf';
 import { runPipeline } from './pipeline';
 import type { ChildMessage, ConversionJob } from './protocol';
+import { warmUp } from './warm-up';
 
 /**
  * Entry point of the conversion child process (forked by ../runner.ts, one per document):
@@ -15,21 +17,32 @@ function send(message: ChildMessage): Promise<void> {
   });
 }
 
+// Started with the process, like MuPDF, so both are ready when the job arrives.
+const pool = new FinisherPool();
+
 async function handle(job: ConversionJob): Promise<void> {
   try {
-    const result = await runPipeline(job, (done, total) => void send({ kind: 'progress', done, total }));
+    const cpu = process.cpuUsage();
+    const result = await runPipeline(job, pool, (done, total) => void send({ kind: 'progress', done, total }));
+    const used = process.cpuUsage(cpu);
+    result.cpuMs = Math.round((used.user + used.system) / 1000);
     await send({ kind: 'result', result });
   } catch (err) {
     if (err instanceof ConversionError) await send({ kind: 'error', reason: err.reason, message: err.message, params: err.params });
     else await send({ kind: 'failure', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
+  await pool.close();
   process.disconnect();
 }
 
 process.on('disconnect', () => process.exit(0));
 process.once('message', (job: ConversionJob) => void handle(job));
 // Loading the WebAssembly module is most of the start-up time; the job waits for it anyway.
-void loadMupdf().then(
-  () => send({ kind: 'ready' }),
-  (err: unknown) => send({ kind: 'failure', message: `cannot load MuPDF: ${String(err)}` }),
-);
+// A spare process (started ahead of need) also warms up its compiled code first.
+const warm = process.argv.includes('--warm-up');
+void loadMupdf()
+  .then(() => (warm ? warmUp(pool) : undefined))
+  .then(
+    () => send({ kind: 'ready' }),
+    (err: unknown) => send({ kind: 'failure', message: `cannot start: ${String(err)}` }),
+  );

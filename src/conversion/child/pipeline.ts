@@ -1,4 +1,4 @@
-import { finishPage, type FaxPageOutput } from '../raster/fax-page';
+import type { FaxPageOutput } from '../raster/fax-page';
 import { writeFaxPdf } from '../raster/fax-pdf';
 import { FAX_DPI_X, PAPERS } from '../raster/paper';
 import { placePage } from '../raster/placement';
@@ -7,6 +7,7 @@ import { decodeText } from '../source/text-decode';
 import { isImageType, isOfficeType } from '../source/source-type';
 import { ConversionError, type ConversionWarning } from '../types';
 import { asConversionError } from './errors';
+import type { FinisherPool } from './finisher-pool';
 import { loadMupdf } from './mupdf';
 import type { LoadedPage, PageSource } from './page-source';
 import type { ChildResult, ConversionJob } from './protocol';
@@ -50,7 +51,7 @@ async function openSource(mupdf: Mupdf, painter: TextPainter, job: ConversionJob
   return textPages(painter, pages, paper);
 }
 
-function pageWarnings(page: LoadedPage, out: FaxPageOutput, scale: number, placedWidthPt: number, rotated: boolean): ConversionWarning[] {
+function pageWarnings(page: Pick<LoadedPage, 'kind' | 'pixels'>, out: FaxPageOutput, scale: number, placedWidthPt: number, rotated: boolean): ConversionWarning[] {
   const warnings: ConversionWarning[] = [];
   if (out.blackRatio > DARK_PAGE_RATIO) warnings.push('dark_page');
   if (out.blackRatio < BLANK_PAGE_RATIO) warnings.push('blank_page');
@@ -67,7 +68,7 @@ function pageWarnings(page: LoadedPage, out: FaxPageOutput, scale: number, place
  * The whole conversion, inside the child process: open the source, check the page count,
  * render every page onto the fax canvas, turn it into 1-bit and encode the outputs.
  */
-export async function runPipeline(job: ConversionJob, progress: (done: number, total: number) => void): Promise<ChildResult> {
+export async function runPipeline(job: ConversionJob, pool: FinisherPool, progress: (done: number, total: number) => void): Promise<ChildResult> {
   const mupdf = await loadMupdf();
   let libraryWarnings = 0;
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
@@ -82,26 +83,40 @@ export async function runPipeline(job: ConversionJob, progress: (done: number, t
     }
     const outputs: FaxPageOutput[] = [];
     const warnings: ChildResult['warnings'] = [];
+    const inFlight: Array<Promise<void>> = [];
     let blankSourcePages = 0;
-    const renderOne = (page: LoadedPage, isCover: boolean): void => {
+    let done = 0;
+
+    // Renders one page here and hands it to the pool; the warnings need the finished bitmap.
+    const renderOne = (page: LoadedPage, index: number, isCover: boolean): Promise<void> => {
       const placement = placePage(page.bounds, paper, page.marginPt);
       let grey: Uint8Array;
       try {
         grey = renderer.render(page, placement.matrix);
       } catch (err) {
-        throw asConversionError(err, `rendering page ${outputs.length + 1}`);
+        throw asConversionError(err, `rendering page ${index + 1}`);
       }
-      const out = finishPage(grey, paper.rows);
-      const pageNo = outputs.length + 1;
-      outputs.push(out);
-      for (const code of pageWarnings(page, out, placement.scale, placement.placedPt.width, placement.rotated)) {
-        if (code === 'blank_page' && !isCover) blankSourcePages++;
-        warnings.push({ code, page: pageNo });
-      }
-      progress(outputs.length, total);
+      const facts = { kind: page.kind, pixels: page.pixels };
+      return pool.finish(grey, paper.rows).then((out) => {
+        outputs[index] = out;
+        for (const code of pageWarnings(facts, out, placement.scale, placement.placedPt.width, placement.rotated)) {
+          if (code === 'blank_page' && !isCover) blankSourcePages++;
+          warnings.push({ code, page: index + 1 });
+        }
+      });
+    };
+    // Waits for the oldest page in flight, so progress is reported in page order.
+    const settleOldest = async (): Promise<void> => {
+      await inFlight.shift();
+      progress(++done, total);
+    };
+    const enqueue = async (work: Promise<void>): Promise<void> => {
+      inFlight.push(work);
+      if (inFlight.length >= pool.depth) await settleOldest();
     };
 
-    if (job.cover) renderOne(coverPage(mupdf, painter, job.cover, paper, total), true);
+    let index = 0;
+    if (job.cover) await enqueue(renderOne(coverPage(mupdf, painter, job.cover, paper, total), index++, true));
     for (let i = 0; i < source.count; i++) {
       let page: LoadedPage;
       try {
@@ -109,13 +124,18 @@ export async function runPipeline(job: ConversionJob, progress: (done: number, t
       } catch (err) {
         throw asConversionError(err, `loading page ${i + 1}`);
       }
+      let work: Promise<void>;
       try {
-        renderOne(page, false);
+        work = renderOne(page, index++, false);
       } finally {
         page.destroy();
       }
+      await enqueue(work);
     }
+    while (inFlight.length > 0) await settleOldest();
     if (blankSourcePages === source.count) throw new ConversionError('empty_document', 'every page is blank');
+    // Two threads finish pages, so their warnings may arrive out of order.
+    warnings.sort((a, b) => (a.page ?? 0) - (b.page ?? 0));
 
     const g4Pages = outputs.map(({ width, height, g4 }) => ({ width, height, g4 }));
     return {
@@ -127,6 +147,7 @@ export async function runPipeline(job: ConversionJob, progress: (done: number, t
       pdf: writeFaxPdf(g4Pages, paper),
       pageImages: outputs.map(({ preview, thumbnail, blackRatio }) => ({ preview, thumbnail, blackRatio })),
       libraryWarnings,
+      cpuMs: 0,
     };
   } finally {
     renderer.destroy();

@@ -30,6 +30,8 @@ export interface ChildResult {
   pageImages: Array<{ preview: Uint8Array; thumbnail: Uint8Array; blackRatio: number }>;
   /** Diagnostics for logs: MuPDF warnings seen (count only: their text may quote the document). */
   libraryWarnings: number;
+  /** CPU time the job took in the child, all threads, in milliseconds. */
+  cpuMs: number;
 }
 
 export type ChildMessage =

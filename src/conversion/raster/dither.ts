@@ -59,9 +59,9 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
       if (words !== null && words[(row + start) >> 2] === 0xffffffff) continue;
       for (let x = start; x < start + step; x++) {
         const raw = grey[row + x];
-        const p = TONE[raw];
-        if (p === 255) continue;
-        if (p === 0) {
+        // TONE maps 235 and above to white and 20 and below to black.
+        if (raw >= 235) continue;
+        if (raw <= 20) {
           out[outRow + (x >> 3)] |= 0x80 >> (x & 7);
           continue;
         }
@@ -70,20 +70,13 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
         const r = grey[row + (x < last ? x + 1 : last)];
         const u = grey[up + x];
         const d = grey[down + x];
-        let mn = raw;
-        let mx = raw;
-        if (l < mn) mn = l;
-        else if (l > mx) mx = l;
-        if (r < mn) mn = r;
-        else if (r > mx) mx = r;
-        if (u < mn) mn = u;
-        else if (u > mx) mx = u;
-        if (d < mn) mn = d;
-        else if (d > mx) mx = d;
+        const mn = Math.min(raw, l, r, u, d);
+        const mx = Math.max(raw, l, r, u, d);
         if (mx - mn >= EDGE_CONTRAST) {
           if (raw < (mn + mx) >> 1) out[outRow + (x >> 3)] |= 0x80 >> (x & 7);
           continue;
         }
+        const p = TONE[raw];
         const v = p + ((cur[x + 1] + 8) >> 4);
         let err: number;
         if (v < 128) {

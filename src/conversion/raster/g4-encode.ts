@@ -26,54 +26,9 @@ const HORIZONTAL = toCode(MODE.horizontal);
 const VERTICAL = MODE.vertical.map(toCode);
 const V_BITS = Uint32Array.from(VERTICAL, (c) => c.bits);
 const V_LENGTHS = Uint8Array.from(VERTICAL, (c) => c.length);
-const EOFB = toCode(MODE.eofb);
 
-/** Appends code words of up to 25 bits, most significant bit first, to a growing byte buffer. */
-class BitWriter {
-  private buf: Uint8Array;
-  private pos = 0;
-  private acc = 0;
-  private bits = 0;
-
-  constructor(initialBytes: number) {
-    this.buf = new Uint8Array(Math.max(64, initialBytes));
-  }
-
-  write(bits: number, length: number): void {
-    // At most 7 pending bits plus a 25-bit code: the 32-bit accumulator holds them all.
-    this.acc = (this.acc << length) | bits;
-    this.bits += length;
-    if (this.pos + 4 > this.buf.length) this.grow();
-    while (this.bits >= 8) {
-      this.bits -= 8;
-      this.buf[this.pos++] = this.acc >>> this.bits;
-    }
-    this.acc &= (1 << this.bits) - 1;
-  }
-
-  /** Pads the last byte with zero bits and returns the written bytes. */
-  finish(): Uint8Array {
-    if (this.bits > 0) this.write(0, 8 - this.bits);
-    return this.buf.subarray(0, this.pos);
-  }
-
-  private grow(): void {
-    const bigger = new Uint8Array(this.buf.length * 2);
-    bigger.set(this.buf);
-    this.buf = bigger;
-  }
-}
-
-function writeRun(w: BitWriter, run: number, color: number): void {
-  const table = RUNS[color];
-  while (run >= TABLE_RUNS) {
-    // Only for rows wider than any fax: 2560 make-up codes until the rest fits the table.
-    const m = makeupTable(color === 0 ? 'white' : 'black')[LONGEST_MAKEUP >> 6];
-    w.write(m.bits, m.length);
-    run -= LONGEST_MAKEUP;
-  }
-  w.write(table.bits[run], table.lengths[run]);
-}
+/** The 2560 make-up code of each colour (both share the extended make-up table). */
+const LONGEST = [makeupTable('white')[LONGEST_MAKEUP >> 6], makeupTable('black')[LONGEST_MAKEUP >> 6]];
 
 /**
  * Positions of the changing elements of one packed row (pixels whose colour differs from the
@@ -107,16 +62,27 @@ export function findChanges(data: Uint8Array, offset: number, rowBytes: number, 
  * Encodes a bitmap as ITU-T T.6 (CCITT Group 4): every row coded two-dimensionally against
  * the row above (an all-white row above the first), ending with EOFB. The result is the
  * strip of a TIFF with Compression 4 and the stream of a PDF /CCITTFaxDecode filter with /K -1.
+ *
+ * The bit writer is inlined (a local accumulator holding at most 7 pending bits plus one code
+ * of up to 25 bits, so 32 bits suffice): this loop runs for every change of colour on every
+ * row of every page.
  */
 export function encodeG4(bitmap: FaxBitmap): Uint8Array {
   const { width, height, rowBytes, data } = bitmap;
-  const w = new BitWriter((rowBytes * height) >> 4);
+  let buf = new Uint8Array(Math.max(1024, (rowBytes * height) >> 3));
+  let pos = 0;
+  let acc = 0;
+  let nbits = 0;
   let ref = new Int32Array(width + 4);
   let cur = new Int32Array(width + 4);
   ref[0] = ref[1] = ref[2] = width;
   // Most rows of a page are white: test them four bytes at a time before looking at bits.
   const words = (rowBytes & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, (rowBytes * height) >> 2) : null;
   const rowWords = rowBytes >> 2;
+  const whiteBits = RUNS[0].bits;
+  const whiteLengths = RUNS[0].lengths;
+  const blackBits = RUNS[1].bits;
+  const blackLengths = RUNS[1].lengths;
 
   for (let y = 0; y < height; y++) {
     let blank = words !== null;
@@ -130,6 +96,12 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
     }
     if (blank) cur[0] = cur[1] = cur[2] = width;
     else findChanges(data, y * rowBytes, rowBytes, width, cur);
+    // A row needs at most about 2 codes of ≤ 25 bits per change; grow before it can overflow.
+    if (pos + 8 * width + 16 > buf.length) {
+      const bigger = new Uint8Array(buf.length * 2 + 8 * width);
+      bigger.set(buf.subarray(0, pos));
+      buf = bigger;
+    }
     let a0 = -1;
     let color = 0;
     let ia = 0;
@@ -144,25 +116,73 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
       if ((ib & 1) !== color) ib++;
       const b1 = ref[ib];
       const b2 = ref[ib + 1];
+      let code: number;
+      let len: number;
       if (b2 < a1) {
-        w.write(PASS.bits, PASS.length);
+        code = PASS.bits;
+        len = PASS.length;
         a0 = b2;
       } else if (a1 - b1 <= 3 && b1 - a1 <= 3) {
-        w.write(V_BITS[a1 - b1 + 3], V_LENGTHS[a1 - b1 + 3]);
+        code = V_BITS[a1 - b1 + 3];
+        len = V_LENGTHS[a1 - b1 + 3];
         a0 = a1;
         color ^= 1;
       } else {
         const a2 = cur[ia + 1];
-        w.write(HORIZONTAL.bits, HORIZONTAL.length);
-        writeRun(w, a1 - (a0 < 0 ? 0 : a0), color);
-        writeRun(w, a2 - a1, color ^ 1);
+        const run1 = a1 - (a0 < 0 ? 0 : a0);
+        const run2 = a2 - a1;
+        // Mode code and first run: the run may take 25 bits, so the 3-bit mode code goes first.
+        acc = (acc << HORIZONTAL.length) | HORIZONTAL.bits;
+        nbits += HORIZONTAL.length;
+        for (let part = 0; part < 2; part++) {
+          const black = (color ^ part) === 1;
+          let run = part === 0 ? run1 : run2;
+          // Only rows wider than any fax need repeated 2560 make-up codes.
+          while (run >= TABLE_RUNS) {
+            acc = (acc << LONGEST[0].length) | LONGEST[black ? 1 : 0].bits;
+            nbits += LONGEST[0].length;
+            while (nbits >= 8) {
+              nbits -= 8;
+              buf[pos++] = acc >>> nbits;
+            }
+            acc &= (1 << nbits) - 1;
+            run -= LONGEST_MAKEUP;
+          }
+          while (nbits >= 8) {
+            nbits -= 8;
+            buf[pos++] = acc >>> nbits;
+          }
+          acc &= (1 << nbits) - 1;
+          const l = black ? blackLengths[run] : whiteLengths[run];
+          acc = (acc << l) | (black ? blackBits[run] : whiteBits[run]);
+          nbits += l;
+        }
+        // Everything is written; the shared tail below only flushes.
+        code = 0;
+        len = 0;
         a0 = a2;
       }
+      acc = (acc << len) | code;
+      nbits += len;
+      while (nbits >= 8) {
+        nbits -= 8;
+        buf[pos++] = acc >>> nbits;
+      }
+      acc &= (1 << nbits) - 1;
     }
     const swap = ref;
     ref = cur;
     cur = swap;
   }
-  w.write(EOFB.bits, EOFB.length);
-  return w.finish();
+  // EOFB, then pad the last byte with zero bits.
+  acc = (acc << 12) | 1;
+  nbits += 12;
+  acc = (acc << 12) | 1;
+  nbits += 12;
+  while (nbits >= 8) {
+    nbits -= 8;
+    buf[pos++] = acc >>> nbits;
+  }
+  if (nbits > 0) buf[pos++] = (acc << (8 - nbits)) & 0xff;
+  return buf.subarray(0, pos);
 }

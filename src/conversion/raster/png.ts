@@ -29,13 +29,17 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
+/** Two palette entries, index 0 white and index 1 black: the bitmap's own bit values. */
+const WHITE_BLACK = Buffer.from([255, 255, 255, 0, 0, 0]);
+
 function png(width: number, height: number, bitDepth: number, raw: Buffer, strategy: number, dpi?: { x: number; y: number }): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = bitDepth;
-  ihdr[9] = 0; // greyscale
+  ihdr[9] = bitDepth === 1 ? 3 : 0; // 1 bit: palette (white, black); 8 bits: greyscale
   const parts = [SIGNATURE, chunk('IHDR', ihdr)];
+  if (bitDepth === 1) parts.push(chunk('PLTE', WHITE_BLACK));
   if (dpi) {
     // Fax pixels are not square: pHYs tells viewers the real aspect (pixels per metre).
     const phys = Buffer.alloc(9);
@@ -49,29 +53,17 @@ function png(width: number, height: number, bitDepth: number, raw: Buffer, strat
 }
 
 /**
- * The bitmap as a 1-bit greyscale PNG, pixel for pixel (PNG's 0 is black, the bitmap's 1 is
- * black, so bits are inverted), with the fax resolution in pHYs. Rows use the "Up" filter,
- * which turns the repeated rows of a document into zeros, and run-length deflate, which is
- * several times faster than the default strategy on such data for nearly the same size.
+ * The bitmap as a 1-bit PNG, pixel for pixel, with the fax resolution in pHYs. It is a
+ * two-colour palette image (0 white, 1 black), so the bitmap's rows go in unchanged: no
+ * per-pixel work in JavaScript. Run-length deflate is several times faster than the default
+ * strategy on such data for a slightly larger file.
  */
 export function encodeBitmapPng(bitmap: FaxBitmap): Buffer {
   const { rowBytes, height, data } = bitmap;
   const raw = Buffer.alloc((rowBytes + 1) * height);
-  const padBits = rowBytes * 8 - bitmap.width;
-  // Padding past the width stays 0 in the PNG like in the bitmap.
-  const lastMask = padBits === 0 ? 0xff : (0xff << padBits) & 0xff;
-  for (let y = 0; y < height; y++) {
-    const src = y * rowBytes;
-    const dst = y * (rowBytes + 1);
-    raw[dst] = 2; // filter: Up
-    if (y === 0) {
-      for (let i = 0; i < rowBytes; i++) raw[dst + 1 + i] = ~data[src + i] & 0xff;
-      raw[dst + rowBytes] &= lastMask;
-    } else {
-      // Up of inverted bytes: (~a − ~b) mod 256 = (b − a) mod 256; the padding cancels out.
-      for (let i = 0; i < rowBytes; i++) raw[dst + 1 + i] = (data[src - rowBytes + i] - data[src + i]) & 0xff;
-    }
-  }
+  const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Each row is a filter byte (0: none, already zero) followed by the packed pixels.
+  for (let y = 0; y < height; y++) src.copy(raw, y * (rowBytes + 1) + 1, y * rowBytes, (y + 1) * rowBytes);
   return png(bitmap.width, height, 1, raw, zlib.constants.Z_RLE, { x: FAX_DPI_X, y: FAX_DPI_Y });
 }
 

@@ -1,6 +1,9 @@
 import zlib from 'node:zlib';
 
-/** A minimal PNG reader for greyscale PNGs (1 or 8 bit) as this project writes them. */
+/**
+ * A minimal PNG reader for the PNGs this project writes: greyscale (8 bit) or two-colour
+ * palette (1 bit). `palette` holds the palette's grey levels when there is one.
+ */
 export interface DecodedPng {
   width: number;
   height: number;
@@ -10,6 +13,7 @@ export interface DecodedPng {
   rowBytes: number;
   chunks: string[];
   phys?: { x: number; y: number };
+  palette?: number[];
 }
 
 export function readPng(buf: Buffer): DecodedPng {
@@ -20,6 +24,7 @@ export function readPng(buf: Buffer): DecodedPng {
   let bitDepth = 0;
   let colorType = -1;
   let phys: DecodedPng['phys'];
+  let palette: number[] | undefined;
   const idat: Buffer[] = [];
   const chunks: string[] = [];
   while (o < buf.length) {
@@ -34,9 +39,17 @@ export function readPng(buf: Buffer): DecodedPng {
       colorType = data[9];
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'pHYs') phys = { x: data.readUInt32BE(0), y: data.readUInt32BE(4) };
+    else if (type === 'PLTE') {
+      palette = [];
+      for (let i = 0; i + 2 < data.length; i += 3) {
+        if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) throw new Error('palette is not grey');
+        palette.push(data[i]);
+      }
+    }
     o += 12 + len;
   }
-  if (colorType !== 0) throw new Error(`colour type ${colorType} not handled`);
+  if (colorType !== 0 && colorType !== 3) throw new Error(`colour type ${colorType} not handled`);
+  if ((colorType === 3) !== (palette !== undefined)) throw new Error('palette and colour type disagree');
   const raw = zlib.inflateSync(Buffer.concat(idat));
   const rowBytes = Math.ceil((width * bitDepth) / 8);
   const bpp = Math.max(1, bitDepth / 8);
@@ -63,5 +76,5 @@ export function readPng(buf: Buffer): DecodedPng {
       rows[y * rowBytes + i] = v & 0xff;
     }
   }
-  return { width, height, bitDepth, rows, rowBytes, chunks, phys };
+  return { width, height, bitDepth, rows, rowBytes, chunks, phys, palette };
 }

@@ -69,8 +69,9 @@ function verify(result: ConversionResult, rows: number, mediaBox: string): Decod
     const bits = decodeG4(dir.strip, 1728, rows);
     const png = readPng(result.pageImages[i].preview);
     expect([png.width, png.height, png.bitDepth]).toEqual([1728, rows, 1]);
-    const previewBits = Buffer.from(png.rows.map((b) => ~b & 0xff));
-    expect(previewBits.equals(Buffer.from(bits))).toBe(true);
+    // Palette index 0 is white and 1 black, like the bitmap's bits.
+    expect(png.palette).toEqual([255, 0]);
+    expect(Buffer.from(png.rows).equals(Buffer.from(bits))).toBe(true);
 
     expect(images[i].data.equals(Buffer.from(dir.strip))).toBe(true);
     expect(images[i].dict).toContain('/Filter /CCITTFaxDecode');

@@ -1,0 +1,178 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Socket } from 'node:net';
+import type { ChildMessage, ChildResult, ConversionJob } from './child/protocol';
+import { ConversionError, type ConversionLimits } from './types';
+
+/**
+ * The child runs from dist/ as JavaScript; under jest (or any TypeScript runner) this file
+ * is .ts and the child is started from the TypeScript source with a small require hook
+ * that compiles it on the fly (child/register-ts.js).
+ */
+const FROM_SOURCE = __filename.endsWith('.ts');
+const CHILD_ENTRY = path.join(__dirname, 'child', FROM_SOURCE ? 'entry.ts' : 'entry.js');
+const TS_HOOK = path.join(__dirname, 'child', 'register-ts.js');
+const RSS_POLL_MS = 50;
+
+/** Resident memory of a process in bytes (Linux /proc; 0 where unavailable). */
+function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface ChildOutcome {
+  result: ChildResult;
+  peakRssBytes: number;
+}
+
+/**
+ * One conversion child process, used for exactly one document and then gone, so nothing of
+ * one sender's document can be seen while converting another's. It can be started ahead of
+ * need ("warm": MuPDF loaded and the hot code compiled on a built-in page), which takes the
+ * start-up cost off the document's time.
+ */
+export class ConversionProcess {
+  private readonly child: ChildProcess;
+  private readonly readyPromise: Promise<void>;
+  private readyNow = false;
+  private exited = false;
+  private listener: ((m: ChildMessage) => void) | null = null;
+  private exitListener: (() => void) | null = null;
+  private stderr = '';
+
+  private constructor(
+    readonly memoryMb: number,
+    warm: boolean,
+  ) {
+    this.child = fork(CHILD_ENTRY, warm ? ['--warm-up'] : [], {
+      execArgv: [...(FROM_SOURCE ? ['-r', TS_HOOK] : []), `--max-old-space-size=${memoryMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Its own process group, so a kill reaches LibreOffice too.
+      detached: true,
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    this.readyPromise = new Promise((resolve, reject) => {
+      this.child.on('message', (m: ChildMessage) => {
+        if (m.kind === 'ready') {
+          this.readyNow = true;
+          resolve();
+        } else if (!this.readyNow && m.kind === 'failure') reject(new Error(`conversion process could not start: ${m.message}`));
+        this.listener?.(m);
+      });
+      this.child.on('exit', () => {
+        this.exited = true;
+        this.killGroup();
+        if (!this.readyNow) reject(new Error(`conversion process exited while starting: ${this.stderr.trim().slice(-500)}`));
+        this.exitListener?.();
+      });
+      this.child.on('error', (err) => reject(err));
+    });
+    // A spare that never gets used must not fail loudly.
+    this.readyPromise.catch(() => undefined);
+  }
+
+  static start(memoryMb: number, warm = false): ConversionProcess {
+    return new ConversionProcess(memoryMb, warm);
+  }
+
+  get ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  /** Started, warmed up and not gone: can take a job at once. */
+  get available(): boolean {
+    return this.readyNow && !this.exited;
+  }
+
+  /** Lets the parent process exit while this process idles (a spare). */
+  setIdle(idle: boolean): void {
+    const handles = [this.child, this.child.channel, this.child.stderr as Socket | null];
+    for (const h of handles) {
+      if (!h) continue;
+      if (idle) h.unref();
+      else h.ref();
+    }
+  }
+
+  /** Kills this process and everything it started (LibreOffice), which share its process group. */
+  killGroup(): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /**
+   * Runs the job with a wall-clock budget (start-up included) and a memory budget: the V8 heap
+   * cap given at start plus a watchdog on resident memory, which also covers MuPDF's
+   * WebAssembly heap. Settles only after the process has exited, so temporary files can go.
+   */
+  run(job: ConversionJob, limits: ConversionLimits, onProgress?: (done: number, total: number) => void): Promise<ChildOutcome> {
+    this.setIdle(false);
+    return new Promise((resolve, reject) => {
+      let outcome: { ok: ChildResult } | { err: Error } | null = null;
+      let peakRssBytes = 0;
+      const settle = (value: { ok: ChildResult } | { err: Error }): void => {
+        outcome ??= value;
+      };
+      const fail = (err: Error): void => {
+        settle({ err });
+        this.killGroup();
+      };
+      const timer = setTimeout(() => fail(new ConversionError('conversion_timeout', `conversion took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
+      const watchdog = setInterval(() => {
+        if (this.child.pid === undefined) return;
+        const rss = rssOf(this.child.pid);
+        peakRssBytes = Math.max(peakRssBytes, rss);
+        if (rss > limits.memoryMb * 1024 * 1024) fail(new ConversionError('conversion_out_of_memory', `conversion used more than ${limits.memoryMb} MiB`));
+      }, RSS_POLL_MS);
+
+      this.listener = (message) => {
+        switch (message.kind) {
+          case 'ready':
+            this.child.send(job);
+            break;
+          case 'progress':
+            onProgress?.(message.done, message.total);
+            break;
+          case 'result':
+            settle({ ok: message.result });
+            break;
+          case 'error':
+            settle({ err: new ConversionError(message.reason, message.message, message.params) });
+            break;
+          case 'failure':
+            settle({ err: new Error(`conversion failed: ${message.message}`) });
+            break;
+        }
+      };
+      const finish = (): void => {
+        clearTimeout(timer);
+        clearInterval(watchdog);
+        if (!outcome) {
+          // V8 aborts with this message when the heap cap is hit.
+          settle(
+            /heap out of memory|Allocation failed/i.test(this.stderr)
+              ? { err: new ConversionError('conversion_out_of_memory', `conversion exceeded its ${limits.memoryMb} MiB heap`) }
+              : { err: new Error(`conversion process ended without an answer: ${this.stderr.trim().slice(-500)}`) },
+          );
+        }
+        if (outcome && 'ok' in outcome) resolve({ result: outcome.ok, peakRssBytes });
+        else if (outcome) reject(outcome.err);
+      };
+      if (this.exited) return finish();
+      this.exitListener = finish;
+      if (this.readyNow) this.child.send(job);
+    });
+  }
+}
