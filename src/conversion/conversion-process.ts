@@ -15,13 +15,14 @@ const CHILD_ENTRY = path.join(__dirname, 'child', FROM_SOURCE ? 'entry.ts' : 'en
 const TS_HOOK = path.join(__dirname, 'child', 'register-ts.js');
 const RSS_POLL_MS = 50;
 
-/** Resident memory of a process in bytes (Linux /proc; 0 where unavailable). */
-function rssOf(pid: number): number {
+/** Resident memory of a process now and at its peak, in bytes (Linux /proc; 0 where unavailable). */
+function memoryOf(pid: number): { rss: number; peak: number } {
   try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
-    return 0;
+    return { rss: 0, peak: 0 };
   }
 }
 
@@ -132,8 +133,8 @@ export class ConversionProcess {
       const timer = setTimeout(() => fail(new ConversionError('conversion_timeout', `conversion took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
       const watchdog = setInterval(() => {
         if (this.child.pid === undefined) return;
-        const rss = rssOf(this.child.pid);
-        peakRssBytes = Math.max(peakRssBytes, rss);
+        const { rss, peak } = memoryOf(this.child.pid);
+        peakRssBytes = Math.max(peakRssBytes, peak, rss);
         if (rss > limits.memoryMb * 1024 * 1024) fail(new ConversionError('conversion_out_of_memory', `conversion used more than ${limits.memoryMb} MiB`));
       }, RSS_POLL_MS);
 
@@ -147,6 +148,8 @@ export class ConversionProcess {
             break;
           case 'result':
             settle({ ok: message.result });
+            // Single use: nothing more is needed from it, and waiting for a tidy exit costs time.
+            this.killGroup();
             break;
           case 'error':
             settle({ err: new ConversionError(message.reason, message.message, message.params) });
@@ -167,7 +170,7 @@ export class ConversionProcess {
               : { err: new Error(`conversion process ended without an answer: ${this.stderr.trim().slice(-500)}`) },
           );
         }
-        if (outcome && 'ok' in outcome) resolve({ result: outcome.ok, peakRssBytes });
+        if (outcome && 'ok' in outcome) resolve({ result: outcome.ok, peakRssBytes: Math.max(peakRssBytes, outcome.ok.maxRssBytes) });
         else if (outcome) reject(outcome.err);
       };
       if (this.exited) return finish();

@@ -26,6 +26,7 @@ async function handle(job: ConversionJob): Promise<void> {
     const result = await runPipeline(job, pool, (done, total) => void send({ kind: 'progress', done, total }));
     const used = process.cpuUsage(cpu);
     result.cpuMs = Math.round((used.user + used.system) / 1000);
+    result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await send({ kind: 'result', result });
   } catch (err) {
     if (err instanceof ConversionError) await send({ kind: 'error', reason: err.reason, message: err.message, params: err.params });

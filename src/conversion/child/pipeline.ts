@@ -148,6 +148,7 @@ export async function runPipeline(job: ConversionJob, pool: FinisherPool, progre
       pageImages: outputs.map(({ preview, thumbnail, blackRatio }) => ({ preview, thumbnail, blackRatio })),
       libraryWarnings,
       cpuMs: 0,
+      maxRssBytes: 0,
     };
   } finally {
     renderer.destroy();

@@ -32,6 +32,8 @@ export interface ChildResult {
   libraryWarnings: number;
   /** CPU time the job took in the child, all threads, in milliseconds. */
   cpuMs: number;
+  /** Peak resident memory of the child process (getrusage), in bytes. */
+  maxRssBytes: number;
 }
 
 export type ChildMessage =

@@ -31,7 +31,7 @@ function patternPixmap(mupdf: Mupdf, width: number, height: number, alpha: boole
 
 async function main(): Promise<void> {
   const [command, ...args] = process.argv.slice(2);
-  const mupdf = (await import('mupdf')) as Mupdf;
+  const mupdf: Mupdf = await import('mupdf');
   switch (command) {
     case 'png': {
       const [out, w, h, alpha] = args;
