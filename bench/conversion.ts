@@ -117,6 +117,8 @@ function runGs(pdfPath: string, outPath: string): Promise<Sample> {
 async function main(): Promise<void> {
   const distEntry = path.join(root, 'dist/conversion/index.js');
   if (!fs.existsSync(distEntry)) throw new Error('dist/ is missing: run `npm run build` first');
+  // The compiled build, so conversion processes run dist/ JavaScript like production does.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const conversion = require(distEntry) as Conversion;
   const gsVersion = ghostscript();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-bench-'));
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
   const capture = (line: string): void => {
     last = JSON.parse(line) as typeof last;
   };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createLogger } = require(path.join(root, 'dist/log.js')) as typeof import('../src/log');
   const log = createLogger('bench', 'info', capture);
   const convertOnce = async (input: Buffer): Promise<Sample & { pages: number }> => {
