@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findLibreOffice } from '../../src/conversion/office-program';
-import { docx, odt } from './helpers/corpus';
+import { docx, odt, tempDir } from './helpers/corpus';
 import { convert } from './helpers/convert';
 import { inkBox, verifyResult } from './helpers/verify';
 
@@ -26,6 +30,23 @@ describe('office documents through LibreOffice', () => {
     // Text near the top of the page, inside LibreOffice's default margins.
     expect(box.y0).toBeLessThan(500);
     expect(box.x0).toBeGreaterThan(100);
+  }, 120_000);
+
+  officeTest('a Word 97–2003 .doc (made by LibreOffice from a .docx) is recognised and converted', async () => {
+    const dir = tempDir();
+    try {
+      fs.writeFileSync(path.join(dir, 'in.docx'), docx(['Hello from an old Word file.']));
+      execFileSync(soffice!, [`-env:UserInstallation=${pathToFileURL(path.join(dir, 'profile')).href}`, '--headless', '--convert-to', 'doc', '--outdir', dir, path.join(dir, 'in.docx')], {
+        stdio: 'ignore',
+        timeout: 60_000,
+      });
+      const result = await convert(fs.readFileSync(path.join(dir, 'in.doc')));
+      expect(result.sourceType).toBe('doc');
+      expect(result.pages).toBe(1);
+      expect(inkBox(verifyResult(result, 2287, A4_BOX)[0])).not.toBeNull();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   officeTest('two conversions run side by side, each with its own LibreOffice profile', async () => {
