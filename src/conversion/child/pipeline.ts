@@ -1,6 +1,6 @@
 import type { FaxPageOutput } from '../raster/fax-page';
 import { writeFaxPdf } from '../raster/fax-pdf';
-import { FAX_DPI_X, PAPERS } from '../raster/paper';
+import { PAPERS } from '../raster/paper';
 import { placePage } from '../raster/placement';
 import { writeTiffF } from '../raster/tiff';
 import { decodeText } from '../source/text-decode';
@@ -8,7 +8,7 @@ import { isImageType, isOfficeType } from '../source/source-type';
 import { ConversionError, type ConversionWarning } from '../types';
 import { asConversionError } from './errors';
 import type { FinisherPool } from './finisher-pool';
-import { loadMupdf } from './mupdf';
+import { loadMupdf, type Mupdf } from './mupdf';
 import type { LoadedPage, PageSource } from './page-source';
 import type { ChildResult, ConversionJob } from './protocol';
 import { FaxRenderer } from './renderer';
@@ -19,7 +19,6 @@ import { openPdf } from './sources/pdf';
 import { layoutTextFor, textPages } from './sources/text';
 import { openWebp } from './sources/webp';
 import { TextPainter } from './text-painter';
-import type { Mupdf } from './mupdf';
 
 /** More black than this is hard on fax machines: long transmissions that time out. */
 export const DARK_PAGE_RATIO = 0.5;
@@ -59,7 +58,7 @@ function pageWarnings(page: Pick<LoadedPage, 'kind' | 'pixels'>, out: FaxPageOut
   if (page.kind === 'image' && page.pixels) {
     const across = rotated ? page.pixels.height : page.pixels.width;
     const dpi = across / (placedWidthPt / 72);
-    if (dpi < LOW_RESOLUTION_DPI && dpi < FAX_DPI_X) warnings.push('low_resolution');
+    if (dpi < LOW_RESOLUTION_DPI) warnings.push('low_resolution');
   }
   return warnings;
 }
@@ -74,9 +73,12 @@ export async function runPipeline(job: ConversionJob, pool: FinisherPool, progre
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
   const paper = PAPERS[job.paper];
   const painter = new TextPainter(mupdf);
-  const source = await openSource(mupdf, painter, job);
-  const renderer = new FaxRenderer(mupdf, paper);
+  const cleanup: Array<() => void> = [() => painter.destroy()];
   try {
+    const source = await openSource(mupdf, painter, job);
+    cleanup.push(() => source.close());
+    const renderer = new FaxRenderer(mupdf, paper);
+    cleanup.push(() => renderer.destroy());
     const total = source.count + (job.cover ? 1 : 0);
     if (total > job.limits.maxPages) {
       throw new ConversionError('too_many_pages', `document has ${total} pages, the limit is ${job.limits.maxPages}`, { pages: total, limit: job.limits.maxPages });
@@ -151,8 +153,6 @@ export async function runPipeline(job: ConversionJob, pool: FinisherPool, progre
       maxRssBytes: 0,
     };
   } finally {
-    renderer.destroy();
-    source.close();
-    painter.destroy();
+    for (const release of cleanup.reverse()) release();
   }
 }
