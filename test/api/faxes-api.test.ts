@@ -54,7 +54,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: '127.0.0.1:1',
     STRIPE_API_BASE: 'http://127.0.0.1:1',
     TELNYX_API_BASE: 'http://127.0.0.1:1',
-    TELNYX_PUBLIC_KEY: 'MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=',
+    TELNYX_PUBLIC_KEY: 'a1wrR1MonmiaAiI2j97liVJc4wNQNh8jTkGFHyYq7Fg=',
     MAX_UPLOAD_BYTES: '4096',
   });
   workflows = new RecordingWorkflows();
@@ -126,7 +126,7 @@ test('the view shows price, payment link while payable, and attempts with transl
     { status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', checkoutUrl: 'http://127.0.0.1:1/c/pay/cs_1', paymentExpiresAt: new Date(Date.now() + 3_600_000) },
   );
   let res = await api().get(`/api/faxes/${created.id}?locale=de`).set('Authorization', `Bearer ${created.token}`);
-  expect(res.body.price).toEqual({ amount: 257, currency: 'eur', formatted: '2,57 €' });
+  expect(res.body.price).toEqual({ amount: 257, currency: 'eur', formatted: '2,57\u00a0€' });
   expect(res.body.payment).toMatchObject({ state: 'none', checkoutUrl: 'http://127.0.0.1:1/c/pay/cs_1' });
   expect(res.body.links.previews).toEqual([`/api/faxes/${created.id}/pages/1`, `/api/faxes/${created.id}/pages/2`]);
 

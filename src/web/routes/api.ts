@@ -55,9 +55,14 @@ export function createApiRoutes(deps: ApiDeps): Router {
   const { db, store, workflows, config, log } = deps;
   const router = new Router({ prefix: '/api' });
 
-  /** Sets the request's language early so errors are answered in it. */
-  const localeOf = (ctx: Koa.Context, explicit?: unknown): Locale => {
-    const locale = negotiateLocale(explicit ?? ctx.query.locale, ctx.get('Accept-Language'));
+  /**
+   * Sets the request's language early so errors are answered in it: an explicit choice,
+   * then the Accept-Language header, then the fax's own language, then English.
+   */
+  const localeOf = (ctx: Koa.Context, explicit?: unknown, fallback?: Locale): Locale => {
+    const chosen = explicit ?? ctx.query.locale;
+    const locale =
+      isLocale(chosen) || ctx.get('Accept-Language') || !fallback ? negotiateLocale(chosen, ctx.get('Accept-Language')) : fallback;
     (ctx.state as { locale?: Locale }).locale = locale;
     return locale;
   };
@@ -182,7 +187,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
 
   router.get('/faxes/:id', async (ctx) => {
     const fax = await authorized(ctx);
-    const locale = localeOf(ctx, ctx.query.locale ?? fax.locale);
+    const locale = localeOf(ctx, undefined, fax.locale);
     const attempts = await db.getRepository(FaxAttempt).findBy({ faxId: fax.id });
     ctx.set('Cache-Control', 'no-store');
     ctx.body = faxView(fax, attempts, locale);
@@ -190,7 +195,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
 
   router.post('/faxes/:id/cancel', async (ctx) => {
     const fax = await authorized(ctx);
-    localeOf(ctx, ctx.query.locale ?? fax.locale);
+    localeOf(ctx, undefined, fax.locale);
     if (fax.status === 'cancelled') {
       ctx.status = 200;
       ctx.body = { id: fax.id, status: 'cancelled' };
@@ -205,7 +210,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
 
   router.get('/faxes/:id/pages/:page', async (ctx) => {
     const fax = await authorized(ctx);
-    localeOf(ctx, fax.locale);
+    localeOf(ctx, undefined, fax.locale);
     const page = Number((ctx.params as { page: string }).page.replace(/\.png$/, ''));
     if (!Number.isInteger(page) || page < 1 || page > (fax.pages ?? 0)) throw new HttpProblem(404, 'not_found');
     const kind = ctx.query.size === 'thumb' ? 'thumbnail' : 'preview';
