@@ -9,7 +9,7 @@ import { startEngine, type RunningEngine } from './server';
  */
 export async function main(argv: string[]): Promise<void> {
   const opts = parseEngineArgs(argv);
-  const level = (opts.logLevel ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info');
+  const level: Level = (process.env.ENGINE_LOG_LEVEL as Level | undefined) ?? opts.logLevel ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info';
   const log = createLogger('engine', level);
   const running: RunningEngine = await startEngine({ ...opts, log });
   await new Promise<void>((resolve) => {

@@ -31,6 +31,8 @@ export class Clock {
   private realDue = Infinity;
   private skipQueued = false;
   private stopped = false;
+  /** Re-checks now and then: a worker going away can unblock time without any state change. */
+  private readonly recheck: NodeJS.Timeout | undefined;
 
   /**
    * @param timeSkipping virtual time that jumps ahead when idle
@@ -41,7 +43,12 @@ export class Clock {
     readonly timeSkipping: boolean,
     private readonly isBusy: (ignoreRunningActivities: boolean) => boolean,
     private readonly onError: (err: unknown, key: string) => void,
-  ) {}
+  ) {
+    if (timeSkipping) {
+      this.recheck = setInterval(() => this.maybeSkip(), 500);
+      this.recheck.unref();
+    }
+  }
 
   now(): number {
     return Date.now() + this.offset;
@@ -81,15 +88,24 @@ export class Clock {
    * TestService's UnlockTimeSkippingWithSleep). While a sleeper waits, activities that are running on a
    * worker do not hold the clock: an activity may itself be the one sleeping.
    */
-  sleep(ms: number, key: string, unlock = true): Promise<void> {
+  sleep(ms: number, key: string, unlock: boolean, onCancel: (fn: () => void) => void): Promise<void> {
     if (unlock) this.locks--;
     this.sleepers++;
+    let done = false;
+    const end = (): void => {
+      if (done) return;
+      done = true;
+      this.clear(key);
+      if (unlock) this.locks++;
+      this.sleepers--;
+    };
     return new Promise((resolve) => {
       this.set(key, this.now() + ms, () => {
-        if (unlock) this.locks++;
-        this.sleepers--;
+        end();
         resolve();
       });
+      // A caller that gives up must not leave the clock unlocked for good.
+      onCancel(end);
       this.maybeSkip();
     });
   }
@@ -112,6 +128,7 @@ export class Clock {
 
   stop(): void {
     this.stopped = true;
+    if (this.recheck) clearInterval(this.recheck);
     if (this.real) clearTimeout(this.real);
     this.real = undefined;
   }

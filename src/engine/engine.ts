@@ -173,14 +173,21 @@ export class Engine {
     return undefined;
   }
 
-  /** Outstanding work that must hold the virtual clock still. */
+  /**
+   * Outstanding work that must hold the virtual clock still: tasks a worker is running, and
+   * tasks waiting on a queue a worker polls. A task on a queue nobody polls (its worker shut
+   * down, e.g. an earlier test's) cannot progress, so it must not stop time for everyone else.
+   */
   private busy(ignoreRunningActivities: boolean): boolean {
     if (this.queries.outstanding > 0) return true;
     for (const run of this.openRuns) {
-      if (run.state.wft) return true;
+      const ns = run.state.namespace;
+      const wft = run.state.wft;
+      if (wft && (wft.phase === 'started' || this.matching.isLive(ns, wft.queue, 'workflow'))) return true;
       for (const key in run.state.activities) {
-        const phase = run.state.activities[key].phase;
-        if (phase === 'scheduled' || (phase === 'started' && !ignoreRunningActivities)) return true;
+        const a = run.state.activities[key];
+        if (a.phase === 'scheduled' && this.matching.isLive(ns, a.taskQueue, 'activity')) return true;
+        if (a.phase === 'started' && !ignoreRunningActivities) return true;
       }
     }
     return false;

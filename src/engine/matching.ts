@@ -98,6 +98,11 @@ export class Matching {
     });
   }
 
+  /** A worker polls this queue now or did a moment ago (it re-polls as soon as it gets a task). */
+  isLive(namespace: string, name: string, type: QueueType): boolean {
+    return this.hasPoller(namespace, name, type, 2_000);
+  }
+
   /** A worker polls (or polled within `withinMs`) this queue. */
   hasPoller(namespace: string, name: string, type: QueueType, withinMs: number): boolean {
     const q = this.queue(namespace, name, type);

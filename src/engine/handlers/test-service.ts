@@ -1,5 +1,5 @@
 import type { Engine } from '../engine';
-import type { Handler } from '../grpc/server';
+import type { CallContext, Handler } from '../grpc/server';
 import type { Duration, Timestamp } from '../proto';
 import { durationMs, msTimestamp, timestampMs } from '../time';
 
@@ -8,7 +8,8 @@ let sleeps = 0;
 /** Temporal's TestService: the clock controls the SDK's time-skipping test environment uses. */
 export function testServiceHandlers(engine: Engine): Record<string, Handler> {
   const clock = engine.clock;
-  const sleep = (ms: number, unlock = true): Promise<object> => clock.sleep(Math.max(0, ms), `sleep/${++sleeps}`, unlock).then(() => ({}));
+  const sleep = (ms: number, unlock: boolean, ctx: CallContext): Promise<object> =>
+    clock.sleep(Math.max(0, ms), `sleep/${++sleeps}`, unlock, ctx.onCancel).then(() => ({}));
   return {
     LockTimeSkipping: () => {
       clock.lock();
@@ -18,10 +19,10 @@ export function testServiceHandlers(engine: Engine): Record<string, Handler> {
       clock.unlock();
       return {};
     },
-    UnlockTimeSkippingWithSleep: (req: { duration?: Duration | null }) => sleep(durationMs(req.duration)),
+    UnlockTimeSkippingWithSleep: (req: { duration?: Duration | null }, ctx: CallContext) => sleep(durationMs(req.duration), true, ctx),
     /** Waits for clock time to pass without touching the lock. */
-    Sleep: (req: { duration?: Duration | null }) => sleep(durationMs(req.duration), false),
-    SleepUntil: (req: { timestamp?: Timestamp | null }) => sleep(timestampMs(req.timestamp) - clock.now(), false),
+    Sleep: (req: { duration?: Duration | null }, ctx: CallContext) => sleep(durationMs(req.duration), false, ctx),
+    SleepUntil: (req: { timestamp?: Timestamp | null }, ctx: CallContext) => sleep(timestampMs(req.timestamp) - clock.now(), false, ctx),
     GetCurrentTime: () => ({ time: msTimestamp(clock.now()) }),
   };
 }
