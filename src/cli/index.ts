@@ -44,6 +44,14 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// Under `durafax start`, a closed stdin means the supervisor is gone: stop as on Ctrl-C.
+if (process.env.DURAFAX_SUPERVISED === '1') {
+  process.stdin.on('close', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+  // Watching stdin must not keep a finished process alive.
+  (process.stdin as NodeJS.ReadStream & { unref(): void }).unref();
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`durafax: ${err instanceof Error ? err.message : String(err)}\n`);

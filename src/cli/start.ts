@@ -109,7 +109,14 @@ export async function start(_argv: string[]): Promise<void> {
   };
 
   const spawnChild = (name: string, args: string[], onLine?: (line: string) => void): Child => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Each child gets its own process group, so a Ctrl-C in the terminal reaches only this
+    // supervisor, which then stops the children in order; the open stdin pipe tells a child
+    // its supervisor is gone if this process is killed outright.
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: { ...env, DURAFAX_SUPERVISED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const prefix = `[${name}] `;
     for (const stream of [proc.stdout, proc.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
@@ -130,8 +137,16 @@ export async function start(_argv: string[]): Promise<void> {
     return child;
   };
 
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(failed ? 1 : 0)));
-  process.once('SIGTERM', () => void stopAll().then(() => process.exit(failed ? 1 : 0)));
+  const onSignal = (): void => {
+    if (stopping) {
+      // A second Ctrl-C: do not wait any longer.
+      for (const child of children) child.proc.kill('SIGKILL');
+      return;
+    }
+    void stopAll().then(() => process.exit(failed ? 1 : 0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     await ensureFree(webPort, 'web', 'PORT');

@@ -1,5 +1,6 @@
 import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
+import { formatBytes } from '../conversion/limits';
 import { HttpProblem } from './errors';
 
 export interface UploadedFile {
@@ -18,12 +19,6 @@ export interface MultipartLimits {
   files: number;
   fields: number;
   fieldBytes: number;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${bytes} B`;
 }
 
 /**

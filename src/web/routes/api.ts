@@ -16,6 +16,7 @@ import { HttpProblem } from '../errors';
 import type { FaxWorkflows } from '../fax-workflows';
 import { faxView } from '../fax-view';
 import { readMultipart } from '../multipart';
+import { formatBytes } from '../../conversion/limits';
 
 export interface ApiDeps {
   db: DataSource;
@@ -83,7 +84,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
     if (!ctx.is('multipart/form-data')) throw new HttpProblem(415, 'invalid_request', { detail: 'multipart/form-data' });
     const declared = Number(ctx.get('Content-Length') || 0);
     if (declared > config.limits.maxUploadBytes + 64 * 1024) {
-      throw new HttpProblem(413, 'upload_too_large', { limit: `${Math.round(config.limits.maxUploadBytes / 1048576)} MB` }, { Connection: 'close' });
+      throw new HttpProblem(413, 'upload_too_large', { limit: formatBytes(config.limits.maxUploadBytes) }, { Connection: 'close' });
     }
     const { fields, files } = await readMultipart(ctx.req, {
       fileBytes: config.limits.maxUploadBytes,
