@@ -179,7 +179,7 @@ export async function start(_argv: string[]): Promise<void> {
       const ready = await new Promise<SandboxReady>((resolve, reject) => {
         const child = spawnChild(
           'sandbox',
-          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl],
+          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envPort('SANDBOX_MS_PER_PAGE', 2000))],
           (line) => {
             if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
           },
