@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, Probe } from './activities';
+
+export const workflowsPath = require.resolve('./workflows');
+
+/** One worker per test file on its own task queue, with a fresh probe to observe activities. */
+export async function startWorker(env: TestWorkflowEnvironment): Promise<{ worker: Worker; taskQueue: string; probe: Probe; running: Promise<void> }> {
+  const taskQueue = `engine-${randomUUID()}`;
+  const probe = new Probe();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities(probe),
+    // Cancellation reaches activities through heartbeats: do not hold them back for long.
+    maxHeartbeatThrottleInterval: '100ms',
+    defaultHeartbeatThrottleInterval: '100ms',
+  });
+  const running = worker.run();
+  return { worker, taskQueue, probe, running };
+}
+
+export const id = (prefix: string): string => `${prefix}-${randomUUID()}`;

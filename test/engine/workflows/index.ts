@@ -1,0 +1,3 @@
+export * from './retries';
+export * from './signals';
+export * from './children';

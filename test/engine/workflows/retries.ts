@@ -1,0 +1,85 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, ActivityCancellationType } from '@temporalio/workflow';
+import type { TestActivities } from '../activities';
+
+export interface ActivityOutcome {
+  ok: boolean;
+  value?: unknown;
+  retryState?: string;
+  causeType?: string;
+  causeName?: string;
+}
+
+async function outcome(run: () => Promise<unknown>): Promise<ActivityOutcome> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause;
+    return {
+      ok: false,
+      retryState: err.retryState,
+      causeType: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined,
+      causeName: cause?.name,
+    };
+  }
+}
+
+export async function retryWithBackoff(key: string, succeedOn: number): Promise<ActivityOutcome> {
+  const { flaky } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '2s', backoffCoefficient: 3, maximumInterval: '10s' },
+  });
+  return outcome(() => flaky(key, succeedOn));
+}
+
+export async function nonRetryable(key: string): Promise<ActivityOutcome> {
+  const { declines } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', nonRetryableErrorTypes: ['CardDeclined'] },
+  });
+  return outcome(() => declines(key, 'CardDeclined'));
+}
+
+export async function limitedAttempts(key: string): Promise<ActivityOutcome> {
+  const { flaky } = proxyActivities<TestActivities>({ startToCloseTimeout: '10s', retry: { initialInterval: '1s', maximumAttempts: 3 } });
+  return outcome(() => flaky(key, 0));
+}
+
+export async function scheduleToCloseBound(key: string): Promise<ActivityOutcome> {
+  const { flaky } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '5s',
+    scheduleToCloseTimeout: '10s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2 },
+  });
+  return outcome(() => flaky(key, 0));
+}
+
+export async function heartbeatTimeout(key: string): Promise<ActivityOutcome> {
+  const { heartbeatThenHang } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '1s',
+    retry: { initialInterval: '1s' },
+  });
+  return outcome(() => heartbeatThenHang(key, 'page-7'));
+}
+
+/** A heartbeating activity that a workflow cancellation reaches; the compensation still runs. */
+export async function cancellableSend(key: string): Promise<string> {
+  const { sendSlowly } = proxyActivities<TestActivities>({
+    startToCloseTimeout: '1m',
+    heartbeatTimeout: '2s',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const { compensate } = proxyActivities<TestActivities>({ startToCloseTimeout: '10s' });
+  try {
+    return await sendSlowly(key);
+  } catch (err) {
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => compensate(key));
+    throw err;
+  }
+}
+
+export async function asyncCompletion(): Promise<string> {
+  const { completeLater } = proxyActivities<TestActivities>({ startToCloseTimeout: '1m' });
+  return await completeLater();
+}
