@@ -29,6 +29,14 @@ function envPort(name: string, fallback: number): number {
   return port;
 }
 
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`${name} must be a whole number of milliseconds (got "${raw}")`);
+  return ms;
+}
+
 async function ensureFree(port: number, what: string, variable: string): Promise<void> {
   if (await portInUse(port)) {
     throw new Error(`port ${port} (${what}) is already in use: stop what uses it, or set ${variable} to another port`);
@@ -179,7 +187,7 @@ export async function start(_argv: string[]): Promise<void> {
       const ready = await new Promise<SandboxReady>((resolve, reject) => {
         const child = spawnChild(
           'sandbox',
-          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envPort('SANDBOX_MS_PER_PAGE', 2000))],
+          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envMs('SANDBOX_MS_PER_PAGE', 2000))],
           (line) => {
             if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
           },
