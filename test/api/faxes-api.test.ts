@@ -146,7 +146,7 @@ test.each([
   [{ paper: 'a3' }, 422, 'invalid_request'],
 ])('bad input %j → %i %s, nothing stored', async (fields, status, code) => {
   const before = await t.db.getRepository(Fax).count();
-  const res = await createFax(fields as Record<string, string>);
+  const res = await createFax(fields);
   expect(res.status).toBe(status);
   expect(res.body.error.code).toBe(code);
   expect(res.body.error.message.length).toBeGreaterThan(10);

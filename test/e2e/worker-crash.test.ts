@@ -42,8 +42,8 @@ let workerLog = '';
 
 function startWorker(): ChildProcess {
   const worker = spawn(process.execPath, [CLI, 'worker'], { env: workerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  worker.stdout!.on('data', (d: Buffer) => (workerLog += d.toString()));
-  worker.stderr!.on('data', (d: Buffer) => (workerLog += d.toString()));
+  worker.stdout.on('data', (d: Buffer) => (workerLog += d.toString()));
+  worker.stderr.on('data', (d: Buffer) => (workerLog += d.toString()));
   workers.push(worker);
   return worker;
 }
