@@ -19,6 +19,14 @@ interface PendingQuery {
 }
 
 /**
+ * Queries are consistent with what the workflow was told: while a workflow task is pending
+ * (a signal just arrived, say) or none has completed yet, a query waits for it to finish.
+ */
+function mustWait(run: Execution): boolean {
+  return run.open && (run.state.wft !== null || run.state.lastCompletedStartedId === 0);
+}
+
+/**
  * Queries as legacy query tasks: a workflow task carrying `query` and the history, answered by
  * RespondQueryTaskCompleted. Nothing is written to history, so this state is not journaled: a
  * query in flight during a restart fails and the client retries it.
@@ -40,7 +48,7 @@ export class Queries {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { runId: run.runId, query, resolve, reject, taken: false });
       onCancel(() => this.forget(id));
-      if (run.open && run.state.lastCompletedStartedId === 0) {
+      if (mustWait(run)) {
         const list = this.waiting.get(run.runId) ?? [];
         list.push(id);
         this.waiting.set(run.runId, list);
@@ -70,10 +78,10 @@ export class Queries {
     this.engine.matching.push(ns, sticky ? sticky.queue : run.state.taskQueue, 'workflow', { kind: 'query', queryId: id });
   }
 
-  /** The run completed a workflow task: queries that waited for its first one can go. */
+  /** The run completed a workflow task (or closed): queries that waited for it can go. */
   wftCompleted(run: Execution): void {
     const ids = this.waiting.get(run.runId);
-    if (!ids) return;
+    if (!ids || mustWait(run)) return;
     this.waiting.delete(run.runId);
     for (const id of ids) this.dispatch(run, id);
   }

@@ -224,6 +224,7 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
     workflowType: s.workflowType,
     historyLength: run.events.length,
   });
+  engine.queries.wftCompleted(run);
   applyParentClosePolicy(engine, run);
   if (status !== S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW) notifyParent(engine, run, ev);
   return ev;

@@ -187,8 +187,8 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     if (invalid) s.wftAttempt++;
     flushBuffered(engine, run);
     scheduleWft(engine, run);
-    if (invalid) throw invalidArgument(message);
-    return;
+    // The real server's answer; the worker evicts the run and replays it with the new events.
+    throw invalidArgument(invalid ? message : 'UnhandledCommand');
   }
   materialize(engine, run, wft);
   const completed = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {

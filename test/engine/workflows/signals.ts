@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   condition,
   defineQuery,
   defineSignal,
@@ -58,6 +59,6 @@ export async function indexed(priority: number): Promise<string> {
 /** Fails on its first attempt: exercises the workflow retry policy. */
 export async function failsOnce(): Promise<number> {
   const attempt = workflowInfo().attempt;
-  if (attempt === 1) throw new Error('first attempt fails');
+  if (attempt === 1) throw ApplicationFailure.create({ message: 'first attempt fails' });
   return attempt;
 }
