@@ -101,6 +101,14 @@ export function createActivities(probe: Probe) {
       return name;
     },
 
+    /** Takes `ms` of real time (long enough to be cut off by a crash). */
+    async slow(key: string, ms: number): Promise<number> {
+      const attempt = probe.record(key);
+      probe.mark(`${key}:started`);
+      await Context.current().sleep(ms);
+      return attempt;
+    },
+
     /** Completes later, from outside, by activity id. */
     async completeLater(): Promise<string> {
       probe.asyncToken = Context.current().info.taskToken;

@@ -1,3 +1,4 @@
 export * from './retries';
 export * from './signals';
 export * from './children';
+export * from './durable';
