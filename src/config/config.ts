@@ -96,7 +96,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const str = (name: string, required: boolean, fallback?: string): string => {
     const value = env[name]?.trim();
     if (value) return value;
-    if (fallback !== undefined) return fallback;
+    if (fallback) return fallback;
     if (required) problems.push(`${name} is required`);
     return '';
   };
