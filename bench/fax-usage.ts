@@ -1,0 +1,53 @@
+/** CPU time and memory of each part of a running stack, by the names the tables print. */
+import { spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { childrenRssMb, cpuOf, memoryOf, treeCpuMs, treePssMb, type Memory, type Role } from './fax-processes';
+import type { Stack } from './fax-stack';
+
+const NODE_ROLES: Role[] = ['web', 'worker', 'engine', 'sandbox'];
+export const CONVERSIONS = "worker's conversion processes";
+
+/** CPU time used so far, in ms: each process with its descendants, the worker's conversions apart, and this process. */
+export function cpuNow(stack: Stack): Map<string, number> {
+  const pids = stack.processes();
+  const out = new Map<string, number>();
+  for (const role of NODE_ROLES) {
+    const pid = pids[role];
+    if (!pid) continue;
+    const own = cpuOf(pid)?.ownMs ?? 0;
+    out.set(role, role === 'worker' ? own : treeCpuMs(pid));
+    if (role === 'worker') out.set(CONVERSIONS, treeCpuMs(pid) - own);
+  }
+  if (pids.postgres) out.set('PostgreSQL', treeCpuMs(pids.postgres));
+  const self = process.cpuUsage();
+  out.set('the senders and the watcher (this process)', (self.user + self.system) / 1000);
+  return out;
+}
+
+/**
+ * Memory held now: VmRSS and VmHWM of each Node process; the worker's conversion processes
+ * together (no peak: each lives for one document); PostgreSQL's processes as summed PSS.
+ */
+export function memoryNow(stack: Stack): Map<string, Memory> {
+  const out = new Map<string, Memory>();
+  const pids = stack.processes();
+  for (const role of NODE_ROLES) {
+    const pid = pids[role];
+    const mem = pid ? memoryOf(pid) : null;
+    if (mem) out.set(role, mem);
+  }
+  if (pids.worker) out.set(CONVERSIONS, { rssMb: childrenRssMb(pids.worker), peakMb: NaN });
+  if (pids.postgres) out.set('PostgreSQL, all processes (PSS)', { rssMb: treePssMb(pids.postgres), peakMb: NaN });
+  return out;
+}
+
+/** The resident set of a Node process that does nothing: the floor under every process above. */
+export async function bareNodeRssMb(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
+  try {
+    await delay(1000);
+    return child.pid ? (memoryOf(child.pid)?.rssMb ?? NaN) : NaN;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
