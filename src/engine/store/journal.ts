@@ -165,7 +165,9 @@ export class Journal {
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.pending.length) {
+      // Waiters that joined while a batch was being written are answered by the next round,
+      // which also writes whatever was appended meanwhile.
+      while (this.pending.length || this.waiters.length) {
         const batch = this.pending;
         const waiters = this.waiters;
         this.pending = [];
