@@ -1,0 +1,24 @@
+import { proxyActivities, sleep } from '@temporalio/workflow';
+
+export interface BenchActivities {
+  step(n: number): Promise<number>;
+}
+
+const { step } = proxyActivities<BenchActivities>({ startToCloseTimeout: '10s' });
+
+/** The short workflow of the throughput run: one activity. */
+export async function shortWorkflow(): Promise<number> {
+  return await step(1);
+}
+
+/** Fax-sized: 15 activities and (unless `timers` is false) three durable timers of an hour, a day and a week. */
+export async function faxSized(timers: boolean): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < 15; i++) {
+    sum += await step(i);
+    if (timers && i === 4) await sleep('1 hour');
+    if (timers && i === 9) await sleep('1 day');
+    if (timers && i === 13) await sleep('7 days');
+  }
+  return sum;
+}
