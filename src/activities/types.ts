@@ -1,16 +1,12 @@
+import type { FaxPolicy } from '../config/config';
 import type { FaxStatus, PaymentState } from '../domain/status';
 import type { CarrierUpdate } from '../workflows/definitions';
 
 /** The policy numbers a fax workflow runs by, read once from configuration at its start. */
-export interface FaxPolicySnapshot {
-  paymentWindowMs: number;
-  maxTransmissions: number;
-  retryDelayMs: number;
-  retentionMs: number;
-  statusPollMs: number;
-  /** Capture this long before the hold's deadline when the fax is not final yet. */
-  captureMarginMs: number;
-}
+export type FaxPolicySnapshot = Pick<
+  FaxPolicy,
+  'paymentWindowMs' | 'maxTransmissions' | 'retryDelayMs' | 'retentionMs' | 'statusPollMs' | 'captureMarginMs'
+>;
 
 export interface Quote {
   pages: number;
