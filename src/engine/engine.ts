@@ -41,6 +41,7 @@ export class Engine {
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
   private readonly dirtyNamespaces = new Set<NamespaceState>();
+  private readonly deleted: string[] = [];
   private depth = 0;
   private taskSeq = 0;
   private stopped = false;
@@ -96,7 +97,7 @@ export class Engine {
 
   private commit(): void {
     if (this.stopped) return;
-    if (!this.dirty.size && !this.dirtyNamespaces.size) {
+    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length) {
       this.clock.maybeSkip();
       return;
     }
@@ -112,6 +113,7 @@ export class Engine {
       }
     }
     if (this.dirtyNamespaces.size) record.ns = [...this.dirtyNamespaces];
+    if (this.deleted.length) record.del = this.deleted.splice(0);
     this.dirty.clear();
     this.dirtyNamespaces.clear();
     this.store.append(record);
@@ -174,6 +176,42 @@ export class Engine {
   }
 
   /**
+   * Removes closed runs older than their namespace's retention (24 h by default), as the real
+   * server does, so a long-lived development server does not grow without bound.
+   */
+  purgeExpired(): number {
+    const now = this.now();
+    let removed = 0;
+    this.tx(() => {
+      for (const run of [...this.runs.values()]) {
+        const s = run.state;
+        if (run.open || !s.closeTime) continue;
+        const retention = this.namespaces.byName.get(s.namespace)?.retentionMs ?? 24 * 3600_000;
+        if (s.closeTime + retention > now) continue;
+        this.removeRun(run);
+        this.deleted.push(run.runId);
+        removed++;
+      }
+    });
+    if (removed) this.log.info('closed workflows past retention removed', { runs: removed });
+    return removed;
+  }
+
+  private removeRun(run: Execution): void {
+    this.runs.delete(run.runId);
+    this.dirty.delete(run);
+    const key = wfKey(run.state.namespace, run.state.workflowId);
+    const list = (this.history.get(key) ?? []).filter((r) => r !== run);
+    if (list.length) this.history.set(key, list);
+    else this.history.delete(key);
+    if (this.current.get(key) === run.runId) {
+      const latest = list.at(-1);
+      if (latest) this.current.set(key, latest.runId);
+      else this.current.delete(key);
+    }
+  }
+
+  /**
    * Outstanding work that must hold the virtual clock still: tasks a worker is running, and
    * tasks waiting on a queue a worker polls. A task on a queue nobody polls (its worker shut
    * down, e.g. an earlier test's) cannot progress, so it must not stop time for everyone else.
@@ -210,7 +248,13 @@ export class Engine {
       }
     };
     if (snapshot) apply(snapshot.runs, snapshot.ns);
-    for (const r of records) apply(r.runs, r.ns);
+    for (const r of records) {
+      apply(r.runs, r.ns);
+      for (const runId of r.del ?? []) {
+        const run = this.runs.get(runId);
+        if (run) this.removeRun(run);
+      }
+    }
     this.dirty.clear();
     this.openRuns.clear();
     for (const run of this.runs.values()) if (run.open) this.openRuns.add(run);

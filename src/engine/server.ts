@@ -74,6 +74,14 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     engine.tx(() => undefined);
   }
 
+  // Time skipping keeps everything: a test may look at a run closed "days" ago in virtual time.
+  let purge: NodeJS.Timeout | undefined;
+  if (!timeSkipping) {
+    engine.purgeExpired();
+    purge = setInterval(() => engine.purgeExpired(), 10 * 60_000);
+    purge.unref();
+  }
+
   const health = healthHandlers();
   const server = buildServer(
     [
@@ -100,6 +108,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
   } catch (err) {
+    if (purge) clearInterval(purge);
     await engine.stop();
     if (port !== 0 && (await portInUse(port, host))) throw new PortInUseError(host, port);
     throw err;
@@ -118,6 +127,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
       (stopping ??= (async () => {
         // Calls in flight are cut off first, so nothing is acknowledged after the journal closes.
         server.forceShutdown();
+        if (purge) clearInterval(purge);
         await engine.stop();
         log.info('engine stopped', { address: `${host}:${bound}` });
       })()),

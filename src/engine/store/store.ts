@@ -8,6 +8,8 @@ import { Journal } from './journal';
 export interface TxRecord {
   runs?: { s: RunState; e: HistoryEvent[] }[];
   ns?: NamespaceState[];
+  /** Closed runs past their namespace's retention, removed. */
+  del?: string[];
 }
 
 export interface SnapshotState {

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { startEngine, type RunningEngine } from '../../src/engine';
+import { silentLogger } from '../../src/log';
+
+/** The journal at work in-process: a clean stop and start must lose nothing that was acknowledged. */
+const E = temporal.api.enums.v1;
+let dir: string;
+let engine: RunningEngine | undefined;
+let conn: Connection | undefined;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-engine-durable-'));
+});
+afterEach(async () => {
+  await conn?.close();
+  await engine?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function restart(port = 0): Promise<Connection['workflowService']> {
+  await conn?.close();
+  await engine?.stop();
+  engine = await startEngine({ port, dataDir: dir, log: silentLogger });
+  conn = await Connection.connect({ address: engine.address });
+  return conn.workflowService;
+}
+
+const poll = (svc: Connection['workflowService'], name: string): Promise<temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse> =>
+  conn!.withDeadline(Date.now() + 15_000, () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name }, identity: 'w' }));
+
+test('a timer started before a restart fires after it, at its original time', async () => {
+  let svc = await restart();
+  const queue = `durable-${randomUUID()}`;
+  const workflowId = `timer-${randomUUID()}`;
+  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 't' }, taskQueue: { name: queue }, requestId: randomUUID() });
+  const first = await poll(svc, queue);
+  const started = Date.now();
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: first.taskToken,
+    identity: 'w',
+    commands: [{ commandType: E.CommandType.COMMAND_TYPE_START_TIMER, startTimerCommandAttributes: { timerId: 't1', startToFireTimeout: msToTs(1500) } }],
+  });
+  svc = await restart(engine!.port);
+  const fired = await poll(svc, queue);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+  const types = fired.history!.events!.map((e) => E.EventType[e.eventType!]);
+  expect(types).toContain('EVENT_TYPE_TIMER_FIRED');
+  expect(types.filter((t) => t === 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED')).toHaveLength(1);
+});
+
+test('namespaces, search attributes and closed runs survive; runs past retention are removed', async () => {
+  let svc = await restart();
+  await svc.registerNamespace({ namespace: 'short-lived', workflowExecutionRetentionPeriod: msToTs(1000) });
+  await conn!.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { FaxStatus: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
+  const finish = async (namespace: string): Promise<string> => {
+    const queue = `ret-${randomUUID()}`;
+    const workflowId = `ret-${randomUUID()}`;
+    await svc.startWorkflowExecution({ namespace, workflowId, workflowType: { name: 't' }, taskQueue: { name: queue }, requestId: randomUUID() });
+    const task = await conn!.withDeadline(Date.now() + 15_000, () => svc.pollWorkflowTaskQueue({ namespace, taskQueue: { name: queue }, identity: 'w' }));
+    await svc.respondWorkflowTaskCompleted({
+      namespace,
+      taskToken: task.taskToken,
+      commands: [{ commandType: E.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: {} }],
+    });
+    return workflowId;
+  };
+  const kept = await finish('default');
+  const expiring = await finish('short-lived');
+  await new Promise((r) => setTimeout(r, 1200));
+
+  svc = await restart();
+  const described = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: kept } });
+  expect(described.workflowExecutionInfo?.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
+  const attrs = await conn!.operatorService.listSearchAttributes({ namespace: 'default' });
+  expect(attrs.customAttributes?.FaxStatus).toBe(E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
+  const gone = await svc.describeWorkflowExecution({ namespace: 'short-lived', execution: { workflowId: expiring } }).catch((e: grpc.ServiceError) => e);
+  expect((gone as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+
+  // The removal itself was journaled: it stays removed after another restart.
+  svc = await restart();
+  const still = await svc.describeWorkflowExecution({ namespace: 'short-lived', execution: { workflowId: expiring } }).catch((e: grpc.ServiceError) => e);
+  expect((still as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+});
