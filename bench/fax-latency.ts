@@ -15,7 +15,7 @@
  *    card POST on the sandbox's checkout page, payment→queued (from sending the card until
  *    the API shows attempt 1 with the carrier) and payment→delivered and captured.
  * The API is polled every BENCH_POLL_MS, so the flow figures carry that much resolution.
- * Stops everything and deletes its data when done (or on Ctrl-C). About a minute.
+ * Stops everything and deletes its data when done (or on Ctrl-C). About two minutes.
  */
 import { performance } from 'node:perf_hooks';
 import { startBaselineEngine } from './fax-baseline';

@@ -24,8 +24,8 @@
  * The baseline, after the faxes, on the same engine: empty workflows and one-activity
  * workflows started and completed by as many concurrent clients.
  * Stops everything and deletes its data when done (or on Ctrl-C).
- * Time: every fax costs about 0.75 s of CPU (over half of it the conversion process), so on
- * two cores 1,000 faxes take 7–8 minutes; BENCH_FAXES=300 runs in about 3.
+ * Time: every fax costs about 0.85 s of CPU (over half of it in its conversion process), so
+ * on two cores 1,000 faxes take 7–9 minutes; BENCH_FAXES=300 runs in about 3.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
