@@ -11,6 +11,9 @@ export async function main(argv: string[]): Promise<void> {
   const opts = parseEngineArgs(argv);
   const level: Level = (process.env.ENGINE_LOG_LEVEL as Level | undefined) ?? opts.logLevel ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info';
   const log = createLogger('engine', level);
+  // A bug in one call must not take the server down: log it and keep serving.
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+  process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   const running: RunningEngine = await startEngine({ ...opts, log });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

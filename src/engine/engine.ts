@@ -197,6 +197,14 @@ export class Engine {
     return removed;
   }
 
+  /** DeleteWorkflowExecution: the run (terminated first if open, by the caller) is gone. */
+  deleteRun(run: Execution): void {
+    this.tx(() => {
+      this.removeRun(run);
+      this.deleted.push(run.runId);
+    });
+  }
+
   private removeRun(run: Execution): void {
     this.runs.delete(run.runId);
     this.dirty.delete(run);

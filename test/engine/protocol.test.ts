@@ -211,3 +211,10 @@ test('history pages with tokens, and long-polls for new events', async () => {
   await svc().signalWorkflowExecution({ namespace: NS, workflowExecution: { workflowId }, signalName: 'wake', identity: 'test' });
   expect(types((await waiting).history?.events)[0]).toBe('WORKFLOW_EXECUTION_SIGNALED');
 });
+
+test('DeleteWorkflowExecution terminates a running workflow and removes it', async () => {
+  const { workflowId } = await start(`delete-${randomUUID()}`);
+  await svc().deleteWorkflowExecution({ namespace: NS, workflowExecution: { workflowId } });
+  const err = await grpcError(svc().describeWorkflowExecution({ namespace: NS, execution: { workflowId } }));
+  expect(err.code).toBe(grpc.status.NOT_FOUND);
+});

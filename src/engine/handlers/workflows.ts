@@ -5,6 +5,7 @@ import type { Handler } from '../grpc/server';
 import { createRun, requestCancelRun, resolveIdConflict, signalRun, terminateRun, type StartParams } from '../model/lifecycle';
 import {
   enums,
+  type DeleteWorkflowExecutionReq,
   type DescribeWorkflowExecutionReq,
   type RequestCancelWorkflowExecutionReq,
   type SignalWithStartReq,
@@ -112,6 +113,14 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
       const run = engine.findRun(ns, req.workflowExecution);
       if (!run.open) throw alreadyCompleted();
       engine.tx(() => terminateRun(engine, run, req.reason ?? '', req.details, req.identity ?? ''));
+      return {};
+    },
+
+    DeleteWorkflowExecution: (req: DeleteWorkflowExecutionReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const run = engine.findRun(ns, req.workflowExecution);
+      if (run.open) engine.tx(() => terminateRun(engine, run, 'Delete workflow execution', undefined, 'history-service'));
+      engine.deleteRun(run);
       return {};
     },
 
