@@ -132,6 +132,18 @@ test('child workflows: results, failures, and the parent close policy', async ()
   expect((await env.client.workflow.getHandle(childId).describe()).status.name).toBe('TERMINATED');
 });
 
+test('a parent cancels its child; a workflow signals another, and signalling a missing one fails', async () => {
+  const parent = id('parent');
+  expect(await env.client.workflow.execute('parentCancelsChild', { taskQueue, workflowId: parent })).toBe('child cancelled');
+  expect((await env.client.workflow.getHandle(`${parent}-child`).describe()).status.name).toBe('CANCELLED');
+
+  const target = await env.client.workflow.start('collectNotes', { taskQueue, workflowId: id('target'), args: [1] });
+  expect(await env.client.workflow.execute('signalsAnother', { taskQueue, workflowId: id('signaller'), args: [target.workflowId] })).toBe(
+    'signalled; the missing one failed',
+  );
+  expect(await target.result()).toEqual(['from a workflow']);
+});
+
 test('continue-as-new chains runs; result() follows the chain', async () => {
   const workflowId = id('can');
   const handle = await env.client.workflow.start('countdown', { taskQueue, workflowId, args: [3] });

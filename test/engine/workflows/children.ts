@@ -1,4 +1,18 @@
-import { ApplicationFailure, ChildWorkflowFailure, condition, continueAsNew, executeChild, ParentClosePolicy, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { noteSignal } from './signals';
 
 export async function childGreeting(name: string): Promise<string> {
   return `child says hi to ${name}`;
@@ -40,4 +54,31 @@ export async function parentLeavesChild(): Promise<string> {
 export async function countdown(n: number, runs = 1): Promise<{ runs: number; firstRunId: string }> {
   if (n > 0) await continueAsNew<typeof countdown>(n - 1, runs + 1);
   return { runs, firstRunId: workflowInfo().firstExecutionRunId };
+}
+
+/** Cancels its own child: the request reaches the child, which ends cancelled. */
+export async function parentCancelsChild(): Promise<string> {
+  try {
+    await CancellationScope.cancellable(async () => {
+      const scope = CancellationScope.current();
+      const child = executeChild(childWaitsForever, { workflowId: `${workflowInfo().workflowId}-child` });
+      await sleep('1 second');
+      scope.cancel();
+      await child;
+    });
+    return 'child finished';
+  } catch (err) {
+    return isCancellation(err) ? 'child cancelled' : `unexpected: ${String(err)}`;
+  }
+}
+
+/** Signals another running workflow; signalling one that does not exist fails. */
+export async function signalsAnother(targetId: string): Promise<string> {
+  await getExternalWorkflowHandle(targetId).signal(noteSignal, 'from a workflow');
+  try {
+    await getExternalWorkflowHandle(`${targetId}-missing`).signal(noteSignal, 'lost');
+    return 'unexpected';
+  } catch {
+    return 'signalled; the missing one failed';
+  }
 }
