@@ -1,6 +1,6 @@
 import { ConversionError } from '../types';
-import { FinisherPool } from './finisher-pool';
 import { loadMupdf } from './mupdf';
+import { PageThreads } from './page-threads';
 import { runPipeline } from './pipeline';
 import type { ChildMessage, ConversionJob } from './protocol';
 import { warmUp } from './warm-up';
@@ -17,13 +17,13 @@ function send(message: ChildMessage): Promise<void> {
   });
 }
 
-// Started with the process, like MuPDF, so both are ready when the job arrives.
-const pool = new FinisherPool();
+// Started with the process, each loading MuPDF alongside this thread, so all are ready when the job arrives.
+const threads = new PageThreads();
 
 async function handle(job: ConversionJob): Promise<void> {
   try {
     const cpu = process.cpuUsage();
-    const result = await runPipeline(job, pool, (done, total) => void send({ kind: 'progress', done, total }));
+    const result = await runPipeline(job, threads, (done, total) => void send({ kind: 'progress', done, total }));
     const used = process.cpuUsage(cpu);
     result.cpuMs = Math.round((used.user + used.system) / 1000);
     result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
@@ -32,7 +32,7 @@ async function handle(job: ConversionJob): Promise<void> {
     if (err instanceof ConversionError) await send({ kind: 'error', reason: err.reason, message: err.message, params: err.params });
     else await send({ kind: 'failure', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
-  await pool.close();
+  await threads.close();
   process.disconnect();
 }
 
@@ -41,8 +41,8 @@ process.once('message', (job: ConversionJob) => void handle(job));
 // Loading the WebAssembly module is most of the start-up time; the job waits for it anyway.
 // A spare process (started ahead of need) also warms up its compiled code first.
 const warm = process.argv.includes('--warm-up');
-void loadMupdf()
-  .then(() => (warm ? warmUp(pool) : undefined))
+void Promise.all([loadMupdf(), threads.ready])
+  .then(() => (warm ? warmUp(threads) : undefined))
   .then(
     () => send({ kind: 'ready' }),
     (err: unknown) => send({ kind: 'failure', message: `cannot start: ${String(err)}` }),

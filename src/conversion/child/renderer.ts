@@ -4,8 +4,7 @@ import type { LoadedPage } from './page-source';
 
 /**
  * Draws pages into one reusable grey canvas the size of a fax page (1728 × rows pixels at
- * 204 × 196 dpi) with MuPDF's anti-aliased renderer, and returns a copy of the pixels
- * (MuPDF's memory may move when it grows, so views into it must not outlive a call).
+ * 204 × 196 dpi) with MuPDF's anti-aliased renderer.
  */
 export class FaxRenderer {
   private readonly pixmap: InstanceType<Mupdf['Pixmap']>;
@@ -15,8 +14,13 @@ export class FaxRenderer {
     readonly paper: Paper,
   ) {
     this.pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, FAX_WIDTH, paper.rows], false);
+    if (this.pixmap.getStride() !== FAX_WIDTH) throw new Error('unexpected canvas stride');
   }
 
+  /**
+   * Returns a view of the canvas inside MuPDF's memory, not a copy (4 MB a page): it is valid
+   * only until the next call into MuPDF, which may grow and so move that memory.
+   */
   render(page: LoadedPage, matrix: number[]): Uint8Array {
     this.pixmap.clear(255);
     const device = new this.mupdf.DrawDevice(this.mupdf.Matrix.identity, this.pixmap);
@@ -27,10 +31,7 @@ export class FaxRenderer {
       device.destroy();
     }
     const pixels = this.pixmap.getPixels();
-    if (this.pixmap.getStride() !== FAX_WIDTH) throw new Error('unexpected canvas stride');
-    const copy = new Uint8Array(FAX_WIDTH * this.paper.rows);
-    copy.set(pixels.subarray(0, copy.length));
-    return copy;
+    return new Uint8Array(pixels.buffer, pixels.byteOffset, FAX_WIDTH * this.paper.rows);
   }
 
   destroy(): void {

@@ -5,10 +5,11 @@ import type { PageSource } from '../page-source';
 import { IMAGE_MARGIN_PT } from './image';
 
 /**
- * Decodes a WebP image with libwebp (WebAssembly, @jsquash/webp; MuPDF has no WebP reader),
- * flattens it onto white as grey and hands it to MuPDF as an image to place like any other.
+ * Decodes a WebP image with libwebp (WebAssembly, @jsquash/webp; MuPDF has no WebP reader)
+ * and flattens it onto white as grey, once per document: every rendering thread then draws
+ * the same grey picture.
  */
-export async function openWebp(mupdf: Mupdf, data: Uint8Array): Promise<PageSource> {
+export async function decodeWebp(data: Uint8Array): Promise<{ width: number; height: number; grey: Uint8Array }> {
   let decoded: { width: number; height: number; data: Uint8ClampedArray };
   try {
     const codec = await import('@jsquash/webp/decode.js');
@@ -22,17 +23,21 @@ export async function openWebp(mupdf: Mupdf, data: Uint8Array): Promise<PageSour
     throw asConversionError(err, 'decoding WebP');
   }
   const { width, height, data: rgba } = decoded;
+  const grey = new Uint8Array(width * height);
+  for (let i = 0, o = 0; o < grey.length; i += 4, o++) {
+    const lum = (rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000;
+    const a = rgba[i + 3] / 255;
+    grey[o] = Math.round(lum * a + 255 * (1 - a));
+  }
+  return { width, height, grey };
+}
+
+/** A decoded grey picture as a one-page source, placed like any other picture. */
+export function greyImagePages(mupdf: Mupdf, width: number, height: number, grey: Uint8Array): PageSource {
   const pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, width, height], false);
   const px = pixmap.getPixels();
   const stride = pixmap.getStride();
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const lum = (rgba[i] * 299 + rgba[i + 1] * 587 + rgba[i + 2] * 114) / 1000;
-      const a = rgba[i + 3] / 255;
-      px[y * stride + x] = Math.round(lum * a + 255 * (1 - a));
-    }
-  }
+  for (let y = 0; y < height; y++) px.set(grey.subarray(y * width, (y + 1) * width), y * stride);
   const image = new mupdf.Image(pixmap);
   pixmap.destroy();
   return {

@@ -1,0 +1,32 @@
+import type { ReasonCode } from '../../domain/reasons';
+import type { PageResult } from './page-renderer';
+import type { PageJob } from './source-spec';
+
+/** From the conversion process's main thread to a rendering thread. */
+export interface PageThreadJob {
+  job: PageJob;
+  /** Pages of the fax, cover included. */
+  total: number;
+  /** One Int32: the next page to take, shared by every rendering thread of the process. */
+  counter: SharedArrayBuffer;
+}
+
+/** From a rendering thread back to the main thread. */
+export type PageThreadMessage =
+  | { kind: 'ready' }
+  | { kind: 'page'; result: PageResult }
+  /** No page left to take; MuPDF warnings seen (a count: their text may quote the document). */
+  | { kind: 'done'; libraryWarnings: number }
+  | { kind: 'error'; reason: ReasonCode; message: string; params: Record<string, string | number> }
+  | { kind: 'failure'; message: string };
+
+/** Takes the next page index for this thread, or null when every page is taken. */
+export function takePage(counter: Int32Array, total: number): number | null {
+  const index = Atomics.add(counter, 0, 1);
+  return index < total ? index : null;
+}
+
+/** Stops every thread from taking more pages (after a failure). */
+export function takeNoMore(counter: Int32Array, total: number): void {
+  Atomics.store(counter, 0, total);
+}

@@ -1,0 +1,42 @@
+import { parentPort } from 'node:worker_threads';
+import { ConversionError } from '../types';
+import { loadMupdf } from './mupdf';
+import { takePage, type PageThreadJob, type PageThreadMessage } from './page-messages';
+import { PageRenderer } from './page-renderer';
+
+/**
+ * A rendering thread of the conversion process: its own MuPDF instance opens the same
+ * document and takes pages from the shared counter until none is left, rendering and
+ * finishing each one, while the main thread and the other threads do the same.
+ */
+function post(message: PageThreadMessage): void {
+  // Copied, not transferred: the encoded page is small, and a Buffer may share its memory.
+  parentPort?.postMessage(message);
+}
+
+async function run({ job, total, counter }: PageThreadJob): Promise<void> {
+  const mupdf = await loadMupdf();
+  let libraryWarnings = 0;
+  mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
+  const next = new Int32Array(counter);
+  let renderer: PageRenderer | null = null;
+  try {
+    for (let index = takePage(next, total); index !== null; index = takePage(next, total)) {
+      // Opened at the first page taken: a one-page document never opens here.
+      renderer ??= new PageRenderer(mupdf, job);
+      post({ kind: 'page', result: renderer.render(index) });
+    }
+    post({ kind: 'done', libraryWarnings });
+  } catch (err) {
+    if (err instanceof ConversionError) post({ kind: 'error', reason: err.reason, message: err.message, params: err.params });
+    else post({ kind: 'failure', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  } finally {
+    renderer?.destroy();
+  }
+}
+
+parentPort?.on('message', (message: PageThreadJob) => void run(message));
+void loadMupdf().then(
+  () => post({ kind: 'ready' }),
+  (err: unknown) => post({ kind: 'failure', message: `cannot start: ${String(err)}` }),
+);

@@ -1,0 +1,107 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ConversionError } from '../types';
+import type { PageThreadJob, PageThreadMessage } from './page-messages';
+import type { PageResult } from './page-renderer';
+import type { PageJob } from './source-spec';
+
+const FROM_SOURCE = __filename.endsWith('.ts');
+const SCRIPT = path.join(__dirname, FROM_SOURCE ? 'page-thread.ts' : 'page-thread.js');
+const TS_HOOK = path.join(__dirname, 'register-ts.js');
+/** Each thread holds a MuPDF instance of its own (tens of MB); more than this gains little. */
+const MAX_THREADS = 3;
+
+function startWorker(): Worker {
+  if (!FROM_SOURCE) return new Worker(SCRIPT);
+  // Worker threads do not inherit -r hooks: load the TypeScript hook first, then the script.
+  return new Worker(`require(${JSON.stringify(TS_HOOK)}); require(${JSON.stringify(SCRIPT)});`, { eval: true });
+}
+
+interface Waiter {
+  remaining: number;
+  libraryWarnings: number;
+  onPage: (result: PageResult) => void;
+  resolve: (libraryWarnings: number) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The extra rendering threads of a conversion process, one fewer than the cores (the main
+ * thread renders too), each with MuPDF loaded. Started with the process, so they are ready
+ * by the time a job arrives; each document uses them once.
+ */
+export class PageThreads {
+  private readonly workers: Worker[] = [];
+  readonly ready: Promise<void>;
+  private waiter: Waiter | null = null;
+
+  constructor(size = Math.min(MAX_THREADS, os.availableParallelism() - 1)) {
+    const started: Array<Promise<void>> = [];
+    for (let i = 0; i < size; i++) {
+      const worker = startWorker();
+      started.push(
+        new Promise((resolve, reject) => {
+          worker.on('message', (m: PageThreadMessage) => {
+            if (m.kind === 'ready') return resolve();
+            // Settles nothing once the thread was ready.
+            if (m.kind === 'failure') reject(new Error(`rendering thread: ${m.message}`));
+            this.receive(m);
+          });
+          worker.on('error', (err) => {
+            reject(err);
+            this.fail(err);
+          });
+        }),
+      );
+      this.workers.push(worker);
+    }
+    this.ready = Promise.all(started).then(() => undefined);
+  }
+
+  /**
+   * Lets every thread take pages of the job until none is left; `onPage` gets each finished
+   * page. Resolves with the MuPDF warning count once all threads are done.
+   */
+  run(job: PageJob, total: number, counter: SharedArrayBuffer, onPage: (result: PageResult) => void): Promise<number> {
+    if (this.workers.length === 0) return Promise.resolve(0);
+    return new Promise((resolve, reject) => {
+      this.waiter = { remaining: this.workers.length, libraryWarnings: 0, onPage, resolve, reject };
+      const message: PageThreadJob = { job, total, counter };
+      for (const worker of this.workers) worker.postMessage(message);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private receive(m: PageThreadMessage): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    switch (m.kind) {
+      case 'page':
+        waiter.onPage(m.result);
+        break;
+      case 'done':
+        waiter.libraryWarnings += m.libraryWarnings;
+        if (--waiter.remaining === 0) {
+          this.waiter = null;
+          waiter.resolve(waiter.libraryWarnings);
+        }
+        break;
+      case 'error':
+        this.fail(new ConversionError(m.reason, m.message, m.params));
+        break;
+      case 'failure':
+        this.fail(new Error(`rendering thread failed: ${m.message}`));
+        break;
+    }
+  }
+
+  private fail(err: Error): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(err);
+  }
+}

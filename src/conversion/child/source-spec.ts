@@ -1,0 +1,68 @@
+import type { PaperSize } from '../../domain/status';
+import { PAPERS } from '../raster/paper';
+import type { ImageFrame } from '../source/image-header';
+import { decodeText } from '../source/text-decode';
+import { isImageType, isOfficeType, type ImageType } from '../source/source-type';
+import { ConversionError, type CoverPage } from '../types';
+import type { Mupdf } from './mupdf';
+import type { PageSource } from './page-source';
+import type { ConversionJob } from './protocol';
+import { openImage } from './sources/image';
+import { officeToPdf } from './sources/office';
+import { openPdf } from './sources/pdf';
+import { layoutTextFor, textPages } from './sources/text';
+import { decodeWebp, greyImagePages } from './sources/webp';
+import type { TextPainter } from './text-painter';
+
+/**
+ * What every rendering thread needs to open the pages of one document by itself: the bytes
+ * MuPDF reads, or what only one thread should compute once (LibreOffice's PDF, the decoded
+ * WebP picture, the text layout). Structured-clone friendly, so it crosses to worker threads.
+ */
+export type SourceSpec =
+  | { kind: 'pdf'; data: Uint8Array }
+  | { kind: 'image'; data: Uint8Array; type: Exclude<ImageType, 'webp'>; frames: ImageFrame[] }
+  | { kind: 'grey'; width: number; height: number; grey: Uint8Array }
+  | { kind: 'text'; pages: string[][] };
+
+/** One document as the rendering threads share it. */
+export interface PageJob {
+  spec: SourceSpec;
+  paper: PaperSize;
+  cover?: CoverPage;
+  maxPixelsPerPage: number;
+}
+
+/** Opens the pages a spec describes; checks (password, image sizes, page count) happen here too. */
+export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, paper: PaperSize, maxPixelsPerPage: number): PageSource {
+  switch (spec.kind) {
+    case 'pdf':
+      return openPdf(mupdf, spec.data, maxPixelsPerPage);
+    case 'image':
+      return openImage(mupdf, spec.data, spec.type, spec.frames);
+    case 'grey':
+      return greyImagePages(mupdf, spec.width, spec.height, spec.grey);
+    case 'text':
+      return textPages(painter, spec.pages, PAPERS[paper]);
+  }
+}
+
+/**
+ * Turns the job into a spec, doing the work that must happen once per document: LibreOffice
+ * for office files, libwebp for WebP, the text layout for plain text.
+ */
+export async function specFor(job: ConversionJob): Promise<SourceSpec> {
+  const { type, input, limits } = job;
+  if (type === 'pdf') return { kind: 'pdf', data: input };
+  if (type === 'webp') return { kind: 'grey', ...(await decodeWebp(input)) };
+  if (isImageType(type)) return { kind: 'image', data: input, type, frames: job.frames ?? [] };
+  if (isOfficeType(type)) {
+    if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');
+    return { kind: 'pdf', data: await officeToPdf(job.soffice, input, type, job.tmpDir, limits.timeoutMs) };
+  }
+  const text = decodeText(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  if (text === null) throw new ConversionError('unsupported_format', 'not a text file');
+  const pages = layoutTextFor(text, PAPERS[job.paper]);
+  if (pages.length === 0) throw new ConversionError('empty_document', 'text has nothing printable');
+  return { kind: 'text', pages };
+}
