@@ -36,7 +36,7 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
       progress(++done, total);
     };
     const counter = new Int32Array(new SharedArrayBuffer(4));
-    const others = threads.run(pageJob, total, counter.buffer as SharedArrayBuffer, collect);
+    const others = threads.run(pageJob, total, counter.buffer, collect);
     // A failure on another thread stops this one from taking more pages.
     others.catch(() => takeNoMore(counter, total));
     try {
