@@ -102,13 +102,12 @@ export class Engine {
       return;
     }
     const record: TxRecord = {};
-    const grown: Execution[] = [];
+    const touched: Execution[] = [];
     if (this.dirty.size) {
       record.runs = [];
       for (const run of this.dirty) {
-        const fresh = run.events.slice(run.persistedEvents);
-        record.runs.push({ s: run.state, e: fresh });
-        if (fresh.length) grown.push(run);
+        record.runs.push({ s: run.state, e: run.events.slice(run.persistedEvents) });
+        if (run.waiters.size) touched.push(run);
         run.persistedEvents = run.events.length;
       }
     }
@@ -118,7 +117,7 @@ export class Engine {
     this.dirtyNamespaces.clear();
     this.store.append(record);
     this.store.maybeSnapshot(() => this.snapshot());
-    for (const run of grown) for (const w of [...run.waiters]) w();
+    for (const run of touched) for (const w of [...run.waiters]) w();
     this.clock.maybeSkip();
   }
 
@@ -249,7 +248,8 @@ export class Engine {
           run = new Run(s, []);
           this.addRun(run);
         }
-        run.state = s;
+        // Journals written before updates existed have no `updates` field.
+        run.state = { ...s, updates: s.updates ?? {} };
         for (const ev of e) if (Number(ev.eventId) === run.events.length + 1) run.events.push(ev);
         run.persistedEvents = run.events.length;
         for (const ev of e) this.taskSeq = Math.max(this.taskSeq, Number(ev.taskId ?? 0));

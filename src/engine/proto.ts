@@ -56,6 +56,9 @@ export type WorkflowType = Plain<temporal.api.common.v1.WorkflowType.$Properties
 export type TaskQueue = Plain<temporal.api.taskqueue.v1.TaskQueue.$Properties>;
 export type Priority = Plain<temporal.api.common.v1.Priority.$Properties>;
 export type UserMetadata = Plain<temporal.api.sdk.v1.UserMetadata.$Properties>;
+export type UpdateRequest = Plain<temporal.api.update.v1.Request.$Properties>;
+export type UpdateOutcome = Plain<temporal.api.update.v1.Outcome.$Properties>;
+export type ProtocolMessage = Plain<temporal.api.protocol.v1.Message.$Properties>;
 export type Command = Plain<temporal.api.command.v1.Command.$Properties>;
 export type WorkflowExecutionInfo = Plain<temporal.api.workflow.v1.WorkflowExecutionInfo.$Properties>;
 
@@ -96,4 +99,6 @@ export type ListClosedWorkflowExecutionsReq = Plain<W.ListClosedWorkflowExecutio
 export type DescribeTaskQueueReq = Plain<W.DescribeTaskQueueRequest.$Properties>;
 export type GetSearchAttributesReq = Plain<W.GetSearchAttributesRequest.$Properties>;
 export type DeleteWorkflowExecutionReq = Plain<W.DeleteWorkflowExecutionRequest.$Properties>;
+export type UpdateWorkflowExecutionReq = Plain<W.UpdateWorkflowExecutionRequest.$Properties>;
+export type PollWorkflowExecutionUpdateReq = Plain<W.PollWorkflowExecutionUpdateRequest.$Properties>;
 export type DescribeWorkflowExecutionRes = Plain<W.DescribeWorkflowExecutionResponse.$Properties>;

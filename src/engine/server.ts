@@ -7,6 +7,7 @@ import { buildServer } from './grpc/server';
 import { historyHandlers } from './handlers/history';
 import { operatorHandlers, systemHandlers } from './handlers/system';
 import { taskHandlers } from './handlers/tasks';
+import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
 import { visibilityHandlers } from './handlers/visibility';
 import { workflowHandlers } from './handlers/workflows';
@@ -93,6 +94,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...taskHandlers(engine),
           ...historyHandlers(engine),
           ...visibilityHandlers(engine),
+          ...updateHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

@@ -2,10 +2,10 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temp
 import { TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import type { Probe } from './activities';
-import { id, startWorker } from './env';
+import { id, startWorker, workflowsPath } from './env';
 import { doneSignal, noteSignal, notesQuery } from './workflows/signals';
 
 let env: TestWorkflowEnvironment;
@@ -207,4 +207,18 @@ test('a workflow retry policy starts a new run after a failure', async () => {
   const statuses = [];
   for await (const w of env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) statuses.push(w.status.name);
   expect(statuses.sort()).toEqual(['COMPLETED', 'FAILED']);
+});
+
+test("every history this file produced replays deterministically on a fresh worker", async () => {
+  const histories = [];
+  for await (const w of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'` })) {
+    histories.push({ workflowId: w.workflowId, history: await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory() });
+  }
+  expect(histories.length).toBeGreaterThan(20);
+  let replayed = 0;
+  for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    expect(result.error).toBeUndefined();
+    replayed++;
+  }
+  expect(replayed).toBe(histories.length);
 });

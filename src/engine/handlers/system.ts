@@ -16,7 +16,7 @@ function namespaceInfo(ns: NamespaceState): Record<string, unknown> {
       state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
       description: ns.description,
       id: ns.id,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: false, asyncUpdate: false },
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
       supportsSchedules: false,
     },
     config: {

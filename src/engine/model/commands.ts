@@ -1,5 +1,5 @@
 import type { Engine } from '../engine';
-import { enums, type Command, type Payload } from '../proto';
+import { enums, type Command, type Payload, type ProtocolMessage } from '../proto';
 import { durationMs } from '../time';
 import { normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
 import { startChild, cancelExternal, signalExternal } from './children';
@@ -7,6 +7,7 @@ import { addEvent } from './events';
 import { armUserTimer, clearUserTimer, closeRun, continueAsNew, failRun } from './lifecycle';
 import { mergeFields } from './payloads';
 import type { Execution } from './state';
+import { applyMessage } from './updates';
 
 const C = enums.CommandType;
 const E = enums.EventType;
@@ -89,6 +90,7 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
       case C.COMMAND_TYPE_RECORD_MARKER:
       case C.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE:
         break;
       default:
         return bad(CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, `Command type ${enums.CommandType[c.commandType ?? 0] ?? c.commandType} is not supported by the embedded engine.`);
@@ -106,8 +108,19 @@ function bufferedTimerFired(run: Execution, timerId: string): boolean {
  * children, signalling or cancelling other workflows) go to `after`: they run once this task's
  * own events are written, as the real server's transfer tasks do.
  */
-export function applyCommands(engine: Engine, run: Execution, commands: Command[], wftCompletedId: number, identity: string, after: (() => void)[]): void {
+export function applyCommands(
+  engine: Engine,
+  run: Execution,
+  commands: Command[],
+  messages: ProtocolMessage[],
+  wftCompletedId: number,
+  identity: string,
+  after: (() => void)[],
+): void {
   const s = run.state;
+  // Protocol messages (update acceptances and results) take effect where their command stands;
+  // those without one (rejections, which write no event) after all commands.
+  const pending = new Map(messages.map((m) => [m.id ?? '', m]));
   for (const c of commands) {
     if (!run.open) break;
     switch (Number(c.commandType)) {
@@ -260,8 +273,16 @@ export function applyCommands(engine: Engine, run: Execution, commands: Command[
         after.push(() => cancelExternal(engine, run, id, a, identity));
         break;
       }
+      case C.COMMAND_TYPE_PROTOCOL_MESSAGE: {
+        const id = c.protocolMessageCommandAttributes?.messageId ?? '';
+        const m = pending.get(id);
+        pending.delete(id);
+        if (m) applyMessage(engine, run, m);
+        break;
+      }
       default:
         break;
     }
   }
+  for (const m of pending.values()) applyMessage(engine, run, m);
 }

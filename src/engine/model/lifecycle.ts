@@ -91,6 +91,7 @@ export function createRun(engine: Engine, p: StartParams): Execution {
     children: {},
     cancelRequested: false,
     historySizeBytes: 0,
+    updates: {},
   };
   const run = new Execution(state, []);
   engine.addRun(run);

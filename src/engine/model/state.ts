@@ -1,4 +1,4 @@
-import type { Failure, HistoryEvent, Payload, Payloads, RetryPolicy, WorkflowExecutionStatus } from '../proto';
+import type { Failure, HistoryEvent, Payload, Payloads, RetryPolicy, UpdateOutcome, UpdateRequest, WorkflowExecutionStatus } from '../proto';
 import { enums } from '../proto';
 
 /** A retry policy with every default filled in, in milliseconds (maxAttempts 0 = unlimited). */
@@ -77,6 +77,17 @@ export interface BufferedEvent {
   startedRef?: string;
 }
 
+/** A workflow update: admitted until the worker accepts (or rejects) it, then completed. */
+export interface UpdateState {
+  updateId: string;
+  request: UpdateRequest;
+  stage: 'admitted' | 'accepted' | 'completed';
+  /** The workflow task (its seq) that carried the request to the worker. */
+  deliveredIn?: number;
+  acceptedEventId?: number;
+  outcome?: UpdateOutcome;
+}
+
 export interface ParentRef {
   namespace: string;
   workflowId: string;
@@ -124,6 +135,7 @@ export interface RunState {
   children: Record<string, ChildState>;
   cancelRequested: boolean;
   historySizeBytes: number;
+  updates: Record<string, UpdateState>;
 }
 
 /** One workflow run: its state and its history (event N at index N-1). */

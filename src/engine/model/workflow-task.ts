@@ -4,6 +4,7 @@ import { enums, type HistoryEvent, type PollWftReq, type PollWftRes, type WftCom
 import { durationMs, msDuration, msTimestamp } from '../time';
 import { encodeToken } from '../tokens';
 import { applyCommands, validateCommands } from './commands';
+import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
 import type { Execution, WftState } from './state';
 
@@ -139,7 +140,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
     scheduledTime: msTimestamp(wft.scheduledTime),
     startedTime: msTimestamp(now),
     queries: {},
-    messages: [],
+    messages: updateMessages(run, wft.seq, wft.scheduledEventId),
   };
 }
 
@@ -168,13 +169,17 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   const { run, wft } = findStartedWft(engine, runId, seq);
   const s = run.state;
   const commands = req.commands ?? [];
-  const invalid = validateCommands(engine, run, commands);
-  // A signal (or other event) that arrived while the task ran must be seen before the workflow closes.
-  const unhandled = !invalid && s.buffered.length > 0 && commands.some((c) => isCloseCommand(c.commandType ?? 0));
-  if (invalid || unhandled) {
+  const messages = req.messages ?? [];
+  const badMessage = validateMessages(commands, messages);
+  const invalid = validateCommands(engine, run, commands) ?? (badMessage ? { cause: CAUSE.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
+  // A signal (or other event, or an update) that arrived while the task ran must be seen before the workflow closes.
+  const closing = commands.some((c) => isCloseCommand(c.commandType ?? 0));
+  const unhandledEvents = closing && s.buffered.length > 0;
+  const unhandledUpdates = closing && hasUnseenUpdates(run, wft.seq);
+  if (invalid || unhandledEvents || unhandledUpdates) {
     materialize(engine, run, wft);
-    const cause = invalid ? invalid.cause : CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-    const message = invalid ? invalid.message : 'Workflow task completed with unhandled new events.';
+    const cause = invalid ? invalid.cause : unhandledEvents ? CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND : CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE;
+    const message = invalid ? invalid.message : unhandledEvents ? 'Workflow task completed with unhandled new events.' : 'Workflow task completed with unhandled updates.';
     addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
@@ -208,7 +213,7 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;
   s.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
   const after: (() => void)[] = [];
-  applyCommands(engine, run, commands, Number(completed.eventId), req.identity ?? '', after);
+  applyCommands(engine, run, commands, messages, Number(completed.eventId), req.identity ?? '', after);
   if (run.open) {
     const arrived = flushBuffered(engine, run);
     if (arrived || s.needsWft || req.forceCreateNewWorkflowTask) scheduleWft(engine, run);

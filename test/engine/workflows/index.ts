@@ -2,3 +2,4 @@ export * from './retries';
 export * from './signals';
 export * from './children';
 export * from './durable';
+export * from './updates';

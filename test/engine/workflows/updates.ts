@@ -1,0 +1,27 @@
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { TestActivities } from '../activities';
+import { doneSignal } from './signals';
+
+export const addNoteUpdate = defineUpdate<string, [string]>('addNote');
+
+/** Takes notes by update (validated: no empty notes) until told it is done. */
+export async function updatable(): Promise<string[]> {
+  const { greet } = proxyActivities<TestActivities>({ startToCloseTimeout: '10s' });
+  const notes: string[] = [];
+  let done = false;
+  setHandler(
+    addNoteUpdate,
+    async (note) => {
+      notes.push(note);
+      return await greet(note);
+    },
+    {
+      validator: (note) => {
+        if (!note) throw new Error('empty note');
+      },
+    },
+  );
+  setHandler(doneSignal, () => void (done = true));
+  await condition(() => done);
+  return notes;
+}
