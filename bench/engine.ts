@@ -45,7 +45,7 @@ async function launch(args: string[]): Promise<{ child: ChildProcess; address: s
 
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
-async function throughput(label: string, args: string[]): Promise<{ label: string; perSecond: number; p50: number; p95: number }> {
+async function throughput(label: string, args: string[]): Promise<{ label: string; perSecond: number; p50: number; p95: number; alone: number }> {
   const { child, address } = await launch(args);
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `bench-${randomUUID()}`;
@@ -53,10 +53,17 @@ async function throughput(label: string, args: string[]): Promise<{ label: strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const latencies: number[] = [];
+  const aloneLatencies: number[] = [];
   let elapsed = 0;
   await worker.runUntil(async () => {
     // Warm-up: the worker's first workflow bundles and caches code.
     await client.workflow.execute('shortWorkflow', { taskQueue, workflowId: `warm-${randomUUID()}` });
+    // One at a time: the latency of a workflow with the engine otherwise idle.
+    for (let i = 0; i < 30; i++) {
+      const s = performance.now();
+      await client.workflow.execute('shortWorkflow', { taskQueue, workflowId: `alone-${randomUUID()}` });
+      aloneLatencies.push(performance.now() - s);
+    }
     let next = 0;
     const t0 = performance.now();
     await Promise.all(
@@ -75,7 +82,8 @@ async function throughput(label: string, args: string[]): Promise<{ label: strin
   await nativeConnection.close();
   child.kill('SIGTERM');
   latencies.sort((a, b) => a - b);
-  return { label, perSecond: (WORKFLOWS / elapsed) * 1000, p50: pct(latencies, 50), p95: pct(latencies, 95) };
+  aloneLatencies.sort((a, b) => a - b);
+  return { label, perSecond: (WORKFLOWS / elapsed) * 1000, p50: pct(latencies, 50), p95: pct(latencies, 95), alone: pct(aloneLatencies, 50) };
 }
 
 async function timeSkipping(): Promise<{ withTimers: number[]; withoutTimers: number[] }> {
@@ -103,8 +111,10 @@ async function main(): Promise<void> {
   try {
     console.log(`Short workflow (1 activity): ${WORKFLOWS} workflows, ${CONCURRENCY} at a time, engine in its own process`);
     const rows = [await throughput('in-memory (baseline)', ['--in-memory']), await throughput("journal, fsync'ed (default)", ['--data-dir', dataDir])];
-    console.log('  mode                          workflows/s    p50 ms    p95 ms');
-    for (const r of rows) console.log(`  ${r.label.padEnd(28)} ${r.perSecond.toFixed(1).padStart(12)} ${r.p50.toFixed(1).padStart(9)} ${r.p95.toFixed(1).padStart(9)}`);
+    console.log(`  mode                          workflows/s    p50 ms    p95 ms   p50 ms one at a time`);
+    for (const r of rows) {
+      console.log(`  ${r.label.padEnd(28)} ${r.perSecond.toFixed(1).padStart(12)} ${r.p50.toFixed(1).padStart(9)} ${r.p95.toFixed(1).padStart(9)} ${r.alone.toFixed(1).padStart(12)}`);
+    }
 
     console.log(`\nFax-sized workflow (15 activities) under time skipping, ${RUNS} runs each, wall time`);
     const ts = await timeSkipping();

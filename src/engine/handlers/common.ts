@@ -1,4 +1,3 @@
-import type { Engine } from '../engine';
 import { invalidArgument } from '../grpc/errors';
 import type { CallContext } from '../grpc/server';
 import type { Execution } from '../model/state';
@@ -20,7 +19,7 @@ export function noNegative(fields: Record<string, Duration | null | undefined>):
 }
 
 /** Waits until `done()` holds after a change to `run`, or the long poll times out. */
-export function waitForRun(engine: Engine, run: Execution, done: () => boolean, ctx: CallContext): Promise<void> {
+export function waitForRun(run: Execution, done: () => boolean, ctx: CallContext): Promise<void> {
   if (done()) return Promise.resolve();
   return new Promise((resolve) => {
     const finish = (): void => {
@@ -34,6 +33,5 @@ export function waitForRun(engine: Engine, run: Execution, done: () => boolean, 
     const timer = setTimeout(finish, pollTimeout(ctx));
     run.waiters.add(check);
     ctx.onCancel(finish);
-    void engine;
   });
 }

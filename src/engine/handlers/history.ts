@@ -45,13 +45,13 @@ export function historyHandlers(engine: Engine): Record<string, Handler> {
       const token = decodePage(req.nextPageToken);
       const run = runFor(ns, req, token);
       if (Number(req.historyEventFilterType) === enums.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT) {
-        if (run.open && req.waitNewEvent) await waitForRun(engine, run, () => !run.open, ctx);
+        if (run.open && req.waitNewEvent) await waitForRun(run, () => !run.open, ctx);
         if (run.open) return { history: { events: [] }, nextPageToken: req.waitNewEvent ? encodePage({ r: run.runId, n: 0 }) : undefined };
         return { history: { events: [run.lastEvent as HistoryEvent] } };
       }
       const from = Math.max(1, token?.n ?? 1);
       if (req.waitNewEvent && run.open && from > run.events.length) {
-        await waitForRun(engine, run, () => run.events.length >= from || !run.open, ctx);
+        await waitForRun(run, () => run.events.length >= from || !run.open, ctx);
       }
       const size = req.maximumPageSize && req.maximumPageSize > 0 ? req.maximumPageSize : DEFAULT_PAGE;
       const events = run.events.slice(from - 1, from - 1 + size);

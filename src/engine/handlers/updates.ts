@@ -11,7 +11,7 @@ const STAGE = enums.UpdateWorkflowExecutionLifecycleStage;
 /** Waits (long poll) until the update reaches the stage the caller asked for, then reports where it is. */
 async function report(engine: Engine, run: Execution, u: UpdateState, wanted: number | null | undefined, ctx: CallContext): Promise<object> {
   const want = Math.max(Number(wanted ?? 0) || STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
-  await waitForRun(engine, run, () => stageNumber(u) >= want || !run.open, ctx);
+  await waitForRun(run, () => stageNumber(u) >= want || !run.open, ctx);
   if (stageNumber(u) < want && !run.open) throw alreadyCompleted();
   return {
     updateRef: { workflowExecution: { workflowId: run.state.workflowId, runId: run.runId }, updateId: u.updateId },
