@@ -9,7 +9,7 @@ import { required, waitForRun } from './common';
 const STAGE = enums.UpdateWorkflowExecutionLifecycleStage;
 
 /** Waits (long poll) until the update reaches the stage the caller asked for, then reports where it is. */
-async function report(engine: Engine, run: Execution, u: UpdateState, wanted: number | null | undefined, ctx: CallContext): Promise<object> {
+async function report(run: Execution, u: UpdateState, wanted: number | null | undefined, ctx: CallContext): Promise<object> {
   const want = Math.max(Number(wanted ?? 0) || STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
   await waitForRun(run, () => stageNumber(u) >= want || !run.open, ctx);
   if (stageNumber(u) < want && !run.open) throw alreadyCompleted();
@@ -33,7 +33,7 @@ export function updateHandlers(engine: Engine): Record<string, Handler> {
         if (!run.open) throw alreadyCompleted();
         u = engine.tx(() => admitUpdate(engine, run, req.request ?? {}));
       }
-      return report(engine, run, u, req.waitPolicy?.lifecycleStage, ctx);
+      return report(run, u, req.waitPolicy?.lifecycleStage, ctx);
     },
 
     PollWorkflowExecutionUpdate: async (req: PollWorkflowExecutionUpdateReq, ctx: CallContext) => {
@@ -42,7 +42,7 @@ export function updateHandlers(engine: Engine): Record<string, Handler> {
       const run = engine.findRun(ns, req.updateRef?.workflowExecution);
       const u = run.state.updates[updateId];
       if (!u) throw notFound(`update ${updateId} not found`);
-      return report(engine, run, u, req.waitPolicy?.lifecycleStage, ctx);
+      return report(run, u, req.waitPolicy?.lifecycleStage, ctx);
     },
   };
 }
