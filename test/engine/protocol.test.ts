@@ -135,6 +135,9 @@ test('workflow task attempts: a timed-out task is retried; attempts after the fi
   await svc().respondWorkflowTaskFailed({ namespace: NS, taskToken: second.taskToken, cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, identity: 'test-worker' });
   const third = await poll(queue);
   expect(third.attempt).toBe(3);
+  // While its tasks keep failing, the workflow cannot answer queries: the caller is told at once.
+  const query = await grpcError(svc().queryWorkflow({ namespace: NS, execution: { workflowId }, query: { queryType: 'state' } }));
+  expect(query.code).toBe(grpc.status.FAILED_PRECONDITION);
   // Attempts 2 and 3 are not in the stored history: a failing task does not grow it.
   expect(await history(workflowId)).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_TIMED_OUT']);
   await svc().respondWorkflowTaskCompleted({

@@ -126,6 +126,7 @@ test('child workflows: results, failures, and the parent close policy', async ()
   expect(child.parentExecution?.workflowId).toBe(greeting);
 
   expect(await env.client.workflow.execute('parentOfFailure', { taskQueue, workflowId: id('parent') })).toBe('child failed: ChildBroke');
+  expect(await env.client.workflow.execute('parentOfRetriedChild', { taskQueue, workflowId: id('parent') })).toBe(2);
 
   const leaving = id('parent');
   const childId = await env.client.workflow.execute('parentLeavesChild', { taskQueue, workflowId: leaving });

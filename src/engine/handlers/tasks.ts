@@ -1,5 +1,5 @@
 import type { Engine } from '../engine';
-import { invalidArgument } from '../grpc/errors';
+import { failedPrecondition, invalidArgument } from '../grpc/errors';
 import type { CallContext, Handler } from '../grpc/server';
 import type { Task } from '../matching';
 import {
@@ -141,6 +141,8 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
         (cond === RC.QUERY_REJECT_CONDITION_NOT_OPEN && !run.open) ||
         (cond === RC.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY && !run.open && run.state.status !== enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
       if (rejected) return { queryRejected: { status: run.state.status } };
+      // As the real server: a workflow whose tasks keep failing cannot answer (its code is broken or stuck).
+      if (run.open && run.state.wftAttempt > 1) throw failedPrecondition('Cannot query workflow due to Workflow Task in failed state.');
       const result = await engine.queries.ask(run, req.query ?? {}, ctx.onCancel);
       return { queryResult: result };
     },

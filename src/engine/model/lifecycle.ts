@@ -227,7 +227,9 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
   });
   engine.queries.wftCompleted(run);
   applyParentClosePolicy(engine, run);
-  if (status !== S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW) notifyParent(engine, run, ev);
+  // A run that goes on as a new run (continue-as-new, a workflow retry) is not the child's end.
+  const continued = !!(attrs as { newExecutionRunId?: string | null }).newExecutionRunId;
+  if (!continued) notifyParent(engine, run, ev);
   return ev;
 }
 

@@ -12,7 +12,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { noteSignal } from './signals';
+import { failsOnce, noteSignal } from './signals';
 
 export async function childGreeting(name: string): Promise<string> {
   return `child says hi to ${name}`;
@@ -81,4 +81,9 @@ export async function signalsAnother(targetId: string): Promise<string> {
   } catch {
     return 'signalled; the missing one failed';
   }
+}
+
+/** A child that fails once and is retried by its retry policy: the parent sees only the final run. */
+export async function parentOfRetriedChild(): Promise<number> {
+  return await executeChild(failsOnce, { workflowId: `${workflowInfo().workflowId}-child`, retry: { initialInterval: '1s', maximumAttempts: 3 } });
 }
