@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLocalEnv } from '../helpers/temporal';
@@ -53,4 +56,33 @@ test('the dev-server shape keeps queries and signals working across many workflo
     expect(await Promise.all(handles.map((h) => h.result()))).toEqual([['n0'], ['n1'], ['n2']]);
     expect(await handles[2].query(notesQuery)).toEqual(['n2']);
   });
+});
+
+test('a worker killed with SIGKILL: its sticky task falls back to the normal queue and another worker finishes', async () => {
+  const taskQueue = id('killed');
+  const root = path.resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), env.address, taskQueue, 'doomed-worker'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker process exited (${code})`)));
+  });
+  const handle = await env.client.workflow.start('waitForProceed', { taskQueue, workflowId: id('killed') });
+  await handle.query('__stack_trace');
+  child.kill('SIGKILL');
+  await exited;
+
+  const survivor = await newWorker(taskQueue, 'survivor');
+  const result = await survivor.runUntil(async () => {
+    await handle.signal(proceedSignal);
+    return (await handle.result()) as string;
+  });
+  expect(result).toBe('Hello, proceeding!');
+  const events = (await handle.fetchHistory()).events!;
+  const timedOut = events.find((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+  expect(timedOut?.workflowTaskTimedOutEventAttributes?.timeoutType).toBe(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+  const identities = new Set(events.map((e) => e.workflowTaskCompletedEventAttributes?.identity).filter(Boolean));
+  expect([...identities].sort()).toEqual(['doomed-worker', 'survivor']);
 });
