@@ -116,12 +116,15 @@ export class ConversionProcess {
   /**
    * Runs the job with a wall-clock budget (start-up included) and a memory budget: the V8 heap
    * cap given at start plus a watchdog on resident memory, which also covers MuPDF's
-   * WebAssembly heap. Settles only after the process has exited, so temporary files can go.
+   * WebAssembly heap. With `waitForExit` it settles only after the process (and LibreOffice)
+   * has exited, so their temporary files can go; otherwise as soon as the answer is in, while
+   * the process is killed.
    */
-  run(job: ConversionJob, limits: ConversionLimits, onProgress?: (done: number, total: number) => void): Promise<ChildOutcome> {
+  run(job: ConversionJob, limits: ConversionLimits, onProgress: ((done: number, total: number) => void) | undefined, waitForExit: boolean): Promise<ChildOutcome> {
     this.setIdle(false);
     return new Promise((resolve, reject) => {
       let outcome: { ok: ChildResult } | { err: Error } | null = null;
+      let finished = false;
       let peakRssBytes = 0;
       const settle = (value: { ok: ChildResult } | { err: Error }): void => {
         outcome ??= value;
@@ -138,28 +141,9 @@ export class ConversionProcess {
         if (rss > limits.memoryMb * 1024 * 1024) fail(new ConversionError('conversion_out_of_memory', `conversion used more than ${limits.memoryMb} MiB`));
       }, RSS_POLL_MS);
 
-      this.listener = (message) => {
-        switch (message.kind) {
-          case 'ready':
-            this.child.send(job);
-            break;
-          case 'progress':
-            onProgress?.(message.done, message.total);
-            break;
-          case 'result':
-            settle({ ok: message.result });
-            // Single use: nothing more is needed from it, and waiting for a tidy exit costs time.
-            this.killGroup();
-            break;
-          case 'error':
-            settle({ err: new ConversionError(message.reason, message.message, message.params) });
-            break;
-          case 'failure':
-            settle({ err: new Error(`conversion failed: ${message.message}`) });
-            break;
-        }
-      };
       const finish = (): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         clearInterval(watchdog);
         if (!outcome) {
@@ -172,6 +156,31 @@ export class ConversionProcess {
         }
         if (outcome && 'ok' in outcome) resolve({ result: outcome.ok, peakRssBytes: Math.max(peakRssBytes, outcome.ok.maxRssBytes) });
         else if (outcome) reject(outcome.err);
+      };
+      // Single use: once the answer is in, nothing more is needed from the process.
+      const answered = (value: { ok: ChildResult } | { err: Error }): void => {
+        settle(value);
+        this.killGroup();
+        if (!waitForExit) finish();
+      };
+      this.listener = (message) => {
+        switch (message.kind) {
+          case 'ready':
+            this.child.send(job);
+            break;
+          case 'progress':
+            onProgress?.(message.done, message.total);
+            break;
+          case 'result':
+            answered({ ok: message.result });
+            break;
+          case 'error':
+            answered({ err: new ConversionError(message.reason, message.message, message.params) });
+            break;
+          case 'failure':
+            answered({ err: new Error(`conversion failed: ${message.message}`) });
+            break;
+        }
       };
       if (this.exited) return finish();
       this.exitListener = finish;

@@ -6,6 +6,7 @@ import type { ConversionJob } from './child/protocol';
 import { ConversionProcess } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
 import { prepareInput } from './prepare';
+import { isOfficeType } from './source/source-type';
 import { ConversionError, type ConversionOptions, type ConversionResult } from './types';
 
 const defaultLog = createLogger('conversion');
@@ -73,18 +74,20 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
   try {
     const prepared = prepareInput(input, options, limits);
     sourceType = prepared.type;
-    tmpDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'durafax-convert-'));
+    // Only LibreOffice writes files; other documents never touch the disk.
+    const office = isOfficeType(prepared.type);
+    if (office) tmpDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'durafax-convert-'));
     const job: ConversionJob = {
       input,
       type: prepared.type,
       paper: options.paper,
       cover: options.cover,
       limits,
-      tmpDir,
+      tmpDir: tmpDir ?? null,
       soffice: prepared.soffice,
       frames: prepared.frames,
     };
-    const { result, peakRssBytes } = await takeProcess(limits.memoryMb).run(job, limits, options.onProgress);
+    const { result, peakRssBytes } = await takeProcess(limits.memoryMb).run(job, limits, options.onProgress, office);
     log.info('document converted', {
       sourceType,
       bytes: input.length,
@@ -110,6 +113,7 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
     throw err;
   } finally {
     if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
-    startSpare();
+    // Starting a process takes a few milliseconds of this thread: after the caller has its answer.
+    setImmediate(startSpare);
   }
 }

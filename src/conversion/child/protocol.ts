@@ -11,8 +11,8 @@ export interface ConversionJob {
   paper: PaperSize;
   cover?: CoverPage;
   limits: ConversionLimits;
-  /** A private folder for this conversion; the parent removes it afterwards. */
-  tmpDir: string;
+  /** A private folder for this conversion (office documents only); the parent removes it afterwards. */
+  tmpDir: string | null;
   /** LibreOffice's soffice program, for office documents. */
   soffice: string | null;
   /** Image frame sizes read from headers by the parent. */

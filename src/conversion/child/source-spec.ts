@@ -58,6 +58,7 @@ export async function specFor(job: ConversionJob): Promise<SourceSpec> {
   if (isImageType(type)) return { kind: 'image', data: input, type, frames: job.frames ?? [] };
   if (isOfficeType(type)) {
     if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');
+    if (!job.tmpDir) throw new Error('office documents need a temporary folder');
     return { kind: 'pdf', data: await officeToPdf(job.soffice, input, type, job.tmpDir, limits.timeoutMs) };
   }
   const text = decodeText(Buffer.from(input.buffer, input.byteOffset, input.byteLength));

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import { DEFAULT_LIMITS } from '../limits';
 import type { SourceType } from '../source/source-type';
 import { loadMupdf } from './mupdf';
@@ -83,7 +82,7 @@ export async function warmUp(threads: PageThreads): Promise<void> {
           paper: round === 1 ? 'letter' : 'a4',
           cover: round === 0 ? { locale: 'en', subject: 'Warm-up' } : undefined,
           limits: DEFAULT_LIMITS,
-          tmpDir: os.tmpdir(),
+          tmpDir: null,
           soffice: null,
           frames: type === 'jpeg' ? [{ width: 640, height: 480 }] : null,
         },

@@ -24,7 +24,8 @@ const TONE = ((): Uint8Array => {
  *
  * Hybrid of adaptive thresholding on edges and Floyd–Steinberg error diffusion elsewhere.
  * Pure white and pure black pixels neither take nor pass on diffusion error: they are the
- * bulk of a document page and are skipped four at a time, which keeps this pass cheap.
+ * bulk of a document page. Pixels go eight at a time, one output byte: a group of eight white
+ * pixels is two 32-bit words of all ones and is skipped without looking at single pixels.
  */
 export function ditherToBitmap(grey: Uint8Array, width: number, height: number): FaxBitmap {
   if (grey.length < width * height) throw new RangeError('grey buffer smaller than width × height');
@@ -35,10 +36,8 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
   let cur = new Int16Array(width + 2);
   let next = new Int16Array(width + 2);
   let nextDirty = false;
-  // Whole words of white are skipped without looking at single pixels; that needs aligned rows.
-  const aligned = grey.byteOffset % 4 === 0 && width % 4 === 0;
-  const words = aligned ? new Uint32Array(grey.buffer, grey.byteOffset, (width * height) >> 2) : null;
-  const step = aligned ? 4 : 1;
+  // Signed words, so "all white" is −1: small integers stay small integers in the JIT.
+  const words = grey.byteOffset % 4 === 0 && width % 8 === 0 ? new Int32Array(grey.buffer, grey.byteOffset, (width * height) >> 2) : null;
   const last = width - 1;
   // Rows of a document page are mostly blank: one native comparison skips a whole white row.
   const whiteRow = Buffer.alloc(width, 255);
@@ -55,14 +54,21 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
     const up = y > 0 ? row - width : row;
     const down = y < height - 1 ? row + width : row;
     const outRow = y * rowBytes;
-    for (let start = 0; start < width; start += step) {
-      if (words !== null && words[(row + start) >> 2] === 0xffffffff) continue;
-      for (let x = start; x < start + step; x++) {
+    for (let group = 0; group < rowBytes; group++) {
+      const x0 = group << 3;
+      if (words !== null) {
+        const w = (row + x0) >> 2;
+        if ((words[w] & words[w + 1]) === -1) continue;
+      }
+      let bits = 0;
+      const x1 = x0 + 8 < width ? x0 + 8 : width;
+      for (let x = x0; x < x1; x++) {
         const raw = grey[row + x];
         // TONE maps 235 and above to white and 20 and below to black.
         if (raw >= 235) continue;
+        const bit = 0x80 >> (x & 7);
         if (raw <= 20) {
-          out[outRow + (x >> 3)] |= 0x80 >> (x & 7);
+          bits |= bit;
           continue;
         }
         // Local contrast over the pixel and its four direct neighbours.
@@ -70,17 +76,24 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
         const r = grey[row + (x < last ? x + 1 : last)];
         const u = grey[up + x];
         const d = grey[down + x];
-        const mn = Math.min(raw, l, r, u, d);
-        const mx = Math.max(raw, l, r, u, d);
+        let mn = raw;
+        let mx = raw;
+        if (l < mn) mn = l;
+        else if (l > mx) mx = l;
+        if (r < mn) mn = r;
+        else if (r > mx) mx = r;
+        if (u < mn) mn = u;
+        else if (u > mx) mx = u;
+        if (d < mn) mn = d;
+        else if (d > mx) mx = d;
         if (mx - mn >= EDGE_CONTRAST) {
-          if (raw < (mn + mx) >> 1) out[outRow + (x >> 3)] |= 0x80 >> (x & 7);
+          if (raw < (mn + mx) >> 1) bits |= bit;
           continue;
         }
-        const p = TONE[raw];
-        const v = p + ((cur[x + 1] + 8) >> 4);
+        const v = TONE[raw] + ((cur[x + 1] + 8) >> 4);
         let err: number;
         if (v < 128) {
-          out[outRow + (x >> 3)] |= 0x80 >> (x & 7);
+          bits |= bit;
           err = v;
         } else {
           err = v - 255;
@@ -91,6 +104,7 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
         next[x + 2] += err;
         nextDirty = true;
       }
+      out[outRow + group] = bits;
     }
   }
   return bitmap;

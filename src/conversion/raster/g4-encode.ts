@@ -35,10 +35,19 @@ const LONGEST = [makeupTable('white')[LONGEST_MAKEUP >> 6], makeupTable('black')
  * pixel to their left; the row starts after an imaginary white pixel), followed by three
  * copies of the width as sentinels. Returns the number of real changes.
  */
-export function findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array): number {
+export function findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array, words?: Int32Array): number {
   let n = 0;
   let mask = 0; // 0x00 while the current colour is white, 0xff while black
+  // With a word view (offset and rowBytes multiples of 4), runs of one colour go four bytes at a time.
+  const wordScan = words !== undefined && (offset & 3) === 0 && (rowBytes & 3) === 0;
   for (let i = 0; i < rowBytes; i++) {
+    if (wordScan && (i & 3) === 0) {
+      const word = words[(offset + i) >> 2];
+      if (word === (mask === 0 ? 0 : -1)) {
+        i += 3;
+        continue;
+      }
+    }
     const byte = data[offset + i];
     let v = byte ^ mask;
     if (v === 0) continue;
@@ -77,7 +86,7 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
   let cur = new Int32Array(width + 4);
   ref[0] = ref[1] = ref[2] = width;
   // Most rows of a page are white: test them four bytes at a time before looking at bits.
-  const words = (rowBytes & 3) === 0 && (data.byteOffset & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset, (rowBytes * height) >> 2) : null;
+  const words = (rowBytes & 3) === 0 && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, (rowBytes * height) >> 2) : null;
   const rowWords = rowBytes >> 2;
   const whiteBits = RUNS[0].bits;
   const whiteLengths = RUNS[0].lengths;
@@ -95,7 +104,7 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
       }
     }
     if (blank) cur[0] = cur[1] = cur[2] = width;
-    else findChanges(data, y * rowBytes, rowBytes, width, cur);
+    else findChanges(data, y * rowBytes, rowBytes, width, cur, words ?? undefined);
     // A row needs at most about 2 codes of ≤ 25 bits per change; grow before it can overflow.
     if (pos + 8 * width + 16 > buf.length) {
       const bigger = new Uint8Array(buf.length * 2 + 8 * width);
