@@ -1,4 +1,8 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { PDFDocument, StandardFonts, degrees, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { IMAGE_MARGIN_PT } from '../src/conversion/child/sources/image';
+import { PAPERS } from '../src/conversion/raster/paper';
+
+type Mupdf = typeof import('mupdf', { with: { 'resolution-mode': 'import' } });
 
 /** Deterministic pseudo-random numbers, so every run measures the same documents. */
 export function seeded(seed: number): () => number {
@@ -69,5 +73,52 @@ export async function letterPdf(pages: number, seed = 1): Promise<Buffer> {
   const fonts = { body: await doc.embedFont(StandardFonts.TimesRoman), bold: await doc.embedFont(StandardFonts.HelveticaBold) };
   const random = seeded(seed);
   for (let i = 0; i < pages; i++) letterPage(doc.addPage([595.28, 841.89]), fonts, random, i + 1);
+  return Buffer.from(await doc.save());
+}
+
+/** A 4000 × 3000 photo-like picture (gradients, discs, noise) as JPEG, made with MuPDF. */
+export async function photoJpeg(): Promise<Buffer> {
+  const mupdf: Mupdf = await import('mupdf');
+  const width = 4000;
+  const height = 3000;
+  const pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceRGB, [0, 0, width, height], false);
+  const px = pixmap.getPixels();
+  const stride = pixmap.getStride();
+  const random = seeded(5);
+  const discs = Array.from({ length: 40 }, () => ({ x: random() * width, y: random() * height, r: 50 + random() * 400, c: random() * 255 }));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 60 + (150 * x) / width + (40 * y) / height;
+      for (const d of discs) if ((x - d.x) ** 2 + (y - d.y) ** 2 < d.r * d.r) v = (v + d.c) / 2;
+      v += (random() - 0.5) * 30;
+      const o = y * stride + x * 3;
+      px[o] = v;
+      px[o + 1] = v * 0.9;
+      px[o + 2] = v * 0.8;
+    }
+  }
+  const jpeg = Buffer.from(pixmap.asJPEG(88));
+  pixmap.destroy();
+  return jpeg;
+}
+
+/**
+ * The photo on an A4 page the way Durafax places a picture (a quarter turn when landscape, top
+ * edge to the left; fitted within 10 mm margins; centred), for tools that read PDF, not JPEG.
+ * The JPEG is embedded as it is (DCTDecode): a reader decodes the very same bytes.
+ */
+export async function photoOnA4Pdf(jpeg: Buffer): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const image = await doc.embedJpg(jpeg);
+  const { widthPt, heightPt } = PAPERS.a4;
+  const page = doc.addPage([widthPt, heightPt]);
+  const landscape = image.width > image.height;
+  const across = landscape ? image.height : image.width;
+  const up = landscape ? image.width : image.height;
+  const scale = Math.min((widthPt - 2 * IMAGE_MARGIN_PT) / across, (heightPt - 2 * IMAGE_MARGIN_PT) / up);
+  const [w, h] = [across * scale, up * scale];
+  const [x, y] = [(widthPt - w) / 2, (heightPt - h) / 2];
+  if (landscape) page.drawImage(image, { x: x + w, y, width: h, height: w, rotate: degrees(90) });
+  else page.drawImage(image, { x, y, width: w, height: h });
   return Buffer.from(await doc.save());
 }
