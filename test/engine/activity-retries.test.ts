@@ -69,6 +69,18 @@ test('a heartbeat timeout retries the activity, handing the last heartbeat detai
   expect(seen[1].heartbeatDetails).toBe('page-7');
 });
 
+test('an activity nobody picks up times out schedule-to-start, without retries', async () => {
+  const result = await env.client.workflow.execute('nobodyPolls', { taskQueue, workflowId: id('unpolled') });
+  expect(result).toMatchObject({ ok: false, retryState: 'TIMEOUT', causeName: 'TimeoutFailure', timeoutType: 'SCHEDULE_TO_START' });
+});
+
+test('an attempt that outlives its start-to-close timeout is retried with its heartbeat details', async () => {
+  const key = id('stc');
+  const result = await env.client.workflow.execute('startToCloseRetry', { taskQueue, workflowId: key, args: [key] });
+  expect(result).toEqual({ ok: true, value: 'page-3' });
+  expect(probe.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
+});
+
 test('cancelling the workflow reaches a heartbeating activity, and the compensation still runs', async () => {
   const key = id('cancel');
   const handle = await env.client.workflow.start('cancellableSend', { taskQueue, workflowId: key, args: [key] });

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, ActivityCancellationType } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, ActivityCancellationType, TimeoutFailure } from '@temporalio/workflow';
 import type { TestActivities } from '../activities';
 
 export interface ActivityOutcome {
@@ -7,6 +7,7 @@ export interface ActivityOutcome {
   retryState?: string;
   causeType?: string;
   causeName?: string;
+  timeoutType?: string;
 }
 
 async function outcome(run: () => Promise<unknown>): Promise<ActivityOutcome> {
@@ -20,6 +21,7 @@ async function outcome(run: () => Promise<unknown>): Promise<ActivityOutcome> {
       retryState: err.retryState,
       causeType: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined,
       causeName: cause?.name,
+      timeoutType: cause instanceof TimeoutFailure ? cause.timeoutType : undefined,
     };
   }
 }
@@ -82,4 +84,16 @@ export async function cancellableSend(key: string): Promise<string> {
 export async function asyncCompletion(): Promise<string> {
   const { completeLater } = proxyActivities<TestActivities>({ startToCloseTimeout: '1m' });
   return await completeLater();
+}
+
+/** An activity on a queue no worker polls: the schedule-to-start timeout ends it, without retries. */
+export async function nobodyPolls(): Promise<ActivityOutcome> {
+  const { greet } = proxyActivities<TestActivities>({ taskQueue: 'nobody-polls-this', scheduleToStartTimeout: '1 minute', startToCloseTimeout: '1 minute' });
+  return outcome(() => greet('anyone?'));
+}
+
+/** Attempt 1 outlives its start-to-close timeout; attempt 2 gets its heartbeat details. */
+export async function startToCloseRetry(key: string): Promise<ActivityOutcome> {
+  const { heartbeatThenHang } = proxyActivities<TestActivities>({ startToCloseTimeout: '1s', retry: { initialInterval: '1s' } });
+  return outcome(() => heartbeatThenHang(key, 'page-3'));
 }
