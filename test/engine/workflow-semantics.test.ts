@@ -201,6 +201,21 @@ test('a workflow past its run timeout times out', async () => {
   expect((await handle.describe()).status.name).toBe('TIMED_OUT');
 });
 
+test('the execution timeout ends the workflow for good, retry policy or not', async () => {
+  const workflowId = id('exec-timeout');
+  const handle = await env.client.workflow.start('sleepDays', {
+    taskQueue,
+    workflowId,
+    args: [3],
+    workflowExecutionTimeout: '1 day',
+    retry: { maximumAttempts: 5, initialInterval: '1s' },
+  });
+  const err = await failureOf(handle.result());
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(TimeoutFailure);
+  expect((await env.client.workflow.count(`WorkflowId = '${workflowId}'`)).count).toBe(1);
+});
+
 test('a workflow retry policy starts a new run after a failure', async () => {
   const workflowId = id('wf-retry');
   const result = await env.client.workflow.execute('failsOnce', { taskQueue, workflowId, retry: { initialInterval: '1 minute', maximumAttempts: 3 } });
