@@ -57,6 +57,16 @@ test('a signal that arrives while a workflow task runs is buffered and seen befo
   expect(types.at(-1)).toBe('WORKFLOW_EXECUTION_COMPLETED');
 });
 
+test('a local activity that outlives the workflow task timeout keeps its task alive (task heartbeat)', async () => {
+  const workflowId = id('local');
+  const handle = await env.client.workflow.start('longLocalActivity', { taskQueue, workflowId, args: [workflowId, 3000], workflowTaskTimeout: '2s' });
+  expect(await handle.result()).toBe(1);
+  const types = await eventTypes(workflowId);
+  expect(types).not.toContain('WORKFLOW_TASK_TIMED_OUT');
+  expect(types.filter((t) => t === 'WORKFLOW_TASK_COMPLETED').length).toBeGreaterThanOrEqual(2);
+  expect(types.slice(-2)).toEqual(['MARKER_RECORDED', 'WORKFLOW_EXECUTION_COMPLETED']);
+});
+
 test('queries answer before and after the workflow completes', async () => {
   const handle = await env.client.workflow.start('collectNotes', { taskQueue, workflowId: id('query'), args: [2] });
   await handle.signal(noteSignal, 'one');

@@ -62,3 +62,9 @@ export async function failsOnce(): Promise<number> {
   if (attempt === 1) throw ApplicationFailure.create({ message: 'first attempt fails' });
   return attempt;
 }
+
+/** A local activity that outlives the workflow task timeout: the worker keeps the task alive by heartbeating it. */
+export async function longLocalActivity(key: string, ms: number): Promise<number> {
+  const { slow } = proxyLocalActivities<TestActivities>({ startToCloseTimeout: '1 minute' });
+  return await slow(key, ms);
+}
