@@ -24,25 +24,20 @@ const TONE = ((): Uint8Array => {
  *
  * Hybrid of adaptive thresholding on edges and Floyd–Steinberg error diffusion elsewhere.
  * Pure white and pure black pixels neither take nor pass on diffusion error: they are the
- * bulk of a document page. Pixels go eight at a time, one output byte: a group of eight white
- * pixels is two 32-bit words of all ones and is skipped without looking at single pixels.
+ * bulk of a document page. Rows of a document page are mostly blank: one native comparison
+ * skips a whole white row.
  */
 export function ditherToBitmap(grey: Uint8Array, width: number, height: number): FaxBitmap {
   if (grey.length < width * height) throw new RangeError('grey buffer smaller than width × height');
   const bitmap = createBitmap(width, height);
-  const out = bitmap.data;
-  const rowBytes = bitmap.rowBytes;
   // Diffusion error ×16 (so the 7/3/5/1 sixteenths stay integers), one pixel of padding each side.
   let cur = new Int16Array(width + 2);
   let next = new Int16Array(width + 2);
   let nextDirty = false;
   // Signed words, so "all white" is −1: small integers stay small integers in the JIT.
   const words = grey.byteOffset % 4 === 0 && width % 8 === 0 ? new Int32Array(grey.buffer, grey.byteOffset, (width * height) >> 2) : null;
-  const last = width - 1;
-  // Rows of a document page are mostly blank: one native comparison skips a whole white row.
   const whiteRow = Buffer.alloc(width, 255);
   const view = Buffer.from(grey.buffer, grey.byteOffset, width * height);
-
   for (let y = 0; y < height; y++) {
     const swap = cur;
     cur = next;
@@ -51,61 +46,92 @@ export function ditherToBitmap(grey: Uint8Array, width: number, height: number):
     nextDirty = false;
     const row = y * width;
     if (view.compare(whiteRow, 0, width, row, row + width) === 0) continue;
-    const up = y > 0 ? row - width : row;
-    const down = y < height - 1 ? row + width : row;
-    const outRow = y * rowBytes;
-    for (let group = 0; group < rowBytes; group++) {
-      const x0 = group << 3;
-      if (words !== null) {
-        const w = (row + x0) >> 2;
-        if ((words[w] & words[w + 1]) === -1) continue;
-      }
-      let bits = 0;
-      const x1 = x0 + 8 < width ? x0 + 8 : width;
-      for (let x = x0; x < x1; x++) {
-        const raw = grey[row + x];
-        // TONE maps 235 and above to white and 20 and below to black.
-        if (raw >= 235) continue;
-        const bit = 0x80 >> (x & 7);
-        if (raw <= 20) {
-          bits |= bit;
-          continue;
+    nextDirty = ditherRow(grey, words, width, row, y > 0 ? row - width : row, y < height - 1 ? row + width : row, cur, next, bitmap.data, y * bitmap.rowBytes);
+  }
+  return bitmap;
+}
+
+/**
+ * One row, eight pixels (one output byte) at a time; a group of eight white pixels is two
+ * 32-bit words of all ones and is skipped without looking at single pixels. A small function
+ * of its own, called for every row, so the JIT optimises it early and keeps it optimised.
+ * Returns whether it left error for the next row.
+ */
+function ditherRow(grey: Uint8Array, words: Int32Array | null, width: number, row: number, up: number, down: number, cur: Int16Array, next: Int16Array, out: Uint8Array, outRow: number): boolean {
+  const last = width - 1;
+  const groups = (width + 7) >> 3;
+  let dirty = false;
+  // Error on its way, in locals rather than in the arrays: to the pixel on the right (7/16),
+  // and the partial sums for the next row below the current pixel and the one after it.
+  let right = 0;
+  let below = 0;
+  let belowNext = 0;
+  for (let group = 0; group < groups; group++) {
+    const x0 = group << 3;
+    if (words !== null) {
+      const w = (row + x0) >> 2;
+      if ((words[w] & words[w + 1]) === -1) {
+        // Eight white pixels take and pass on nothing: settle what the pixel before them left.
+        if ((below | belowNext) !== 0) {
+          next[x0] += below;
+          next[x0 + 1] += belowNext;
         }
-        // Local contrast over the pixel and its four direct neighbours.
+        right = below = belowNext = 0;
+        continue;
+      }
+    }
+    let bits = 0;
+    const x1 = x0 + 8 < width ? x0 + 8 : width;
+    for (let x = x0; x < x1; x++) {
+      const raw = grey[row + x];
+      // The error this pixel passes on: none unless it is diffused.
+      let err = 0;
+      // TONE maps 235 and above to white and 20 and below to black.
+      if (raw <= 20) {
+        bits |= 0x80 >> (x & 7);
+      } else if (raw < 235) {
+        // Local contrast over the pixel and its four direct neighbours. Without branches (t >> 31
+        // is −1 when t < 0): on a photo their outcome is random, and mispredictions cost most.
         const l = grey[row + (x > 0 ? x - 1 : 0)];
         const r = grey[row + (x < last ? x + 1 : last)];
         const u = grey[up + x];
         const d = grey[down + x];
-        let mn = raw;
-        let mx = raw;
-        if (l < mn) mn = l;
-        else if (l > mx) mx = l;
-        if (r < mn) mn = r;
-        else if (r > mx) mx = r;
-        if (u < mn) mn = u;
-        else if (u > mx) mx = u;
-        if (d < mn) mn = d;
-        else if (d > mx) mx = d;
+        let t = l - raw;
+        let mn = raw + (t & (t >> 31));
+        let mx = l - (t & (t >> 31));
+        t = r - mn;
+        mn += t & (t >> 31);
+        t = r - mx;
+        mx = r - (t & (t >> 31));
+        t = u - mn;
+        mn += t & (t >> 31);
+        t = u - mx;
+        mx = u - (t & (t >> 31));
+        t = d - mn;
+        mn += t & (t >> 31);
+        t = d - mx;
+        mx = d - (t & (t >> 31));
         if (mx - mn >= EDGE_CONTRAST) {
-          if (raw < (mn + mx) >> 1) bits |= bit;
-          continue;
-        }
-        const v = TONE[raw] + ((cur[x + 1] + 8) >> 4);
-        let err: number;
-        if (v < 128) {
-          bits |= bit;
-          err = v;
+          // An edge: black below the midpoint of its darkest and lightest neighbour.
+          bits |= (0x80 >> (x & 7)) & ((raw - ((mn + mx) >> 1)) >> 31);
         } else {
-          err = v - 255;
+          const v = TONE[raw] + ((cur[x + 1] + right + 8) >> 4);
+          const black = (v - 128) >> 31;
+          bits |= (0x80 >> (x & 7)) & black;
+          err = v - (255 & ~black);
         }
-        cur[x + 2] += err * 7;
-        next[x] += err * 3;
-        next[x + 1] += err * 5;
-        next[x + 2] += err;
-        nextDirty = true;
       }
-      out[outRow + group] = bits;
+      // Floyd–Steinberg: 7/16 right, 3/16 below left, 5/16 below, 1/16 below right.
+      right = err * 7;
+      if ((below | belowNext | err) !== 0) {
+        next[x] += below + err * 3;
+        below = belowNext + err * 5;
+        belowNext = err;
+        dirty = true;
+      }
     }
+    out[outRow + group] = bits;
   }
-  return bitmap;
+  next[width] += below;
+  return dirty;
 }
