@@ -3,7 +3,7 @@ import { Clock } from './clock';
 import { workflowNotFound } from './grpc/errors';
 import { Matching } from './matching';
 import { rearmActivity } from './model/activity';
-import { rearmRun } from './model/lifecycle';
+import { rearmRun } from './model/run-timers';
 import type { Execution, RunState } from './model/state';
 import { Execution as Run } from './model/state';
 import { rearmWft } from './model/workflow-task';

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine';
 import { alreadyCompleted, invalidArgument } from '../grpc/errors';
 import type { Handler } from '../grpc/server';
-import { createRun, requestCancelRun, resolveIdConflict, signalRun, terminateRun, type StartParams } from '../model/lifecycle';
+import { terminateRun } from '../model/close';
+import { requestCancelRun, signalRun } from '../model/requests';
+import { createRun, resolveIdConflict, type StartParams } from '../model/start';
 import {
   enums,
   type DeleteWorkflowExecutionReq,

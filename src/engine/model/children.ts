@@ -3,7 +3,8 @@ import { EngineError } from '../grpc/errors';
 import { enums, type Command, type UserMetadata } from '../proto';
 import { durationMs } from '../time';
 import { addExternal } from './events';
-import { createRun, requestCancelRun, resolveIdConflict, signalRun } from './lifecycle';
+import { requestCancelRun, signalRun } from './requests';
+import { createRun, resolveIdConflict } from './start';
 import type { Execution } from './state';
 import { scheduleWft } from './workflow-task';
 

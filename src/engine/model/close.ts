@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../engine';
+import { enums, type Command, type Failure, type HistoryEvent, type Payloads } from '../proto';
+import { durationMs, msDuration } from '../time';
+import { dropActivities } from './activity';
+import { addEvent, addExternal, type AttrKey, type Attrs } from './events';
+import { requestCancelRun } from './requests';
+import { decideRetry, normalizeRetry } from './retry';
+import { clearRunTimers } from './run-timers';
+import { createRun, type StartParams } from './start';
+import type { Execution } from './state';
+import { abandonWft, scheduleWft } from './workflow-task';
+
+const E = enums.EventType;
+const S = enums.WorkflowExecutionStatus;
+
+type CloseKey =
+  | 'workflowExecutionCompletedEventAttributes'
+  | 'workflowExecutionFailedEventAttributes'
+  | 'workflowExecutionTimedOutEventAttributes'
+  | 'workflowExecutionCanceledEventAttributes'
+  | 'workflowExecutionTerminatedEventAttributes'
+  | 'workflowExecutionContinuedAsNewEventAttributes';
+
+const STATUS_NAMES: Record<number, string> = {
+  [S.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'workflow completed',
+  [S.WORKFLOW_EXECUTION_STATUS_FAILED]: 'workflow failed',
+  [S.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'workflow cancelled',
+  [S.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'workflow terminated',
+  [S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'workflow timed out',
+  [S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'workflow continued as new',
+};
+
+/** Writes the close event, stops the run's timers, applies parent-close policies and tells the parent. */
+export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Execution, status: number, type: number, key: K, attrs: Attrs<K>): HistoryEvent {
+  const s = run.state;
+  const ev = addEvent(engine, run, type, key, attrs);
+  s.status = status;
+  s.closeTime = engine.now();
+  s.wft = null;
+  s.buffered = [];
+  clearRunTimers(engine, run);
+  s.timers = {};
+  dropActivities(engine, run);
+  engine.closed(run);
+  engine.touch(run);
+  engine.log.info(STATUS_NAMES[status] ?? 'workflow closed', {
+    namespace: s.namespace,
+    workflowId: s.workflowId,
+    runId: s.runId,
+    workflowType: s.workflowType,
+    historyLength: run.events.length,
+  });
+  engine.queries.wftCompleted(run);
+  applyParentClosePolicy(engine, run);
+  // A run that goes on as a new run (continue-as-new, a workflow retry) is not the child's end.
+  const continued = !!(attrs as { newExecutionRunId?: string | null }).newExecutionRunId;
+  if (!continued) notifyParent(engine, run, ev);
+  return ev;
+}
+
+function applyParentClosePolicy(engine: Engine, run: Execution): void {
+  const P = enums.ParentClosePolicy;
+  for (const key in run.state.children) {
+    const child = run.state.children[key];
+    const target = engine.currentRun(child.namespace, child.workflowId);
+    if (!target || !target.open || target.state.parent?.runId !== run.runId) continue;
+    if (child.parentClosePolicy === P.PARENT_CLOSE_POLICY_ABANDON) continue;
+    if (child.parentClosePolicy === P.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
+      requestCancelRun(engine, target, 'by parent close policy', 'history-service');
+    } else {
+      terminateRun(engine, target, 'by parent close policy', undefined, 'history-service');
+    }
+  }
+  run.state.children = {};
+}
+
+function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent): void {
+  const ref = child.state.parent;
+  if (!ref) return;
+  const parent = engine.runs.get(ref.runId);
+  if (!parent || !parent.open) return;
+  const entry = parent.state.children[ref.initiatedEventId];
+  if (!entry) return;
+  delete parent.state.children[ref.initiatedEventId];
+  const startedEventId =
+    entry.startedEventId ||
+    Number(parent.events.find((e) => Number(e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId) === ref.initiatedEventId)?.eventId ?? 0);
+  const common = {
+    namespace: child.state.namespace,
+    workflowExecution: { workflowId: child.state.workflowId, runId: child.runId },
+    workflowType: { name: child.state.workflowType },
+    initiatedEventId: ref.initiatedEventId,
+    startedEventId,
+  };
+  const c = closeEvent;
+  if (c.workflowExecutionCompletedEventAttributes) {
+    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 'childWorkflowExecutionCompletedEventAttributes', {
+      ...common,
+      result: c.workflowExecutionCompletedEventAttributes.result ?? undefined,
+    });
+  } else if (c.workflowExecutionFailedEventAttributes) {
+    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, 'childWorkflowExecutionFailedEventAttributes', {
+      ...common,
+      failure: c.workflowExecutionFailedEventAttributes.failure ?? undefined,
+      retryState: c.workflowExecutionFailedEventAttributes.retryState ?? 0,
+    });
+  } else if (c.workflowExecutionCanceledEventAttributes) {
+    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, 'childWorkflowExecutionCanceledEventAttributes', {
+      ...common,
+      details: c.workflowExecutionCanceledEventAttributes.details ?? undefined,
+    });
+  } else if (c.workflowExecutionTimedOutEventAttributes) {
+    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, 'childWorkflowExecutionTimedOutEventAttributes', {
+      ...common,
+      retryState: c.workflowExecutionTimedOutEventAttributes.retryState ?? 0,
+    });
+  } else {
+    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, 'childWorkflowExecutionTerminatedEventAttributes', common);
+  }
+  scheduleWft(engine, parent);
+}
+
+export function terminateRun(engine: Engine, run: Execution, reason: string, details: Payloads | null | undefined, identity: string): void {
+  abandonWft(engine, run);
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_TERMINATED, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, 'workflowExecutionTerminatedEventAttributes', {
+    reason,
+    details: details ?? undefined,
+    identity,
+  });
+}
+
+/** Parameters for a new run that continues `run` (continue-as-new, retry). */
+function continuation(run: Execution): Pick<StartParams, 'namespace' | 'workflowId' | 'parent' | 'root' | 'firstRunId' | 'executionDeadline' | 'executionTimeoutMs' | 'identity'> {
+  const s = run.state;
+  return {
+    namespace: s.namespace,
+    workflowId: s.workflowId,
+    parent: s.parent,
+    root: s.root,
+    firstRunId: s.firstRunId,
+    executionDeadline: s.executionDeadline,
+    executionTimeoutMs: s.executionTimeoutMs,
+    identity: 'history-service',
+  };
+}
+
+/** Whether a failed (or timed-out) run is retried under its workflow retry policy. */
+function workflowRetry(engine: Engine, run: Execution, failure: Failure | undefined): { delayMs: number } | { state: number } {
+  if (!run.state.retryPolicy) return { state: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
+  const d = decideRetry(normalizeRetry(run.state.retryPolicy), run.state.attempt, failure, engine.now(), run.state.executionDeadline);
+  return d.retry ? { delayMs: d.delayMs } : { state: d.state };
+}
+
+function startRetry(engine: Engine, run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): void {
+  const s = run.state;
+  const started = run.events[0]?.workflowExecutionStartedEventAttributes;
+  createRun(engine, {
+    ...continuation(run),
+    runId: newRunId,
+    workflowType: s.workflowType,
+    taskQueue: s.taskQueue,
+    input: started?.input,
+    header: started?.header,
+    memo: s.memo,
+    searchAttributes: s.searchAttributes,
+    runTimeoutMs: s.runTimeoutMs,
+    taskTimeoutMs: s.taskTimeoutMs,
+    retryPolicy: s.retryPolicy,
+    requestId: randomUUID(),
+    attempt: s.attempt + 1,
+    startDelayMs: delayMs,
+    continued: { runId: s.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY, failure },
+  });
+}
+
+export function failRun(engine: Engine, run: Execution, failure: Failure | undefined, wftCompletedId: number): void {
+  const retry = workflowRetry(engine, run, failure);
+  const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_FAILED, E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'workflowExecutionFailedEventAttributes', {
+    failure,
+    retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state,
+    workflowTaskCompletedEventId: wftCompletedId,
+    newExecutionRunId: newRunId,
+  });
+  if (newRunId && 'delayMs' in retry) startRetry(engine, run, newRunId, retry.delayMs, failure);
+}
+
+export function runTimedOut(engine: Engine, run: Execution): void {
+  if (!run.open) return;
+  const s = run.state;
+  const now = engine.now();
+  const executionOver = s.executionDeadline > 0 && now >= s.executionDeadline;
+  abandonWft(engine, run);
+  const failure: Failure = { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
+  const retry = executionOver ? { state: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(engine, run, failure);
+  const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, 'workflowExecutionTimedOutEventAttributes', {
+    retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.state,
+    newExecutionRunId: newRunId,
+  });
+  if (newRunId && 'delayMs' in retry) startRetry(engine, run, newRunId, retry.delayMs, failure);
+}
+
+type CanAttrs = NonNullable<Command['continueAsNewWorkflowExecutionCommandAttributes']>;
+
+export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCompletedId: number): void {
+  const s = run.state;
+  const newRunId = randomUUID();
+  const runTimeoutMs = durationMs(a.workflowRunTimeout) || s.runTimeoutMs;
+  const taskTimeoutMs = durationMs(a.workflowTaskTimeout) || s.taskTimeoutMs;
+  const taskQueue = a.taskQueue?.name || s.taskQueue;
+  const workflowType = a.workflowType?.name || s.workflowType;
+  const memo = a.memo?.fields && Object.keys(a.memo.fields).length ? a.memo.fields : s.memo;
+  const searchAttributes = a.searchAttributes?.indexedFields && Object.keys(a.searchAttributes.indexedFields).length ? a.searchAttributes.indexedFields : s.searchAttributes;
+  const backoff = durationMs(a.backoffStartInterval);
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
+    newExecutionRunId: newRunId,
+    workflowType: { name: workflowType },
+    taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: a.input ?? undefined,
+    workflowRunTimeout: msDuration(runTimeoutMs),
+    workflowTaskTimeout: msDuration(taskTimeoutMs),
+    workflowTaskCompletedEventId: wftCompletedId,
+    backoffStartInterval: a.backoffStartInterval ?? undefined,
+    initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
+    failure: a.failure ?? undefined,
+    lastCompletionResult: a.lastCompletionResult ?? undefined,
+    header: a.header ?? undefined,
+    memo: { fields: memo },
+    searchAttributes: { indexedFields: searchAttributes },
+  });
+  createRun(engine, {
+    ...continuation(run),
+    runId: newRunId,
+    workflowType,
+    taskQueue,
+    input: a.input,
+    header: a.header,
+    memo,
+    searchAttributes,
+    runTimeoutMs,
+    taskTimeoutMs,
+    retryPolicy: a.retryPolicy ?? s.retryPolicy,
+    requestId: randomUUID(),
+    startDelayMs: backoff,
+    continued: {
+      runId: s.runId,
+      initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
+      failure: a.failure,
+      lastCompletionResult: a.lastCompletionResult,
+    },
+  });
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../engine';
+import { alreadyStarted, invalidArgument } from '../grpc/errors';
+import { enums, type Failure, type Header, type Payload, type Payloads, type Priority, type RetryPolicy, type UserMetadata } from '../proto';
+import { msDuration, msTimestamp } from '../time';
+import { addEvent } from './events';
+import { terminateRun } from './close';
+import { Execution, type ParentRef, type RunState } from './state';
+import { rearmRun } from './run-timers';
+import { scheduleWft } from './workflow-task';
+
+const E = enums.EventType;
+const S = enums.WorkflowExecutionStatus;
+const REUSE = enums.WorkflowIdReusePolicy;
+const CONFLICT = enums.WorkflowIdConflictPolicy;
+
+const MAX_TASK_TIMEOUT_MS = 120_000;
+
+export interface StartParams {
+  namespace: string;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input?: Payloads | null;
+  header?: Header | null;
+  memo?: Record<string, Payload> | null;
+  searchAttributes?: Record<string, Payload> | null;
+  executionTimeoutMs: number;
+  runTimeoutMs: number;
+  taskTimeoutMs: number;
+  retryPolicy?: RetryPolicy | null;
+  identity: string;
+  requestId: string;
+  runId?: string;
+  parent?: ParentRef;
+  root?: { workflowId: string; runId: string };
+  firstRunId?: string;
+  attempt?: number;
+  executionDeadline?: number;
+  startDelayMs?: number;
+  continued?: { runId: string; initiator: number; failure?: Failure | null; lastCompletionResult?: Payloads | null };
+  signal?: { name: string; input?: Payloads | null; header?: Header | null; identity: string };
+  userMetadata?: UserMetadata | null;
+  priority?: Priority | null;
+}
+
+/** Creates a run: WorkflowExecutionStarted, then (unless delayed) its first workflow task. */
+export function createRun(engine: Engine, p: StartParams): Execution {
+  const now = engine.now();
+  const runId = p.runId ?? randomUUID();
+  const executionTimeoutMs = p.executionTimeoutMs;
+  let runTimeoutMs = p.runTimeoutMs || executionTimeoutMs;
+  if (executionTimeoutMs > 0) runTimeoutMs = Math.min(runTimeoutMs, executionTimeoutMs);
+  let taskTimeoutMs = Math.min(p.taskTimeoutMs || 10_000, MAX_TASK_TIMEOUT_MS);
+  if (runTimeoutMs > 0) taskTimeoutMs = Math.min(taskTimeoutMs, runTimeoutMs);
+  const delay = p.startDelayMs ?? 0;
+  const executionDeadline = p.executionDeadline ?? (executionTimeoutMs > 0 ? now + delay + executionTimeoutMs : 0);
+  const state: RunState = {
+    namespace: p.namespace,
+    workflowId: p.workflowId,
+    runId,
+    workflowType: p.workflowType,
+    taskQueue: p.taskQueue,
+    status: S.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    startTime: now,
+    executionTime: now + delay,
+    requestId: p.requestId,
+    firstRunId: p.firstRunId ?? runId,
+    parent: p.parent,
+    root: p.root,
+    memo: { ...(p.memo ?? {}) },
+    searchAttributes: { ...(p.searchAttributes ?? {}) },
+    executionTimeoutMs,
+    runTimeoutMs,
+    taskTimeoutMs,
+    executionDeadline,
+    runDeadline: runTimeoutMs > 0 ? now + delay + runTimeoutMs : 0,
+    retryPolicy: p.retryPolicy ?? undefined,
+    attempt: p.attempt ?? 1,
+    firstWftAt: delay > 0 ? now + delay : 0,
+    nextEventId: 1,
+    lastCompletedStartedId: 0,
+    wft: null,
+    wftAttempt: 1,
+    wftSeq: 0,
+    needsWft: false,
+    buffered: [],
+    sticky: null,
+    activities: {},
+    timers: {},
+    children: {},
+    cancelRequested: false,
+    historySizeBytes: 0,
+    updates: {},
+  };
+  const run = new Execution(state, []);
+  engine.addRun(run);
+  const started = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 'workflowExecutionStartedEventAttributes', {
+    workflowType: { name: p.workflowType },
+    parentWorkflowNamespace: p.parent?.namespace,
+    parentWorkflowExecution: p.parent ? { workflowId: p.parent.workflowId, runId: p.parent.runId } : undefined,
+    parentInitiatedEventId: p.parent?.initiatedEventId,
+    taskQueue: { name: p.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: p.input ?? undefined,
+    workflowExecutionTimeout: msDuration(executionTimeoutMs),
+    workflowRunTimeout: msDuration(runTimeoutMs),
+    workflowTaskTimeout: msDuration(taskTimeoutMs),
+    continuedExecutionRunId: p.continued?.runId,
+    initiator: p.continued?.initiator,
+    continuedFailure: p.continued?.failure ?? undefined,
+    lastCompletionResult: p.continued?.lastCompletionResult ?? undefined,
+    originalExecutionRunId: runId,
+    identity: p.identity,
+    firstExecutionRunId: state.firstRunId,
+    retryPolicy: p.retryPolicy ?? undefined,
+    attempt: state.attempt,
+    workflowExecutionExpirationTime: executionDeadline ? msTimestamp(executionDeadline) : undefined,
+    firstWorkflowTaskBackoff: delay > 0 ? msDuration(delay) : undefined,
+    memo: { fields: state.memo },
+    searchAttributes: { indexedFields: state.searchAttributes },
+    header: p.header ?? undefined,
+    workflowId: p.workflowId,
+    rootWorkflowExecution: p.root ?? { workflowId: p.workflowId, runId },
+    priority: p.priority ?? undefined,
+  });
+  if (p.userMetadata) started.userMetadata = p.userMetadata;
+  if (p.signal) {
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
+      signalName: p.signal.name,
+      input: p.signal.input ?? undefined,
+      identity: p.signal.identity,
+      header: p.signal.header ?? undefined,
+    });
+  }
+  rearmRun(engine, run);
+  scheduleWft(engine, run);
+  engine.log.info('workflow started', {
+    namespace: p.namespace,
+    workflowId: p.workflowId,
+    runId,
+    workflowType: p.workflowType,
+    taskQueue: p.taskQueue,
+    attempt: state.attempt,
+  });
+  return run;
+}
+
+export interface IdPolicies {
+  reuse: number;
+  conflict: number;
+}
+
+/**
+ * Applies workflow-id reuse and conflict policies for a start. Returns the run to answer with
+ * when no new run must be created (same request id retried, or USE_EXISTING), else undefined.
+ * TERMINATE_EXISTING terminates the running run first.
+ */
+export function resolveIdConflict(engine: Engine, namespace: string, workflowId: string, requestId: string, policies: IdPolicies): { run: Execution; started: boolean } | undefined {
+  let { reuse, conflict } = policies;
+  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
+    if (conflict) throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.');
+    reuse = REUSE.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflict = CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+  }
+  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+    throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with a WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.');
+  }
+  if (requestId) {
+    const same = engine.runsOf(namespace, workflowId).find((r) => r.state.requestId === requestId);
+    if (same) return { run: same, started: true };
+  }
+  const cur = engine.currentRun(namespace, workflowId);
+  if (!cur) return undefined;
+  if (cur.open) {
+    if (conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return { run: cur, started: false };
+    if (conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+      terminateRun(engine, cur, 'terminated by a new start of the same workflow id', undefined, 'history-service');
+      return undefined;
+    }
+    throw alreadyStarted(`Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${cur.runId}.`, cur.state.requestId, cur.runId);
+  }
+  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+    throw alreadyStarted(
+      `Workflow execution already finished. WorkflowId: ${workflowId}, RunId: ${cur.runId}. Workflow Id reuse policy: reject duplicate workflow Id.`,
+      cur.state.requestId,
+      cur.runId,
+    );
+  }
+  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && cur.state.status === S.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+    throw alreadyStarted(
+      `Workflow execution already finished successfully. WorkflowId: ${workflowId}, RunId: ${cur.runId}. Workflow Id reuse policy: allow duplicate workflow Id if last run failed.`,
+      cur.state.requestId,
+      cur.runId,
+    );
+  }
+  return undefined;
+}
