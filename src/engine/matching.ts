@@ -67,11 +67,19 @@ export class Matching {
       const res = take(task);
       if (res !== null) return Promise.resolve(res);
     }
-    return new Promise<R | undefined>((resolve) => {
+    return new Promise<R | undefined>((resolve, reject) => {
       const poller: Poller = {
         done: false,
         take: (task) => {
-          const res = take(task);
+          // A failure starting the task belongs to this poll, not to whoever queued the task.
+          let res: R | null;
+          try {
+            res = take(task);
+          } catch (err) {
+            finish();
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return true;
+          }
           if (res === null) return false;
           finish();
           resolve(res);
