@@ -95,3 +95,16 @@ test('the journal asks for a snapshot once it has grown past the threshold', asy
   expect(journal.wantsSnapshot).toBe(false);
   await journal.close();
 });
+
+test('one engine per data folder: a second one is refused; a lock left by a dead process is taken over', async () => {
+  const { journal } = await open();
+  await fs.writeFile(path.join(dir, 'engine.lock'), String(process.ppid));
+  await expect(open()).rejects.toThrow(/in use by another engine/);
+  await journal.close();
+  // A pid that cannot exist stands for an engine killed with -9.
+  await fs.writeFile(path.join(dir, 'engine.lock'), '2147483646');
+  const reopened = await open();
+  expect((await fs.readFile(path.join(dir, 'engine.lock'), 'utf8')).trim()).toBe(String(process.pid));
+  await reopened.journal.close();
+  await expect(fs.stat(path.join(dir, 'engine.lock'))).rejects.toThrow();
+});

@@ -55,6 +55,7 @@ export class Journal {
   /** Opens (creating) the journal in `dir` and returns what it held. */
   static async open(dir: string, log: Logger, compactBytes = 64 * 1024 * 1024): Promise<{ journal: Journal; recovered: Recovered }> {
     await fsp.mkdir(dir, { recursive: true });
+    await lock(dir);
     const names = await fsp.readdir(dir);
     const gens = (re: RegExp): number[] =>
       names.map((n) => re.exec(n)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
@@ -151,6 +152,7 @@ export class Journal {
     this.closed = true;
     for (const h of this.handles.values()) await h.close().catch(() => undefined);
     this.handles.clear();
+    await fsp.rm(path.join(this.dir, LOCK), { force: true });
   }
 
   private segmentPath(gen: number): string {
@@ -198,6 +200,39 @@ export class Journal {
       await syncDir(this.dir);
     }
     return h;
+  }
+}
+
+const LOCK = 'engine.lock';
+
+/**
+ * One engine per data folder: two writing one journal would corrupt it. The lock file holds
+ * the owner's pid; a lock left by a process that no longer exists (kill -9) is taken over.
+ */
+async function lock(dir: string): Promise<void> {
+  const file = path.join(dir, LOCK);
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      await fsp.writeFile(file, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
+    if (owner && owner !== process.pid && alive(owner)) {
+      throw new Error(`the engine's data folder ${dir} is in use by another engine (process ${owner})`);
+    }
+    await fsp.rm(file, { force: true });
+  }
+  throw new Error(`cannot lock the engine's data folder ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
