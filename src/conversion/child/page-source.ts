@@ -24,3 +24,10 @@ export interface PageSource {
   load(index: number): LoadedPage;
   close(): void;
 }
+
+/** A decoded picture, 8-bit grey (0 = black), rows of `width` bytes. */
+export interface GreyPicture {
+  width: number;
+  height: number;
+  grey: Uint8Array;
+}

@@ -36,7 +36,8 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
       progress(++done, total);
     };
     const counter = new Int32Array(new SharedArrayBuffer(4));
-    const others = threads.run(pageJob, total, counter.buffer, collect);
+    // A single page is this thread's alone: no need to copy the document (or a decoded photo) over.
+    const others = total > 1 ? threads.run(pageJob, total, counter.buffer, collect) : Promise.resolve(0);
     // A failure on another thread stops this one from taking more pages.
     others.catch(() => takeNoMore(counter, total));
     try {

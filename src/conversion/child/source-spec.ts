@@ -5,24 +5,27 @@ import { decodeText } from '../source/text-decode';
 import { isImageType, isOfficeType, type ImageType } from '../source/source-type';
 import { ConversionError, type CoverPage } from '../types';
 import type { Mupdf } from './mupdf';
-import type { PageSource } from './page-source';
+import type { GreyPicture, PageSource } from './page-source';
 import type { ConversionJob } from './protocol';
 import { openImage } from './sources/image';
 import { officeToPdf } from './sources/office';
 import { openPdf } from './sources/pdf';
 import { layoutTextFor, textPages } from './sources/text';
-import { decodeWebp, greyImagePages } from './sources/webp';
+import { greyImagePages } from './sources/grey';
+import { decodeJpegGrey } from './sources/jpeg';
+import { decodeWebp } from './sources/webp';
 import type { TextPainter } from './text-painter';
 
 /**
  * What every rendering thread needs to open the pages of one document by itself: the bytes
  * MuPDF reads, or what only one thread should compute once (LibreOffice's PDF, the decoded
- * WebP picture, the text layout). Structured-clone friendly, so it crosses to worker threads.
+ * WebP or JPEG picture, the text layout). Structured-clone friendly, so it crosses to worker threads.
  */
 export type SourceSpec =
   | { kind: 'pdf'; data: Uint8Array }
-  | { kind: 'image'; data: Uint8Array; type: Exclude<ImageType, 'webp'>; frames: ImageFrame[] }
-  | { kind: 'grey'; width: number; height: number; grey: Uint8Array }
+  /** `decoded`: the picture of a JPEG, decoded once by a faster decoder than MuPDF's. */
+  | { kind: 'image'; data: Uint8Array; type: Exclude<ImageType, 'webp'>; frames: ImageFrame[]; decoded?: GreyPicture }
+  | { kind: 'grey'; picture: GreyPicture }
   | { kind: 'text'; pages: string[][] };
 
 /** One document as the rendering threads share it. */
@@ -39,9 +42,9 @@ export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, p
     case 'pdf':
       return openPdf(mupdf, spec.data, maxPixelsPerPage);
     case 'image':
-      return openImage(mupdf, spec.data, spec.type, spec.frames);
+      return openImage(mupdf, spec.data, spec.type, spec.frames, spec.decoded);
     case 'grey':
-      return greyImagePages(mupdf, spec.width, spec.height, spec.grey);
+      return greyImagePages(mupdf, spec.picture);
     case 'text':
       return textPages(painter, spec.pages, PAPERS[paper]);
   }
@@ -49,12 +52,13 @@ export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, p
 
 /**
  * Turns the job into a spec, doing the work that must happen once per document: LibreOffice
- * for office files, libwebp for WebP, the text layout for plain text.
+ * for office files, libwebp for WebP, libjpeg-turbo for JPEG, the text layout for plain text.
  */
 export async function specFor(job: ConversionJob): Promise<SourceSpec> {
   const { type, input, limits } = job;
   if (type === 'pdf') return { kind: 'pdf', data: input };
-  if (type === 'webp') return { kind: 'grey', ...(await decodeWebp(input)) };
+  if (type === 'webp') return { kind: 'grey', picture: await decodeWebp(input) };
+  if (type === 'jpeg') return { kind: 'image', data: input, type, frames: job.frames ?? [], decoded: (await decodeJpegGrey(input, limits.maxPixelsPerPage)) ?? undefined };
   if (isImageType(type)) return { kind: 'image', data: input, type, frames: job.frames ?? [] };
   if (isOfficeType(type)) {
     if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');

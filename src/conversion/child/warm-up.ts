@@ -7,20 +7,31 @@ import { runPipeline } from './pipeline';
 const WARM_UP_PAGES = 4;
 const WARM_UP_ROUNDS = 3;
 
+const LINES = [
+  'The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.',
+  'SPHINX OF BLACK QUARTZ, JUDGE MY VOW! 0123456789 (+49) 30 1234-5678, 12.34 % & $ 5.00.',
+  'Waltz, bad nymph, for quick jigs vex. How vexingly quick daft zebras jump: "yes", [no].',
+];
+
 /**
- * A small built-in PDF: pages of text in two fonts, a rule and a grey box, so a warm-up touches
- * every hot path (glyph rendering, anti-aliased edges, error diffusion, G4, PNG).
+ * A built-in PDF: full pages of text in serif, sans and bold faces at several sizes, rules and a
+ * grey box, so a warm-up runs every hot path (parsing, glyph rendering, anti-aliased edges,
+ * error diffusion, G4, PNG) as long as a real document would.
  */
 function warmUpPdf(pages: number): Buffer {
-  const content =
-    'BT /F1 11 Tf 72 760 Td 14 TL (Warm-up page: the quick brown fox jumps over the lazy dog 0123456789.) Tj T* (Second line of text in a body font.) Tj ET ' +
-    'BT /F2 18 Tf 72 800 Td (Heading) Tj ET 0.6 w 72 700 m 520 700 l S 0.5 g 72 450 300 200 re f';
-  const pageObjects = Array.from({ length: pages }, (_, i) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${6 + pages + i} 0 R >>`);
+  const text: string[] = [];
+  for (let i = 0, y = 770; y > 120; i++, y -= 15) {
+    const [font, size] = i % 9 === 0 ? ['F2', 14] : i % 4 === 0 ? ['F3', 9] : ['F1', i % 2 === 0 ? 10 : 12];
+    text.push(`BT /${font} ${size} Tf 60 ${y} Td (${LINES[i % LINES.length]}) Tj ET`);
+  }
+  const content = `${text.join(' ')} 0.6 w 60 100 m 535 100 l S 60 60 m 535 60 l S 0.5 g 400 790 120 40 re f`;
+  const pageObjects = Array.from({ length: pages }, (_, i) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents ${7 + pages + i} 0 R >>`);
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
-    `<< /Type /Pages /Kids [${pageObjects.map((_, i) => `${6 + i} 0 R`).join(' ')}] /Count ${pages} >>`,
+    `<< /Type /Pages /Kids [${pageObjects.map((_, i) => `${7 + i} 0 R`).join(' ')}] /Count ${pages} >>`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
     '<< /Producer (Durafax warm-up) >>',
     ...pageObjects,
     ...pageObjects.map((_, i) => {

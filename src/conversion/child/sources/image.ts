@@ -2,7 +2,8 @@ import type { ImageFrame } from '../../source/image-header';
 import type { ImageType } from '../../source/source-type';
 import { asConversionError } from '../errors';
 import type { Mupdf } from '../mupdf';
-import type { PageSource } from '../page-source';
+import type { GreyPicture, PageSource } from '../page-source';
+import { fillRect, greyImage, type MupdfImage } from './grey';
 
 const MIME: Record<Exclude<ImageType, 'webp'>, string> = {
   png: 'image/png',
@@ -31,8 +32,18 @@ export function isSheetSized(bounds: number[]): boolean {
   return SHEETS.some(([sw, sh]) => Math.abs(short / sw - 1) < 0.05 && Math.abs(long / sh - 1) < 0.05);
 }
 
-/** PNG, JPEG, GIF, BMP and (multi-page) TIFF through MuPDF's image document handler. */
-export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageType, 'webp'>, frames: ImageFrame[]): PageSource {
+/** Same width-to-height ratio, give or take 1 %. */
+function sameShape(picture: GreyPicture, bounds: number[]): boolean {
+  const ratio = (bounds[2] - bounds[0]) / (bounds[3] - bounds[1]);
+  return Math.abs(picture.width / picture.height / ratio - 1) < 0.01;
+}
+
+/**
+ * PNG, JPEG, GIF, BMP and (multi-page) TIFF through MuPDF's image document handler. MuPDF
+ * gives each page its size and place (from the image's resolution and orientation); a single
+ * picture already `decoded` elsewhere is drawn there instead of MuPDF decoding it.
+ */
+export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageType, 'webp'>, frames: ImageFrame[], decoded?: GreyPicture): PageSource {
   let doc: InstanceType<Mupdf['Document']>;
   let count: number;
   try {
@@ -41,20 +52,26 @@ export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageTyp
   } catch (err) {
     throw asConversionError(err, `opening ${type}`);
   }
+  let image: MupdfImage | null = null;
   return {
     count,
     load(index) {
       const page = doc.loadPage(index);
       const bounds = page.getBounds();
+      if (decoded && count === 1 && sameShape(decoded, bounds)) image ??= greyImage(mupdf, decoded);
+      const picture = image;
       return {
         bounds,
         kind: 'image',
         marginPt: isSheetSized(bounds) ? 0 : IMAGE_MARGIN_PT,
         pixels: frames[index],
-        draw: (device, ctm) => page.run(device, ctm as [number, number, number, number, number, number]),
+        draw: (device, ctm) => (picture ? fillRect(mupdf, device, picture, bounds, ctm) : page.run(device, ctm as [number, number, number, number, number, number])),
         destroy: () => page.destroy(),
       };
     },
-    close: () => doc.destroy(),
+    close: () => {
+      image?.destroy();
+      doc.destroy();
+    },
   };
 }

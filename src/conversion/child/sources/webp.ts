@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import { asConversionError } from '../errors';
-import type { Mupdf } from '../mupdf';
-import type { PageSource } from '../page-source';
-import { IMAGE_MARGIN_PT } from './image';
+import type { GreyPicture } from '../page-source';
 
 /**
  * Decodes a WebP image with libwebp (WebAssembly, @jsquash/webp; MuPDF has no WebP reader)
  * and flattens it onto white as grey, once per document: every rendering thread then draws
  * the same grey picture.
  */
-export async function decodeWebp(data: Uint8Array): Promise<{ width: number; height: number; grey: Uint8Array }> {
+export async function decodeWebp(data: Uint8Array): Promise<GreyPicture> {
   let decoded: { width: number; height: number; data: Uint8ClampedArray };
   try {
     const codec = await import('@jsquash/webp/decode.js');
@@ -30,27 +28,4 @@ export async function decodeWebp(data: Uint8Array): Promise<{ width: number; hei
     grey[o] = Math.round(lum * a + 255 * (1 - a));
   }
   return { width, height, grey };
-}
-
-/** A decoded grey picture as a one-page source, placed like any other picture. */
-export function greyImagePages(mupdf: Mupdf, width: number, height: number, grey: Uint8Array): PageSource {
-  const pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, width, height], false);
-  const px = pixmap.getPixels();
-  const stride = pixmap.getStride();
-  for (let y = 0; y < height; y++) px.set(grey.subarray(y * width, (y + 1) * width), y * stride);
-  const image = new mupdf.Image(pixmap);
-  pixmap.destroy();
-  return {
-    count: 1,
-    load: () => ({
-      bounds: [0, 0, width, height],
-      kind: 'image',
-      marginPt: IMAGE_MARGIN_PT,
-      pixels: { width, height },
-      // An image fills the unit square; stretch it to its pixel size, then place it.
-      draw: (device, ctm) => device.fillImage(image, mupdf.Matrix.concat([width, 0, 0, height, 0, 0], ctm as [number, number, number, number, number, number]), 1),
-      destroy: () => undefined,
-    }),
-    close: () => image.destroy(),
-  };
 }
