@@ -25,9 +25,10 @@ export interface PageSource {
   close(): void;
 }
 
-/** A decoded picture, 8-bit grey (0 = black), rows of `width` bytes. */
-export interface GreyPicture {
+/** A decoded picture: 8-bit grey (0 = black) or RGB samples, rows of `width × channels` bytes. */
+export interface Picture {
   width: number;
   height: number;
-  grey: Uint8Array;
+  channels: 1 | 3;
+  samples: Uint8Array;
 }

@@ -5,14 +5,14 @@ import { decodeText } from '../source/text-decode';
 import { isImageType, isOfficeType, type ImageType } from '../source/source-type';
 import { ConversionError, type CoverPage } from '../types';
 import type { Mupdf } from './mupdf';
-import type { GreyPicture, PageSource } from './page-source';
+import type { PageSource, Picture } from './page-source';
 import type { ConversionJob } from './protocol';
 import { openImage } from './sources/image';
 import { officeToPdf } from './sources/office';
 import { openPdf } from './sources/pdf';
 import { layoutTextFor, textPages } from './sources/text';
-import { greyImagePages } from './sources/grey';
-import { decodeJpegGrey } from './sources/jpeg';
+import { decodeJpeg } from './sources/jpeg';
+import { picturePages } from './sources/picture';
 import { decodeWebp } from './sources/webp';
 import type { TextPainter } from './text-painter';
 
@@ -24,8 +24,8 @@ import type { TextPainter } from './text-painter';
 export type SourceSpec =
   | { kind: 'pdf'; data: Uint8Array }
   /** `decoded`: the picture of a JPEG, decoded once by a faster decoder than MuPDF's. */
-  | { kind: 'image'; data: Uint8Array; type: Exclude<ImageType, 'webp'>; frames: ImageFrame[]; decoded?: GreyPicture }
-  | { kind: 'grey'; picture: GreyPicture }
+  | { kind: 'image'; data: Uint8Array; type: Exclude<ImageType, 'webp'>; frames: ImageFrame[]; decoded?: Picture }
+  | { kind: 'picture'; picture: Picture }
   | { kind: 'text'; pages: string[][] };
 
 /** One document as the rendering threads share it. */
@@ -43,8 +43,8 @@ export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, p
       return openPdf(mupdf, spec.data, maxPixelsPerPage);
     case 'image':
       return openImage(mupdf, spec.data, spec.type, spec.frames, spec.decoded);
-    case 'grey':
-      return greyImagePages(mupdf, spec.picture);
+    case 'picture':
+      return picturePages(mupdf, spec.picture);
     case 'text':
       return textPages(painter, spec.pages, PAPERS[paper]);
   }
@@ -57,8 +57,8 @@ export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, p
 export async function specFor(job: ConversionJob): Promise<SourceSpec> {
   const { type, input, limits } = job;
   if (type === 'pdf') return { kind: 'pdf', data: input };
-  if (type === 'webp') return { kind: 'grey', picture: await decodeWebp(input) };
-  if (type === 'jpeg') return { kind: 'image', data: input, type, frames: job.frames ?? [], decoded: (await decodeJpegGrey(input, limits.maxPixelsPerPage)) ?? undefined };
+  if (type === 'webp') return { kind: 'picture', picture: await decodeWebp(input) };
+  if (type === 'jpeg') return { kind: 'image', data: input, type, frames: job.frames ?? [], decoded: (await decodeJpeg(input, limits.maxPixelsPerPage)) ?? undefined };
   if (isImageType(type)) return { kind: 'image', data: input, type, frames: job.frames ?? [] };
   if (isOfficeType(type)) {
     if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');

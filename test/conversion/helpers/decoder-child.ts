@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { loadMupdf } from '../../../src/conversion/child/mupdf';
 import { PageRenderer } from '../../../src/conversion/child/page-renderer';
 import { specFor } from '../../../src/conversion/child/source-spec';
-import { decodeJpegGrey } from '../../../src/conversion/child/sources/jpeg';
+import { decodeJpeg } from '../../../src/conversion/child/sources/jpeg';
 import { DEFAULT_LIMITS } from '../../../src/conversion/limits';
 
 async function main(): Promise<void> {
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       renderer.destroy();
     }
   };
-  const garbage = await decodeJpegGrey(Buffer.from('not a JPEG at all'), DEFAULT_LIMITS.maxPixelsPerPage);
+  const garbage = await decodeJpeg(Buffer.from('not a JPEG at all'), DEFAULT_LIMITS.maxPixelsPerPage);
   fs.writeFileSync(out, JSON.stringify({ decodedBySharp: spec.decoded !== undefined, sharp: render(true), mupdf: render(false), garbage }));
 }
 

@@ -2,8 +2,8 @@ import type { ImageFrame } from '../../source/image-header';
 import type { ImageType } from '../../source/source-type';
 import { asConversionError } from '../errors';
 import type { Mupdf } from '../mupdf';
-import type { GreyPicture, PageSource } from '../page-source';
-import { fillRect, greyImage, type MupdfImage } from './grey';
+import type { PageSource, Picture } from '../page-source';
+import { fillRect, pictureImage, type MupdfImage } from './picture';
 
 const MIME: Record<Exclude<ImageType, 'webp'>, string> = {
   png: 'image/png',
@@ -33,7 +33,7 @@ export function isSheetSized(bounds: number[]): boolean {
 }
 
 /** Same width-to-height ratio, give or take 1 %. */
-function sameShape(picture: GreyPicture, bounds: number[]): boolean {
+function sameShape(picture: Picture, bounds: number[]): boolean {
   const ratio = (bounds[2] - bounds[0]) / (bounds[3] - bounds[1]);
   return Math.abs(picture.width / picture.height / ratio - 1) < 0.01;
 }
@@ -43,7 +43,7 @@ function sameShape(picture: GreyPicture, bounds: number[]): boolean {
  * gives each page its size and place (from the image's resolution and orientation); a single
  * picture already `decoded` elsewhere is drawn there instead of MuPDF decoding it.
  */
-export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageType, 'webp'>, frames: ImageFrame[], decoded?: GreyPicture): PageSource {
+export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageType, 'webp'>, frames: ImageFrame[], decoded?: Picture): PageSource {
   let doc: InstanceType<Mupdf['Document']>;
   let count: number;
   try {
@@ -58,7 +58,7 @@ export function openImage(mupdf: Mupdf, data: Uint8Array, type: Exclude<ImageTyp
     load(index) {
       const page = doc.loadPage(index);
       const bounds = page.getBounds();
-      if (decoded && count === 1 && sameShape(decoded, bounds)) image ??= greyImage(mupdf, decoded);
+      if (decoded && count === 1 && sameShape(decoded, bounds)) image ??= pictureImage(mupdf, decoded);
       const picture = image;
       return {
         bounds,

@@ -1,4 +1,4 @@
-import type { GreyPicture } from '../page-source';
+import type { Picture } from '../page-source';
 
 type Sharp = typeof import('sharp');
 
@@ -19,24 +19,20 @@ function loadSharp(): Promise<Sharp | null> {
 }
 
 /**
- * Decodes a JPEG to grey with libjpeg-turbo (through sharp), turned upright by its EXIF
- * orientation as MuPDF turns it. A large photo's decoding is most of its conversion time, and
- * MuPDF's decoder (WebAssembly) takes about half as long again. Grey is the luma MuPDF's own
- * RGB to grey conversion computes, so the page looks the same either way. Returns null when
+ * Decodes a JPEG with libjpeg-turbo (through sharp), turned upright by its EXIF orientation as
+ * MuPDF turns it: grey stays grey, anything else arrives as RGB, and MuPDF scales it and turns
+ * it grey as it does every picture. A large photo's decoding is most of its conversion time,
+ * and MuPDF's own decoder (WebAssembly) takes about half as long again. Returns null when
  * sharp cannot decode the file: MuPDF then decodes it and decides whether it is damaged.
  */
-export async function decodeJpegGrey(data: Uint8Array, maxPixels: number): Promise<GreyPicture | null> {
+export async function decodeJpeg(data: Uint8Array, maxPixels: number): Promise<Picture | null> {
   const sharp = await loadSharp();
   if (!sharp) return null;
-  let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    decoded = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error' }).rotate().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data: samples, info } = await sharp(data, { limitInputPixels: maxPixels, failOn: 'error' }).rotate().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 && info.channels !== 3) return null;
+    return { width: info.width, height: info.height, channels: info.channels, samples };
   } catch {
     return null;
   }
-  const { data: rgb, info } = decoded;
-  if (info.channels !== 3) return null;
-  const grey = new Uint8Array(info.width * info.height);
-  for (let i = 0, o = 0; o < grey.length; i += 3, o++) grey[o] = ((rgb[i] + 1) * 77 + (rgb[i + 1] + 1) * 150 + (rgb[i + 2] + 1) * 28) >> 8;
-  return { width: info.width, height: info.height, grey };
 }

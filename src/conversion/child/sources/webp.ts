@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { asConversionError } from '../errors';
-import type { GreyPicture } from '../page-source';
+import type { Picture } from '../page-source';
 
 /**
  * Decodes a WebP image with libwebp (WebAssembly, @jsquash/webp; MuPDF has no WebP reader)
  * and flattens it onto white as grey, once per document: every rendering thread then draws
  * the same grey picture.
  */
-export async function decodeWebp(data: Uint8Array): Promise<GreyPicture> {
+export async function decodeWebp(data: Uint8Array): Promise<Picture> {
   let decoded: { width: number; height: number; data: Uint8ClampedArray };
   try {
     const codec = await import('@jsquash/webp/decode.js');
@@ -27,5 +27,5 @@ export async function decodeWebp(data: Uint8Array): Promise<GreyPicture> {
     const a = rgba[i + 3] / 255;
     grey[o] = Math.round(lum * a + 255 * (1 - a));
   }
-  return { width, height, grey };
+  return { width, height, channels: 1, samples: grey };
 }

@@ -1,17 +1,19 @@
 import type { Mupdf } from '../mupdf';
-import type { GreyPicture, PageSource } from '../page-source';
+import type { PageSource, Picture } from '../page-source';
 import { IMAGE_MARGIN_PT } from './image';
 
 export type MupdfImage = InstanceType<Mupdf['Image']>;
 
-/** A decoded grey picture as a MuPDF image, to be drawn and scaled like any other. */
-export function greyImage(mupdf: Mupdf, { width, height, grey }: GreyPicture): MupdfImage {
-  const pixmap = new mupdf.Pixmap(mupdf.ColorSpace.DeviceGray, [0, 0, width, height], false);
+/** A decoded picture as a MuPDF image, to be drawn, scaled and turned grey like any other. */
+export function pictureImage(mupdf: Mupdf, { width, height, channels, samples }: Picture): MupdfImage {
+  const space = channels === 1 ? mupdf.ColorSpace.DeviceGray : mupdf.ColorSpace.DeviceRGB;
+  const pixmap = new mupdf.Pixmap(space, [0, 0, width, height], false);
   try {
     const px = pixmap.getPixels();
     const stride = pixmap.getStride();
-    if (stride === width) px.set(grey.subarray(0, width * height));
-    else for (let y = 0; y < height; y++) px.set(grey.subarray(y * width, (y + 1) * width), y * stride);
+    const row = width * channels;
+    if (stride === row) px.set(samples.subarray(0, row * height));
+    else for (let y = 0; y < height; y++) px.set(samples.subarray(y * row, (y + 1) * row), y * stride);
     return new mupdf.Image(pixmap);
   } finally {
     pixmap.destroy();
@@ -24,9 +26,9 @@ export function fillRect(mupdf: Mupdf, device: InstanceType<Mupdf['Device']>, im
   device.fillImage(image, mupdf.Matrix.concat([x1 - x0, 0, 0, y1 - y0, x0, y0], ctm as [number, number, number, number, number, number]), 1);
 }
 
-/** A decoded grey picture (WebP) as a one-page source, placed like any other picture. */
-export function greyImagePages(mupdf: Mupdf, picture: GreyPicture): PageSource {
-  const image = greyImage(mupdf, picture);
+/** A decoded picture (WebP) as a one-page source, placed like any other picture. */
+export function picturePages(mupdf: Mupdf, picture: Picture): PageSource {
+  const image = pictureImage(mupdf, picture);
   const { width, height } = picture;
   return {
     count: 1,
