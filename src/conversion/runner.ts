@@ -6,6 +6,9 @@ import type { ConversionJob } from './child/protocol';
 import { ConversionProcess } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
 import { prepareInput } from './prepare';
+import { writeFaxPdf } from './raster/fax-pdf';
+import { PAPERS } from './raster/paper';
+import { writeTiffF } from './raster/tiff';
 import { isOfficeType } from './source/source-type';
 import { ConversionError, type ConversionOptions, type ConversionResult } from './types';
 
@@ -103,8 +106,8 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
       paper: result.paper,
       sourceType: result.sourceType,
       warnings: result.warnings,
-      tiff: toBuffer(result.tiff),
-      pdf: toBuffer(result.pdf),
+      tiff: writeTiffF(result.g4Pages),
+      pdf: writeFaxPdf(result.g4Pages, PAPERS[result.paper]),
       pageImages: result.pageImages.map((p) => ({ preview: toBuffer(p.preview), thumbnail: toBuffer(p.thumbnail), blackRatio: p.blackRatio })),
     };
   } catch (err) {

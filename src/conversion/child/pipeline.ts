@@ -1,6 +1,3 @@
-import { writeFaxPdf } from '../raster/fax-pdf';
-import { PAPERS } from '../raster/paper';
-import { writeTiffF } from '../raster/tiff';
 import { ConversionError } from '../types';
 import { loadMupdf } from './mupdf';
 import { takeNoMore, takePage } from './page-messages';
@@ -14,7 +11,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /**
  * The whole conversion, inside the child process: open the source, check the page count, then
  * render and finish pages on every core (this thread and the rendering threads take pages
- * from one shared counter) and write the TIFF and the carrier PDF.
+ * from one shared counter).
  */
 export async function runPipeline(job: ConversionJob, threads: PageThreads, progress: (done: number, total: number) => void): Promise<ChildResult> {
   const mupdf = await loadMupdf();
@@ -56,14 +53,12 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
     const blankSourcePages = results.filter((r) => r.blankSourcePage).length;
     if (blankSourcePages === renderer.sourcePages) throw new ConversionError('empty_document', 'every page is blank');
     const warnings = results.flatMap((r) => r.warnings.map((code) => ({ code, page: r.index + 1 })));
-    const g4Pages = results.map(({ output: { width, height, g4 } }) => ({ width, height, g4 }));
     return {
       pages: results.length,
       paper: job.paper,
       sourceType: job.type,
       warnings,
-      tiff: writeTiffF(g4Pages),
-      pdf: writeFaxPdf(g4Pages, PAPERS[job.paper]),
+      g4Pages: results.map(({ output: { width, height, g4 } }) => ({ width, height, g4 })),
       pageImages: results.map(({ output: { preview, thumbnail, blackRatio } }) => ({ preview, thumbnail, blackRatio })),
       libraryWarnings,
       cpuMs: 0,

@@ -25,8 +25,11 @@ export interface ChildResult {
   paper: PaperSize;
   sourceType: SourceType;
   warnings: Array<{ code: ConversionWarning; page?: number }>;
-  tiff: Uint8Array;
-  pdf: Uint8Array;
+  /**
+   * Each page's G4 image; the caller writes the TIFF and the carrier PDF around them, so the
+   * images cross the process boundary once rather than twice.
+   */
+  g4Pages: Array<{ width: number; height: number; g4: Uint8Array }>;
   pageImages: Array<{ preview: Uint8Array; thumbnail: Uint8Array; blackRatio: number }>;
   /** Diagnostics for logs: MuPDF warnings seen (count only: their text may quote the document). */
   libraryWarnings: number;

@@ -67,35 +67,31 @@ export function findChanges(data: Uint8Array, offset: number, rowBytes: number, 
   return n;
 }
 
+/** Where encoded bits go: the output, its length, and fewer than 8 pending bits (right-aligned). */
+interface BitSink {
+  buf: Uint8Array;
+  pos: number;
+  acc: number;
+  nbits: number;
+}
+
 /**
  * Encodes a bitmap as ITU-T T.6 (CCITT Group 4): every row coded two-dimensionally against
  * the row above (an all-white row above the first), ending with EOFB. The result is the
  * strip of a TIFF with Compression 4 and the stream of a PDF /CCITTFaxDecode filter with /K -1.
- *
- * The bit writer is inlined (a local accumulator holding at most 7 pending bits plus one code
- * of up to 25 bits, so 32 bits suffice): this loop runs for every change of colour on every
- * row of every page.
  */
 export function encodeG4(bitmap: FaxBitmap): Uint8Array {
   const { width, height, rowBytes, data } = bitmap;
-  let buf = new Uint8Array(Math.max(1024, (rowBytes * height) >> 3));
-  let pos = 0;
-  let acc = 0;
-  let nbits = 0;
+  const sink: BitSink = { buf: new Uint8Array(Math.max(1024, (rowBytes * height) >> 3)), pos: 0, acc: 0, nbits: 0 };
   let ref = new Int32Array(width + 4);
   let cur = new Int32Array(width + 4);
   ref[0] = ref[1] = ref[2] = width;
   // Most rows of a page are white: test them four bytes at a time before looking at bits.
-  const words = (rowBytes & 3) === 0 && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, (rowBytes * height) >> 2) : null;
+  const words = (rowBytes & 3) === 0 && (data.byteOffset & 3) === 0 ? new Int32Array(data.buffer, data.byteOffset, (rowBytes * height) >> 2) : undefined;
   const rowWords = rowBytes >> 2;
-  const whiteBits = RUNS[0].bits;
-  const whiteLengths = RUNS[0].lengths;
-  const blackBits = RUNS[1].bits;
-  const blackLengths = RUNS[1].lengths;
-
   for (let y = 0; y < height; y++) {
-    let blank = words !== null;
-    if (words !== null) {
+    let blank = words !== undefined;
+    if (words !== undefined) {
       for (let i = y * rowWords, end = i + rowWords; i < end; i++) {
         if (words[i] !== 0) {
           blank = false;
@@ -104,86 +100,21 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
       }
     }
     if (blank) cur[0] = cur[1] = cur[2] = width;
-    else findChanges(data, y * rowBytes, rowBytes, width, cur, words ?? undefined);
+    else findChanges(data, y * rowBytes, rowBytes, width, cur, words);
     // A row needs at most about 2 codes of ≤ 25 bits per change; grow before it can overflow.
-    if (pos + 8 * width + 16 > buf.length) {
-      const bigger = new Uint8Array(buf.length * 2 + 8 * width);
-      bigger.set(buf.subarray(0, pos));
-      buf = bigger;
+    if (sink.pos + 8 * width + 16 > sink.buf.length) {
+      const bigger = new Uint8Array(sink.buf.length * 2 + 8 * width);
+      bigger.set(sink.buf.subarray(0, sink.pos));
+      sink.buf = bigger;
     }
-    let a0 = -1;
-    let color = 0;
-    let ia = 0;
-    let ib = 0;
-    while (a0 < width) {
-      while (cur[ia] <= a0) ia++;
-      const a1 = cur[ia];
-      // b1: first change on the reference row right of a0 whose new colour is opposite to a0's;
-      // even entries turn black, odd entries turn white.
-      while (ib > 0 && ref[ib - 1] > a0) ib--;
-      while (ref[ib] <= a0) ib++;
-      if ((ib & 1) !== color) ib++;
-      const b1 = ref[ib];
-      const b2 = ref[ib + 1];
-      let code: number;
-      let len: number;
-      if (b2 < a1) {
-        code = PASS.bits;
-        len = PASS.length;
-        a0 = b2;
-      } else if (a1 - b1 <= 3 && b1 - a1 <= 3) {
-        code = V_BITS[a1 - b1 + 3];
-        len = V_LENGTHS[a1 - b1 + 3];
-        a0 = a1;
-        color ^= 1;
-      } else {
-        const a2 = cur[ia + 1];
-        const run1 = a1 - (a0 < 0 ? 0 : a0);
-        const run2 = a2 - a1;
-        // Mode code and first run: the run may take 25 bits, so the 3-bit mode code goes first.
-        acc = (acc << HORIZONTAL.length) | HORIZONTAL.bits;
-        nbits += HORIZONTAL.length;
-        for (let part = 0; part < 2; part++) {
-          const black = (color ^ part) === 1;
-          let run = part === 0 ? run1 : run2;
-          // Only rows wider than any fax need repeated 2560 make-up codes.
-          while (run >= TABLE_RUNS) {
-            acc = (acc << LONGEST[0].length) | LONGEST[black ? 1 : 0].bits;
-            nbits += LONGEST[0].length;
-            while (nbits >= 8) {
-              nbits -= 8;
-              buf[pos++] = acc >>> nbits;
-            }
-            acc &= (1 << nbits) - 1;
-            run -= LONGEST_MAKEUP;
-          }
-          while (nbits >= 8) {
-            nbits -= 8;
-            buf[pos++] = acc >>> nbits;
-          }
-          acc &= (1 << nbits) - 1;
-          const l = black ? blackLengths[run] : whiteLengths[run];
-          acc = (acc << l) | (black ? blackBits[run] : whiteBits[run]);
-          nbits += l;
-        }
-        // Everything is written; the shared tail below only flushes.
-        code = 0;
-        len = 0;
-        a0 = a2;
-      }
-      acc = (acc << len) | code;
-      nbits += len;
-      while (nbits >= 8) {
-        nbits -= 8;
-        buf[pos++] = acc >>> nbits;
-      }
-      acc &= (1 << nbits) - 1;
-    }
+    encodeRow(cur, ref, width, sink);
     const swap = ref;
     ref = cur;
     cur = swap;
   }
   // EOFB, then pad the last byte with zero bits.
+  let { acc, nbits, pos } = sink;
+  const { buf } = sink;
   acc = (acc << 12) | 1;
   nbits += 12;
   acc = (acc << 12) | 1;
@@ -194,4 +125,89 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
   }
   if (nbits > 0) buf[pos++] = (acc << (8 - nbits)) & 0xff;
   return buf.subarray(0, pos);
+}
+
+const WHITE_BITS = RUNS[0].bits;
+const WHITE_LENGTHS = RUNS[0].lengths;
+const BLACK_BITS = RUNS[1].bits;
+const BLACK_LENGTHS = RUNS[1].lengths;
+
+/**
+ * One row's codes, from its changing elements and those of the row above. A small function of
+ * its own, called for every row, so the JIT optimises it early and keeps it optimised. The bit
+ * writer is inlined (a local accumulator holding at most 7 pending bits plus one code of up to
+ * 25 bits, so 32 bits suffice): this loop runs for every change of colour on every row.
+ */
+function encodeRow(cur: Int32Array, ref: Int32Array, width: number, sink: BitSink): void {
+  const buf = sink.buf;
+  let pos = sink.pos;
+  let acc = sink.acc;
+  let nbits = sink.nbits;
+  let a0 = -1;
+  let color = 0;
+  let ia = 0;
+  let ib = 0;
+  while (a0 < width) {
+    while (cur[ia] <= a0) ia++;
+    const a1 = cur[ia];
+    // b1: first change on the reference row right of a0 whose new colour is opposite to a0's;
+    // even entries turn black, odd entries turn white.
+    while (ib > 0 && ref[ib - 1] > a0) ib--;
+    while (ref[ib] <= a0) ib++;
+    if ((ib & 1) !== color) ib++;
+    const b1 = ref[ib];
+    if (a1 === b1) {
+      // Vertical 0, the commonest code (a straight edge): one bit. Pass mode cannot apply (b2 > a1).
+      acc = (acc << 1) | 1;
+      nbits++;
+      a0 = a1;
+      color ^= 1;
+    } else if (ref[ib + 1] < a1) {
+      acc = (acc << PASS.length) | PASS.bits;
+      nbits += PASS.length;
+      a0 = ref[ib + 1];
+    } else if (a1 - b1 <= 3 && b1 - a1 <= 3) {
+      acc = (acc << V_LENGTHS[a1 - b1 + 3]) | V_BITS[a1 - b1 + 3];
+      nbits += V_LENGTHS[a1 - b1 + 3];
+      a0 = a1;
+      color ^= 1;
+    } else {
+      const a2 = cur[ia + 1];
+      // Mode code and first run: the run may take 25 bits, so the 3-bit mode code goes first.
+      acc = (acc << HORIZONTAL.length) | HORIZONTAL.bits;
+      nbits += HORIZONTAL.length;
+      for (let part = 0; part < 2; part++) {
+        const black = (color ^ part) === 1;
+        let run = part === 0 ? a1 - (a0 < 0 ? 0 : a0) : a2 - a1;
+        // Only rows wider than any fax need repeated 2560 make-up codes.
+        while (run >= TABLE_RUNS) {
+          acc = (acc << LONGEST[0].length) | LONGEST[black ? 1 : 0].bits;
+          nbits += LONGEST[0].length;
+          while (nbits >= 8) {
+            nbits -= 8;
+            buf[pos++] = acc >>> nbits;
+          }
+          acc &= (1 << nbits) - 1;
+          run -= LONGEST_MAKEUP;
+        }
+        while (nbits >= 8) {
+          nbits -= 8;
+          buf[pos++] = acc >>> nbits;
+        }
+        acc &= (1 << nbits) - 1;
+        const l = black ? BLACK_LENGTHS[run] : WHITE_LENGTHS[run];
+        acc = (acc << l) | (black ? BLACK_BITS[run] : WHITE_BITS[run]);
+        nbits += l;
+      }
+      a0 = a2;
+    }
+    while (nbits >= 8) {
+      nbits -= 8;
+      buf[pos++] = acc >>> nbits;
+    }
+    acc &= (1 << nbits) - 1;
+  }
+  sink.pos = pos;
+  sink.acc = acc;
+  sink.nbits = nbits;
 }
