@@ -31,36 +31,49 @@ const V_LENGTHS = Uint8Array.from(VERTICAL, (c) => c.length);
 const LONGEST = [makeupTable('white')[LONGEST_MAKEUP >> 6], makeupTable('black')[LONGEST_MAKEUP >> 6]];
 
 /**
- * Positions of the changing elements of one packed row (pixels whose colour differs from the
- * pixel to their left; the row starts after an imaginary white pixel), followed by three
- * copies of the width as sentinels. Returns the number of real changes.
+ * Colour changes inside one byte, for every byte value read as if the pixel before it were
+ * white (a byte after a black pixel is looked up inverted): how many, and their bit positions
+ * (0 = leftmost), eight slots per value. An odd count leaves the colour changed.
  */
-export function findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array, words?: Int32Array): number {
-  let n = 0;
-  let mask = 0; // 0x00 while the current colour is white, 0xff while black
-  // With a word view (offset and rowBytes multiples of 4), runs of one colour go four bytes at a time.
-  const wordScan = words !== undefined && (offset & 3) === 0 && (rowBytes & 3) === 0;
-  for (let i = 0; i < rowBytes; i++) {
-    if (wordScan && (i & 3) === 0) {
-      const word = words[(offset + i) >> 2];
-      if (word === (mask === 0 ? 0 : -1)) {
-        i += 3;
-        continue;
-      }
-    }
-    const byte = data[offset + i];
-    let v = byte ^ mask;
-    if (v === 0) continue;
-    const base = i << 3;
-    while (v !== 0) {
-      const bit = Math.clz32(v) - 24;
-      const pos = base + bit;
-      if (pos >= width) break;
-      out[n++] = pos;
-      mask ^= 0xff;
-      v = (byte ^ mask) & (0xff >> (bit + 1));
+const BYTE_CHANGES = ((): { count: Uint8Array; at: Uint8Array } => {
+  const count = new Uint8Array(256);
+  const at = new Uint8Array(256 * 8);
+  for (let v = 0; v < 256; v++) {
+    let previous = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const pixel = (v >> (7 - bit)) & 1;
+      if (pixel !== previous) at[v * 8 + count[v]++] = bit;
+      previous = pixel;
     }
   }
+  return { count, at };
+})();
+
+/**
+ * Positions of the changing elements of one packed row (pixels whose colour differs from the
+ * pixel to their left; the row starts after an imaginary white pixel), followed by three
+ * copies of the width as sentinels. Returns the number of real changes. With a word view of
+ * the data (offset and rowBytes multiples of 4), runs of one colour go four bytes at a time.
+ */
+export function findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array, words?: Int32Array): number {
+  const { count, at } = BYTE_CHANGES;
+  let n = 0;
+  let mask = 0; // 0x00 while the current colour is white, 0xff while black
+  const wordScan = words !== undefined && (offset & 3) === 0 && (rowBytes & 3) === 0;
+  for (let i = 0; i < rowBytes; i++) {
+    if (wordScan && (i & 3) === 0 && words[(offset + i) >> 2] === (mask === 0 ? 0 : -1)) {
+      i += 3;
+      continue;
+    }
+    const v = data[offset + i] ^ mask;
+    if (v === 0) continue;
+    const base = i << 3;
+    const changes = count[v];
+    for (let k = 0; k < changes; k++) out[n++] = base + at[(v << 3) + k];
+    if ((changes & 1) !== 0) mask ^= 0xff;
+  }
+  // Padding bits past the width are white: a change found there is no change of the row.
+  while (n > 0 && out[n - 1] >= width) n--;
   out[n] = width;
   out[n + 1] = width;
   out[n + 2] = width;
