@@ -17,7 +17,8 @@
  * reference, both are also timed with process start INCLUDED: a fresh Durafax process per
  * call, and the one-shot gs command. Runs alternate between the two sides, so a busy machine
  * slows both alike; best and median of RUNS each. CPU: all threads of the converting process.
- * Install Ghostscript on Debian with: apt-get install ghostscript
+ * BENCH_RUNS sets the runs (default 7); BENCH_DIST another build to measure (e.g. a copy of an
+ * older dist/, for a before/after table). Install Ghostscript on Debian: apt-get install ghostscript
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -55,8 +56,9 @@ const leastCpu = (s: Sample[]): number => Math.min(...s.map((x) => x.cpuMs));
 const peak = (s: Sample[]): number => Math.max(...s.map((x) => x.peakRssMb));
 
 async function main(): Promise<void> {
-  const distEntry = path.join(root, 'dist/conversion/index.js');
-  if (!fs.existsSync(distEntry)) throw new Error('dist/ is missing: run `npm run build` first');
+  const dist = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist'));
+  const distEntry = path.join(dist, 'conversion/index.js');
+  if (!fs.existsSync(distEntry)) throw new Error(`${distEntry} is missing: run \`npm run build\` first`);
   // The compiled build, so conversion processes run dist/ JavaScript like production does.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const conversion = require(distEntry) as Conversion;
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   // The conversion's own figures (CPU time, peak RSS) come from its log line.
   let last: { cpuMs?: number; peakRssMb?: number } = {};
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createLogger } = require(path.join(root, 'dist/log.js')) as typeof import('../src/log');
+  const { createLogger } = require(path.join(dist, 'log.js')) as typeof import('../src/log');
   const log = createLogger('bench', 'info', (line) => (last = JSON.parse(line) as typeof last));
   const convertOnce = async (input: Buffer): Promise<Sample & { pages: number }> => {
     const started = performance.now();
@@ -114,7 +116,7 @@ async function main(): Promise<void> {
   const pps = (pages: number, ms: number): string => ((pages * 1000) / ms).toFixed(1);
   const ratio = (gs: Sample[], ours: Sample[]): string => (gs.length > 0 ? `${(best(gs) / best(ours)).toFixed(2)}×` : '–');
   const orDash = (gs: Sample[], f: (s: Sample[]) => string): string => (gs.length > 0 ? f(gs) : '–');
-  process.stdout.write(`\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg()[0].toFixed(1)}; ${RUNS} runs each, alternating.\n`);
+  process.stdout.write(`\nBuild: ${dist}\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg()[0].toFixed(1)}; ${RUNS} runs each, alternating.\n`);
   process.stdout.write(gsVersion ? `Baseline: Ghostscript ${gsVersion}, tiffg4 device at 204×196 dpi.\n\n` : 'Ghostscript is not installed: no baseline (apt-get install ghostscript).\n\n');
 
   const header = ['document', 'pages', 'best ms', 'median', 'pages/s', 'CPU ms', 'RSS MB', 'gs best', 'gs median', 'gs pages/s', 'gs CPU', 'gs RSS', 'vs gs', 'start incl.: ms', 'gs ms', 'vs gs'];
