@@ -22,7 +22,7 @@ async function run({ job, total, counter }: PageThreadJob): Promise<void> {
   let renderer: PageRenderer | null = null;
   try {
     for (let index = takePage(next, total); index !== null; index = takePage(next, total)) {
-      // Opened at the first page taken: a one-page document never opens here.
+      // Opened at the first page taken: a thread that gets none never opens the document.
       renderer ??= new PageRenderer(mupdf, job);
       post({ kind: 'page', result: renderer.render(index) });
     }

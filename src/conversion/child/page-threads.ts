@@ -9,7 +9,7 @@ import type { PageJob } from './source-spec';
 const FROM_SOURCE = __filename.endsWith('.ts');
 const SCRIPT = path.join(__dirname, FROM_SOURCE ? 'page-thread.ts' : 'page-thread.js');
 const TS_HOOK = path.join(__dirname, 'register-ts.js');
-/** Each thread holds a MuPDF instance of its own (tens of MB); more than this gains little. */
+/** Capped: each thread holds a MuPDF instance of its own (tens of MB) within the process's memory budget. */
 const MAX_THREADS = 3;
 
 function startWorker(): Worker {
