@@ -51,7 +51,10 @@ function warmUpPdf(pages: number): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** A small colour photo-like JPEG (gradients), so image decoding and scaling are compiled too. */
+/**
+ * A small colour photo-like JPEG (gradients and grain), so image decoding and scaling are
+ * compiled too, and the dithering and G4 paths that busy, noisy pictures take.
+ */
 async function warmUpJpeg(): Promise<Buffer> {
   const mupdf = await loadMupdf();
   const width = 640;
@@ -63,9 +66,11 @@ async function warmUpJpeg(): Promise<Buffer> {
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         const o = y * stride + x * 3;
-        px[o] = (x * 255) / width;
-        px[o + 1] = (y * 255) / height;
-        px[o + 2] = ((x ^ y) & 0xff) >> 1;
+        // Grain from a hash of the position, so every warm-up is the same.
+        const grain = (((x * 73856093) ^ (y * 19349663)) >>> 0) % 48;
+        px[o] = (x * 200) / width + grain;
+        px[o + 1] = (y * 200) / height + grain;
+        px[o + 2] = (((x ^ y) & 0xff) >> 1) + grain;
       }
     }
     return Buffer.from(pixmap.asJPEG(85));
