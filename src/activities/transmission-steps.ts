@@ -32,6 +32,9 @@ interface Report {
   callDurationSecs: number | null;
 }
 
+/** Our own failure reason for a transmission the carrier answers 404 for (a retryable carrier error). */
+const UNKNOWN_TO_CARRIER = 'unknown_to_carrier';
+
 const ATTEMPT_STATUS: Record<CarrierStatus, AttemptStatus> = {
   queued: 'queued',
   'media.processed': 'queued',
@@ -123,7 +126,15 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
     async watchTransmission(faxId: string, attempt: number, carrierFaxId: string): Promise<TransmissionSnapshot> {
       const ctx = Context.current();
       for (;;) {
-        const fax = await carrier.get(carrierFaxId);
+        let fax;
+        try {
+          fax = await carrier.get(carrierFaxId);
+        } catch (err) {
+          if (!(err instanceof CarrierError && err.kind === 'not_found')) throw err;
+          // The carrier does not know this transmission: nothing is being sent, so the attempt
+          // has failed (worth another transmission) instead of being polled until it times out.
+          return record(faxId, attempt, { carrierFaxId, status: 'failed', failureReason: UNKNOWN_TO_CARRIER, pagesSent: null, callDurationSecs: null });
+        }
         const snapshot = await record(faxId, attempt, { carrierFaxId, ...fax });
         ctx.heartbeat(snapshot.status);
         if (snapshot.final) return snapshot;

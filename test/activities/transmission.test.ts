@@ -154,6 +154,13 @@ describe('watchTransmission', () => {
     expect(snapshot).toMatchObject({ status: 'failed', final: true, retryable: true, reason: 'partially_sent', pagesSent: 1 });
   });
 
+  test('a transmission the carrier does not know fails at once as a retryable carrier error, not polled until timeout', async () => {
+    const { faxId, carrierFaxId } = await recordedAttempt();
+    const snapshot = await run(h.activities.watchTransmission, faxId, 1, carrierFaxId);
+    expect(snapshot).toMatchObject({ carrierFaxId, status: 'failed', final: true, delivered: false, retryable: true, reason: 'carrier_error' });
+    expect(await attemptRow(faxId)).toMatchObject({ status: 'failed', reason: 'carrier_error', carrierReason: 'unknown_to_carrier', retryable: true });
+  });
+
   test('cancelling the activity (a webhook told the outcome first) stops the polling at once', async () => {
     // Polls a minute apart, on the slow twin: after the first poll the fax is still queued.
     const patient = h.activitiesWith({ carrier: slowCarrier, policy: { statusPollMs: 60_000 } });
