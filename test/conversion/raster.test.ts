@@ -1,6 +1,7 @@
 import { blackRatio, createBitmap, type FaxBitmap } from '../../src/conversion/raster/bitmap';
-import { ditherToBitmap } from '../../src/conversion/raster/dither';
-import { encodeG4, findChanges } from '../../src/conversion/raster/g4-encode';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ditherAndEncodeG4, ditherToBitmap, encodeG4, findChanges } from '../../src/conversion/raster/kernels';
 import { encodeBitmapPng, encodeGreyPng } from '../../src/conversion/raster/png';
 import { thumbnailPixels } from '../../src/conversion/raster/thumbnail';
 import { decodeG4 } from './helpers/g4-decode';
@@ -131,4 +132,107 @@ test('the thumbnail counts the same black pixels as the bitmap', () => {
   const noise = rng(11);
   const b = bitmapOf(1728, 300, () => noise() < 0.1);
   expect(thumbnailPixels(b).blackPixels / (1728 * 300)).toBeCloseTo(blackRatio(b), 10);
+});
+
+/**
+ * The dithering rule written plainly, pixel by pixel, as assembly/fax-kernels.ts documents it:
+ * the SIMD kernel must give exactly these bits for any page width and content.
+ */
+function referenceDither(grey: Uint8Array, width: number, height: number): Uint8Array {
+  const rowBytes = (width + 7) >> 3;
+  const out = new Uint8Array(rowBytes * height);
+  const tone = (v: number): number => Math.max(0, Math.min(255, Math.round(((v - 20) * 255) / 215)));
+  let incoming = new Int32Array(width);
+  for (let y = 0; y < height; y++) {
+    const outgoing = new Int32Array(width);
+    const px = (x: number, yy: number): number => grey[Math.min(height - 1, Math.max(0, yy)) * width + Math.min(width - 1, Math.max(0, x))];
+    let right = 0;
+    for (let x = 0; x < width; x++) {
+      const raw = px(x, y);
+      let black = false;
+      let err = 0;
+      if (raw <= 20) black = true;
+      else if (raw < 235) {
+        const l = px(x - 1, y);
+        const r = px(x + 1, y);
+        const u = px(x, y - 1);
+        const d = px(x, y + 1);
+        const mn = Math.min(raw, l, r, u, d);
+        const mx = Math.max(raw, l, r, u, d);
+        if (mx - mn >= 64) black = raw < Math.floor((mn + mx) / 2);
+        else {
+          const v = tone(raw) + ((incoming[x] + right + 8) >> 4);
+          black = v < 128;
+          err = v - (black ? 0 : 255);
+        }
+      }
+      if (black) out[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7);
+      right = err * 7;
+      if (x > 0) outgoing[x - 1] += err * 3;
+      outgoing[x] += err * 5;
+      if (x < width - 1) outgoing[x + 1] += err;
+    }
+    incoming = outgoing;
+  }
+  return out;
+}
+
+describe('dithering kernel (WebAssembly SIMD)', () => {
+  const noise = rng(21);
+  const patterns: Array<[string, (x: number, y: number) => number]> = [
+    ['random grey', () => Math.floor(noise() * 256)],
+    ['grey ramps', (x, y) => (x * 3 + y) & 255],
+    ['text-like strokes on white', (x, y) => ((x % 23 < 3 && y % 31 < 20) || y % 31 === 25 ? [0, 90, 160, 210][(x + y) & 3] : 255)],
+    ['light flat areas next to white rows', (x, y) => (y % 5 === 0 ? 255 : x < 40 ? 200 : 150)],
+    ['pixels at the thresholds', (x, y) => [19, 20, 21, 234, 235, 236, 127, 128, 255, 0][(x * 7 + y * 3) % 10]],
+  ];
+  const sizes: Array<[number, number]> = [
+    [1728, 40],
+    [64, 30],
+    [37, 25],
+    [1001, 9],
+    [8, 3],
+    [17, 1],
+  ];
+  test.each(patterns)('%s: the same bits as the rule written plainly, at every width', (_name, value) => {
+    for (const [width, height] of sizes) {
+      const grey = new Uint8Array(width * height);
+      for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) grey[y * width + x] = value(x, y);
+      const expected = referenceDither(grey, width, height);
+      expect({ width, height, bits: Buffer.from(ditherToBitmap(grey, width, height).data) }).toEqual({ width, height, bits: Buffer.from(expected) });
+    }
+  });
+
+  test('a grey page larger than any before grows the kernel memory and still comes out right', () => {
+    // 18 MB: more than the worst-case G4 room a full fax page reserves.
+    const width = 4000;
+    const height = 4500;
+    // White, but for grey ramps in the last rows: they lie past where the memory ended before.
+    const grey = new Uint8Array(width * height).fill(255);
+    for (let i = (height - 40) * width; i < grey.length; i++) grey[i] = ((i % width) * 255) / width;
+    const bits = ditherToBitmap(grey, width, height).data;
+    // White rows pass nothing on, so the last 41 rows (one white, then the ramps) stand alone.
+    const rowBytes = width / 8;
+    const tail = referenceDither(grey.subarray((height - 41) * width), width, 41);
+    expect(bits.subarray(0, (height - 41) * rowBytes).every((b) => b === 0)).toBe(true);
+    expect(Buffer.from(bits.subarray((height - 41) * rowBytes)).equals(tail)).toBe(true);
+  });
+
+  test('dithering and encoding together give the same G4 as encoding the dithered bitmap', () => {
+    const grey = new Uint8Array(1728 * 200).map(() => Math.floor(noise() * 256));
+    const both = ditherAndEncodeG4(grey, 1728, 200);
+    expect(Buffer.from(both.bitmap.data)).toEqual(Buffer.from(ditherToBitmap(grey, 1728, 200).data));
+    expect(Buffer.from(both.g4)).toEqual(Buffer.from(encodeG4(both.bitmap)));
+    expect(Buffer.from(decodeG4(both.g4, 1728, 200))).toEqual(Buffer.from(both.bitmap.data));
+  });
+
+  test('refuses a grey buffer smaller than the page', () => {
+    expect(() => ditherToBitmap(new Uint8Array(10), 4, 4)).toThrow(RangeError);
+  });
+});
+
+test('the committed WebAssembly is what assembly/fax-kernels.ts compiles to', () => {
+  const result = spawnSync(process.execPath, [path.join(__dirname, '../../scripts/build-kernels.js'), '--check'], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
 });

@@ -1,5 +1,4 @@
-import { ditherToBitmap } from './dither';
-import { encodeG4 } from './g4-encode';
+import { ditherAndEncodeG4 } from './kernels';
 import { FAX_WIDTH } from './paper';
 import { encodeBitmapPng, encodeGreyPng } from './png';
 import { thumbnailPixels } from './thumbnail';
@@ -16,12 +15,12 @@ export interface FaxPageOutput {
 
 /** From a grey fax-sized page to the transmitted bitmap (as G4), its preview PNG and thumbnail. */
 export function finishPage(grey: Uint8Array, rows: number): FaxPageOutput {
-  const bitmap = ditherToBitmap(grey, FAX_WIDTH, rows);
+  const { bitmap, g4 } = ditherAndEncodeG4(grey, FAX_WIDTH, rows);
   const thumb = thumbnailPixels(bitmap);
   return {
     width: FAX_WIDTH,
     height: rows,
-    g4: encodeG4(bitmap),
+    g4,
     preview: encodeBitmapPng(bitmap),
     thumbnail: encodeGreyPng(thumb.pixels, thumb.width, thumb.height),
     blackRatio: thumb.blackPixels / (bitmap.width * bitmap.height),

@@ -1,0 +1,229 @@
+import { createBitmap, type FaxBitmap } from './bitmap';
+import { BLACK_TERMINATING, MODE, WHITE_TERMINATING, makeupTable, toCode } from './g4-codes';
+import { FAX_KERNELS_WASM } from './kernels-wasm';
+
+/**
+ * The per-pixel passes of a fax page (grey to 1 bit, and the G4 encoder) run as WebAssembly
+ * with SIMD, compiled from assembly/fax-kernels.ts, where the algorithms are described. This
+ * module lays out the kernels' memory, writes their code tables and copies pages in and out.
+ * One instance per thread (worker threads load their own copy of this module).
+ */
+
+// The WebAssembly API of Node, as far as this module uses it (the project's type libraries
+// leave it out: it comes with the DOM typings).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface KernelExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  setTables(...args: number[]): void;
+  dither(grey: number, width: number, height: number, out: number, rowBytes: number, errA: number, errB: number, scratch: number): void;
+  findChanges(row: number, rowBytes: number, width: number, out: number): number;
+  encodeG4(bitmap: number, width: number, height: number, rowBytes: number, out: number, changesA: number, changesB: number): number;
+}
+
+/**
+ * Tone curve applied before diffusion: paper-white scans (≥ 235) become pure white and
+ * near-black (≤ 20) pure black, so backgrounds do not turn into scattered dots; mid-tones
+ * keep their value (50 % grey stays 50 %).
+ */
+function toneCurve(): Uint8Array {
+  const lut = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = Math.max(0, Math.min(255, Math.round(((v - 20) * 255) / 215)));
+  return lut;
+}
+
+const LONGEST_MAKEUP = 2560;
+/** Runs up to this length are one precomputed code word (make-up + terminating, ≤ 25 bits). */
+const TABLE_RUNS = LONGEST_MAKEUP + 64;
+
+/** Code words for every run length of one colour, make-up and terminating code joined. */
+function runTable(color: 'white' | 'black'): { bits: Uint32Array; lengths: Uint8Array } {
+  const term = (color === 'white' ? WHITE_TERMINATING : BLACK_TERMINATING).map(toCode);
+  const makeup = makeupTable(color);
+  const bits = new Uint32Array(TABLE_RUNS);
+  const lengths = new Uint8Array(TABLE_RUNS);
+  for (let run = 0; run < TABLE_RUNS; run++) {
+    const m = makeup[run >> 6];
+    const t = term[run & 63];
+    bits[run] = (m.bits << t.length) | t.bits;
+    lengths[run] = m.length + t.length;
+  }
+  return { bits, lengths };
+}
+
+/**
+ * Colour changes inside one byte, for every byte value read as if the pixel before it were
+ * white (a byte after a black pixel is looked up inverted): how many, and their bit positions
+ * (0 = leftmost), eight slots per value.
+ */
+function byteChanges(): { count: Uint8Array; at: Uint8Array } {
+  const count = new Uint8Array(256);
+  const at = new Uint8Array(256 * 8);
+  for (let v = 0; v < 256; v++) {
+    let previous = 0;
+    for (let bit = 0; bit < 8; bit++) {
+      const pixel = (v >> (7 - bit)) & 1;
+      if (pixel !== previous) at[v * 8 + count[v]++] = bit;
+      previous = pixel;
+    }
+  }
+  return { count, at };
+}
+
+const align = (n: number): number => (n + 15) & ~15;
+const PAGE = 65536;
+
+class FaxKernels {
+  private readonly k: KernelExports;
+  /** First address of the per-call work area, after the tables. */
+  private readonly work: number;
+
+  constructor() {
+    const module = new wasm.Module(Buffer.from(FAX_KERNELS_WASM, 'base64'));
+    this.k = new wasm.Instance(module, {}).exports as KernelExports;
+    const white = runTable('white');
+    const black = runTable('black');
+    const vertical = MODE.vertical.map(toCode);
+    const changes = byteChanges();
+    const pass = toCode(MODE.pass);
+    const horizontal = toCode(MODE.horizontal);
+    // The 2560 make-up code is one of the extended codes both colours share.
+    const longest = makeupTable('white')[LONGEST_MAKEUP >> 6];
+    const tables: Uint8Array[] = [
+      toneCurve(),
+      new Uint8Array(white.bits.buffer),
+      white.lengths,
+      new Uint8Array(black.bits.buffer),
+      black.lengths,
+      new Uint8Array(Uint32Array.from(vertical, (c) => c.bits).buffer),
+      Uint8Array.from(vertical, (c) => c.length),
+      changes.count,
+      changes.at,
+    ];
+    let at = align(this.k.heapBase());
+    const addresses: number[] = [];
+    for (const table of tables) {
+      addresses.push(at);
+      at = align(at + table.length);
+    }
+    this.ensure(at);
+    const memory = new Uint8Array(this.k.memory.buffer);
+    tables.forEach((table, i) => memory.set(table, addresses[i]));
+    this.k.setTables(...addresses, pass.bits, pass.length, horizontal.bits, horizontal.length, longest.bits, longest.length, TABLE_RUNS, LONGEST_MAKEUP);
+    this.work = at;
+  }
+
+  /** Grows the memory so that addresses below `end` exist. */
+  private ensure(end: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+  }
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.k.memory.buffer);
+  }
+
+  /** Dithers a grey page into the work area; returns where the bitmap is. */
+  private ditherResident(grey: Uint8Array, width: number, height: number): { bitmap: number; end: number } {
+    const size = width * height;
+    if (grey.length < size) throw new RangeError('grey buffer smaller than width × height');
+    const rowBytes = (width + 7) >> 3;
+    // 16 bytes each side of the page: the kernel's neighbour loads may reach there.
+    const page = this.work + 16;
+    const bitmap = align(page + size + 16);
+    const errA = align(bitmap + rowBytes * height);
+    const errB = align(errA + (width + 2) * 4);
+    const scratch = align(errB + (width + 2) * 4);
+    const end = scratch + 32;
+    this.ensure(end);
+    this.bytes().set(grey.subarray(0, size), page);
+    this.k.dither(page, width, height, bitmap, rowBytes, errA, errB, scratch);
+    return { bitmap, end };
+  }
+
+  private encodeResident(bitmap: number, width: number, height: number, from: number): Uint8Array {
+    const rowBytes = (width + 7) >> 3;
+    const changesA = align(from);
+    const changesB = align(changesA + (width + 4) * 4);
+    const out = align(changesB + (width + 4) * 4);
+    // Worst case: every pixel a change coded with a run of up to 25 bits, plus EOFB.
+    this.ensure(out + height * (4 * width + 16) + 16);
+    const length = this.k.encodeG4(bitmap, width, height, rowBytes, out, changesA, changesB);
+    return this.bytes().slice(out, out + length);
+  }
+
+  dither(grey: Uint8Array, width: number, height: number): FaxBitmap {
+    const { bitmap: at } = this.ditherResident(grey, width, height);
+    const bitmap = createBitmap(width, height);
+    bitmap.data.set(this.bytes().subarray(at, at + bitmap.data.length));
+    return bitmap;
+  }
+
+  ditherAndEncode(grey: Uint8Array, width: number, height: number): { bitmap: FaxBitmap; g4: Uint8Array } {
+    const { bitmap: at, end } = this.ditherResident(grey, width, height);
+    const bitmap = createBitmap(width, height);
+    bitmap.data.set(this.bytes().subarray(at, at + bitmap.data.length));
+    return { bitmap, g4: this.encodeResident(at, width, height, end) };
+  }
+
+  encode(bitmap: FaxBitmap): Uint8Array {
+    const at = align(this.work);
+    this.ensure(at + bitmap.data.length);
+    this.bytes().set(bitmap.data.subarray(0, bitmap.rowBytes * bitmap.height), at);
+    return this.encodeResident(at, bitmap.width, bitmap.height, at + bitmap.data.length);
+  }
+
+  findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array): number {
+    const row = align(this.work);
+    const changes = align(row + rowBytes);
+    this.ensure(changes + (width + 4) * 4);
+    this.bytes().set(data.subarray(offset, offset + rowBytes), row);
+    const n = this.k.findChanges(row, rowBytes, width, changes);
+    out.set(new Int32Array(this.k.memory.buffer, changes, n + 3));
+    return n;
+  }
+}
+
+let kernels: FaxKernels | null = null;
+const instance = (): FaxKernels => (kernels ??= new FaxKernels());
+
+/**
+ * Converts an 8-bit grey page (0 = black, row stride = width) into a 1-bit fax bitmap: edges
+ * (text, rules) thresholded at their local midpoint so thin and light strokes stay solid,
+ * flat areas error-diffused so grey and colour keep their tone.
+ */
+export function ditherToBitmap(grey: Uint8Array, width: number, height: number): FaxBitmap {
+  return instance().dither(grey, width, height);
+}
+
+/**
+ * Encodes a bitmap as ITU-T T.6 (CCITT Group 4): every row coded two-dimensionally against
+ * the row above (an all-white row above the first), ending with EOFB. The result is the
+ * strip of a TIFF with Compression 4 and the stream of a PDF /CCITTFaxDecode filter with /K -1.
+ */
+export function encodeG4(bitmap: FaxBitmap): Uint8Array {
+  return instance().encode(bitmap);
+}
+
+/** Both at once, without copying the bitmap back into the kernels' memory. */
+export function ditherAndEncodeG4(grey: Uint8Array, width: number, height: number): { bitmap: FaxBitmap; g4: Uint8Array } {
+  return instance().ditherAndEncode(grey, width, height);
+}
+
+/**
+ * Positions of the changing elements of one packed row (pixels whose colour differs from the
+ * pixel to their left; the row starts after an imaginary white pixel), followed by three
+ * copies of the width as sentinels. Returns the number of real changes.
+ */
+export function findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array): number {
+  return instance().findChanges(data, offset, rowBytes, width, out);
+}
