@@ -418,3 +418,168 @@ function runCode(length: i32, black: i32): void {
   if (black != 0) put(load<u32>(blackBits + (k << 2)), <u32>load<u8>(blackLengths + k));
   else put(load<u32>(whiteBits + (k << 2)), <u32>load<u8>(whiteLengths + k));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Thumbnail.
+
+/**
+ * A small grey image of a bitmap: each thumbnail pixel averages one byte column (8 pixels
+ * across) over the rows it covers, `rowsPer` of them (fractional), which squares fax pixels.
+ * Writes rowBytes × height bytes (0 = black) to `out`; `sums` holds rowBytes u32. Returns the
+ * number of black pixels of the bitmap.
+ */
+export function thumbnail(bitmap: usize, rowBytes: i32, rows: i32, rowsPer: f64, height: i32, out: usize, sums: usize): i32 {
+  let black: i32 = 0;
+  for (let ty = 0; ty < height; ty++) {
+    const from = <i32>Math.floor(<f64>ty * rowsPer);
+    // The last thumbnail row takes whatever rows remain, so every row is counted once.
+    const to = ty == height - 1 ? rows : min(rows, max(from + 1, <i32>Math.floor(<f64>(ty + 1) * rowsPer)));
+    memory.fill(sums, 0, <usize>rowBytes << 2);
+    for (let y = from; y < to; y++) {
+      const row = bitmap + <usize>y * rowBytes;
+      let i = 0;
+      for (; i + 16 <= rowBytes; i += 16) {
+        if (!v128.any_true(v128.load(row + i))) continue;
+        for (let k = i; k < i + 16; k++) {
+          const at = sums + (<usize>k << 2);
+          store<u32>(at, load<u32>(at) + popcnt<u32>(load<u8>(row + k)));
+        }
+      }
+      for (; i < rowBytes; i++) {
+        const at = sums + (<usize>i << 2);
+        store<u32>(at, load<u32>(at) + popcnt<u32>(load<u8>(row + i)));
+      }
+    }
+    const total = <f64>(8 * (to - from));
+    const line = out + <usize>ty * rowBytes;
+    for (let i = 0; i < rowBytes; i++) {
+      const sum = load<u32>(sums + (<usize>i << 2));
+      black += sum;
+      store<u8>(line + i, <u8>(255 - <i32>Math.floor((255.0 * <f64>sum) / total + 0.5)));
+    }
+  }
+  return black;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The preview's image data: a zlib stream (RFC 1950) of the PNG rows (filter byte 0, then the
+// packed pixels), in one deflate block with the fixed Huffman codes (RFC 1951). A row equal to
+// the row above is one match at the distance of a row; otherwise runs of one byte value are a
+// literal and a match at distance 1 (what zlib's run-length strategy finds), the rest literals.
+
+/** Literal/length symbols 0..287: code bits already reversed for the LSB-first stream, u32, and u8 lengths. */
+let literalBits: usize = 0;
+let literalLengths: usize = 0;
+/** Lengths 0..258 (3 and up used): the length symbol's code and its extra bits joined, u32, and u8 total lengths. */
+let matchBits: usize = 0;
+let matchLengths: usize = 0;
+
+export function setDeflateTables(literalBitsAt: usize, literalLengthsAt: usize, matchBitsAt: usize, matchLengthsAt: usize): void {
+  literalBits = literalBitsAt;
+  literalLengths = literalLengthsAt;
+  matchBits = matchBitsAt;
+  matchLengths = matchLengthsAt;
+}
+
+// @ts-ignore: decorator
+@inline
+function putLsb(bits: u32, length: u32): void {
+  acc |= <u64>bits << nbits;
+  nbits += length;
+  if (nbits >= 32) {
+    store<u32>(pos, <u32>acc);
+    pos += 4;
+    acc >>= 32;
+    nbits -= 32;
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function literal(byte: u32): void {
+  putLsb(load<u32>(literalBits + (<usize>byte << 2)), load<u8>(literalLengths + byte));
+}
+
+/** Matches of `length` bytes at one distance (its code and extra bits given), in pieces of at most 258; a rest under 3 as literals of `byte`. */
+function matches(length: i32, distanceBits: u32, distanceLength: u32, byte: u32): void {
+  let left = length;
+  while (left >= 3) {
+    const piece = min(left, 258);
+    // A piece must not leave 1 or 2 bytes that no match can take.
+    const take = left - piece > 0 && left - piece < 3 ? piece - 3 : piece;
+    putLsb(load<u32>(matchBits + (<usize>take << 2)), load<u8>(matchLengths + take));
+    putLsb(distanceBits, distanceLength);
+    left -= take;
+  }
+  for (; left > 0; left--) literal(byte);
+}
+
+const ADLER: u32 = 65521;
+
+/**
+ * Writes the zlib stream of a bitmap's PNG rows to `out`; returns its length. `rowDistanceBits`
+ * and `rowDistanceLength` code the distance rowBytes + 1. The caller gives `out` room for
+ * 9/8 of the raw rows and some bytes more.
+ */
+export function deflateRows(bitmap: usize, rowBytes: i32, height: i32, out: usize, rowDistanceBits: u32, rowDistanceLength: u32): i32 {
+  pos = out;
+  acc = 0;
+  nbits = 0;
+  // zlib header: deflate with a 32 KB window, no dictionary, check bits.
+  store<u8>(pos++, 0x78);
+  store<u8>(pos++, 0x01);
+  // One final block with fixed codes: BFINAL 1, BTYPE 01.
+  putLsb(0b011, 3);
+  let s1: u64 = 1;
+  let s2: u64 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = bitmap + <usize>y * rowBytes;
+    if (y > 0 && sameRow(row, row - rowBytes, rowBytes)) {
+      matches(rowBytes + 1, rowDistanceBits, rowDistanceLength, 0);
+    } else {
+      literal(0);
+      let i = 0;
+      while (i < rowBytes) {
+        const byte = <u32>load<u8>(row + i);
+        let run = 1;
+        while (i + run < rowBytes && <u32>load<u8>(row + i + run) == byte) run++;
+        literal(byte);
+        if (run >= 4) matches(run - 1, 0, 5, byte);
+        else for (let k = 1; k < run; k++) literal(byte);
+        i += run;
+      }
+    }
+    // Adler-32 of the raw row: the filter byte, then the pixels (sums stay far below 2^64 within a row).
+    s2 += s1;
+    let i = 0;
+    for (; i + 16 <= rowBytes; i += 16) {
+      if (v128.any_true(v128.load(row + i))) break;
+      s2 += s1 * 16;
+    }
+    for (; i < rowBytes; i++) {
+      s1 += load<u8>(row + i);
+      s2 += s1;
+    }
+    s1 %= ADLER;
+    s2 %= ADLER;
+  }
+  // End of block, then the Adler-32, most significant byte first, after padding to a byte.
+  putLsb(0, 7);
+  while (nbits > 0) {
+    store<u8>(pos++, <u8>acc);
+    acc >>= 8;
+    nbits = nbits > 8 ? nbits - 8 : 0;
+  }
+  store<u32>(pos, bswap<u32>(<u32>((s2 << 16) | s1)));
+  pos += 4;
+  return <i32>(pos - out);
+}
+
+function sameRow(a: usize, b: usize, length: i32): bool {
+  let i = 0;
+  for (; i + 16 <= length; i += 16) {
+    if (!i8x16.all_true(i8x16.eq(v128.load(a + i), v128.load(b + i)))) return false;
+  }
+  for (; i < length; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
+}

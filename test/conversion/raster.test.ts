@@ -1,9 +1,8 @@
 import { blackRatio, createBitmap, type FaxBitmap } from '../../src/conversion/raster/bitmap';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ditherAndEncodeG4, ditherToBitmap, encodeG4, findChanges } from '../../src/conversion/raster/kernels';
-import { encodeBitmapPng, encodeGreyPng } from '../../src/conversion/raster/png';
-import { thumbnailPixels } from '../../src/conversion/raster/thumbnail';
+import { ditherToBitmap, encodeG4, findChanges, finishGreyPage, thumbnailPixels } from '../../src/conversion/raster/kernels';
+import { bitmapPng, encodeBitmapPng, encodeGreyPng } from '../../src/conversion/raster/png';
 import { decodeG4 } from './helpers/g4-decode';
 import { readPng } from './helpers/png-read';
 
@@ -128,6 +127,47 @@ describe('PNG output', () => {
   });
 });
 
+describe('preview kernels', () => {
+  const noise = rng(31);
+  const cases: Array<[string, FaxBitmap]> = [
+    ['random noise', bitmapOf(1728, 60, () => noise() < 0.5)],
+    ['text-like discs with repeated and blank rows', bitmapOf(1728, 120, (x, y) => y % 40 < 25 && (x % 97 < 6 || (y % 40 > 10 && y % 40 < 13 && x % 300 < 250)))],
+    ['long runs of every byte value', bitmapOf(1728, 20, (x, y) => ((x >> 3) * 7 + y) % 9 < 4)],
+    ['rows wider than a deflate match (3000 pixels)', bitmapOf(3000, 12, (x, y) => (y < 6 ? x > 2000 : x % 5 === 0))],
+    ['odd width, one row', bitmapOf(1001, 1, (x) => x % 3 === 0)],
+    ['all white', createBitmap(1728, 2287)],
+    ['all black', bitmapOf(64, 50, () => true)],
+  ];
+
+  test.each(cases)('%s: the 1-bit PNG inflates (and checks its Adler-32) to exactly the bitmap', (_name, bitmap) => {
+    const png = readPng(encodeBitmapPng(bitmap));
+    expect([png.width, png.height]).toEqual([bitmap.width, bitmap.height]);
+    expect(Buffer.from(png.rows).equals(Buffer.from(bitmap.data))).toBe(true);
+  });
+
+  test('a row equal to the one above costs one match: a white page is about 3 bytes a row', () => {
+    expect(encodeBitmapPng(createBitmap(1728, 2287)).length).toBeLessThan(2287 * 3.5);
+  });
+
+  test.each(cases)('%s: each thumbnail pixel is the share of white in its byte column and rows', (_name, bitmap) => {
+    const thumb = thumbnailPixels(bitmap);
+    const rowsPer = (8 * 196) / 204;
+    expect(thumb.height).toBe(Math.max(1, Math.round(bitmap.height / rowsPer)));
+    let black = 0;
+    for (let ty = 0; ty < thumb.height; ty++) {
+      const from = Math.floor(ty * rowsPer);
+      const to = ty === thumb.height - 1 ? bitmap.height : Math.min(bitmap.height, Math.max(from + 1, Math.floor((ty + 1) * rowsPer)));
+      for (let i = 0; i < bitmap.rowBytes; i++) {
+        let sum = 0;
+        for (let y = from; y < to; y++) for (let bit = 0; bit < 8; bit++) sum += (bitmap.data[y * bitmap.rowBytes + i] >> bit) & 1;
+        black += sum;
+        expect(thumb.pixels[ty * thumb.width + i]).toBe(255 - Math.round((255 * sum) / (8 * (to - from))));
+      }
+    }
+    expect(thumb.blackPixels).toBe(black);
+  });
+});
+
 test('the thumbnail counts the same black pixels as the bitmap', () => {
   const noise = rng(11);
   const b = bitmapOf(1728, 300, () => noise() < 0.1);
@@ -218,12 +258,14 @@ describe('dithering kernel (WebAssembly SIMD)', () => {
     expect(Buffer.from(bits.subarray((height - 41) * rowBytes)).equals(tail)).toBe(true);
   });
 
-  test('dithering and encoding together give the same G4 as encoding the dithered bitmap', () => {
+  test('a page finished in one pass gives what the separate steps give', () => {
     const grey = new Uint8Array(1728 * 200).map(() => Math.floor(noise() * 256));
-    const both = ditherAndEncodeG4(grey, 1728, 200);
-    expect(Buffer.from(both.bitmap.data)).toEqual(Buffer.from(ditherToBitmap(grey, 1728, 200).data));
-    expect(Buffer.from(both.g4)).toEqual(Buffer.from(encodeG4(both.bitmap)));
-    expect(Buffer.from(decodeG4(both.g4, 1728, 200))).toEqual(Buffer.from(both.bitmap.data));
+    const bitmap = ditherToBitmap(grey, 1728, 200);
+    const page = finishGreyPage(grey, 1728, 200);
+    expect(Buffer.from(page.g4)).toEqual(Buffer.from(encodeG4(bitmap)));
+    expect(Buffer.from(decodeG4(page.g4, 1728, 200))).toEqual(Buffer.from(bitmap.data));
+    expect(Buffer.from(readPng(bitmapPng(1728, 200, page.previewRows)).rows)).toEqual(Buffer.from(bitmap.data));
+    expect(page.thumbnail).toEqual(thumbnailPixels(bitmap));
   });
 
   test('refuses a grey buffer smaller than the page', () => {

@@ -1,7 +1,6 @@
-import { ditherAndEncodeG4 } from './kernels';
+import { finishGreyPage } from './kernels';
 import { FAX_WIDTH } from './paper';
-import { encodeBitmapPng, encodeGreyPng } from './png';
-import { thumbnailPixels } from './thumbnail';
+import { bitmapPng, encodeGreyPng } from './png';
 
 /** Everything produced from one rendered page. */
 export interface FaxPageOutput {
@@ -15,14 +14,13 @@ export interface FaxPageOutput {
 
 /** From a grey fax-sized page to the transmitted bitmap (as G4), its preview PNG and thumbnail. */
 export function finishPage(grey: Uint8Array, rows: number): FaxPageOutput {
-  const { bitmap, g4 } = ditherAndEncodeG4(grey, FAX_WIDTH, rows);
-  const thumb = thumbnailPixels(bitmap);
+  const { g4, previewRows, thumbnail } = finishGreyPage(grey, FAX_WIDTH, rows);
   return {
     width: FAX_WIDTH,
     height: rows,
     g4,
-    preview: encodeBitmapPng(bitmap),
-    thumbnail: encodeGreyPng(thumb.pixels, thumb.width, thumb.height),
-    blackRatio: thumb.blackPixels / (bitmap.width * bitmap.height),
+    preview: bitmapPng(FAX_WIDTH, rows, previewRows),
+    thumbnail: encodeGreyPng(thumbnail.pixels, thumbnail.width, thumbnail.height),
+    blackRatio: thumbnail.blackPixels / (FAX_WIDTH * rows),
   };
 }

@@ -1,6 +1,7 @@
 import { createBitmap, type FaxBitmap } from './bitmap';
 import { BLACK_TERMINATING, MODE, WHITE_TERMINATING, makeupTable, toCode } from './g4-codes';
 import { FAX_KERNELS_WASM } from './kernels-wasm';
+import { FAX_DPI_X, FAX_DPI_Y } from './paper';
 
 /**
  * The per-pixel passes of a fax page (grey to 1 bit, and the G4 encoder) run as WebAssembly
@@ -28,6 +29,26 @@ interface KernelExports {
   dither(grey: number, width: number, height: number, out: number, rowBytes: number, errA: number, errB: number, scratch: number): void;
   findChanges(row: number, rowBytes: number, width: number, out: number): number;
   encodeG4(bitmap: number, width: number, height: number, rowBytes: number, out: number, changesA: number, changesB: number): number;
+  thumbnail(bitmap: number, rowBytes: number, rows: number, rowsPer: number, height: number, out: number, sums: number): number;
+  setDeflateTables(literalBits: number, literalLengths: number, matchBits: number, matchLengths: number): void;
+  deflateRows(bitmap: number, rowBytes: number, height: number, out: number, rowDistanceBits: number, rowDistanceLength: number): number;
+}
+
+/** A grey image of a page, each pixel one byte column of the bitmap; 0 = black. */
+export interface Thumbnail {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Black pixels of the whole bitmap, counted on the way. */
+  blackPixels: number;
+}
+
+/** Everything a fax page needs from its grey rendering. */
+export interface FinishedPage {
+  g4: Uint8Array;
+  /** The zlib stream of the 1-bit preview's PNG rows (filter byte 0 and the packed pixels). */
+  previewRows: Uint8Array;
+  thumbnail: Thumbnail;
 }
 
 /**
@@ -79,7 +100,64 @@ function byteChanges(): { count: Uint8Array; at: Uint8Array } {
   return { count, at };
 }
 
+/** `length` low bits of `code`, in reverse order: deflate sends Huffman codes from their first bit. */
+function reverseBits(code: number, length: number): number {
+  let out = 0;
+  for (let i = 0; i < length; i++) out |= ((code >> i) & 1) << (length - 1 - i);
+  return out;
+}
+
+/**
+ * Deflate's fixed Huffman codes (RFC 1951 §3.2.6), ready for an LSB-first bit writer: the
+ * literal/length symbols, and every match length 3..258 as its symbol's code with the extra
+ * bits after it.
+ */
+function deflateTables(): { literalBits: Uint32Array; literalLengths: Uint8Array; matchBits: Uint32Array; matchLengths: Uint8Array } {
+  const literalBits = new Uint32Array(288);
+  const literalLengths = new Uint8Array(288);
+  for (let sym = 0; sym < 288; sym++) {
+    const [first, base, length] = sym < 144 ? [0, 0x30, 8] : sym < 256 ? [144, 0x190, 9] : sym < 280 ? [256, 0, 7] : [280, 0xc0, 8];
+    literalBits[sym] = reverseBits(base + sym - first, length);
+    literalLengths[sym] = length;
+  }
+  const matchBits = new Uint32Array(259);
+  const matchLengths = new Uint8Array(259);
+  // Length symbols 257..284: four per count of extra bits from 1 up; 285 is 258 exactly.
+  let sym = 257;
+  let from = 3;
+  const symbols: Array<{ sym: number; from: number; extra: number }> = [];
+  for (let extra = 0; extra <= 5; extra++) {
+    for (let k = 0; k < (extra === 0 ? 8 : 4); k++) {
+      symbols.push({ sym, from, extra });
+      from += 1 << extra;
+      sym++;
+    }
+  }
+  for (let length = 3; length <= 258; length++) {
+    const s = length === 258 ? { sym: 285, from: 258, extra: 0 } : symbols.filter((x) => x.from <= length).at(-1);
+    if (!s) throw new Error('no length symbol');
+    const huffLength = literalLengths[s.sym];
+    matchBits[length] = literalBits[s.sym] | ((length - s.from) << huffLength);
+    matchLengths[length] = huffLength + s.extra;
+  }
+  return { literalBits, literalLengths, matchBits, matchLengths };
+}
+
+/** A distance's fixed code (5 bits, reversed) with its extra bits after it. */
+function distanceCode(distance: number): { bits: number; length: number } {
+  let code = 0;
+  let from = 1;
+  for (;;) {
+    const extra = code < 4 ? 0 : (code >> 1) - 1;
+    if (distance < from + (1 << extra)) return { bits: reverseBits(code, 5) | ((distance - from) << 5), length: 5 + extra };
+    from += 1 << extra;
+    code++;
+  }
+}
+
 const align = (n: number): number => (n + 15) & ~15;
+/** Bitmap rows per thumbnail row: thumbnail pixels are one byte column wide, and square. */
+const THUMBNAIL_ROWS_PER = (8 * FAX_DPI_Y) / FAX_DPI_X;
 const PAGE = 65536;
 
 class FaxKernels {
@@ -94,6 +172,7 @@ class FaxKernels {
     const black = runTable('black');
     const vertical = MODE.vertical.map(toCode);
     const changes = byteChanges();
+    const deflate = deflateTables();
     const pass = toCode(MODE.pass);
     const horizontal = toCode(MODE.horizontal);
     // The 2560 make-up code is one of the extended codes both colours share.
@@ -108,6 +187,10 @@ class FaxKernels {
       Uint8Array.from(vertical, (c) => c.length),
       changes.count,
       changes.at,
+      new Uint8Array(deflate.literalBits.buffer),
+      deflate.literalLengths,
+      new Uint8Array(deflate.matchBits.buffer),
+      deflate.matchLengths,
     ];
     let at = align(this.k.heapBase());
     const addresses: number[] = [];
@@ -118,7 +201,9 @@ class FaxKernels {
     this.ensure(at);
     const memory = new Uint8Array(this.k.memory.buffer);
     tables.forEach((table, i) => memory.set(table, addresses[i]));
-    this.k.setTables(...addresses, pass.bits, pass.length, horizontal.bits, horizontal.length, longest.bits, longest.length, TABLE_RUNS, LONGEST_MAKEUP);
+    const [literalBits, literalLengths, matchBits, matchLengths] = addresses.slice(9);
+    this.k.setDeflateTables(literalBits, literalLengths, matchBits, matchLengths);
+    this.k.setTables(...addresses.slice(0, 9), pass.bits, pass.length, horizontal.bits, horizontal.length, longest.bits, longest.length, TABLE_RUNS, LONGEST_MAKEUP);
     this.work = at;
   }
 
@@ -161,6 +246,54 @@ class FaxKernels {
     return this.bytes().slice(out, out + length);
   }
 
+  private thumbnailResident(bitmap: number, width: number, rows: number, from: number): Thumbnail {
+    const rowBytes = (width + 7) >> 3;
+    const height = Math.max(1, Math.round(rows / THUMBNAIL_ROWS_PER));
+    const sums = align(from);
+    const out = align(sums + rowBytes * 4);
+    this.ensure(out + rowBytes * height);
+    const blackPixels = this.k.thumbnail(bitmap, rowBytes, rows, THUMBNAIL_ROWS_PER, height, out, sums);
+    return { pixels: this.bytes().slice(out, out + rowBytes * height), width: rowBytes, height, blackPixels };
+  }
+
+  private deflateResident(bitmap: number, width: number, height: number, from: number): Uint8Array {
+    const rowBytes = (width + 7) >> 3;
+    const out = align(from);
+    // Literals take at most 9 bits a byte; the header, the end code and the checksum a few bytes.
+    this.ensure(out + Math.ceil(((rowBytes + 1) * height * 9) / 8) + 64);
+    const distance = distanceCode(rowBytes + 1);
+    const length = this.k.deflateRows(bitmap, rowBytes, height, out, distance.bits, distance.length);
+    return this.bytes().slice(out, out + length);
+  }
+
+  /** Copies a bitmap into the work area; returns where it is and where free room starts. */
+  private loadBitmap(bitmap: FaxBitmap): { at: number; end: number } {
+    const at = align(this.work);
+    const size = bitmap.rowBytes * bitmap.height;
+    this.ensure(at + size);
+    this.bytes().set(bitmap.data.subarray(0, size), at);
+    return { at, end: at + size };
+  }
+
+  finish(grey: Uint8Array, width: number, height: number): FinishedPage {
+    const { bitmap, end } = this.ditherResident(grey, width, height);
+    // Each result is copied out before the next step can grow (and so move) the memory.
+    const g4 = this.encodeResident(bitmap, width, height, end);
+    const previewRows = this.deflateResident(bitmap, width, height, end);
+    const thumbnail = this.thumbnailResident(bitmap, width, height, end);
+    return { g4, previewRows, thumbnail };
+  }
+
+  thumbnail(bitmap: FaxBitmap): Thumbnail {
+    const { at, end } = this.loadBitmap(bitmap);
+    return this.thumbnailResident(at, bitmap.width, bitmap.height, end);
+  }
+
+  deflate(bitmap: FaxBitmap): Uint8Array {
+    const { at, end } = this.loadBitmap(bitmap);
+    return this.deflateResident(at, bitmap.width, bitmap.height, end);
+  }
+
   dither(grey: Uint8Array, width: number, height: number): FaxBitmap {
     const { bitmap: at } = this.ditherResident(grey, width, height);
     const bitmap = createBitmap(width, height);
@@ -168,18 +301,9 @@ class FaxKernels {
     return bitmap;
   }
 
-  ditherAndEncode(grey: Uint8Array, width: number, height: number): { bitmap: FaxBitmap; g4: Uint8Array } {
-    const { bitmap: at, end } = this.ditherResident(grey, width, height);
-    const bitmap = createBitmap(width, height);
-    bitmap.data.set(this.bytes().subarray(at, at + bitmap.data.length));
-    return { bitmap, g4: this.encodeResident(at, width, height, end) };
-  }
-
   encode(bitmap: FaxBitmap): Uint8Array {
-    const at = align(this.work);
-    this.ensure(at + bitmap.data.length);
-    this.bytes().set(bitmap.data.subarray(0, bitmap.rowBytes * bitmap.height), at);
-    return this.encodeResident(at, bitmap.width, bitmap.height, at + bitmap.data.length);
+    const { at, end } = this.loadBitmap(bitmap);
+    return this.encodeResident(at, bitmap.width, bitmap.height, end);
   }
 
   findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array): number {
@@ -214,9 +338,26 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
   return instance().encode(bitmap);
 }
 
-/** Both at once, without copying the bitmap back into the kernels' memory. */
-export function ditherAndEncodeG4(grey: Uint8Array, width: number, height: number): { bitmap: FaxBitmap; g4: Uint8Array } {
-  return instance().ditherAndEncode(grey, width, height);
+/**
+ * A grey page's G4 image, preview rows and thumbnail in one pass over the kernels' memory:
+ * the bitmap never leaves it.
+ */
+export function finishGreyPage(grey: Uint8Array, width: number, height: number): FinishedPage {
+  return instance().finish(grey, width, height);
+}
+
+/**
+ * A small grey image of a fax page: each thumbnail pixel averages one byte column (8 pixels
+ * across) over the rows it covers, which also squares the 204×196 dpi pixels. Width is the
+ * bitmap's row bytes (216 for a fax page). Counts the black pixels on the way.
+ */
+export function thumbnailPixels(bitmap: FaxBitmap): Thumbnail {
+  return instance().thumbnail(bitmap);
+}
+
+/** The zlib stream of a bitmap's rows as a 1-bit PNG holds them (filter byte 0, then the packed pixels). */
+export function deflateBitmapRows(bitmap: FaxBitmap): Uint8Array {
+  return instance().deflate(bitmap);
 }
 
 /**
