@@ -373,41 +373,43 @@ function at(changes: usize, i: i32): i32 {
 function encodeRow(cur: usize, ref: usize, width: i32): void {
   let a0: i32 = -1;
   let color: i32 = 0;
+  // a1 is cur[ia]: each mode moves it on by the changes it codes, so it is never searched for.
   let ia: i32 = 0;
   let ib: i32 = 0;
   while (a0 < width) {
-    while (at(cur, ia) <= a0) ia++;
     const a1 = at(cur, ia);
     // b1: the first change on the reference row right of a0 whose new colour is opposite to
     // a0's; even entries turn black, odd entries turn white.
     while (ib > 0 && at(ref, ib - 1) > a0) ib--;
     while (at(ref, ib) <= a0) ib++;
-    if ((ib & 1) != color) ib++;
-    const b1 = at(ref, ib);
-    if (a1 == b1) {
-      // Vertical 0, the commonest code (a straight edge): one bit.
-      put(1, 1);
-      a0 = a1;
-      color ^= 1;
-    } else if (at(ref, ib + 1) < a1) {
+    ib += (ib & 1) ^ color;
+    const b2 = at(ref, ib + 1);
+    if (b2 < a1) {
       put(passBits, passLength);
-      a0 = at(ref, ib + 1);
-    } else if (a1 - b1 <= 3 && b1 - a1 <= 3) {
-      const k = <usize>(a1 - b1 + 3);
-      put(load<u32>(verticalBits + (k << 2)), <u32>load<u8>(verticalLengths + k));
+      a0 = b2;
+      continue;
+    }
+    // Vertical modes for a1 − b1 from −3 to 3 (the commonest, 0, is one bit).
+    const d = a1 - at(ref, ib) + 3;
+    if (<u32>d <= 6) {
+      put(load<u32>(verticalBits + (<usize>d << 2)), <u32>load<u8>(verticalLengths + <usize>d));
       a0 = a1;
       color ^= 1;
+      ia++;
     } else {
       const a2 = at(cur, ia + 1);
       put(horizontalBits, horizontalLength);
       runCode(a1 - (a0 < 0 ? 0 : a0), color);
       runCode(a2 - a1, color ^ 1);
       a0 = a2;
+      ia += 2;
     }
   }
 }
 
 /** A run of one colour (1 = black): repeated 2560 make-up codes where a row is wider than any fax. */
+// @ts-ignore: decorator
+@inline
 function runCode(length: i32, black: i32): void {
   let run = length;
   while (run >= tableRuns) {
@@ -415,8 +417,9 @@ function runCode(length: i32, black: i32): void {
     run -= longestMakeup;
   }
   const k = <usize>run;
-  if (black != 0) put(load<u32>(blackBits + (k << 2)), <u32>load<u8>(blackLengths + k));
-  else put(load<u32>(whiteBits + (k << 2)), <u32>load<u8>(whiteLengths + k));
+  const bitsAt = select<usize>(blackBits, whiteBits, black != 0);
+  const lengthsAt = select<usize>(blackLengths, whiteLengths, black != 0);
+  put(load<u32>(bitsAt + (k << 2)), <u32>load<u8>(lengthsAt + k));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -160,13 +160,14 @@ const align = (n: number): number => (n + 15) & ~15;
 const THUMBNAIL_ROWS_PER = (8 * FAX_DPI_Y) / FAX_DPI_X;
 const PAGE = 65536;
 
-class FaxKernels {
+/** The kernels in one instance of the module; `wasm` another build of it (for benchmarks). */
+export class FaxKernels {
   private readonly k: KernelExports;
   /** First address of the per-call work area, after the tables. */
   private readonly work: number;
 
-  constructor() {
-    const module = new wasm.Module(Buffer.from(FAX_KERNELS_WASM, 'base64'));
+  constructor(binary: Uint8Array = Buffer.from(FAX_KERNELS_WASM, 'base64')) {
+    const module = new wasm.Module(binary);
     this.k = new wasm.Instance(module, {}).exports as KernelExports;
     const white = runTable('white');
     const black = runTable('black');
