@@ -11,6 +11,11 @@ export interface PageThreadJob {
   counter: SharedArrayBuffer;
 }
 
+/** From the main thread: load sharp now, ahead of the photos of PDF pages this thread may draw. */
+export interface PageThreadPreload {
+  preload: 'sharp';
+}
+
 /** From a rendering thread back to the main thread. */
 export type PageThreadMessage =
   | { kind: 'ready' }

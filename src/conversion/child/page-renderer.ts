@@ -63,7 +63,7 @@ export class PageRenderer {
   ) {
     this.painter = new TextPainter(mupdf);
     try {
-      this.source = openSpec(mupdf, this.painter, job.spec, job.paper, job.maxPixelsPerPage);
+      this.source = openSpec(mupdf, this.painter, job.spec, job.paper, job.maxPixelsPerPage, job.photoBudget);
     } catch (err) {
       this.painter.destroy();
       throw err;
@@ -77,13 +77,24 @@ export class PageRenderer {
     return this.source.count;
   }
 
-  render(index: number): PageResult {
+  /** Renders and finishes one page; asynchronous only while its photos are decoded. */
+  async render(index: number): Promise<PageResult> {
     const { cover } = this.job;
     const isCover = cover !== undefined && index === 0;
     const sourceIndex = cover ? index - 1 : index;
+    try {
+      if (!isCover) await this.source.prepare?.(sourceIndex);
+    } catch (err) {
+      throw asConversionError(err, `preparing page ${sourceIndex + 1}`);
+    }
+    return this.renderLoaded(index, isCover, sourceIndex);
+  }
+
+  private renderLoaded(index: number, isCover: boolean, sourceIndex: number): PageResult {
+    const { cover } = this.job;
     let page: LoadedPage;
     try {
-      page = isCover ? coverPage(this.mupdf, this.painter, cover, PAPERS[this.job.paper], this.total) : this.source.load(sourceIndex);
+      page = isCover && cover ? coverPage(this.mupdf, this.painter, cover, PAPERS[this.job.paper], this.total) : this.source.load(sourceIndex);
     } catch (err) {
       throw asConversionError(err, `loading page ${sourceIndex + 1}`);
     }

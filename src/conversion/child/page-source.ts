@@ -21,6 +21,11 @@ export interface LoadedPage {
 /** The pages of one opened source; pages are loaded one at a time to keep memory flat. */
 export interface PageSource {
   count: number;
+  /**
+   * Work for one page that runs off this thread before the page is loaded (decoding its photos
+   * with a native decoder).
+   */
+  prepare?(index: number): Promise<void>;
   load(index: number): LoadedPage;
   close(): void;
 }

@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { ConversionError } from '../types';
 import { loadMupdf } from './mupdf';
-import { takePage, type PageThreadJob, type PageThreadMessage } from './page-messages';
+import { takePage, type PageThreadJob, type PageThreadMessage, type PageThreadPreload } from './page-messages';
 import { PageRenderer } from './page-renderer';
+import { loadSharp } from './sources/jpeg';
 
 /**
  * A rendering thread of the conversion process: its own MuPDF instance opens the same
@@ -24,7 +25,7 @@ async function run({ job, total, counter }: PageThreadJob): Promise<void> {
     for (let index = takePage(next, total); index !== null; index = takePage(next, total)) {
       // Opened at the first page taken: a thread that gets none never opens the document.
       renderer ??= new PageRenderer(mupdf, job);
-      post({ kind: 'page', result: renderer.render(index) });
+      post({ kind: 'page', result: await renderer.render(index) });
     }
     post({ kind: 'done', libraryWarnings });
   } catch (err) {
@@ -35,7 +36,10 @@ async function run({ job, total, counter }: PageThreadJob): Promise<void> {
   }
 }
 
-parentPort?.on('message', (message: PageThreadJob) => void run(message));
+parentPort?.on('message', (message: PageThreadJob | PageThreadPreload) => {
+  if ('preload' in message) void loadSharp();
+  else void run(message);
+});
 void loadMupdf().then(
   () => post({ kind: 'ready' }),
   (err: unknown) => post({ kind: 'failure', message: `cannot start: ${String(err)}` }),

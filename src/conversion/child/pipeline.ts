@@ -5,6 +5,7 @@ import { PageRenderer, type PageResult } from './page-renderer';
 import type { PageThreads } from './page-threads';
 import type { ChildResult, ConversionJob } from './protocol';
 import { specFor, type PageJob } from './source-spec';
+import { PhotoBudget } from './sources/pdf-photos';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -18,7 +19,7 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
   let libraryWarnings = 0;
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
   const spec = await specFor(job);
-  const pageJob: PageJob = { spec, paper: job.paper, cover: job.cover, maxPixelsPerPage: job.limits.maxPixelsPerPage };
+  const pageJob: PageJob = { spec, paper: job.paper, cover: job.cover, maxPixelsPerPage: job.limits.maxPixelsPerPage, photoBudget: PhotoBudget.forProcess(job.limits.memoryMb) };
   // Opening checks the document (password, image sizes) before any page is drawn.
   const renderer = new PageRenderer(mupdf, pageJob);
   try {
@@ -39,7 +40,7 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
     others.catch(() => takeNoMore(counter, total));
     try {
       for (let index = takePage(counter, total); index !== null; index = takePage(counter, total)) {
-        collect(renderer.render(index));
+        collect(await renderer.render(index));
         // Lets the other threads' finished pages (and progress) through between pages.
         await nextTurn();
       }

@@ -4,14 +4,14 @@ import type { ImageFrame } from '../source/image-header';
 import { decodeText } from '../source/text-decode';
 import { isImageType, isOfficeType, type ImageType } from '../source/source-type';
 import { ConversionError, type CoverPage } from '../types';
-import type { Mupdf } from './mupdf';
+import { loadMupdf, reserveHeap, type Mupdf } from './mupdf';
 import type { PageSource, Picture } from './page-source';
 import type { ConversionJob } from './protocol';
 import { openImage } from './sources/image';
 import { officeToPdf } from './sources/office';
 import { openPdf } from './sources/pdf';
 import { layoutTextFor, textPages } from './sources/text';
-import { decodeJpeg } from './sources/jpeg';
+import { decodeJpeg, type JpegFrame } from './sources/jpeg';
 import { picturePages } from './sources/picture';
 import { decodeWebp } from './sources/webp';
 import type { TextPainter } from './text-painter';
@@ -34,13 +34,18 @@ export interface PageJob {
   paper: PaperSize;
   cover?: CoverPage;
   maxPixelsPerPage: number;
+  /**
+   * Bytes of decoded photo samples all threads of the process may hold at once (PhotoBudget);
+   * without it, MuPDF decodes the photos of PDF pages itself.
+   */
+  photoBudget?: SharedArrayBuffer;
 }
 
 /** Opens the pages a spec describes; checks (password, image sizes, page count) happen here too. */
-export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, paper: PaperSize, maxPixelsPerPage: number): PageSource {
+export function openSpec(mupdf: Mupdf, painter: TextPainter, spec: SourceSpec, paper: PaperSize, maxPixelsPerPage: number, photoBudget?: SharedArrayBuffer): PageSource {
   switch (spec.kind) {
     case 'pdf':
-      return openPdf(mupdf, spec.data, maxPixelsPerPage);
+      return openPdf(mupdf, spec.data, maxPixelsPerPage, photoBudget);
     case 'image':
       return openImage(mupdf, spec.data, spec.type, spec.frames, spec.decoded);
     case 'picture':
@@ -58,7 +63,14 @@ export async function specFor(job: ConversionJob): Promise<SourceSpec> {
   const { type, input, limits } = job;
   if (type === 'pdf') return { kind: 'pdf', data: input };
   if (type === 'webp') return { kind: 'picture', picture: await decodeWebp(input) };
-  if (type === 'jpeg') return { kind: 'image', data: input, type, frames: job.frames ?? [], decoded: (await decodeJpeg(input, limits.maxPixelsPerPage)) ?? undefined };
+  if (type === 'jpeg') {
+    const mupdf = await loadMupdf();
+    // While libjpeg-turbo decodes: the picture's copy in MuPDF, and what drawing it allocates.
+    const meanwhile = (frame: JpegFrame | null): void => {
+      if (frame) reserveHeap(mupdf, frame.width * frame.height * (frame.components + 2) + 16 * 1024 * 1024);
+    };
+    return { kind: 'image', data: input, type, frames: job.frames ?? [], decoded: (await decodeJpeg(input, limits.maxPixelsPerPage, meanwhile)) ?? undefined };
+  }
   if (isImageType(type)) return { kind: 'image', data: input, type, frames: job.frames ?? [] };
   if (isOfficeType(type)) {
     if (!job.soffice) throw new ConversionError('needs_libreoffice', 'LibreOffice is not installed');

@@ -17,16 +17,16 @@ async function main(): Promise<void> {
   const mupdf = await loadMupdf();
   const spec = await specFor({ input: data, type: 'jpeg', paper: 'a4', limits: DEFAULT_LIMITS, tmpDir: null, soffice: null, frames: null });
   if (spec.kind !== 'image') throw new Error(`unexpected spec ${spec.kind}`);
-  const render = (decoded: boolean): string => {
+  const render = async (decoded: boolean): Promise<string> => {
     const renderer = new PageRenderer(mupdf, { spec: { ...spec, decoded: decoded ? spec.decoded : undefined }, paper: 'a4', maxPixelsPerPage: DEFAULT_LIMITS.maxPixelsPerPage });
     try {
-      return Buffer.from(renderer.render(0).output.g4).toString('base64');
+      return Buffer.from((await renderer.render(0)).output.g4).toString('base64');
     } finally {
       renderer.destroy();
     }
   };
   const garbage = await decodeJpeg(Buffer.from('not a JPEG at all'), DEFAULT_LIMITS.maxPixelsPerPage);
-  fs.writeFileSync(out, JSON.stringify({ decodedBySharp: spec.decoded !== undefined, sharp: render(true), mupdf: render(false), garbage }));
+  fs.writeFileSync(out, JSON.stringify({ decodedBySharp: spec.decoded !== undefined, sharp: await render(true), mupdf: await render(false), garbage }));
 }
 
 main().catch((err: unknown) => {

@@ -2,6 +2,7 @@ import { ConversionError } from '../../types';
 import { asConversionError } from '../errors';
 import type { Mupdf } from '../mupdf';
 import type { PageSource } from '../page-source';
+import { PdfPhotos, PhotoBudget } from './pdf-photos';
 
 type PdfDocument = NonNullable<ReturnType<InstanceType<Mupdf['Document']>['asPDF']>>;
 
@@ -32,7 +33,11 @@ export function looksTruncated(data: Uint8Array): boolean {
   return !tail.includes('%%EOF');
 }
 
-export function openPdf(mupdf: Mupdf, data: Uint8Array, maxPixels: number): PageSource {
+/**
+ * Opens a PDF and checks it (password, image sizes, page count). With a `photoBudget`, the large
+ * JPEG photos of each page are decoded by libjpeg-turbo before the page is drawn (sources/pdf-photos.ts).
+ */
+export function openPdf(mupdf: Mupdf, data: Uint8Array, maxPixels: number, photoBudget?: SharedArrayBuffer): PageSource {
   if (looksTruncated(data)) throw new ConversionError('corrupt_document', 'PDF has no end-of-file marker (truncated)');
   let doc: InstanceType<Mupdf['Document']>;
   try {
@@ -45,9 +50,12 @@ export function openPdf(mupdf: Mupdf, data: Uint8Array, maxPixels: number): Page
     const count = doc.countPages();
     if (count === 0) throw new ConversionError('empty_document', 'PDF has no pages');
     const pdf = doc.asPDF();
+    // Before any image is decoded, by MuPDF or by libjpeg-turbo.
     if (pdf) checkEmbeddedImages(pdf, maxPixels);
+    const photos = pdf && photoBudget ? new PdfPhotos(mupdf, pdf, new PhotoBudget(photoBudget)) : null;
     return {
       count,
+      prepare: photos ? (index) => photos.prepare(index) : undefined,
       load(index) {
         const page = doc.loadPage(index);
         return {
@@ -58,7 +66,10 @@ export function openPdf(mupdf: Mupdf, data: Uint8Array, maxPixels: number): Page
           destroy: () => page.destroy(),
         };
       },
-      close: () => doc.destroy(),
+      close: () => {
+        photos?.close();
+        doc.destroy();
+      },
     };
   } catch (err) {
     doc.destroy();

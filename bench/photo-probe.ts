@@ -1,0 +1,117 @@
+/**
+ * Where a photo's time goes inside a conversion process, phase by phase, in a FRESH process
+ * warmed up the way a spare is (the first photo is what every real document meets), and then
+ * again in the same process (steady state). Per phase: wall ms, minor page faults, and MuPDF's
+ * WebAssembly memory. Not part of npm test; for tuning.
+ *
+ *   flock /tmp/durafax-bench.lock node -r ./src/conversion/child/register-ts.js bench/photo-probe.ts [jpeg|baseline|pdf] [rounds]
+ *
+ * jpeg: the bench's photo (progressive, 4:4:4, as MuPDF writes it); baseline: the same photo
+ * re-encoded the way phones write photos (baseline, 4:2:0); pdf: the bench's photo in a PDF.
+ * PROBE_NO_WARM_UP=1 skips the warm-up; PROBE_MUPDF_DECODES=1 lets MuPDF decode a PDF's photo.
+ *
+ * The photo and its PDF are made once into the OS temp folder (making them would itself warm
+ * MuPDF's heap, so it happens in a separate process).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadMupdf } from '../src/conversion/child/mupdf';
+import { PageThreads } from '../src/conversion/child/page-threads';
+import { FaxRenderer } from '../src/conversion/child/renderer';
+import { openSpec, specFor } from '../src/conversion/child/source-spec';
+import { TextPainter } from '../src/conversion/child/text-painter';
+import { PhotoBudget } from '../src/conversion/child/sources/pdf-photos';
+import { warmUp } from '../src/conversion/child/warm-up';
+import { DEFAULT_LIMITS } from '../src/conversion/limits';
+import { finishPage } from '../src/conversion/raster/fax-page';
+import { PAPERS } from '../src/conversion/raster/paper';
+import { placePage } from '../src/conversion/raster/placement';
+import sharp from 'sharp';
+import { photoJpeg, photoOnA4Pdf } from './conversion-documents';
+
+const DIR = path.join(os.tmpdir(), 'durafax-photo-probe');
+const JPEG = path.join(DIR, 'photo.jpg');
+const PDF = path.join(DIR, 'photo.pdf');
+/** The same photo as a phone writes it: baseline, 4:2:0. */
+const BASELINE = path.join(DIR, 'photo-baseline.jpg');
+
+interface WasmModule {
+  HEAPU8?: Uint8Array;
+}
+
+async function makeDocuments(): Promise<void> {
+  fs.mkdirSync(DIR, { recursive: true });
+  const jpeg = await photoJpeg();
+  fs.writeFileSync(JPEG, jpeg);
+  fs.writeFileSync(PDF, await photoOnA4Pdf(jpeg));
+  fs.writeFileSync(BASELINE, await sharp(jpeg).jpeg({ quality: 90 }).toBuffer());
+}
+
+async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise<void> {
+  // MuPDF's module object, kept here so its heap size can be read (set before MuPDF loads).
+  const wasm: WasmModule = {};
+  (globalThis as Record<string, unknown>).$libmupdf_wasm_Module = wasm;
+  const mupdf = await loadMupdf();
+  const threads = new PageThreads();
+  await threads.ready;
+  const heapMb = (): string => ((wasm.HEAPU8?.byteLength ?? 0) / 2 ** 20).toFixed(0);
+  const rssMb = (): string => (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
+  const faults = (): number => process.resourceUsage().minorPageFault;
+  console.log(`started: heap ${heapMb()} MB, rss ${rssMb()} MB`);
+  if (process.env.PROBE_NO_WARM_UP !== '1') {
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await warmUp(threads);
+    const used = process.cpuUsage(cpu);
+    console.log(`warm-up: ${(performance.now() - t0).toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU (all threads), heap ${heapMb()} MB, rss ${rssMb()} MB, faults ${faults()}`);
+  }
+  const input = fs.readFileSync(kind === 'jpeg' ? JPEG : kind === 'baseline' ? BASELINE : PDF);
+  const type: 'pdf' | 'jpeg' = kind === 'pdf' ? 'pdf' : 'jpeg';
+  for (let round = 0; round < rounds; round++) {
+    let t = performance.now();
+    let f = faults();
+    const lap = (label: string): void => {
+      const n = performance.now();
+      const g = faults();
+      console.log(`  ${label.padEnd(8)} ${(n - t).toFixed(1).padStart(6)} ms  faults ${String(g - f).padStart(6)}  heap ${heapMb()} MB  rss ${rssMb()} MB`);
+      t = n;
+      f = g;
+    };
+    console.log(round === 0 ? 'first photo:' : `photo ${round + 1}:`);
+    const started = performance.now();
+    const job = { input, type, paper: 'a4' as const, limits: DEFAULT_LIMITS, tmpDir: null, soffice: null, frames: type === 'jpeg' ? [{ width: 4000, height: 3000 }] : null };
+    const spec = await specFor(job);
+    lap('spec');
+    const painter = new TextPainter(mupdf);
+    const canvas = new FaxRenderer(mupdf, PAPERS.a4);
+    const budget = process.env.PROBE_MUPDF_DECODES === '1' ? undefined : PhotoBudget.forProcess(DEFAULT_LIMITS.memoryMb);
+    const source = openSpec(mupdf, painter, spec, 'a4', DEFAULT_LIMITS.maxPixelsPerPage, budget);
+    lap('open');
+    await source.prepare?.(0);
+    lap('prepare');
+    const page = source.load(0);
+    lap('load');
+    const grey = canvas.render(page, placePage(page.bounds, PAPERS.a4, page.marginPt).matrix);
+    lap('render');
+    const output = finishPage(grey, PAPERS.a4.rows);
+    lap('finish');
+    page.destroy();
+    source.close();
+    canvas.destroy();
+    painter.destroy();
+    lap('close');
+    if (output.g4.length === 0) throw new Error('no page');
+    console.log(`  total    ${(performance.now() - started).toFixed(1).padStart(6)} ms`);
+  }
+  await threads.close();
+}
+
+const [kind = 'jpeg', rounds = '3'] = process.argv.slice(2);
+if (kind === 'make') {
+  void makeDocuments();
+} else {
+  if (!fs.existsSync(BASELINE)) execFileSync(process.execPath, [...process.execArgv, __filename, 'make'], { stdio: 'inherit' });
+  void probe(kind === 'pdf' || kind === 'baseline' ? kind : 'jpeg', Number(rounds));
+}
