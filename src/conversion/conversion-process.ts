@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import type { ChildMessage, ChildResult, ConversionJob } from './child/protocol';
+import type { ChildMessage, ChildPage, ChildResult, ConversionJob } from './child/protocol';
 import { ConversionError, type ConversionLimits } from './types';
 
 /**
@@ -28,6 +28,8 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 
 export interface ChildOutcome {
   result: ChildResult;
+  /** Every page of the fax, in order. */
+  pages: ChildPage[];
   peakRssBytes: number;
 }
 
@@ -123,6 +125,7 @@ export class ConversionProcess {
   run(job: ConversionJob, limits: ConversionLimits, onProgress: ((done: number, total: number) => void) | undefined, waitForExit: boolean): Promise<ChildOutcome> {
     this.setIdle(false);
     return new Promise((resolve, reject) => {
+      const pages: ChildPage[] = [];
       let outcome: { ok: ChildResult } | { err: Error } | null = null;
       let finished = false;
       let peakRssBytes = 0;
@@ -154,7 +157,11 @@ export class ConversionProcess {
               : { err: new Error(`conversion process ended without an answer: ${this.stderr.trim().slice(-500)}`) },
           );
         }
-        if (outcome && 'ok' in outcome) resolve({ result: outcome.ok, peakRssBytes: Math.max(peakRssBytes, outcome.ok.maxRssBytes) });
+        // filter() skips the holes of pages that never came.
+        const received = pages.filter((p) => p !== undefined).length;
+        if (outcome && 'ok' in outcome && received === outcome.ok.pages && pages.length === received) {
+          resolve({ result: outcome.ok, pages, peakRssBytes: Math.max(peakRssBytes, outcome.ok.maxRssBytes) });
+        } else if (outcome && 'ok' in outcome) reject(new Error(`conversion process answered with ${received} of ${outcome.ok.pages} pages`));
         else if (outcome) reject(outcome.err);
       };
       // Single use: once the answer is in, nothing more is needed from the process.
@@ -168,7 +175,8 @@ export class ConversionProcess {
           case 'ready':
             this.child.send(job);
             break;
-          case 'progress':
+          case 'page':
+            pages[message.page.index] = message.page;
             onProgress?.(message.done, message.total);
             break;
           case 'result':

@@ -90,7 +90,7 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
       soffice: prepared.soffice,
       frames: prepared.frames,
     };
-    const { result, peakRssBytes } = await takeProcess(limits.memoryMb).run(job, limits, options.onProgress, office);
+    const { result, pages, peakRssBytes } = await takeProcess(limits.memoryMb).run(job, limits, options.onProgress, office);
     log.info('document converted', {
       sourceType,
       bytes: input.length,
@@ -106,9 +106,9 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
       paper: result.paper,
       sourceType: result.sourceType,
       warnings: result.warnings,
-      tiff: writeTiffF(result.g4Pages),
-      pdf: writeFaxPdf(result.g4Pages, PAPERS[result.paper]),
-      pageImages: result.pageImages.map((p) => ({ preview: toBuffer(p.preview), thumbnail: toBuffer(p.thumbnail), blackRatio: p.blackRatio })),
+      tiff: writeTiffF(pages),
+      pdf: writeFaxPdf(pages, PAPERS[result.paper]),
+      pageImages: pages.map((p) => ({ preview: toBuffer(p.preview), thumbnail: toBuffer(p.thumbnail), blackRatio: p.blackRatio })),
     };
   } catch (err) {
     if (err instanceof ConversionError) log.info('document rejected', { sourceType, bytes: input.length, reason: err.reason, ms: Date.now() - started });

@@ -23,7 +23,7 @@ const threads = new PageThreads();
 async function handle(job: ConversionJob): Promise<void> {
   try {
     const cpu = process.cpuUsage();
-    const result = await runPipeline(job, threads, (done, total) => void send({ kind: 'progress', done, total }));
+    const result = await runPipeline(job, threads, (page, done, total) => void send({ kind: 'page', page, done, total }));
     const used = process.cpuUsage(cpu);
     result.cpuMs = Math.round((used.user + used.system) / 1000);
     result.maxRssBytes = process.resourceUsage().maxRSS * 1024;

@@ -3,7 +3,7 @@ import { loadMupdf } from './mupdf';
 import { takeNoMore, takePage } from './page-messages';
 import { PageRenderer, type PageResult } from './page-renderer';
 import type { PageThreads } from './page-threads';
-import type { ChildResult, ConversionJob } from './protocol';
+import type { ChildPage, ChildResult, ConversionJob } from './protocol';
 import { specFor, type PageJob } from './source-spec';
 import { PhotoBudget } from './sources/pdf-photos';
 
@@ -14,7 +14,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * render and finish pages on every core (this thread and the rendering threads take pages
  * from one shared counter).
  */
-export async function runPipeline(job: ConversionJob, threads: PageThreads, progress: (done: number, total: number) => void): Promise<ChildResult> {
+export async function runPipeline(job: ConversionJob, threads: PageThreads, onPage: (page: ChildPage, done: number, total: number) => void): Promise<ChildResult> {
   const mupdf = await loadMupdf();
   let libraryWarnings = 0;
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
@@ -27,11 +27,13 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
     if (total > job.limits.maxPages) {
       throw new ConversionError('too_many_pages', `document has ${total} pages, the limit is ${job.limits.maxPages}`, { pages: total, limit: job.limits.maxPages });
     }
-    const results: PageResult[] = [];
+    // What the summary needs of each page; the page itself goes to the caller at once.
+    const results: Array<Pick<PageResult, 'index' | 'warnings' | 'blankSourcePage'>> = [];
     let done = 0;
-    const collect = (result: PageResult): void => {
-      results[result.index] = result;
-      progress(++done, total);
+    const collect = ({ index, output, warnings, blankSourcePage }: PageResult): void => {
+      results[index] = { index, warnings, blankSourcePage };
+      const { width, height, g4, preview, thumbnail, blackRatio } = output;
+      onPage({ index, width, height, g4, preview, thumbnail, blackRatio }, ++done, total);
     };
     const counter = new Int32Array(new SharedArrayBuffer(4));
     // A single page is this thread's alone: no need to copy the document (or a decoded photo) over.
@@ -59,8 +61,6 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, prog
       paper: job.paper,
       sourceType: job.type,
       warnings,
-      g4Pages: results.map(({ output: { width, height, g4 } }) => ({ width, height, g4 })),
-      pageImages: results.map(({ output: { preview, thumbnail, blackRatio } }) => ({ preview, thumbnail, blackRatio })),
       libraryWarnings,
       cpuMs: 0,
       maxRssBytes: 0,

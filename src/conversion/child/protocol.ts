@@ -25,12 +25,6 @@ export interface ChildResult {
   paper: PaperSize;
   sourceType: SourceType;
   warnings: Array<{ code: ConversionWarning; page?: number }>;
-  /**
-   * Each page's G4 image; the caller writes the TIFF and the carrier PDF around them, so the
-   * images cross the process boundary once rather than twice.
-   */
-  g4Pages: Array<{ width: number; height: number; g4: Uint8Array }>;
-  pageImages: Array<{ preview: Uint8Array; thumbnail: Uint8Array; blackRatio: number }>;
   /** Diagnostics for logs: MuPDF warnings seen (count only: their text may quote the document). */
   libraryWarnings: number;
   /** CPU time the job took in the child, all threads, in milliseconds. */
@@ -39,9 +33,26 @@ export interface ChildResult {
   maxRssBytes: number;
 }
 
+/**
+ * One finished page, sent as soon as it is done so that the transfer overlaps the rendering of
+ * the others. The caller writes the TIFF and the carrier PDF around the G4 images, so they
+ * cross the process boundary once rather than twice.
+ */
+export interface ChildPage {
+  /** 0-based position in the fax, cover first. */
+  index: number;
+  width: number;
+  height: number;
+  g4: Uint8Array;
+  preview: Uint8Array;
+  thumbnail: Uint8Array;
+  blackRatio: number;
+}
+
 export type ChildMessage =
   | { kind: 'ready' }
-  | { kind: 'progress'; done: number; total: number }
+  /** A finished page; `done` of `total` pages are finished (in any order). */
+  | { kind: 'page'; page: ChildPage; done: number; total: number }
   | { kind: 'result'; result: ChildResult }
   | { kind: 'error'; reason: ReasonCode; message: string; params: Record<string, string | number> }
   /** Not the document's fault (a bug or an environment problem): the caller may retry. */
