@@ -4,8 +4,8 @@
  * For checking that decoding a PDF's photos with libjpeg-turbo keeps memory bounded over many
  * pages and uses every thread. Not part of npm test.
  *
- *   npx tsc -p tsconfig.build.json --outDir .bench/dist-photo
- *   BENCH_DIST=.bench/dist-photo flock /tmp/durafax-bench.lock node -r ./src/conversion/child/register-ts.js bench/photo-pages.ts [pages…]
+ *   npm run build
+ *   node -r ./src/conversion/child/register-ts.js bench/photo-pages.ts [pages…]
  */
 import path from 'node:path';
 import { PDFDocument, degrees } from 'pdf-lib';

@@ -4,7 +4,7 @@
  * again in the same process (steady state). Per phase: wall ms, minor page faults, and MuPDF's
  * WebAssembly memory. Not part of npm test; for tuning.
  *
- *   flock /tmp/durafax-bench.lock node -r ./src/conversion/child/register-ts.js bench/photo-probe.ts [jpeg|baseline|pdf] [rounds]
+ *   node -r ./src/conversion/child/register-ts.js bench/photo-probe.ts [jpeg|baseline|pdf] [rounds]
  *
  * jpeg: the bench's photo (progressive, 4:4:4, as MuPDF writes it); baseline: the same photo
  * re-encoded the way phones write photos (baseline, 4:2:0); pdf: the bench's photo in a PDF.
