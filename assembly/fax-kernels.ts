@@ -137,46 +137,52 @@ function ditherRow(row: usize, up: usize, down: usize, width: i32, cur: usize, n
   let below: i32 = 0;
   let belowNext: i32 = 0;
   let dirty = false;
-  const full = width & ~15;
-  for (let x0 = 0; x0 < full; x0 += 16) {
-    const c = v128.load(row + x0);
-    let black: v128;
-    let diffuse: v128;
-    if (i8x16.all_true(i8x16.eq(c, white))) {
-      black = i8x16.splat(0);
-      diffuse = black;
-    } else {
-      let l = v128.load(row + x0 - 1);
-      if (x0 == 0) l = i8x16.replace_lane(l, 0, i8x16.extract_lane_s(c, 0));
-      let r = v128.load(row + x0 + 1);
-      if (x0 + 16 == width) r = i8x16.replace_lane(r, 15, i8x16.extract_lane_s(c, 15));
-      const u = v128.load(up + x0);
-      const d = v128.load(down + x0);
-      const mn = i8x16.min_u(i8x16.min_u(i8x16.min_u(c, l), i8x16.min_u(r, u)), d);
-      const mx = i8x16.max_u(i8x16.max_u(i8x16.max_u(c, l), i8x16.max_u(r, u)), d);
-      const edge = i8x16.gt_u(i8x16.sub_sat_u(mx, mn), contrast);
-      // (mn + mx) >> 1 without leaving 8 bits.
-      const mid = i8x16.add(i8x16.add(i8x16.shr_u(mn, 1), i8x16.shr_u(mx, 1)), v128.and(v128.and(mn, mx), one));
-      const dark = i8x16.le_u(c, blackLimit);
-      const midtone = v128.andnot(i8x16.lt_u(c, whiteFrom), dark);
-      black = v128.or(dark, v128.and(v128.and(midtone, edge), i8x16.lt_u(c, mid)));
-      diffuse = v128.andnot(midtone, edge);
-    }
-    if (!v128.any_true(diffuse)) {
-      // Nothing here takes or passes on error: settle what the pixel before left for the row below.
-      store<u16>(out + (x0 >> 3), <u16>bitsOf(black));
-      if ((below | belowNext) != 0) {
-        const at = next + (<usize>x0 << 2);
-        store<i32>(at, load<i32>(at) + below);
-        store<i32>(at + 4, load<i32>(at + 4) + belowNext);
+  for (let x0 = 0; x0 < width; x0 += 16) {
+    // Sixteen pixels, or the fewer a row ends with.
+    const n = min(16, width - x0);
+    if (n == 16) {
+      const c = v128.load(row + x0);
+      let black: v128;
+      let diffuse: v128;
+      if (i8x16.all_true(i8x16.eq(c, white))) {
+        black = i8x16.splat(0);
+        diffuse = black;
+      } else {
+        let l = v128.load(row + x0 - 1);
+        if (x0 == 0) l = i8x16.replace_lane(l, 0, i8x16.extract_lane_s(c, 0));
+        let r = v128.load(row + x0 + 1);
+        if (x0 + 16 == width) r = i8x16.replace_lane(r, 15, i8x16.extract_lane_s(c, 15));
+        const u = v128.load(up + x0);
+        const d = v128.load(down + x0);
+        const mn = i8x16.min_u(i8x16.min_u(i8x16.min_u(c, l), i8x16.min_u(r, u)), d);
+        const mx = i8x16.max_u(i8x16.max_u(i8x16.max_u(c, l), i8x16.max_u(r, u)), d);
+        const edge = i8x16.gt_u(i8x16.sub_sat_u(mx, mn), contrast);
+        // (mn + mx) >> 1 without leaving 8 bits.
+        const mid = i8x16.add(i8x16.add(i8x16.shr_u(mn, 1), i8x16.shr_u(mx, 1)), v128.and(v128.and(mn, mx), one));
+        const dark = i8x16.le_u(c, blackLimit);
+        const midtone = v128.andnot(i8x16.lt_u(c, whiteFrom), dark);
+        black = v128.or(dark, v128.and(v128.and(midtone, edge), i8x16.lt_u(c, mid)));
+        diffuse = v128.andnot(midtone, edge);
       }
-      right = below = belowNext = 0;
-      continue;
+      if (!v128.any_true(diffuse)) {
+        // Nothing here takes or passes on error: settle what the pixel before left for the row below.
+        store<u16>(out + (x0 >> 3), <u16>bitsOf(black));
+        if ((below | belowNext) != 0) {
+          const at = next + (<usize>x0 << 2);
+          store<i32>(at, load<i32>(at) + below);
+          store<i32>(at + 4, load<i32>(at + 4) + belowNext);
+        }
+        right = below = belowNext = 0;
+        continue;
+      }
+      v128.store(scratch, black);
+      v128.store(scratch + 16, diffuse);
+    } else {
+      for (let i = 0; i < n; i++) classify(row, up, down, x0 + i, width, scratch + i);
     }
-    v128.store(scratch, black);
-    v128.store(scratch + 16, diffuse);
+    // Pixel by pixel: the diffused ones take the error on its way and pass theirs on.
     let bits: i32 = 0;
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < n; i++) {
       const x = x0 + i;
       const d = <i32>load<u8>(scratch + 16 + i) & 1;
       let b = <i32>load<u8>(scratch + i) & 1;
@@ -198,50 +204,35 @@ function ditherRow(row: usize, up: usize, down: usize, width: i32, cur: usize, n
       }
     }
     store<u8>(out + (x0 >> 3), <u8>(bits >> 8));
-    store<u8>(out + (x0 >> 3) + 1, <u8>bits);
-  }
-  // Rows whose width is not a multiple of 16 end pixel by pixel.
-  for (let x = full; x < width; x++) {
-    const raw = <i32>load<u8>(row + x);
-    let err: i32 = 0;
-    let b: i32 = 0;
-    if (raw <= 20) {
-      b = 1;
-    } else if (raw < 235) {
-      const xl: i32 = x > 0 ? x - 1 : 0;
-      const xr: i32 = x < width - 1 ? x + 1 : width - 1;
-      const l = <i32>load<u8>(row + xl);
-      const r = <i32>load<u8>(row + xr);
-      const u = <i32>load<u8>(up + x);
-      const d = <i32>load<u8>(down + x);
-      const mn = min(min(min(raw, l), min(r, u)), d);
-      const mx = max(max(max(raw, l), max(r, u)), d);
-      if (mx - mn >= 64) {
-        b = raw < (mn + mx) >> 1 ? 1 : 0;
-      } else {
-        const v = <i32>load<u8>(tone + raw) + ((load<i32>(cur + (<usize>(x + 1) << 2)) + right + 8) >> 4);
-        const dark = (v - 128) >> 31;
-        b = dark & 1;
-        err = v - (255 & ~dark);
-      }
-    }
-    if (b != 0) {
-      const byte = out + (x >> 3);
-      const bit: u32 = 0x80 >> (x & 7);
-      store<u8>(byte, <u32>load<u8>(byte) | bit);
-    }
-    right = err * 7;
-    if ((below | belowNext | err) != 0) {
-      const at = next + (<usize>x << 2);
-      store<i32>(at, load<i32>(at) + below + err * 3);
-      below = belowNext + err * 5;
-      belowNext = err;
-      dirty = true;
-    }
+    if (n > 8) store<u8>(out + (x0 >> 3) + 1, <u8>bits);
   }
   const at = next + (<usize>width << 2);
   store<i32>(at, load<i32>(at) + below);
   return dirty;
+}
+
+/**
+ * One pixel classified as the sixteen-lane code does, with neighbours beyond the page taken
+ * from the pixel itself: at `to`, 0xff if black (else 0), and 16 bytes on, 0xff if diffused.
+ */
+function classify(row: usize, up: usize, down: usize, x: i32, width: i32, to: usize): void {
+  const raw = <i32>load<u8>(row + x);
+  let black = raw <= 20;
+  let diffuse = false;
+  if (!black && raw < 235) {
+    const xl: i32 = x > 0 ? x - 1 : 0;
+    const xr: i32 = x < width - 1 ? x + 1 : width - 1;
+    const l = <i32>load<u8>(row + xl);
+    const r = <i32>load<u8>(row + xr);
+    const u = <i32>load<u8>(up + x);
+    const d = <i32>load<u8>(down + x);
+    const mn = min(min(min(raw, l), min(r, u)), d);
+    const mx = max(max(max(raw, l), max(r, u)), d);
+    if (mx - mn >= 64) black = raw < (mn + mx) >> 1;
+    else diffuse = true;
+  }
+  store<u8>(to, black ? 0xff : 0);
+  store<u8>(to + 16, diffuse ? 0xff : 0);
 }
 
 /** Sixteen lanes of all ones or zeros as two bytes, pixel 0 in the most significant bit of the first (little-endian u16). */

@@ -6,22 +6,12 @@ import { tempDir } from './helpers/corpus';
 import { convert } from './helpers/convert';
 import { decodeG4 } from './helpers/g4-decode';
 import { inkBox, verifyResult } from './helpers/verify';
+import { blockTonesOf } from './helpers/tones';
 
 const hook = path.resolve(__dirname, '../../src/conversion/child/register-ts.js');
 const ROWS = 2287;
 
-/** Black share of each 16 × 16 block of a decoded fax page (packed rows, 1 = black). */
-function blockTones(bits: Uint8Array): number[] {
-  const tones: number[] = [];
-  for (let by = 0; by + 16 <= ROWS; by += 16) {
-    for (let bx = 0; bx < 1728; bx += 16) {
-      let black = 0;
-      for (let y = by; y < by + 16; y++) for (let x = bx; x < bx + 16; x++) black += (bits[y * 216 + (x >> 3)] >> (7 - (x & 7))) & 1;
-      tones.push(black / 256);
-    }
-  }
-  return tones;
-}
+const blockTones = (bits: Uint8Array): number[] => blockTonesOf(bits, ROWS);
 
 /** A colourful photo-like JPEG: gradients in every channel and a dark disc. */
 async function colourJpeg(width: number, height: number): Promise<Buffer> {

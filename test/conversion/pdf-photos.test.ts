@@ -9,6 +9,7 @@ import { A4, tempDir } from './helpers/corpus';
 import { decodeG4 } from './helpers/g4-decode';
 import type { PhotoPageReport } from './helpers/pdf-photo-child';
 import { verifyResult } from './helpers/verify';
+import { blockTonesOf } from './helpers/tones';
 
 const hook = path.resolve(__dirname, '../../src/conversion/child/register-ts.js');
 const ROWS = 2287;
@@ -19,20 +20,9 @@ const H = 900;
 /** Black share of each 16 × 16 block of a G4 fax page. */
 function blockTones(g4base64: string): number[] {
   const bits = decodeG4(Buffer.from(g4base64, 'base64'), 1728, ROWS);
-  return blockTonesOf(bits);
+  return blockTonesOf(bits, ROWS);
 }
 
-function blockTonesOf(bits: Uint8Array): number[] {
-  const tones: number[] = [];
-  for (let by = 0; by + 16 <= ROWS; by += 16) {
-    for (let bx = 0; bx < 1728; bx += 16) {
-      let black = 0;
-      for (let y = by; y < by + 16; y++) for (let x = bx; x < bx + 16; x++) black += (bits[y * 216 + (x >> 3)] >> (7 - (x & 7))) & 1;
-      tones.push(black / 256);
-    }
-  }
-  return tones;
-}
 
 const mean = (t: number[]): number => t.reduce((sum, v) => sum + v, 0) / t.length;
 
@@ -182,6 +172,6 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
     expect(result.pages).toBe(4);
     const converted = verifyResult(result, ROWS, '0 0 595.28 841.89');
     const reference = renderBothWays(file);
-    converted.forEach((page, i) => expectSameTones(blockTonesOf(page.bits), blockTones(reference[i].mupdf)));
+    converted.forEach((page, i) => expectSameTones(blockTonesOf(page.bits, ROWS), blockTones(reference[i].mupdf)));
   });
 });
