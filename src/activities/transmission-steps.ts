@@ -111,10 +111,17 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
       try {
         sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, ledger);
       } catch (err) {
-        if (err instanceof CarrierError && err.kind === 'invalid_request') {
+        if (err instanceof CarrierError && err.refusesDestination) {
           await ledger.submitting(faxId, attempt, new Date());
           await records.updateAttempt(faxId, attempt, { status: 'failed', reason: 'destination_not_allowed', retryable: false, completedAt: new Date() });
           throw ApplicationFailure.create({ type: 'destination_not_allowed', message: err.message, nonRetryable: true });
+        }
+        if (err instanceof CarrierError && err.kind === 'invalid_request') {
+          // Our own request is wrong (caller id, connection id, media link): not the sender's
+          // fault, so no failed fax for it. Retried until an operator fixes the configuration,
+          // as for a wrong key; the message names the field, never the number.
+          Context.current().log.error('the carrier refuses our fax request: check the carrier configuration', { faxId, attempt, error: err.message, carrierCode: err.carrierCode });
+          throw new Error(`${err.message}: check the carrier configuration`);
         }
         throw err;
       }

@@ -9,6 +9,9 @@ import { APIConnectionError, APIError } from 'telnyx';
  */
 export type CarrierErrorKind = 'invalid_request' | 'authentication' | 'not_found' | 'transient';
 
+/** Telnyx codes that mean the number itself is refused: inactive (10001), invalid (10002). */
+const DESTINATION_CODES = new Set(['10001', '10002']);
+
 export class CarrierError extends Error {
   constructor(
     readonly kind: CarrierErrorKind,
@@ -17,6 +20,8 @@ export class CarrierError extends Error {
     readonly status?: number,
     /** The carrier's own error code (Telnyx `errors[0].code`), when given. */
     readonly carrierCode?: string,
+    /** The request field the carrier names as wrong (Telnyx `errors[0].source.pointer` without its slash). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = 'CarrierError';
@@ -25,18 +30,28 @@ export class CarrierError extends Error {
   get retryable(): boolean {
     return this.kind === 'transient';
   }
+
+  /**
+   * A refusal of the destination number itself: the sender's to fix. Any other refused request
+   * (our caller id, connection id, media link) is ours: an operator's to fix, not the sender's.
+   */
+  get refusesDestination(): boolean {
+    return this.kind === 'invalid_request' && (this.field === 'to' || (this.carrierCode !== undefined && DESTINATION_CODES.has(this.carrierCode)));
+  }
 }
 
 interface TelnyxErrorBody {
-  errors?: Array<{ code?: unknown; title?: unknown }>;
+  errors?: Array<{ code?: unknown; title?: unknown; source?: { pointer?: unknown } }>;
 }
 
-/** The first error's code and title from a Telnyx error body; never its detail, which may echo a number. */
-function describe(body: unknown): { code?: string; title?: string } {
+/** The first error's code, title and field from a Telnyx error body; never its detail, which may echo a number. */
+function describe(body: unknown): { code?: string; title?: string; field?: string } {
   const first = (body as TelnyxErrorBody | undefined)?.errors?.[0];
+  const pointer = first?.source?.pointer;
   return {
     code: typeof first?.code === 'string' || typeof first?.code === 'number' ? String(first.code) : undefined,
     title: typeof first?.title === 'string' ? first.title : undefined,
+    field: typeof pointer === 'string' && /^\/[a-z_]+$/.test(pointer) ? pointer.slice(1) : undefined,
   };
 }
 
@@ -46,12 +61,12 @@ export function toCarrierError(err: unknown, action: string): CarrierError {
   if (err instanceof APIConnectionError) return new CarrierError('transient', `${action}: carrier unreachable (${err.message})`);
   if (err instanceof APIError && typeof err.status === 'number') {
     const status = err.status;
-    const { code, title } = describe(err.error);
-    const message = `${action}: carrier answered ${status}${title ? ` ${title}` : ''}`;
+    const { code, title, field } = describe(err.error);
+    const message = `${action}: carrier answered ${status}${title ? ` ${title}` : ''}${field ? ` (${field})` : ''}`;
     if (status === 401 || status === 403) return new CarrierError('authentication', message, status, code);
     if (status === 404) return new CarrierError('not_found', message, status, code);
     if (status === 408 || status === 429 || status >= 500) return new CarrierError('transient', message, status, code);
-    return new CarrierError('invalid_request', message, status, code);
+    return new CarrierError('invalid_request', message, status, code, field);
   }
   return new CarrierError('transient', `${action}: ${err instanceof Error ? err.message : String(err)}`);
 }

@@ -152,7 +152,7 @@ export class TelnyxCarrier implements Carrier {
 function checkRequest(req: SubmitRequest): void {
   if (!req.faxId) throw new CarrierError('invalid_request', 'submit fax: fax id missing');
   if (!Number.isInteger(req.attempt) || req.attempt < 1) throw new CarrierError('invalid_request', 'submit fax: attempt must be a whole number ≥ 1');
-  if (!E164.test(req.to)) throw new CarrierError('invalid_request', 'submit fax: destination is not in E.164 format');
+  if (!E164.test(req.to)) throw new CarrierError('invalid_request', 'submit fax: destination is not in E.164 format', undefined, undefined, 'to');
   if (!/^https?:\/\//.test(req.mediaUrl)) throw new CarrierError('invalid_request', 'submit fax: media URL must be http(s)');
 }
 

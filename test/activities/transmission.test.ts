@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { FaxActivities, TransmissionSnapshot } from '../../src/activities/types';
+import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
 import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
@@ -104,6 +105,30 @@ describe('submitTransmission', () => {
     expect(failure).toMatchObject({ type: 'destination_not_allowed', nonRetryable: true });
     expect(await attemptRow(faxId)).toMatchObject({ status: 'failed', reason: 'destination_not_allowed', retryable: false, carrierFaxId: null });
     expect(h.carrierTwin.transmissions(faxId)).toBe(0);
+  });
+
+  test('a request the carrier refuses for our own settings (caller id) is retried, not blamed on the destination', async () => {
+    const misconfigured = h.activitiesWith({
+      carrier: createCarrier(
+        { apiKey: 'KEY_TEST_ACTIVITIES', connectionId: 'sandbox-connection', publicKey: h.carrierTwin.publicKey, fromNumber: '5005550006', apiBase: h.carrierTwin.url },
+        { timeoutMs: 5000, maxRetries: 0 },
+      ),
+    });
+    const faxId = await readyFax();
+    const failure = await run(misconfigured.submitTransmission, faxId, 1).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    // A plain error: Temporal retries it (an ApplicationFailure would carry a reason to the sender).
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(ApplicationFailure);
+    expect((failure as Error).message).toMatch(/\(from\): check the carrier configuration$/);
+    expect((failure as Error).message).not.toContain('5005550006');
+    expect(h.carrierTwin.transmissions(faxId)).toBe(0);
+    // Nothing was recorded against the fax: once the setting is fixed, the retry sends it.
+    expect(await h.db.query('SELECT 1 FROM fax_attempt WHERE fax_id = $1 AND reason IS NOT NULL', [faxId])).toHaveLength(0);
+    expect(await run(h.activities.submitTransmission, faxId, 1)).toMatchObject({ carrierFaxId: expect.any(String) as string });
+    expect(h.carrierTwin.transmissions(faxId, 1)).toBe(1);
   });
 
   test('a fax without its converted PDF fails for good (media_unavailable) before calling the carrier', async () => {

@@ -185,12 +185,15 @@ describe('typed errors', () => {
     const err = (await badFrom.sendOnce(request(DELIVERABLE), new MemoryLedger()).catch((e: unknown) => e)) as CarrierError;
     expect(err).toBeInstanceOf(CarrierError);
     expect([err.kind, err.status, err.carrierCode, err.retryable]).toEqual(['invalid_request', 422, '10016', false]);
+    // The carrier names our caller id: a configuration to fix, not the sender's number.
+    expect([err.field, err.refusesDestination]).toEqual(['from', false]);
     expect(err.message).not.toContain('5005550006');
   });
 
   test('a malformed request is refused before it leaves', async () => {
     const ledger = new MemoryLedger();
-    await expect(carrier.sendOnce({ ...request(DELIVERABLE), to: '0301234567' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request' });
+    await expect(carrier.sendOnce({ ...request(DELIVERABLE), to: '0301234567' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request', field: 'to', refusesDestination: true });
+    await expect(carrier.sendOnce({ ...request(DELIVERABLE), mediaUrl: 'ftp://host/doc.pdf' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request', refusesDestination: false });
     await expect(carrier.sendOnce({ ...request(DELIVERABLE), attempt: 0 }, ledger)).rejects.toMatchObject({ kind: 'invalid_request' });
     await expect(carrier.sendOnce({ ...request(DELIVERABLE), mediaUrl: 'file:///etc/passwd' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request' });
     expect(ledger.starts.size).toBe(0);
