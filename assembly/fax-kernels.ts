@@ -321,19 +321,25 @@ function finish(): void {
 
 /**
  * Encodes a packed bitmap (1 = black) as T.6: every row coded against the one above (an
- * all-white row above the first), then EOFB, the last byte padded with zero bits. Writes to
- * `out` and returns the length. `changesA` and `changesB` each hold width + 4 i32 values. The
- * caller gives `out` room for the worst case, about 4 bytes per pixel of width and row.
+ * all-white row above the first, or the packed row at `reference` when it is not 0: the rows
+ * of a page can be coded in parts and the parts' bits joined). With `last` the code ends with
+ * EOFB. Writes to `out`, the last byte padded with zero bits, and returns the number of bits
+ * before that padding. `changesA` and `changesB` each hold width + 4 i32 values. The caller
+ * gives `out` room for the worst case, about 4 bytes per pixel of width and row.
  */
-export function encodeG4(bitmap: usize, width: i32, height: i32, rowBytes: i32, out: usize, changesA: usize, changesB: usize): i32 {
+export function encodeG4(bitmap: usize, width: i32, height: i32, rowBytes: i32, out: usize, changesA: usize, changesB: usize, reference: usize, last: bool): i32 {
   pos = out;
   acc = 0;
   nbits = 0;
   let ref = changesA;
   let cur = changesB;
-  store<i32>(ref, width);
-  store<i32>(ref + 4, width);
-  store<i32>(ref + 8, width);
+  if (reference != 0 && !blankRow(reference, rowBytes)) {
+    findChanges(reference, rowBytes, width, ref);
+  } else {
+    store<i32>(ref, width);
+    store<i32>(ref + 4, width);
+    store<i32>(ref + 8, width);
+  }
   for (let y = 0; y < height; y++) {
     const row = bitmap + <usize>y * rowBytes;
     if (blankRow(row, rowBytes)) {
@@ -348,10 +354,13 @@ export function encodeG4(bitmap: usize, width: i32, height: i32, rowBytes: i32, 
     ref = cur;
     cur = swap;
   }
-  put(1, 12);
-  put(1, 12);
+  if (last) {
+    put(1, 12);
+    put(1, 12);
+  }
+  const bits = <i32>(pos - out) * 8 + <i32>nbits;
   finish();
-  return <i32>(pos - out);
+  return bits;
 }
 
 // @ts-ignore: decorator

@@ -95,7 +95,7 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
     lap('load');
     const grey = canvas.render(page, placePage(page.bounds, PAPERS.a4, page.marginPt).matrix);
     lap('render');
-    const output = finishPage(grey, PAPERS.a4.rows);
+    const output = await finishPage(grey, PAPERS.a4.rows);
     lap('finish');
     page.destroy();
     source.close();

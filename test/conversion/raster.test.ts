@@ -1,7 +1,7 @@
 import { blackRatio, createBitmap, type FaxBitmap } from '../../src/conversion/raster/bitmap';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ditherToBitmap, encodeG4, findChanges, finishGreyPage, thumbnailPixels } from '../../src/conversion/raster/kernels';
+import { ditherToBitmap, encodeG4, encodeG4Rows, findChanges, finishGreyPage, finishGreyPageShared, joinG4, thumbnailPixels } from '../../src/conversion/raster/kernels';
 import { bitmapPng, encodeBitmapPng, encodeGreyPng } from '../../src/conversion/raster/png';
 import { decodeG4 } from './helpers/g4-decode';
 import { readPng } from './helpers/png-read';
@@ -52,6 +52,16 @@ describe('G4 (T.6) encoder', () => {
   test.each(cases)('%s round-trips through an independent decoder', (_name, bitmap) => {
     const g4 = encodeG4(bitmap);
     expect(Buffer.from(decodeG4(g4, bitmap.width, bitmap.height))).toEqual(Buffer.from(bitmap.data));
+  });
+
+  test.each(cases)('%s coded in two parts, joined, is the same code to the byte', (_name, bitmap) => {
+    const whole = Buffer.from(encodeG4(bitmap));
+    const { rowBytes, height, width, data } = bitmap;
+    for (const split of [1, height >> 1, height - 1]) {
+      const upper = encodeG4Rows(data.subarray(0, split * rowBytes), width, split, null, false);
+      const lower = encodeG4Rows(data.subarray(split * rowBytes), width, height - split, data.subarray((split - 1) * rowBytes, split * rowBytes), true);
+      expect({ split, code: Buffer.from(joinG4(upper, lower)) }).toEqual({ split, code: whole });
+    }
   });
 
   test('an all-white page costs one bit per row plus EOFB', () => {
@@ -266,6 +276,23 @@ describe('dithering kernel (WebAssembly SIMD)', () => {
     expect(Buffer.from(decodeG4(page.g4, 1728, 200))).toEqual(Buffer.from(bitmap.data));
     expect(Buffer.from(readPng(bitmapPng(1728, 200, page.previewRows)).rows)).toEqual(Buffer.from(bitmap.data));
     expect(page.thumbnail).toEqual(thumbnailPixels(bitmap));
+  });
+
+  test('a page whose lower half is coded by a helper comes out the same; a failing helper changes nothing', async () => {
+    const grey = new Uint8Array(1728 * 301).map(() => Math.floor(noise() * 256));
+    const alone = finishGreyPage(grey, 1728, 301);
+    let calls = 0;
+    const helped = await finishGreyPageShared(grey, 1728, 301, (rows, reference, width, height) => {
+      calls++;
+      // Copies, as a message to another thread makes them.
+      return Promise.resolve(encodeG4Rows(Uint8Array.from(rows), width, height, Uint8Array.from(reference), true));
+    });
+    expect(calls).toBe(1);
+    expect(Buffer.from(helped.g4)).toEqual(Buffer.from(alone.g4));
+    expect(Buffer.from(helped.previewRows)).toEqual(Buffer.from(alone.previewRows));
+    expect(helped.thumbnail).toEqual(alone.thumbnail);
+    const unhelped = await finishGreyPageShared(grey, 1728, 301, () => Promise.reject(new Error('thread gone')));
+    expect(Buffer.from(unhelped.g4)).toEqual(Buffer.from(alone.g4));
   });
 
   test('refuses a grey buffer smaller than the page', () => {

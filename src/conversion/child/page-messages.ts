@@ -16,9 +16,16 @@ export interface PageThreadPreload {
   preload: 'sharp';
 }
 
+/** From the main thread: code these rows of a page as the lower part of its G4 image (the main thread codes the rest). */
+export interface PageThreadG4 {
+  g4: { id: number; rows: Uint8Array; reference: Uint8Array; width: number; height: number };
+}
+
 /** From a rendering thread back to the main thread. */
 export type PageThreadMessage =
   | { kind: 'ready' }
+  | { kind: 'g4'; id: number; data: Uint8Array; bits: number }
+  | { kind: 'g4-failed'; id: number; message: string }
   | { kind: 'page'; result: PageResult }
   /** No page left to take; MuPDF warnings seen (a count: their text may quote the document). */
   | { kind: 'done'; libraryWarnings: number }

@@ -1,4 +1,5 @@
 import { finishPage, type FaxPageOutput } from '../raster/fax-page';
+import type { G4Helper } from '../raster/kernels';
 import { PAPERS } from '../raster/paper';
 import { placePage } from '../raster/placement';
 import type { ConversionWarning } from '../types';
@@ -77,8 +78,11 @@ export class PageRenderer {
     return this.source.count;
   }
 
-  /** Renders and finishes one page; asynchronous only while its photos are decoded. */
-  async render(index: number): Promise<PageResult> {
+  /**
+   * Renders and finishes one page; asynchronous while its photos are decoded and while a
+   * `helper` thread codes half of its G4 image.
+   */
+  async render(index: number, helper?: G4Helper): Promise<PageResult> {
     const { cover } = this.job;
     const isCover = cover !== undefined && index === 0;
     const sourceIndex = cover ? index - 1 : index;
@@ -87,10 +91,10 @@ export class PageRenderer {
     } catch (err) {
       throw asConversionError(err, `preparing page ${sourceIndex + 1}`);
     }
-    return this.renderLoaded(index, isCover, sourceIndex);
+    return this.renderLoaded(index, isCover, sourceIndex, helper);
   }
 
-  private renderLoaded(index: number, isCover: boolean, sourceIndex: number): PageResult {
+  private async renderLoaded(index: number, isCover: boolean, sourceIndex: number, helper: G4Helper | undefined): Promise<PageResult> {
     const { cover } = this.job;
     let page: LoadedPage;
     try {
@@ -106,7 +110,7 @@ export class PageRenderer {
       } catch (err) {
         throw asConversionError(err, `rendering page ${index + 1}`);
       }
-      const output = finishPage(grey, PAPERS[this.job.paper].rows);
+      const output = await finishPage(grey, PAPERS[this.job.paper].rows, helper);
       const warnings = pageWarnings(page, output, placement.scale, placement.placedPt.width, placement.rotated);
       return { index, output, warnings, blankSourcePage: !isCover && warnings.includes('blank_page') };
     } finally {

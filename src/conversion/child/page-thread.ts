@@ -1,7 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import { ConversionError } from '../types';
 import { loadMupdf } from './mupdf';
-import { takePage, type PageThreadJob, type PageThreadMessage, type PageThreadPreload } from './page-messages';
+import { encodeG4Rows } from '../raster/kernels';
+import { takePage, type PageThreadG4, type PageThreadJob, type PageThreadMessage, type PageThreadPreload } from './page-messages';
 import { PageRenderer } from './page-renderer';
 import { loadSharp } from './sources/jpeg';
 
@@ -36,8 +37,19 @@ async function run({ job, total, counter }: PageThreadJob): Promise<void> {
   }
 }
 
-parentPort?.on('message', (message: PageThreadJob | PageThreadPreload) => {
+/** Codes the lower rows of a page the main thread finishes alone (a one-page document). */
+function codeRows({ g4: { id, rows, reference, width, height } }: PageThreadG4): void {
+  try {
+    const { data, bits } = encodeG4Rows(rows, width, height, reference, true);
+    post({ kind: 'g4', id, data, bits });
+  } catch (err) {
+    post({ kind: 'g4-failed', id, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+parentPort?.on('message', (message: PageThreadJob | PageThreadPreload | PageThreadG4) => {
   if ('preload' in message) void loadSharp();
+  else if ('g4' in message) codeRows(message);
   else void run(message);
 });
 void loadMupdf().then(

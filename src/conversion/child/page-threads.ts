@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../types';
-import type { PageThreadJob, PageThreadMessage, PageThreadPreload } from './page-messages';
+import type { G4Helper, G4Part } from '../raster/kernels';
+import type { PageThreadG4, PageThreadJob, PageThreadMessage, PageThreadPreload } from './page-messages';
 import type { PageResult } from './page-renderer';
 import type { PageJob } from './source-spec';
 
@@ -35,6 +36,9 @@ export class PageThreads {
   private readonly workers: Worker[] = [];
   readonly ready: Promise<void>;
   private waiter: Waiter | null = null;
+  /** Lower halves of G4 images being coded by the first thread, by request id. */
+  private readonly coding = new Map<number, { resolve: (part: G4Part) => void; reject: (err: Error) => void }>();
+  private nextId = 0;
 
   constructor(size = Math.min(MAX_THREADS, os.availableParallelism() - 1)) {
     const started: Array<Promise<void>> = [];
@@ -73,6 +77,27 @@ export class PageThreads {
   }
 
   /**
+   * A helper that codes the lower half of a page's G4 image on the first thread, for the main
+   * thread finishing a one-page document alone (the other threads are idle then); undefined
+   * without threads.
+   */
+  g4Helper(): G4Helper | undefined {
+    const worker = this.workers.at(0);
+    if (!worker) return undefined;
+    return (rows, reference, width, height) =>
+      new Promise((resolve, reject) => {
+        const id = this.nextId++;
+        this.coding.set(id, { resolve, reject });
+        const message: PageThreadG4 = { g4: { id, rows, reference, width, height } };
+        // The rows are copies made for this message: moved, not copied again.
+        worker.postMessage(
+          message,
+          [rows.buffer, reference.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+        );
+      });
+  }
+
+  /**
    * Has every thread load sharp (about 70 ms each): a warmed-up spare does it before a document
    * arrives, not at the first photo of a PDF page a thread draws.
    */
@@ -86,6 +111,13 @@ export class PageThreads {
   }
 
   private receive(m: PageThreadMessage): void {
+    if (m.kind === 'g4' || m.kind === 'g4-failed') {
+      const pending = this.coding.get(m.id);
+      this.coding.delete(m.id);
+      if (m.kind === 'g4') pending?.resolve({ data: m.data, bits: m.bits });
+      else pending?.reject(new Error(`coding thread: ${m.message}`));
+      return;
+    }
     const waiter = this.waiter;
     if (!waiter) return;
     switch (m.kind) {
@@ -112,5 +144,7 @@ export class PageThreads {
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.reject(err);
+    for (const pending of this.coding.values()) pending.reject(err);
+    this.coding.clear();
   }
 }

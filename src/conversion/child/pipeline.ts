@@ -42,7 +42,8 @@ export async function runPipeline(job: ConversionJob, threads: PageThreads, onPa
     others.catch(() => takeNoMore(counter, total));
     try {
       for (let index = takePage(counter, total); index !== null; index = takePage(counter, total)) {
-        collect(await renderer.render(index));
+        // A one-page document leaves the other threads idle: one of them codes half its G4 image.
+        collect(await renderer.render(index, total === 1 ? threads.g4Helper() : undefined));
         // Lets the other threads' finished pages (and progress) through between pages.
         await nextTurn();
       }

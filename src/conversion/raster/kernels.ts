@@ -28,7 +28,7 @@ interface KernelExports {
   setTables(...args: number[]): void;
   dither(grey: number, width: number, height: number, out: number, rowBytes: number, errA: number, errB: number, scratch: number): void;
   findChanges(row: number, rowBytes: number, width: number, out: number): number;
-  encodeG4(bitmap: number, width: number, height: number, rowBytes: number, out: number, changesA: number, changesB: number): number;
+  encodeG4(bitmap: number, width: number, height: number, rowBytes: number, out: number, changesA: number, changesB: number, reference: number, last: number): number;
   thumbnail(bitmap: number, rowBytes: number, rows: number, rowsPer: number, height: number, out: number, sums: number): number;
   setDeflateTables(literalBits: number, literalLengths: number, matchBits: number, matchLengths: number): void;
   deflateRows(bitmap: number, rowBytes: number, height: number, out: number, rowDistanceBits: number, rowDistanceLength: number): number;
@@ -42,6 +42,18 @@ export interface Thumbnail {
   /** Black pixels of the whole bitmap, counted on the way. */
   blackPixels: number;
 }
+
+/** Part of a G4 code: its bytes, the last one padded with zero bits, and its length in bits. */
+export interface G4Part {
+  data: Uint8Array;
+  bits: number;
+}
+
+/**
+ * Codes rows of a page on another thread: `rows` (packed), coded against `reference` (the row
+ * above them), ending the page's code. Resolves with the part's bits.
+ */
+export type G4Helper = (rows: Uint8Array, reference: Uint8Array, width: number, height: number) => Promise<G4Part>;
 
 /** Everything a fax page needs from its grey rendering. */
 export interface FinishedPage {
@@ -236,15 +248,16 @@ export class FaxKernels {
     return { bitmap, end };
   }
 
-  private encodeResident(bitmap: number, width: number, height: number, from: number): Uint8Array {
+  /** Codes `height` rows at `bitmap` (against the row at `reference`, 0 for white), ending the code with EOFB when `last`. */
+  private encodeResident(bitmap: number, width: number, height: number, from: number, reference = 0, last = true): G4Part {
     const rowBytes = (width + 7) >> 3;
     const changesA = align(from);
     const changesB = align(changesA + (width + 4) * 4);
     const out = align(changesB + (width + 4) * 4);
     // Worst case: every pixel a change coded with a run of up to 25 bits, plus EOFB.
     this.ensure(out + height * (4 * width + 16) + 16);
-    const length = this.k.encodeG4(bitmap, width, height, rowBytes, out, changesA, changesB);
-    return this.bytes().slice(out, out + length);
+    const bits = this.k.encodeG4(bitmap, width, height, rowBytes, out, changesA, changesB, reference, last ? 1 : 0);
+    return { data: this.bytes().slice(out, out + Math.ceil(bits / 8)), bits };
   }
 
   private thumbnailResident(bitmap: number, width: number, rows: number, from: number): Thumbnail {
@@ -279,10 +292,50 @@ export class FaxKernels {
   finish(grey: Uint8Array, width: number, height: number): FinishedPage {
     const { bitmap, end } = this.ditherResident(grey, width, height);
     // Each result is copied out before the next step can grow (and so move) the memory.
-    const g4 = this.encodeResident(bitmap, width, height, end);
+    const g4 = this.encodeResident(bitmap, width, height, end).data;
     const previewRows = this.deflateResident(bitmap, width, height, end);
     const thumbnail = this.thumbnailResident(bitmap, width, height, end);
     return { g4, previewRows, thumbnail };
+  }
+
+  /**
+   * As finish(), with the lower half of the G4 code made by `helper` on another thread while
+   * this one codes the upper half, the preview rows and the thumbnail. If the helper fails,
+   * this thread codes that half too.
+   */
+  async finishShared(grey: Uint8Array, width: number, height: number, helper: G4Helper): Promise<FinishedPage> {
+    const { bitmap, end } = this.ditherResident(grey, width, height);
+    const rowBytes = (width + 7) >> 3;
+    const upper = height >> 1;
+    const lowerAt = bitmap + upper * rowBytes;
+    const bytes = this.bytes();
+    const lowerRows = bytes.slice(lowerAt, bitmap + height * rowBytes);
+    const reference = bytes.slice(lowerAt - rowBytes, lowerAt);
+    const lowerPart = helper(lowerRows, reference, width, height - upper);
+    // Settled here even if this thread fails first, so no rejection goes unhandled.
+    const lowerOutcome = lowerPart.then(
+      (part) => part,
+      () => null,
+    );
+    const top = this.encodeResident(bitmap, width, upper, end, 0, false);
+    const previewRows = this.deflateResident(bitmap, width, height, end);
+    const thumbnail = this.thumbnailResident(bitmap, width, height, end);
+    // The helper may have taken the copies (moved to its thread): the bitmap is still here.
+    const lower = (await lowerOutcome) ?? this.encodeResident(lowerAt, width, height - upper, end, lowerAt - rowBytes, true);
+    return { g4: joinG4(top, lower), previewRows, thumbnail };
+  }
+
+  /** Codes packed rows given as bytes against a reference row (null: white). */
+  encodeRows(rows: Uint8Array, width: number, height: number, reference: Uint8Array | null, last: boolean): G4Part {
+    const rowBytes = (width + 7) >> 3;
+    const ref = align(this.work);
+    const at = align(ref + rowBytes);
+    const size = rowBytes * height;
+    this.ensure(at + size);
+    const bytes = this.bytes();
+    if (reference) bytes.set(reference.subarray(0, rowBytes), ref);
+    bytes.set(rows.subarray(0, size), at);
+    return this.encodeResident(at, width, height, at + size, reference ? ref : 0, last);
   }
 
   thumbnail(bitmap: FaxBitmap): Thumbnail {
@@ -304,7 +357,7 @@ export class FaxKernels {
 
   encode(bitmap: FaxBitmap): Uint8Array {
     const { at, end } = this.loadBitmap(bitmap);
-    return this.encodeResident(at, bitmap.width, bitmap.height, end);
+    return this.encodeResident(at, bitmap.width, bitmap.height, end).data;
   }
 
   findChanges(data: Uint8Array, offset: number, rowBytes: number, width: number, out: Int32Array): number {
@@ -345,6 +398,36 @@ export function encodeG4(bitmap: FaxBitmap): Uint8Array {
  */
 export function finishGreyPage(grey: Uint8Array, width: number, height: number): FinishedPage {
   return instance().finish(grey, width, height);
+}
+
+/** finishGreyPage() with half of the G4 code made on another thread (see FaxKernels.finishShared). */
+export function finishGreyPageShared(grey: Uint8Array, width: number, height: number, helper: G4Helper): Promise<FinishedPage> {
+  return instance().finishShared(grey, width, height, helper);
+}
+
+/** Codes packed rows against a reference row (the row above them; null: white), ending the code with EOFB when `last`. */
+export function encodeG4Rows(rows: Uint8Array, width: number, height: number, reference: Uint8Array | null, last: boolean): G4Part {
+  return instance().encodeRows(rows, width, height, reference, last);
+}
+
+/** One G4 code from two parts: the bits of `second` follow those of `first` without a gap. */
+export function joinG4(first: G4Part, second: G4Part): Uint8Array {
+  const out = new Uint8Array(Math.ceil((first.bits + second.bits) / 8));
+  const whole = first.bits >> 3;
+  out.set(first.data.subarray(0, Math.ceil(first.bits / 8)));
+  const shift = first.bits & 7;
+  const length = Math.ceil(second.bits / 8);
+  if (shift === 0) {
+    out.set(second.data.subarray(0, length), whole);
+    return out;
+  }
+  // The first part's last byte holds `shift` bits; the second part's bits continue in it.
+  for (let i = 0; i < length; i++) {
+    const b = second.data[i];
+    out[whole + i] |= b >> shift;
+    if (whole + i + 1 < out.length) out[whole + i + 1] = (b << (8 - shift)) & 0xff;
+  }
+  return out;
 }
 
 /**
