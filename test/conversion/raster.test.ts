@@ -293,6 +293,8 @@ describe('dithering kernel (WebAssembly SIMD)', () => {
     expect(helped.thumbnail).toEqual(alone.thumbnail);
     const unhelped = await finishGreyPageShared(grey, 1728, 301, () => Promise.reject(new Error('thread gone')));
     expect(Buffer.from(unhelped.g4)).toEqual(Buffer.from(alone.g4));
+    const oneRow = grey.subarray(0, 1728);
+    expect(Buffer.from((await finishGreyPageShared(oneRow, 1728, 1, () => Promise.reject(new Error('not asked')))).g4)).toEqual(Buffer.from(finishGreyPage(oneRow, 1728, 1).g4));
   });
 
   test('refuses a grey buffer smaller than the page', () => {

@@ -304,6 +304,8 @@ export class FaxKernels {
    * this thread codes that half too.
    */
   async finishShared(grey: Uint8Array, width: number, height: number, helper: G4Helper): Promise<FinishedPage> {
+    // Halves need a row each.
+    if (height < 2) return this.finish(grey, width, height);
     const { bitmap, end } = this.ditherResident(grey, width, height);
     const rowBytes = (width + 7) >> 3;
     const upper = height >> 1;
@@ -320,7 +322,8 @@ export class FaxKernels {
     const top = this.encodeResident(bitmap, width, upper, end, 0, false);
     const previewRows = this.deflateResident(bitmap, width, height, end);
     const thumbnail = this.thumbnailResident(bitmap, width, height, end);
-    // The helper may have taken the copies (moved to its thread): the bitmap is still here.
+    // The helper may have taken the copies (moved to its thread): the bitmap is still here
+    // (a thread finishes one page at a time, so nothing used these kernels meanwhile).
     const lower = (await lowerOutcome) ?? this.encodeResident(lowerAt, width, height - upper, end, lowerAt - rowBytes, true);
     return { g4: joinG4(top, lower), previewRows, thumbnail };
   }
