@@ -2,26 +2,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../helpers/temporal';
 import type { Probe } from './activities';
-import { id, startWorker } from './env';
+import { id, withTimeSkippingWorker } from './env';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let taskQueue: string;
 let probe: Probe;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  ({ worker, taskQueue, probe, running } = await startWorker(env));
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+withTimeSkippingWorker((context) => ({ env, taskQueue, probe } = context));
 
 test('retries follow the policy: attempt numbers and backoff gaps (2s, 6s, then capped at 10s)', async () => {
   const key = id('backoff');

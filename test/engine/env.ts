@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createTimeSkippingEnv } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
 
 export const workflowsPath = require.resolve('./workflows');
@@ -23,3 +24,29 @@ export async function startWorker(env: TestWorkflowEnvironment): Promise<{ worke
 }
 
 export const id = (prefix: string): string => `${prefix}-${randomUUID()}`;
+
+/** What a test file gets from withTimeSkippingWorker: the environment, its worker's task queue and probe. */
+export interface EngineTestContext {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  probe: Probe;
+}
+
+/**
+ * Starts a time-skipping environment and one worker for the test file (beforeAll), hands them
+ * to `ready`, and stops both after the file's tests (afterAll).
+ */
+export function withTimeSkippingWorker(ready: (context: EngineTestContext) => void): void {
+  let env: TestWorkflowEnvironment | undefined;
+  let started: Awaited<ReturnType<typeof startWorker>> | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    started = await startWorker(env);
+    ready({ env, taskQueue: started.taskQueue, probe: started.probe });
+  });
+  afterAll(async () => {
+    started?.worker.shutdown();
+    await started?.running;
+    await env?.teardown();
+  });
+}

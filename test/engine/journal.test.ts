@@ -14,6 +14,15 @@ afterEach(async () => {
 
 const open = (compactBytes?: number): ReturnType<typeof Journal.open> => Journal.open(dir, silentLogger, compactBytes);
 const segment = async (): Promise<string> => path.join(dir, (await fs.readdir(dir)).filter((n) => n.startsWith('journal-')).sort().at(-1)!);
+/** A journal holding the records { n: 1 } and { n: 2 }, synced and closed; returns its segment file. */
+async function twoRecords(): Promise<string> {
+  const { journal } = await open();
+  journal.append({ n: 1 });
+  journal.append({ n: 2 });
+  await journal.sync();
+  await journal.close();
+  return segment();
+}
 
 test('records come back in order after a reopen, payload bytes intact', async () => {
   const { journal } = await open();
@@ -38,12 +47,7 @@ test('sync() waits for pending records and is a no-op once everything is on disk
 });
 
 test('a torn tail (crash mid-write) is cut off; the records before it survive and new ones follow', async () => {
-  const { journal } = await open();
-  journal.append({ n: 1 });
-  journal.append({ n: 2 });
-  await journal.sync();
-  await journal.close();
-  const file = await segment();
+  const file = await twoRecords();
   const intact = (await fs.stat(file)).size;
   // Half a record: a length header promising more bytes than follow.
   const header = Buffer.alloc(8);
@@ -60,12 +64,7 @@ test('a torn tail (crash mid-write) is cut off; the records before it survive an
 });
 
 test('a record whose checksum does not match ends the journal there', async () => {
-  const { journal } = await open();
-  journal.append({ n: 1 });
-  journal.append({ n: 2 });
-  await journal.sync();
-  await journal.close();
-  const file = await segment();
+  const file = await twoRecords();
   const data = await fs.readFile(file);
   data[data.length - 2] ^= 0xff;
   await fs.writeFile(file, data);

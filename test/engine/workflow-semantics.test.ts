@@ -3,26 +3,14 @@ import { TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createTimeSkippingEnv } from '../helpers/temporal';
 import type { Probe } from './activities';
-import { id, startWorker, workflowsPath } from './env';
+import { id, withTimeSkippingWorker, workflowsPath } from './env';
 import { doneSignal, noteSignal, notesQuery } from './workflows/signals';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let taskQueue: string;
 let probe: Probe;
-
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  ({ worker, taskQueue, probe, running } = await startWorker(env));
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+withTimeSkippingWorker((context) => ({ env, taskQueue, probe } = context));
 
 const eventTypes = async (workflowId: string, runId?: string): Promise<string[]> =>
   (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!.map((e) =>
