@@ -3,7 +3,7 @@ import type { DocumentStore } from '../db/document-store';
 import { paperFor, priceFor, type PriceList } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
 import type { FaxRecords } from './fax-records';
-import type { Quote } from './types';
+import type { Quote } from '../workflows/contract';
 
 export type Converter = (input: Buffer, options: ConversionOptions) => Promise<ConversionResult>;
 

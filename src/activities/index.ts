@@ -11,7 +11,7 @@ import { FaxRecords } from './fax-records';
 import { createPaymentSteps } from './payment-steps';
 import { FaxAttemptLedger } from './send-ledger';
 import { createTransmissionSteps } from './transmission-steps';
-import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from './types';
+import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from '../workflows/contract';
 
 export interface ActivityDeps {
   db: DataSource;

@@ -3,7 +3,7 @@ import type { Config } from '../config/config';
 import { formatForDisplay } from '../domain/phone';
 import { t } from '../i18n';
 import { PaymentError, type Payments } from '../payments/types';
-import type { CheckoutOpened, PaymentConfirmed, PaymentResult } from './types';
+import type { CheckoutOpened, PaymentConfirmed, PaymentResult } from '../workflows/contract';
 import type { FaxRecords } from './fax-records';
 
 export interface PaymentStepDeps {

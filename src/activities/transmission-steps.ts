@@ -7,10 +7,9 @@ import { CARRIER_STATUSES, type Carrier, type CarrierFax, type CarrierStatus } f
 import type { DocumentStore } from '../db/document-store';
 import type { AttemptStatus } from '../domain/status';
 import { signMediaPath } from '../web/media-url';
-import type { CarrierUpdate } from '../workflows/definitions';
+import type { CarrierUpdate, TransmissionSnapshot } from '../workflows/contract';
 import type { FaxRecords } from './fax-records';
 import { FaxAttemptLedger } from './send-ledger';
-import type { TransmissionSnapshot } from './types';
 
 export interface TransmissionStepDeps {
   records: FaxRecords;

@@ -1,13 +1,8 @@
 import type { CarrierEvent } from '../carrier/types';
+import type { PaymentAuthorized } from '../workflows/contract';
 
 /** What happened when a workflow was signalled. */
 export type SignalOutcome = 'delivered' | 'closed';
-
-export interface PaymentAuthorizedSignal {
-  paymentIntentId: string;
-  checkoutSessionId: string;
-  source: 'webhook' | 'redirect';
-}
 
 /**
  * How the web tier tells a fax's workflow what providers reported. `closed` means the
@@ -15,6 +10,6 @@ export interface PaymentAuthorizedSignal {
  * what the provider did on its own (e.g. release a hold that arrived too late).
  */
 export interface FaxSignals {
-  paymentAuthorized(faxId: string, signal: PaymentAuthorizedSignal): Promise<SignalOutcome>;
+  paymentAuthorized(faxId: string, signal: PaymentAuthorized): Promise<SignalOutcome>;
   carrierEvent(faxId: string, event: CarrierEvent): Promise<SignalOutcome>;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cancelSignal, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type FaxState } from '../workflows/definitions';
+import { cancelSignal, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type FaxState } from '../workflows/contract';
 
 export type CancelDecision = 'accepted' | 'refused' | 'pending';
 

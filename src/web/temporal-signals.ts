@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CarrierEvent } from '../carrier/types';
-import { carrierEventSignal, faxWorkflowId, paymentAuthorizedSignal } from '../workflows/definitions';
-import type { FaxSignals, PaymentAuthorizedSignal, SignalOutcome } from './fax-signals';
+import { carrierEventSignal, faxWorkflowId, paymentAuthorizedSignal } from '../workflows/contract';
+import type { PaymentAuthorized } from '../workflows/contract';
+import type { FaxSignals, SignalOutcome } from './fax-signals';
 
 /** Signals fax workflows through the Temporal client; a workflow that no longer runs is `closed`. */
 export class TemporalFaxSignals implements FaxSignals {
@@ -17,7 +18,7 @@ export class TemporalFaxSignals implements FaxSignals {
     }
   }
 
-  paymentAuthorized(faxId: string, signal: PaymentAuthorizedSignal): Promise<SignalOutcome> {
+  paymentAuthorized(faxId: string, signal: PaymentAuthorized): Promise<SignalOutcome> {
     return this.send(faxId, (h) => h.signal(paymentAuthorizedSignal, signal));
   }
 

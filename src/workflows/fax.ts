@@ -9,7 +9,7 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { FaxActivities, TransmissionSnapshot } from '../activities/types';
+import type { FaxActivities, TransmissionSnapshot } from './contract';
 import { FINAL_FAX_STATUSES, type FaxStatus } from '../domain/status';
 import {
   cancelSignal,
@@ -22,7 +22,7 @@ import {
   type FaxState,
   type FaxWorkflowInput,
   type PaymentAuthorized,
-} from './definitions';
+} from './contract';
 
 /** Database and payment steps: short, retried until they work (they are idempotent). */
 const steps = proxyActivities<FaxActivities>({

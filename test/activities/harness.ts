@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../src/activities';
-import type { FaxActivities } from '../../src/activities/types';
+import type { FaxActivities } from '../../src/workflows/contract';
 import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import type { FaxPolicy } from '../../src/config/config';

@@ -1,7 +1,7 @@
 import { createStripeClient } from '../../src/payments/stripe-client';
 import { CARDS, CheckoutBrowser, twinWithPayments, WEBHOOK_SECRET } from '../payments/support';
 import { applicationFailure, insertFax, readFax, run, startHarness, type Harness } from './harness';
-import type { FaxActivities } from '../../src/activities/types';
+import type { FaxActivities } from '../../src/workflows/contract';
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { FaxActivities, TransmissionSnapshot } from '../../src/activities/types';
+import type { CarrierUpdate, FaxActivities, TransmissionSnapshot } from '../../src/workflows/contract';
 import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
 import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
-import type { CarrierUpdate } from '../../src/workflows/definitions';
 import { makePdf } from '../carrier/helpers';
 import { activityEnv, applicationFailure, DELIVERABLE, insertFax, readFax, run, runIn, startHarness, type Harness } from './harness';
 

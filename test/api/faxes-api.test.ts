@@ -11,7 +11,7 @@ import { createApp } from '../../src/web/app';
 import type { FaxSignals } from '../../src/web/fax-signals';
 import type { CancelDecision, FaxWorkflows } from '../../src/web/fax-workflows';
 import { signMediaPath } from '../../src/web/media-url';
-import type { FaxState } from '../../src/workflows/definitions';
+import type { FaxState } from '../../src/workflows/contract';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 /** The workflow boundary, recorded: what the API asked of Temporal. */

@@ -11,7 +11,8 @@ import { createPayments, type StripePayments } from '../../src/payments/stripe-p
 import type { CheckoutRequest } from '../../src/payments/types';
 import { startStripeTwin, type StripeTwin, type StripeTwinOptions } from '../../src/twins/stripe';
 import { errorMiddleware } from '../../src/web/errors';
-import type { FaxSignals, PaymentAuthorizedSignal, SignalOutcome } from '../../src/web/fax-signals';
+import type { PaymentAuthorized } from '../../src/workflows/contract';
+import type { FaxSignals, SignalOutcome } from '../../src/web/fax-signals';
 
 export const WEBHOOK_SECRET = 'whsec_test_secret';
 
@@ -118,11 +119,11 @@ export function pageError(html: string): { code: string; message: string } | nul
 
 /** The workflow side of the web tier: records every signal and answers as told. */
 export class RecordingSignals implements FaxSignals {
-  readonly payments: Array<{ faxId: string; signal: PaymentAuthorizedSignal }> = [];
+  readonly payments: Array<{ faxId: string; signal: PaymentAuthorized }> = [];
   /** What the next signals answer; a thrown error simulates Temporal being unreachable. */
   outcome: SignalOutcome | Error = 'delivered';
 
-  async paymentAuthorized(faxId: string, signal: PaymentAuthorizedSignal): Promise<SignalOutcome> {
+  async paymentAuthorized(faxId: string, signal: PaymentAuthorized): Promise<SignalOutcome> {
     if (this.outcome instanceof Error) throw this.outcome;
     this.payments.push({ faxId, signal });
     return this.outcome;

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FaxActivities, FaxPolicySnapshot, StatusUpdate, TransmissionSnapshot } from '../../src/activities/types';
-import type { CarrierUpdate } from '../../src/workflows/definitions';
+import type { CarrierUpdate, FaxActivities, FaxPolicySnapshot, StatusUpdate, TransmissionSnapshot } from '../../src/workflows/contract';
 
 /**
  * The providers of a fax, simulated in memory, behind the real activity interface: the

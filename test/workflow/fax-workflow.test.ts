@@ -15,7 +15,7 @@ import {
   stateQuery,
   type CarrierUpdate,
   type FaxState,
-} from '../../src/workflows/definitions';
+} from '../../src/workflows/contract';
 import type { faxWorkflow } from '../../src/workflows/fax';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { FakeProviders, type Scenario } from './fake-providers';

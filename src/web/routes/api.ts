@@ -10,7 +10,7 @@ import { validateFaxNumber } from '../../domain/phone';
 import { FINAL_FAX_STATUSES, PAPER_SIZES, isLocale, type Locale, type PaperSize } from '../../domain/status';
 import { negotiateLocale } from '../../i18n';
 import type { Logger } from '../../log';
-import { faxWorkflowId } from '../../workflows/definitions';
+import { faxWorkflowId } from '../../workflows/contract';
 import { bearerToken, hashToken, newAccessToken, sealToken, tokenMatches, unsealToken } from '../access-token';
 import { HttpProblem } from '../errors';
 import type { FaxWorkflows } from '../fax-workflows';

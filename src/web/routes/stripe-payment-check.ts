@@ -3,7 +3,8 @@ import { Fax } from '../../db/entities/fax';
 import { FINAL_FAX_STATUSES } from '../../domain/status';
 import type { Logger } from '../../log';
 import { PaymentError, type CancelOptions, type PaymentIntentInfo, type Payments } from '../../payments/types';
-import type { FaxSignals, PaymentAuthorizedSignal } from '../fax-signals';
+import type { PaymentAuthorized } from '../../workflows/contract';
+import type { FaxSignals } from '../fax-signals';
 
 export interface PaymentCheckDeps {
   db: DataSource;
@@ -39,7 +40,7 @@ export async function checkPayment(
   deps: PaymentCheckDeps,
   faxId: string,
   sessionId: string,
-  source: PaymentAuthorizedSignal['source'],
+  source: PaymentAuthorized['source'],
 ): Promise<PaymentCheck> {
   const { db, payments, signals } = deps;
   const log = deps.log.child({ faxId, source });
