@@ -6,7 +6,7 @@ import { encodeToken } from '../tokens';
 import { addEvent, addExternal, type Attrs } from './events';
 import { decideRetry, normalizeRetry, retryToProto } from './retry';
 import type { ActivityState, Execution } from './state';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 const RS = enums.RetryState;

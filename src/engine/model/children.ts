@@ -6,7 +6,7 @@ import { addExternal } from './events';
 import { requestCancelRun, signalRun } from './requests';
 import { createRun, resolveIdConflict } from './start';
 import type { Execution } from './state';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 

@@ -3,13 +3,13 @@ import type { Engine } from '../engine';
 import { enums, type Command, type Failure, type HistoryEvent, type Payloads } from '../proto';
 import { durationMs, msDuration } from '../time';
 import { dropActivities } from './activity';
-import { addEvent, addExternal, type AttrKey, type Attrs } from './events';
+import { addEvent, addExternal, flushBuffered, type AttrKey, type Attrs } from './events';
 import { requestCancelRun } from './requests';
 import { decideRetry, normalizeRetry } from './retry';
 import { clearRunTimers } from './run-timers';
 import { createRun, type StartParams } from './start';
 import type { Execution } from './state';
-import { abandonWft, scheduleWft } from './workflow-task';
+import { endTask, scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 const S = enums.WorkflowExecutionStatus;
@@ -119,6 +119,21 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
     addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, 'childWorkflowExecutionTerminatedEventAttributes', common);
   }
   scheduleWft(engine, parent);
+}
+
+/** Before a forced close (terminate, timeout): a running task fails, its buffered events are written. */
+function abandonWft(engine: Engine, run: Execution): void {
+  const wft = run.state.wft;
+  if (wft?.phase === 'started' && !wft.transient) {
+    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
+      identity: 'history-service',
+    });
+  }
+  if (wft) endTask(engine, run);
+  flushBuffered(engine, run);
 }
 
 export function terminateRun(engine: Engine, run: Execution, reason: string, details: Payloads | null | undefined, identity: string): void {

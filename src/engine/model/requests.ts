@@ -2,7 +2,7 @@ import type { Engine } from '../engine';
 import { enums, type Header, type Payloads } from '../proto';
 import { addExternal } from './events';
 import type { Execution } from './state';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 

@@ -3,7 +3,7 @@ import { enums } from '../proto';
 import { runTimedOut } from './close';
 import { addExternal } from './events';
 import type { Execution } from './state';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 

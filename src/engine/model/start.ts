@@ -7,7 +7,7 @@ import { addEvent } from './events';
 import { terminateRun } from './close';
 import { Execution, type ParentRef, type RunState } from './state';
 import { rearmRun } from './run-timers';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 const S = enums.WorkflowExecutionStatus;

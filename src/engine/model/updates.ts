@@ -2,7 +2,7 @@ import type { Engine } from '../engine';
 import { enums, protoRoot, type Command, type ProtocolMessage, type UpdateRequest } from '../proto';
 import { addEvent } from './events';
 import type { Execution, UpdateState } from './state';
-import { scheduleWft } from './workflow-task';
+import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
 const STAGE = enums.UpdateWorkflowExecutionLifecycleStage;

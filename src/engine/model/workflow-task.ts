@@ -6,69 +6,12 @@ import { encodeToken } from '../tokens';
 import { applyCommands, validateCommands } from './commands';
 import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
+import { dispatchWft, endTask, scheduleWft, wftTimerKey } from './schedule-workflow-task';
 import type { Execution, WftState } from './state';
 
 const E = enums.EventType;
 const CAUSE = enums.WorkflowTaskFailedCause;
 const NORMAL = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
-const STICKY = enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
-
-const timerKey = (run: Execution): string => `wft/${run.runId}`;
-
-/** Schedules a workflow task unless one is pending; while one runs, asks for another afterwards. */
-export function scheduleWft(engine: Engine, run: Execution): void {
-  const s = run.state;
-  if (!run.open) return;
-  if (s.wft) {
-    if (s.wft.phase === 'started') {
-      s.needsWft = true;
-      engine.touch(run);
-    }
-    return;
-  }
-  if (s.firstWftAt > engine.now()) return;
-  s.needsWft = false;
-  const attempt = s.wftAttempt;
-  const transient = attempt > 1;
-  const sticky = !transient && s.sticky ? s.sticky : null;
-  const wft: WftState = {
-    seq: ++s.wftSeq,
-    attempt,
-    phase: 'scheduled',
-    transient,
-    queue: sticky ? sticky.queue : s.taskQueue,
-    sticky: !!sticky,
-    scheduledEventId: 0,
-    startedEventId: 0,
-    scheduledTime: engine.now(),
-  };
-  if (!transient) {
-    wft.scheduledEventId = Number(
-      addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
-        taskQueue: sticky ? { name: sticky.queue, kind: STICKY, normalName: s.taskQueue } : { name: s.taskQueue, kind: NORMAL },
-        startToCloseTimeout: msDuration(s.taskTimeoutMs),
-        attempt,
-      }).eventId,
-    );
-  }
-  s.wft = wft;
-  engine.touch(run);
-  dispatchWft(engine, run);
-}
-
-/** Puts the pending workflow task on its queue (again, after a restart). */
-function dispatchWft(engine: Engine, run: Execution): void {
-  const wft = run.state.wft;
-  if (!wft || wft.phase !== 'scheduled') return;
-  if (wft.sticky && run.state.sticky) {
-    // Not picked up from the worker's sticky queue in time: the normal queue gets it, with full history.
-    const seq = wft.seq;
-    engine.clock.set(timerKey(run), engine.now() + run.state.sticky.timeoutMs, () => engine.tx(() => stickyTimedOut(engine, run, seq)));
-  } else {
-    engine.clock.clear(timerKey(run));
-  }
-  engine.matching.push(run.state.namespace, wft.queue, 'workflow', { kind: 'wft', runId: run.runId, seq: wft.seq });
-}
 
 /** After a restart: requeue a scheduled task, re-arm a started task's timeout. */
 export function rearmWft(engine: Engine, run: Execution): void {
@@ -80,7 +23,7 @@ export function rearmWft(engine: Engine, run: Execution): void {
 
 function armStartToClose(engine: Engine, run: Execution, wft: WftState, due: number): void {
   const seq = wft.seq;
-  engine.clock.set(timerKey(run), due, () => engine.tx(() => startToCloseTimedOut(engine, run, seq)));
+  engine.clock.set(wftTimerKey(run), due, () => engine.tx(() => startToCloseTimedOut(engine, run, seq)));
 }
 
 /** Hands a scheduled workflow task to a poller: writes WorkflowTaskStarted and builds the response. */
@@ -157,12 +100,6 @@ function findStartedWft(engine: Engine, runId: string, seq: number): { run: Exec
 function materialize(engine: Engine, run: Execution, wft: WftState): void {
   for (const ev of wft.transientEvents ?? []) append(engine, run, ev);
   wft.transientEvents = undefined;
-}
-
-function endTask(engine: Engine, run: Execution): void {
-  run.state.wft = null;
-  engine.clock.clear(timerKey(run));
-  engine.touch(run);
 }
 
 export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): void {
@@ -266,20 +203,6 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
   retryAfterFailure(engine, run);
 }
 
-function stickyTimedOut(engine: Engine, run: Execution, seq: number): void {
-  const wft = run.state.wft;
-  if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'scheduled' || !wft.sticky) return;
-  engine.log.debug('sticky workflow task not picked up; moving it to the normal queue', { workflowId: run.state.workflowId, runId: run.runId });
-  addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
-    scheduledEventId: wft.scheduledEventId,
-    startedEventId: 0,
-    timeoutType: enums.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
-  });
-  endTask(engine, run);
-  run.state.sticky = null;
-  scheduleWft(engine, run);
-}
-
 /** A worker shut down: its sticky queue is gone, so its runs' tasks go to the normal queue. */
 export function stickyQueueGone(engine: Engine, namespace: string, queue: string): void {
   engine.matching.drop(namespace, queue, 'workflow');
@@ -294,21 +217,6 @@ export function stickyQueueGone(engine: Engine, namespace: string, queue: string
       dispatchWft(engine, run);
     }
   }
-}
-
-/** Before a forced close (terminate, timeout): a running task fails, its buffered events are written. */
-export function abandonWft(engine: Engine, run: Execution): void {
-  const wft = run.state.wft;
-  if (wft?.phase === 'started' && !wft.transient) {
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
-      scheduledEventId: wft.scheduledEventId,
-      startedEventId: wft.startedEventId,
-      cause: CAUSE.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
-      identity: 'history-service',
-    });
-  }
-  if (wft) endTask(engine, run);
-  flushBuffered(engine, run);
 }
 
 export function isCloseCommand(type: number): boolean {

@@ -1,0 +1,94 @@
+import type { Engine } from '../engine';
+import { enums } from '../proto';
+import { msDuration } from '../time';
+import { addEvent } from './events';
+import type { Execution, WftState } from './state';
+
+/**
+ * Scheduling a workflow task and putting it on its queue. Everything that wakes a workflow
+ * (signals, timers, activity results, children, updates) calls `scheduleWft`, so this module
+ * imports nothing else from model/ but events: it is the leaf that keeps model/ free of cycles.
+ */
+
+const EventType = enums.EventType;
+const NORMAL_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+const STICKY_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
+
+/** The clock key of a run's workflow-task timer (sticky schedule-to-start, or start-to-close). */
+export const wftTimerKey = (run: Execution): string => `wft/${run.runId}`;
+
+/** Schedules a workflow task unless one is pending; while one runs, asks for another afterwards. */
+export function scheduleWft(engine: Engine, run: Execution): void {
+  const s = run.state;
+  if (!run.open) return;
+  if (s.wft) {
+    if (s.wft.phase === 'started') {
+      s.needsWft = true;
+      engine.touch(run);
+    }
+    return;
+  }
+  if (s.firstWftAt > engine.now()) return;
+  s.needsWft = false;
+  const attempt = s.wftAttempt;
+  const transient = attempt > 1;
+  const sticky = !transient && s.sticky ? s.sticky : null;
+  const wft: WftState = {
+    seq: ++s.wftSeq,
+    attempt,
+    phase: 'scheduled',
+    transient,
+    queue: sticky ? sticky.queue : s.taskQueue,
+    sticky: !!sticky,
+    scheduledEventId: 0,
+    startedEventId: 0,
+    scheduledTime: engine.now(),
+  };
+  if (!transient) {
+    wft.scheduledEventId = Number(
+      addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
+        taskQueue: sticky ? { name: sticky.queue, kind: STICKY_QUEUE, normalName: s.taskQueue } : { name: s.taskQueue, kind: NORMAL_QUEUE },
+        startToCloseTimeout: msDuration(s.taskTimeoutMs),
+        attempt,
+      }).eventId,
+    );
+  }
+  s.wft = wft;
+  engine.touch(run);
+  dispatchWft(engine, run);
+}
+
+/** Puts the pending workflow task on its queue (again, after a restart). */
+export function dispatchWft(engine: Engine, run: Execution): void {
+  const wft = run.state.wft;
+  if (!wft || wft.phase !== 'scheduled') return;
+  if (wft.sticky && run.state.sticky) {
+    // Not picked up from the worker's sticky queue in time: the normal queue gets it, with full history.
+    const seq = wft.seq;
+    engine.clock.set(wftTimerKey(run), engine.now() + run.state.sticky.timeoutMs, () => engine.tx(() => stickyTimedOut(engine, run, seq)));
+  } else {
+    engine.clock.clear(wftTimerKey(run));
+  }
+  engine.matching.push(run.state.namespace, wft.queue, 'workflow', { kind: 'wft', runId: run.runId, seq: wft.seq });
+}
+
+/** The run has no workflow task any more (completed, failed, timed out, abandoned). */
+export function endTask(engine: Engine, run: Execution): void {
+  run.state.wft = null;
+  engine.clock.clear(wftTimerKey(run));
+  engine.touch(run);
+}
+
+function stickyTimedOut(engine: Engine, run: Execution, seq: number): void {
+  const wft = run.state.wft;
+  if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'scheduled' || !wft.sticky) return;
+  engine.log.debug('sticky workflow task not picked up; moving it to the normal queue', { workflowId: run.state.workflowId, runId: run.runId });
+  addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
+    scheduledEventId: wft.scheduledEventId,
+    startedEventId: 0,
+    timeoutType: enums.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+  });
+  endTask(engine, run);
+  run.state.sticky = null;
+  scheduleWft(engine, run);
+}
