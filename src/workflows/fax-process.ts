@@ -1,0 +1,310 @@
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
+import { FINAL_FAX_STATUSES, type FaxStatus } from '../domain/status';
+import type {
+  AttemptState,
+  CancelRequest,
+  CarrierUpdate,
+  FaxPolicySnapshot,
+  FaxState,
+  PaymentAuthorized,
+  TransmissionSnapshot,
+} from './contract';
+import { conversion, steps, submission } from './fax-activities';
+import { followTransmission } from './follow-transmission';
+import { HoldGuard } from './hold-guard';
+import { addUndoStep, undoAll, type UndoStep } from './undo';
+
+/** How a fax ends: its final status and, unless delivered, the reason code. */
+export interface Ending {
+  status: FaxStatus;
+  reason: string | null;
+}
+
+/**
+ * One fax's life, phase by phase, with the state the signals and the query work on. The
+ * workflow function runs the phases in order; a phase returns an `Ending` when the fax ends
+ * there, or null to go on.
+ */
+export class FaxProcess {
+  readonly state: FaxState;
+  /** Set by loadPolicy(), the first phase: the handlers are installed before it, so the policy cannot come in through the constructor. */
+  private policy!: FaxPolicySnapshot;
+  private payment: PaymentAuthorized | undefined;
+  /** Only while the checkout is open; a payment after that is released. */
+  private acceptingPayment = true;
+  /** Payment intents other than the accepted one: released, never used. */
+  private readonly strayPayments: string[] = [];
+  private cancelRequest: CancelRequest | undefined;
+  /** Until the first transmission is submitted, and between attempts, a cancel is honoured. */
+  private cancellable = true;
+  private readonly carrierUpdates: CarrierUpdate[] = [];
+  private holdGuard: HoldGuard | undefined;
+  private readonly undoSteps: UndoStep[] = [];
+
+  constructor(private readonly faxId: string) {
+    this.state = {
+      faxId,
+      status: 'converting',
+      paymentState: 'none',
+      pages: null,
+      amount: null,
+      currency: null,
+      paymentIntentId: null,
+      holdDeadline: null,
+      capturedEarly: false,
+      attempts: [],
+      failureReason: null,
+      cancel: 'none',
+      lastCancel: null,
+      purged: false,
+      carrierEventsReceived: 0,
+      duplicatePaymentSignals: 0,
+    };
+    // A payment can be signalled from the start (a webhook may beat the checkout's own
+    // bookkeeping), so releasing payments is the first undo step and runs last.
+    addUndoStep(this.undoSteps, 'release payments', async () => {
+      await this.settleUndelivered();
+      await this.releaseStrays();
+    });
+  }
+
+  // Signals
+
+  onPaymentAuthorized(p: PaymentAuthorized): void {
+    if (this.payment?.paymentIntentId === p.paymentIntentId || this.strayPayments.includes(p.paymentIntentId)) {
+      this.state.duplicatePaymentSignals++;
+    } else if (!this.payment && this.acceptingPayment) {
+      this.payment = p;
+    } else {
+      this.strayPayments.push(p.paymentIntentId);
+    }
+  }
+
+  onCancel(c: CancelRequest): void {
+    const accept = this.cancelRequest !== undefined || (this.cancellable && !isFinal(this.state.status));
+    if (accept && !this.cancelRequest) this.cancelRequest = c;
+    if (accept) this.state.cancel = 'accepted';
+    else if (this.state.cancel === 'none') this.state.cancel = 'refused';
+    this.state.lastCancel = { requestId: c.requestId ?? null, outcome: accept ? 'accepted' : 'refused' };
+  }
+
+  onCarrierEvent(u: CarrierUpdate): void {
+    this.state.carrierEventsReceived++;
+    this.carrierUpdates.push(u);
+  }
+
+  // Phases
+
+  /** The policy numbers the whole fax runs by, read once. */
+  async loadPolicy(): Promise<void> {
+    this.policy = await steps.loadPolicy();
+  }
+
+  /** Convert. A bad document ends here; nothing was charged. */
+  async convert(): Promise<Ending | null> {
+    try {
+      const quote = await conversion.convertDocument(this.faxId);
+      this.state.pages = quote.pages;
+      this.state.amount = quote.amount;
+      this.state.currency = quote.currency;
+    } catch (err) {
+      const reason = businessReason(err);
+      if (!reason) throw err;
+      return { status: 'rejected', reason };
+    }
+    return this.cancelRequest ? this.cancelled() : null;
+  }
+
+  /** Checkout with a card hold, then wait for the payment signal until the payment window ends. */
+  async awaitPayment(): Promise<Ending | null> {
+    const checkout = await steps.openCheckout(this.faxId, Date.now() + this.policy.paymentWindowMs);
+    addUndoStep(this.undoSteps, 'close the checkout', () => this.closeOpenCheckout());
+    this.state.status = 'awaiting_payment';
+    await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, Math.max(1, checkout.expiresAt - Date.now()));
+    this.acceptingPayment = false;
+    if (!this.payment) {
+      // The checkout closes first, so a payment racing the deadline is caught and released.
+      const late = await steps.closeCheckout(this.faxId);
+      if (late.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
+      return this.cancelRequest ? this.cancelled() : { status: 'expired', reason: 'payment_expired' };
+    }
+    this.state.paymentIntentId = this.payment.paymentIntentId;
+    try {
+      const confirmed = await steps.confirmPayment(this.faxId, this.payment.paymentIntentId);
+      this.state.paymentState = 'authorized';
+      this.state.holdDeadline = confirmed.captureBefore ? new Date(confirmed.captureBefore).toISOString() : null;
+      if (confirmed.captureBefore) {
+        this.holdGuard = new HoldGuard(confirmed.captureBefore - this.policy.captureMarginMs, () => this.captureEarly());
+      }
+    } catch (err) {
+      const reason = businessReason(err);
+      if (!reason) throw err;
+      this.state.paymentState = 'authorized';
+      await this.settleUndelivered();
+      return { status: 'failed', reason };
+    }
+    if (this.cancelRequest) {
+      await this.stopHoldGuard();
+      await this.settleUndelivered();
+      return this.cancelled();
+    }
+    this.state.status = 'queued';
+    return null;
+  }
+
+  /**
+   * Submit, follow, retry: busy lines, no answer and line errors are transmitted again after
+   * the retry delay, up to the policy's limit. Returns the last transmission's outcome, or
+   * null when none was made or the carrier refused the submission.
+   */
+  async transmit(): Promise<TransmissionSnapshot | null> {
+    let outcome: TransmissionSnapshot | null = null;
+    for (let attempt = 1; attempt <= this.policy.maxTransmissions; attempt++) {
+      if (this.cancelRequest) break;
+      this.cancellable = false;
+      const record: AttemptState = { number: attempt, carrierFaxId: null, status: 'submitting', reason: null, retryable: null, pagesSent: null };
+      this.state.attempts.push(record);
+      let carrierFaxId: string;
+      try {
+        carrierFaxId = (await submission.submitTransmission(this.faxId, attempt)).carrierFaxId;
+      } catch (err) {
+        const reason = businessReason(err);
+        if (!reason) throw err;
+        Object.assign(record, { status: 'failed', reason, retryable: false });
+        this.state.failureReason = reason;
+        return null;
+      }
+      record.carrierFaxId = carrierFaxId;
+      record.status = 'queued';
+      addUndoStep(this.undoSteps, `cancel transmission ${attempt}`, async () => {
+        if (record.status === 'queued' || record.status === 'sending') await steps.cancelTransmission(this.faxId, carrierFaxId);
+      });
+      this.state.status = 'sending';
+      outcome = await followTransmission(this.faxId, attempt, carrierFaxId, record, this.carrierUpdates);
+      if (outcome.delivered || !outcome.retryable || attempt === this.policy.maxTransmissions) break;
+      this.cancellable = true;
+      await this.setStatus('retrying', outcome.reason);
+      await condition(() => this.cancelRequest !== undefined, this.policy.retryDelayMs);
+    }
+    return outcome;
+  }
+
+  /** Capture on delivery; otherwise release the hold (or refund an early capture). Not interruptible. */
+  async settle(outcome: TransmissionSnapshot | null): Promise<Ending> {
+    const delivered = outcome?.delivered === true;
+    await CancellationScope.nonCancellable(async () => {
+      await this.stopHoldGuard();
+      if (delivered && this.state.paymentState === 'authorized') {
+        this.state.paymentState = (await steps.capturePayment(this.faxId, this.state.paymentIntentId!)).paymentState;
+      } else if (!delivered) {
+        await this.settleUndelivered();
+      }
+    });
+    if (delivered) return { status: 'delivered', reason: null };
+    if (this.cancelRequest) return this.cancelled();
+    return { status: 'failed', reason: outcome?.reason ?? this.state.failureReason ?? 'carrier_error' };
+  }
+
+  /**
+   * Final status, then the retention timer, then the purge. A payment that arrives while the
+   * fax is retained (paid after it expired, say) is released at once.
+   */
+  async retainAndPurge(ending: Ending): Promise<FaxState> {
+    this.acceptingPayment = false;
+    await CancellationScope.nonCancellable(async () => {
+      await this.setStatus(ending.status, ending.reason);
+      await this.releaseStrays();
+    });
+    const purgeAt = Date.now() + this.policy.retentionMs;
+    while (Date.now() < purgeAt) {
+      await condition(() => this.strayPayments.length > 0, purgeAt - Date.now());
+      await CancellationScope.nonCancellable(() => this.releaseStrays());
+    }
+    await this.purge();
+    return this.state;
+  }
+
+  /**
+   * Cancelled from Temporal (support): undo what was done, whatever the cancellation
+   * interrupted. A fax already final keeps its outcome (a delivered fax stays paid); only its
+   * documents go.
+   */
+  async undo(): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      if (!isFinal(this.state.status)) {
+        await this.stopHoldGuard();
+        await undoAll(this.undoSteps);
+        await this.setStatus('cancelled', 'cancelled_by_support');
+      }
+      await this.purge();
+    });
+  }
+
+  // Steps shared by the phases
+
+  private cancelled(): Ending {
+    return { status: 'cancelled', reason: this.cancelRequest?.by === 'support' ? 'cancelled_by_support' : 'cancelled_by_sender' };
+  }
+
+  private async setStatus(status: FaxStatus, failureReason: string | null): Promise<void> {
+    const purgeAt = isFinal(status) ? Date.now() + this.policy.retentionMs : null;
+    await steps.setStatus(this.faxId, { status, failureReason, purgeAt });
+    this.state.status = status;
+    if (failureReason) this.state.failureReason = failureReason;
+  }
+
+  /** Leaves the hold or the payment in the right end state for a fax that was not delivered. */
+  private async settleUndelivered(): Promise<void> {
+    const pi = this.state.paymentIntentId;
+    if (!pi) return;
+    if (this.state.paymentState === 'authorized') this.state.paymentState = (await steps.releasePayment(this.faxId, pi)).paymentState;
+    else if (this.state.paymentState === 'captured') this.state.paymentState = (await steps.refundPayment(this.faxId, pi)).paymentState;
+  }
+
+  private async releaseStrays(): Promise<void> {
+    while (this.strayPayments.length) await steps.releasePayment(this.faxId, this.strayPayments.shift()!);
+  }
+
+  private async purge(): Promise<void> {
+    await steps.purgeDocuments(this.faxId);
+    this.state.purged = true;
+  }
+
+  /** While the fax awaits payment, its checkout is closed; a payment made meanwhile is kept to be released. */
+  private async closeOpenCheckout(): Promise<void> {
+    if (this.state.status !== 'awaiting_payment') return;
+    const late = await steps.closeCheckout(this.faxId);
+    if (late.paymentIntentId && late.paymentIntentId !== this.state.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
+    if (late.paymentIntentId && !this.state.paymentIntentId) {
+      this.state.paymentIntentId = late.paymentIntentId;
+      this.state.paymentState = 'authorized';
+    }
+  }
+
+  /** The hold guard's capture: only a hold still authorized is captured. */
+  private async captureEarly(): Promise<void> {
+    if (this.state.paymentState !== 'authorized' || !this.state.paymentIntentId) return;
+    const result = await steps.capturePayment(this.faxId, this.state.paymentIntentId);
+    this.state.paymentState = result.paymentState;
+    this.state.capturedEarly = result.done;
+  }
+
+  private async stopHoldGuard(): Promise<void> {
+    if (!this.holdGuard) return;
+    await this.holdGuard.stop();
+    this.holdGuard = undefined;
+  }
+
+}
+
+/** The reason code of a business failure raised by an activity, or null for anything else. */
+function businessReason(err: unknown): string | null {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable && err.cause.type) {
+    return err.cause.type;
+  }
+  return null;
+}
+
+function isFinal(status: FaxStatus): boolean {
+  return FINAL_FAX_STATUSES.includes(status);
+}
