@@ -3,7 +3,8 @@ import { Clock } from './clock';
 import { workflowNotFound } from './grpc/errors';
 import { Matching } from './matching';
 import { rearmActivity } from './model/activity';
-import { rearmRun } from './model/run-timers';
+import { rearmRunTimers } from './model/run-timers';
+import { armRunTimeout } from './model/start';
 import type { Execution, RunState } from './model/state';
 import { Execution as Run } from './model/state';
 import { rearmWft } from './model/workflow-task';
@@ -267,7 +268,8 @@ export class Engine {
     this.openRuns.clear();
     for (const run of this.runs.values()) if (run.open) this.openRuns.add(run);
     for (const run of this.openRuns) {
-      rearmRun(this, run);
+      armRunTimeout(this, run);
+      rearmRunTimers(this, run);
       rearmWft(this, run);
       for (const key in run.state.activities) rearmActivity(this, run, run.state.activities[key]);
     }

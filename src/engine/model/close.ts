@@ -7,9 +7,15 @@ import { addEvent, addExternal, flushBuffered, type AttrKey, type Attrs } from '
 import { requestCancelRun } from './requests';
 import { decideRetry, normalizeRetry } from './retry';
 import { clearRunTimers } from './run-timers';
-import { createRun, type StartParams } from './start';
+import type { StartParams } from './start';
 import type { Execution } from './state';
 import { endTask, scheduleWft } from './schedule-workflow-task';
+
+/**
+ * How a run ends. A close that lets the workflow carry on (a retry, a continue-as-new) returns
+ * the new run's parameters instead of creating it: start.ts creates it, and since start.ts arms
+ * the run timeout that ends in `runTimedOut`, creating runs here would be an import cycle.
+ */
 
 const E = enums.EventType;
 const S = enums.WorkflowExecutionStatus;
@@ -167,10 +173,11 @@ function workflowRetry(engine: Engine, run: Execution, failure: Failure | undefi
   return d.retry ? { delayMs: d.delayMs } : { state: d.state };
 }
 
-function startRetry(engine: Engine, run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): void {
+/** The retry of a failed or timed-out run: the same workflow again, as a new run after `delayMs`. */
+function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): StartParams {
   const s = run.state;
   const started = run.events[0]?.workflowExecutionStartedEventAttributes;
-  createRun(engine, {
+  return {
     ...continuation(run),
     runId: newRunId,
     workflowType: s.workflowType,
@@ -186,10 +193,11 @@ function startRetry(engine: Engine, run: Execution, newRunId: string, delayMs: n
     attempt: s.attempt + 1,
     startDelayMs: delayMs,
     continued: { runId: s.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY, failure },
-  });
+  };
 }
 
-export function failRun(engine: Engine, run: Execution, failure: Failure | undefined, wftCompletedId: number): void {
+/** Fails the run; returns its retry when the workflow retry policy allows one. */
+export function failRun(engine: Engine, run: Execution, failure: Failure | undefined, wftCompletedId: number): StartParams | undefined {
   const retry = workflowRetry(engine, run, failure);
   const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
   closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_FAILED, E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'workflowExecutionFailedEventAttributes', {
@@ -198,11 +206,12 @@ export function failRun(engine: Engine, run: Execution, failure: Failure | undef
     workflowTaskCompletedEventId: wftCompletedId,
     newExecutionRunId: newRunId,
   });
-  if (newRunId && 'delayMs' in retry) startRetry(engine, run, newRunId, retry.delayMs, failure);
+  return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
 }
 
-export function runTimedOut(engine: Engine, run: Execution): void {
-  if (!run.open) return;
+/** The run (or execution) timeout fired: times the run out; returns its retry when the policy allows one. */
+export function runTimedOut(engine: Engine, run: Execution): StartParams | undefined {
+  if (!run.open) return undefined;
   const s = run.state;
   const now = engine.now();
   const executionOver = s.executionDeadline > 0 && now >= s.executionDeadline;
@@ -214,12 +223,13 @@ export function runTimedOut(engine: Engine, run: Execution): void {
     retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.state,
     newExecutionRunId: newRunId,
   });
-  if (newRunId && 'delayMs' in retry) startRetry(engine, run, newRunId, retry.delayMs, failure);
+  return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
 }
 
 type CanAttrs = NonNullable<Command['continueAsNewWorkflowExecutionCommandAttributes']>;
 
-export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCompletedId: number): void {
+/** Closes the run as continued-as-new; returns the new run that carries on. */
+export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCompletedId: number): StartParams {
   const s = run.state;
   const newRunId = randomUUID();
   const runTimeoutMs = durationMs(a.workflowRunTimeout) || s.runTimeoutMs;
@@ -245,7 +255,7 @@ export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCo
     memo: { fields: memo },
     searchAttributes: { indexedFields: searchAttributes },
   });
-  createRun(engine, {
+  return {
     ...continuation(run),
     runId: newRunId,
     workflowType,
@@ -265,5 +275,5 @@ export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCo
       failure: a.failure,
       lastCompletionResult: a.lastCompletionResult,
     },
-  });
+  };
 }

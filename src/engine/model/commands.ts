@@ -7,6 +7,7 @@ import { addEvent } from './events';
 import { closeRun, continueAsNew, failRun } from './close';
 import { armUserTimer, clearUserTimer } from './run-timers';
 import { mergeFields } from './payloads';
+import { createRun, startContinuation } from './start';
 import type { Execution } from './state';
 import { applyMessage } from './updates';
 
@@ -199,7 +200,7 @@ export function applyCommands(
         });
         break;
       case C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        failRun(engine, run, c.failWorkflowExecutionCommandAttributes?.failure ?? undefined, wftCompletedId);
+        startContinuation(engine, failRun(engine, run, c.failWorkflowExecutionCommandAttributes?.failure ?? undefined, wftCompletedId));
         break;
       case C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
         closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, 'workflowExecutionCanceledEventAttributes', {
@@ -208,7 +209,7 @@ export function applyCommands(
         });
         break;
       case C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
-        continueAsNew(engine, run, c.continueAsNewWorkflowExecutionCommandAttributes ?? {}, wftCompletedId);
+        createRun(engine, continueAsNew(engine, run, c.continueAsNewWorkflowExecutionCommandAttributes ?? {}, wftCompletedId));
         break;
       case C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const a = c.startChildWorkflowExecutionCommandAttributes ?? {};

@@ -1,21 +1,19 @@
 import type { Engine } from '../engine';
 import { enums } from '../proto';
-import { runTimedOut } from './close';
 import { addExternal } from './events';
 import type { Execution } from './state';
-import { scheduleWft } from './schedule-workflow-task';
+import { scheduleWft, wftTimerKey } from './schedule-workflow-task';
 
 const E = enums.EventType;
 
-const runTimerKey = (run: Execution): string => `run/${run.runId}`;
+/** The clock key of the run (and execution) timeout, armed by start.ts's armRunTimeout. */
+export const runTimeoutKey = (run: Execution): string => `run/${run.runId}`;
 const backoffKey = (run: Execution): string => `backoff/${run.runId}`;
 const userTimerKey = (run: Execution, timerId: string): string => `timer/${run.runId}/${timerId}`;
 
-/** Arms a run's own timers: run/execution timeout, delayed first task, user timers. */
-export function rearmRun(engine: Engine, run: Execution): void {
+/** Arms a run's delayed first workflow task and its user timers. */
+export function rearmRunTimers(engine: Engine, run: Execution): void {
   const s = run.state;
-  const deadlines = [s.runDeadline, s.executionDeadline].filter((d) => d > 0);
-  if (deadlines.length) engine.clock.set(runTimerKey(run), Math.min(...deadlines), () => engine.tx(() => runTimedOut(engine, run)));
   if (s.firstWftAt > 0 && !s.wft && s.lastCompletedStartedId === 0) {
     engine.clock.set(backoffKey(run), s.firstWftAt, () =>
       engine.tx(() => {
@@ -49,8 +47,8 @@ export function clearUserTimer(engine: Engine, run: Execution, timerId: string):
 
 /** Stops every timer of a closing run except its activities' (cleared with them). */
 export function clearRunTimers(engine: Engine, run: Execution): void {
-  engine.clock.clear(`wft/${run.runId}`);
-  engine.clock.clear(runTimerKey(run));
+  engine.clock.clear(wftTimerKey(run));
+  engine.clock.clear(runTimeoutKey(run));
   engine.clock.clear(backoffKey(run));
   for (const id in run.state.timers) clearUserTimer(engine, run, id);
 }

@@ -4,9 +4,9 @@ import { alreadyStarted, invalidArgument } from '../grpc/errors';
 import { enums, type Failure, type Header, type Payload, type Payloads, type Priority, type RetryPolicy, type UserMetadata } from '../proto';
 import { msDuration, msTimestamp } from '../time';
 import { addEvent } from './events';
-import { terminateRun } from './close';
+import { runTimedOut, terminateRun } from './close';
 import { Execution, type ParentRef, type RunState } from './state';
-import { rearmRun } from './run-timers';
+import { rearmRunTimers, runTimeoutKey } from './run-timers';
 import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
@@ -132,7 +132,8 @@ export function createRun(engine: Engine, p: StartParams): Execution {
       header: p.signal.header ?? undefined,
     });
   }
-  rearmRun(engine, run);
+  armRunTimeout(engine, run);
+  rearmRunTimers(engine, run);
   scheduleWft(engine, run);
   engine.log.info('workflow started', {
     namespace: p.namespace,
@@ -143,6 +144,22 @@ export function createRun(engine: Engine, p: StartParams): Execution {
     attempt: state.attempt,
   });
   return run;
+}
+
+/** Starts the run that carries on a closed one (a workflow retry), if there is one. */
+export function startContinuation(engine: Engine, next: StartParams | undefined): void {
+  if (next) createRun(engine, next);
+}
+
+/**
+ * Arms the run (and execution) timeout. It lives here, beside createRun, because a run that
+ * times out may be retried as a new run, which arms a timeout of its own.
+ */
+export function armRunTimeout(engine: Engine, run: Execution): void {
+  const s = run.state;
+  const deadlines = [s.runDeadline, s.executionDeadline].filter((d) => d > 0);
+  if (!deadlines.length) return;
+  engine.clock.set(runTimeoutKey(run), Math.min(...deadlines), () => engine.tx(() => startContinuation(engine, runTimedOut(engine, run))));
 }
 
 export interface IdPolicies {
