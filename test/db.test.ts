@@ -1,6 +1,6 @@
 import { PostgresDocumentStore } from '../src/db/document-store';
 import { Fax } from '../src/db/entities/fax';
-import { recordWebhookEvent } from '../src/db/webhook-events';
+import { WebhookEvents } from '../src/db/webhook-events';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 let t: TestDatabase;
@@ -35,9 +35,9 @@ test('migrations create the tables with their constraints', async () => {
 
 test('webhook events are recorded once', async () => {
   const e = { provider: 'stripe' as const, eventId: 'evt_1', type: 'checkout.session.completed' };
-  const results = await Promise.all([recordWebhookEvent(t.db, e), recordWebhookEvent(t.db, e), recordWebhookEvent(t.db, e)]);
+  const results = await Promise.all([new WebhookEvents(t.db).record(e), new WebhookEvents(t.db).record(e), new WebhookEvents(t.db).record(e)]);
   expect(results.filter(Boolean)).toHaveLength(1);
-  expect(await recordWebhookEvent(t.db, { ...e, provider: 'telnyx' })).toBe(true);
+  expect(await new WebhookEvents(t.db).record({ ...e, provider: 'telnyx' })).toBe(true);
 });
 
 test('the document store keeps, replaces and purges files', async () => {

@@ -2,13 +2,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DocumentStore } from '../db/document-store';
 import { paperFor, priceFor, type PriceList } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
-import type { FaxRecords } from './fax-records';
+import type { Faxes } from '../db/faxes';
 import type { Quote } from '../workflows/contract';
 
 export type Converter = (input: Buffer, options: ConversionOptions) => Promise<ConversionResult>;
 
 export interface ConversionStepDeps {
-  records: FaxRecords;
+  records: Faxes;
   store: DocumentStore;
   convert: Converter;
   prices: PriceList;

@@ -2,14 +2,13 @@ import type { DataSource } from 'typeorm';
 import type { Carrier } from '../carrier/types';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
+import { Faxes } from '../db/faxes';
 import { isReasonCode } from '../domain/reasons';
 import { FINAL_FAX_STATUSES } from '../domain/status';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { createConversionStep, type Converter } from './conversion-step';
-import { FaxRecords } from './fax-records';
 import { createPaymentSteps } from './payment-steps';
-import { FaxAttemptLedger } from './send-ledger';
 import { createTransmissionSteps } from './transmission-steps';
 import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from '../workflows/contract';
 
@@ -26,8 +25,7 @@ export interface ActivityDeps {
 /** Every activity of the fax workflow, bound to the clients the worker built once. */
 export function createActivities(deps: ActivityDeps): FaxActivities {
   const { db, store, config } = deps;
-  const records = new FaxRecords(db);
-  const ledger = new FaxAttemptLedger(db);
+  const records = new Faxes(db);
   const policy = config.policy;
 
   return {
@@ -55,7 +53,6 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
 
     ...createTransmissionSteps({
       records,
-      ledger,
       carrier: deps.carrier,
       store,
       publicBaseUrl: config.web.publicBaseUrl,

@@ -4,10 +4,10 @@ import { formatForDisplay } from '../domain/phone';
 import { t } from '../i18n';
 import { PaymentError, type Payments } from '../payments/types';
 import type { CheckoutOpened, PaymentConfirmed, PaymentResult } from '../workflows/contract';
-import type { FaxRecords } from './fax-records';
+import type { Faxes } from '../db/faxes';
 
 export interface PaymentStepDeps {
-  records: FaxRecords;
+  records: Faxes;
   payments: Payments;
   publicBaseUrl: string;
   policy: Config['policy'];
@@ -38,8 +38,9 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
           currency: fax.currency,
           locale: fax.locale,
           description: t(fax.locale, 'checkout.description', { pages: fax.pages, number: formatForDisplay(fax.toNumber) }),
-          successUrl: `${publicBaseUrl}/checkout/${faxId}/success?session_id={CHECKOUT_SESSION_ID}`,
-          cancelUrl: `${publicBaseUrl}/checkout/${faxId}/cancel`,
+          // Under the sender's language prefix, so the pages and any problem on the way back speak it.
+          successUrl: `${publicBaseUrl}/${fax.locale}/checkout/${faxId}/success?session_id={CHECKOUT_SESSION_ID}`,
+          cancelUrl: `${publicBaseUrl}/${fax.locale}/checkout/${faxId}/cancel`,
           expiresAt: new Date(expiresAt),
           customerEmail: fax.email,
         });

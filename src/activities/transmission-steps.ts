@@ -5,15 +5,13 @@ import { classifyFailure, type ClassifiedFailure } from '../carrier/failure';
 import { isFinalCarrierStatus, isStaleTransition } from '../carrier/transitions';
 import { CARRIER_STATUSES, type Carrier, type CarrierFax, type CarrierStatus } from '../carrier/types';
 import type { DocumentStore } from '../db/document-store';
+import type { Faxes } from '../db/faxes';
 import type { AttemptStatus } from '../domain/status';
 import { signMediaPath } from '../web/media-url';
 import type { CarrierUpdate, TransmissionSnapshot } from '../workflows/contract';
-import type { FaxRecords } from './fax-records';
-import { FaxAttemptLedger } from './send-ledger';
 
 export interface TransmissionStepDeps {
-  records: FaxRecords;
-  ledger: FaxAttemptLedger;
+  records: Faxes;
   carrier: Carrier;
   store: DocumentStore;
   publicBaseUrl: string;
@@ -67,7 +65,7 @@ function snapshotOf(report: Report): TransmissionSnapshot {
 }
 
 export function createTransmissionSteps(deps: TransmissionStepDeps) {
-  const { records, ledger, carrier, store } = deps;
+  const { records, carrier, store } = deps;
 
   /**
    * Writes a carrier report to the attempt, unless it is stale (a final status never moves
@@ -108,10 +106,10 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
       const mediaUrl = deps.publicBaseUrl + signMediaPath(pdf.id, new Date(Date.now() + ttl), deps.appSecret);
       let sent;
       try {
-        sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, ledger);
+        sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, records);
       } catch (err) {
         if (err instanceof CarrierError && err.refusesDestination) {
-          await ledger.submitting(faxId, attempt, new Date());
+          await records.submitting(faxId, attempt, new Date());
           await records.updateAttempt(faxId, attempt, { status: 'failed', reason: 'destination_not_allowed', retryable: false, completedAt: new Date() });
           throw ApplicationFailure.create({ type: 'destination_not_allowed', message: err.message, nonRetryable: true });
         }

@@ -12,6 +12,7 @@ export const REASONS = {
   country_not_served: 'country_not_served',
   number_type_not_allowed: 'number_type_not_allowed',
   invalid_email: 'invalid_email',
+  text_too_long: 'text_too_long',
   upload_too_large: 'upload_too_large',
   idempotency_conflict: 'idempotency_conflict',
   not_found: 'not_found',

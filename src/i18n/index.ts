@@ -35,23 +35,26 @@ export function missingTranslations(): string[] {
   return missing;
 }
 
+/** The best supported language of an Accept-Language header, or null when it names none. */
+export function acceptedLocale(acceptLanguage: string | undefined): Locale | null {
+  if (!acceptLanguage) return null;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
+      return { lang: tag.trim().toLowerCase().split('-')[0], q: q ? Number(q[1]) : 1 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  return ranked.map((r) => r.lang).find(isLocale) ?? null;
+}
+
 /**
  * Picks the locale for a request: an explicit choice first, then the Accept-Language
  * header (by quality), then English.
  */
 export function negotiateLocale(explicit: unknown, acceptLanguage?: string): Locale {
   if (isLocale(explicit)) return explicit;
-  if (acceptLanguage) {
-    const ranked = acceptLanguage
-      .split(',')
-      .map((part) => {
-        const [tag, ...params] = part.trim().split(';');
-        const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
-        return { lang: tag.trim().toLowerCase().split('-')[0], q: q ? Number(q[1]) : 1 };
-      })
-      .filter((x) => x.q > 0)
-      .sort((a, b) => b.q - a.q);
-    for (const { lang } of ranked) if (isLocale(lang)) return lang;
-  }
-  return 'en';
+  return acceptedLocale(acceptLanguage) ?? 'en';
 }

@@ -2,16 +2,20 @@ import Koa from 'koa';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
+import { Faxes } from '../db/faxes';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
+import { createApiRoutes } from './api/routes';
 import { errorMiddleware } from './errors';
 import type { FaxSignals } from './fax-signals';
 import type { FaxWorkflows } from './fax-workflows';
-import { createApiRoutes } from './routes/api';
-import { createHealthRoutes, type ReadinessCheck } from './routes/health';
-import { createMediaRoutes } from './routes/media';
-import { createStripeRoutes } from './routes/stripe';
-import { createTelnyxRoutes } from './routes/telnyx';
+import { createHealthRoutes, type ReadinessCheck } from './health';
+import { createMediaRoutes } from './media';
+import { accessLog } from './middleware/access-log';
+import { localeMiddleware } from './middleware/locale';
+import { securityHeaders, type SecurityOptions } from './middleware/security-headers';
+import { createStripeRoutes } from './stripe/routes';
+import { createTelnyxRoutes } from './telnyx/routes';
 
 export interface AppDeps {
   config: Config;
@@ -24,40 +28,47 @@ export interface AppDeps {
   readiness: Record<string, ReadinessCheck>;
 }
 
-/** Logs each request by route, status and time: no query strings (tokens), no bodies. */
-function accessLog(log: Logger): Koa.Middleware {
-  return async (ctx, next) => {
-    const started = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const route = (ctx as Koa.Context & { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      log.info('request', { method: ctx.method, route, status: ctx.status, ms: Math.round(ms * 10) / 10 });
-    }
-  };
+/** Where Stripe Checkout lives: the twin in sandbox mode, Stripe's own site otherwise. */
+function checkoutOrigin(config: Config): string {
+  return config.stripe.apiBase ? new URL(config.stripe.apiBase).origin : 'https://checkout.stripe.com';
 }
 
-function securityHeaders(): Koa.Middleware {
-  return async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Frame-Options', 'DENY');
-    await next();
-  };
+export interface FrameOptions {
+  proxy?: boolean;
+  security?: SecurityOptions;
+}
+
+/**
+ * The middleware every route runs behind, in order: the access log, the one error
+ * middleware, the security headers and the request's language. Tests mount a single
+ * router in it.
+ */
+export function createAppFrame(log: Logger, opts: FrameOptions = {}): Koa {
+  const app = new Koa({ proxy: opts.proxy ?? false });
+  app.on('error', (err: unknown) => log.error('unhandled web error', { err }));
+  app.use(accessLog(log));
+  app.use(errorMiddleware(log));
+  app.use(securityHeaders(opts.security ?? { formTargets: [], hsts: false }));
+  app.use(localeMiddleware());
+  return app;
 }
 
 /** Builds the web application without listening; the entrypoint (or a test) listens. */
 export function createApp(deps: AppDeps): Koa {
   const { config, db, store, log } = deps;
-  const app = new Koa({ proxy: config.production });
-  app.on('error', (err: unknown) => log.error('unhandled web error', { err }));
-  app.use(accessLog(log));
-  app.use(errorMiddleware(log));
-  app.use(securityHeaders());
+  const faxes = new Faxes(db);
+  const app = createAppFrame(log, { proxy: config.production, security: { formTargets: [checkoutOrigin(config)], hsts: !config.sandbox } });
   const routers = [
     createHealthRoutes(deps.readiness),
-    createApiRoutes({ db, store, workflows: deps.workflows, config, log }),
+    createApiRoutes({
+      faxes,
+      store,
+      workflows: deps.workflows,
+      allowedCountries: config.allowedCountries,
+      appSecret: config.appSecret,
+      maxUploadBytes: config.limits.maxUploadBytes,
+      log,
+    }),
     createMediaRoutes({ store, appSecret: config.appSecret }),
     createStripeRoutes({
       db,

@@ -26,7 +26,7 @@ export interface MultipartLimits {
  * read at once (413); nothing is written anywhere until the whole request was accepted.
  */
 export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Promise<MultipartResult> {
-  const tooLarge = (): HttpProblem => new HttpProblem(413, 'upload_too_large', { limit: formatBytes(limits.fileBytes) }, { Connection: 'close' });
+  const tooLarge = (): HttpProblem => new HttpProblem(413, 'upload_too_large', { limit: formatBytes(limits.fileBytes) }, { headers: { Connection: 'close' }, field: 'document' });
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {

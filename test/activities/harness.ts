@@ -20,7 +20,7 @@ import type { StripePayments } from '../../src/payments/stripe-payments';
 import type { Payments } from '../../src/payments/types';
 import { startCarrierTwin, type CarrierTwin } from '../../src/twins/carrier';
 import type { StripeTwin } from '../../src/twins/stripe';
-import { createMediaRoutes } from '../../src/web/routes/media';
+import { createMediaRoutes } from '../../src/web/media';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { twinWithPayments } from '../payments/support';
 

@@ -156,7 +156,7 @@ test.each([
 test('a missing or empty document is refused in the sender’s language', async () => {
   const missing = await api().post('/api/faxes').set('Accept-Language', 'fr-CH, de;q=0.5').field('to', '+49 30 1234567');
   expect(missing.status).toBe(400);
-  expect(missing.body.error).toEqual({ code: 'missing_document', message: 'Veuillez choisir un document à envoyer.' });
+  expect(missing.body.error).toEqual({ code: 'missing_document', message: 'Veuillez choisir un document à envoyer.', field: 'document' });
   const empty = await createFax({}, Buffer.alloc(0));
   expect(empty.status).toBe(422);
   expect(empty.body.error.code).toBe('empty_document');

@@ -7,8 +7,9 @@ import { encodeClientState } from '../../src/carrier/client-state';
 import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import { silentLogger } from '../../src/log';
 import { startCarrierTwin, signWebhook } from '../../src/twins/carrier';
-import { errorMiddleware } from '../../src/web/errors';
-import { createTelnyxRoutes, isStaleTransition } from '../../src/web/routes/telnyx';
+import { createAppFrame } from '../../src/web/app';
+import { isStaleTransition } from '../../src/carrier/transitions';
+import { createTelnyxRoutes } from '../../src/web/telnyx/routes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { MemoryLedger, RecordingSignals, startMediaServer, waitForFinal, waitUntil } from './helpers';
 
@@ -32,8 +33,7 @@ afterAll(async () => {
 });
 
 function app(signals: RecordingSignals, toleranceSecs?: number): Koa {
-  const a = new Koa();
-  a.use(errorMiddleware(silentLogger));
+  const a = createAppFrame(silentLogger);
   const router = createTelnyxRoutes({ db: t.db, signals, publicKey, log: silentLogger, toleranceSecs });
   a.use(router.routes()).use(router.allowedMethods());
   return a;
@@ -168,7 +168,7 @@ describe('refused', () => {
     const body = faxEvent('fax.delivered', { fax: faxId() });
     const res = await post(app(new RecordingSignals()), body, {}).set('Accept-Language', 'de-DE,de;q=0.9');
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toBe('Die Anfrage ist ungültig: die Telnyx-Signatur-Header fehlen');
+    expect(res.body.error.message).toBe('Die Telnyx-Signatur-Header fehlen.');
   });
 
   test('signed bodies that are not fax events, and oversized bodies', async () => {
@@ -207,7 +207,7 @@ test('when the workflow cannot be reached the event is not kept, so the redelive
   const id = faxId();
   const failed = await post(a, faxEvent('fax.delivered', { id: eventId, fax: id }));
   expect(failed.status).toBe(503);
-  expect(failed.body.error.code).toBe('unavailable');
+  expect(failed.body.error.code).toBe('service_unavailable');
   expect(await storedEvents(eventId)).toBe(0);
   const retried = await post(a, faxEvent('fax.delivered', { id: eventId, fax: id, deliveryAttempt: 2 }));
   expect(retried.body).toEqual({ received: true });
@@ -221,8 +221,7 @@ test('end to end: the twin transmits, signs and retries webhooks; the route forw
   let server: http.Server | null = null;
   const twin = await startCarrierTwin({ port: 0, msPerPage: 10, webhookRetryDelaysMs: [30, 60, 120] });
   try {
-    const a = new Koa();
-    a.use(errorMiddleware(silentLogger));
+    const a = createAppFrame(silentLogger);
     const router = createTelnyxRoutes({ db: t.db, signals, publicKey: twin.publicKey, log: silentLogger });
     a.use(router.routes());
     server = a.listen(0, '127.0.0.1');

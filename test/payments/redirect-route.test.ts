@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/log';
 import { freePort } from '../../src/net';
 import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
 import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
-import { createStripeRoutes } from '../../src/web/routes/stripe';
+import { createStripeRoutes } from '../../src/web/stripe/routes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { CARDS, CheckoutBrowser, checkoutRequest, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from './support';
 
@@ -49,7 +49,10 @@ async function get(path: string, language = 'en'): Promise<Answer> {
 async function checkout(row: Partial<Fax> = {}, card: string | null = CARDS.visa): Promise<{ fax: Fax; sessionId: string; successUrl: string | null }> {
   const fax = await insertFax(db.db, row);
   const session = await payments.createCheckoutSession(
-    checkoutRequest(fax.id, { successUrl: `${app.url}/checkout/${fax.id}/success?session_id={CHECKOUT_SESSION_ID}`, cancelUrl: `${app.url}/checkout/${fax.id}/cancel` }),
+    checkoutRequest(fax.id, {
+      successUrl: `${app.url}/${fax.locale}/checkout/${fax.id}/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancelUrl: `${app.url}/${fax.locale}/checkout/${fax.id}/cancel`,
+    }),
   );
   if (!card) return { fax, sessionId: session.id, successUrl: null };
   const paid = await new CheckoutBrowser().pay(session.url!, card);
@@ -59,9 +62,9 @@ async function checkout(row: Partial<Fax> = {}, card: string | null = CARDS.visa
 
 test('the success redirect checks the payment with Stripe, signals the workflow and shows the status page', async () => {
   const { fax, sessionId, successUrl } = await checkout();
-  expect(successUrl).toBe(`${app.url}/checkout/${fax.id}/success?session_id=${sessionId}`);
+  expect(successUrl).toBe(`${app.url}/en/checkout/${fax.id}/success?session_id=${sessionId}`);
   const answer = await get(successUrl!);
-  expect(answer).toMatchObject({ status: 303, location: `${PUBLIC}/faxes/${fax.id}` });
+  expect(answer).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
   const { paymentIntentId } = await payments.retrieveCheckoutSession(sessionId);
   expect(signals.payments).toEqual([{ faxId: fax.id, signal: { paymentIntentId, checkoutSessionId: sessionId, source: 'redirect' } }]);
 });
@@ -73,13 +76,13 @@ test('after an authentication step the redirect confirms the payment the same wa
   expect(first).toMatchObject({ status: 303, location: `/c/pay/${sessionId}/authenticate` });
   const done = await browser.authenticate(`${twin.url}${first.location!}`, 'complete');
   expect(done.status).toBe(303);
-  expect(await get(done.location!)).toMatchObject({ status: 303, location: `${PUBLIC}/faxes/${fax.id}` });
+  expect(await get(done.location!)).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
   expect(signals.payments).toHaveLength(1);
 });
 
 test('a browser arriving before paying (or with an open session) is sent to the status page without a signal', async () => {
   const { fax, sessionId } = await checkout({}, null);
-  expect(await get(`/checkout/${fax.id}/success?session_id=${sessionId}`)).toMatchObject({ status: 303, location: `${PUBLIC}/faxes/${fax.id}` });
+  expect(await get(`/checkout/${fax.id}/success?session_id=${sessionId}`)).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
   expect(signals.payments).toHaveLength(0);
 });
 
@@ -96,7 +99,7 @@ test('an amount that does not match the quote releases the hold and says so in t
 test('a payment completed after the fax was cancelled is released, and the sender sees the status page', async () => {
   const { fax, sessionId, successUrl } = await checkout();
   await db.db.getRepository(Fax).update(fax.id, { status: 'cancelled', failureReason: 'cancelled_by_sender' });
-  expect(await get(successUrl!)).toMatchObject({ status: 303, location: `${PUBLIC}/faxes/${fax.id}` });
+  expect(await get(successUrl!)).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
   const { paymentIntentId } = await payments.retrieveCheckoutSession(sessionId);
   expect((await payments.retrievePaymentIntent(paymentIntentId!)).status).toBe('canceled');
   expect(signals.payments).toHaveLength(0);
@@ -109,9 +112,9 @@ test('a session of another fax, an unknown fax or a malformed link is a clear 4x
   expect(await get(`/checkout/${randomUUID()}/success?session_id=${a.sessionId}`)).toMatchObject({ status: 404 });
   expect(await get(`/checkout/not-a-fax/success?session_id=${a.sessionId}`)).toMatchObject({ status: 404 });
   expect(await get(`/checkout/${b.id}/success?session_id=cs_test_nosuchsession`)).toMatchObject({ status: 404 });
-  const missing = await get(`/checkout/${b.id}/success`);
+  const missing = await get(`/de/checkout/${b.id}/success`);
   expect(missing.status).toBe(400);
-  expect(missing.error?.message).toBe('Die Anfrage ist ungültig: Der Zahlungslink ist unvollständig: Die Checkout-Sitzung fehlt.');
+  expect(missing.error?.message).toBe('Der Zahlungslink ist unvollständig: Die Checkout-Sitzung fehlt.');
   expect(signals.payments).toHaveLength(0);
 });
 
@@ -126,7 +129,7 @@ test('when Stripe cannot be reached, the sender is asked to look again shortly (
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('unavailable');
+    expect(body.error.code).toBe('service_unavailable');
     expect(body.error.message).toContain('Wenn Sie bezahlt haben');
   } finally {
     await offlineApp.stop();
@@ -135,6 +138,6 @@ test('when Stripe cannot be reached, the sender is asked to look again shortly (
 
 test('the cancel redirect leads back to the status page', async () => {
   const { fax } = await checkout({}, null);
-  expect(await get(`/checkout/${fax.id}/cancel`)).toMatchObject({ status: 303, location: `${PUBLIC}/faxes/${fax.id}` });
+  expect(await get(`/checkout/${fax.id}/cancel`)).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
   expect(await get('/checkout/nope/cancel')).toMatchObject({ status: 404 });
 });

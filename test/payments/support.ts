@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type Router from '@koa/router';
-import Koa from 'koa';
 import type { DataSource } from 'typeorm';
 import type { CarrierEvent } from '../../src/carrier/types';
 import { Fax } from '../../src/db/entities/fax';
@@ -10,7 +9,7 @@ import { silentLogger } from '../../src/log';
 import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
 import type { CheckoutRequest } from '../../src/payments/types';
 import { startStripeTwin, type StripeTwin, type StripeTwinOptions } from '../../src/twins/stripe';
-import { errorMiddleware } from '../../src/web/errors';
+import { createAppFrame } from '../../src/web/app';
 import type { PaymentAuthorized } from '../../src/workflows/contract';
 import type { FaxSignals, SignalOutcome } from '../../src/web/fax-signals';
 
@@ -160,8 +159,7 @@ export interface RunningApp {
 
 /** Serves a router behind the app's error middleware on a loopback port (a free one by default). */
 export async function serve(router: Router, port = 0): Promise<RunningApp> {
-  const app = new Koa();
-  app.use(errorMiddleware(silentLogger));
+  const app = createAppFrame(silentLogger);
   app.use(router.routes()).use(router.allowedMethods());
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

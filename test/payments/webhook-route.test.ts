@@ -6,7 +6,7 @@ import { freePort } from '../../src/net';
 import { createStripeClient } from '../../src/payments/stripe-client';
 import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
 import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
-import { createStripeRoutes, HANDLED_EVENTS } from '../../src/web/routes/stripe';
+import { createStripeRoutes, HANDLED_EVENTS } from '../../src/web/stripe/routes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { CARDS, CheckoutBrowser, checkoutRequest, eventually, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from './support';
 
@@ -82,12 +82,12 @@ describe('signatures', () => {
     const event = lastEvent('checkout.session.completed', sessionId);
     const forged = await deliverEvent(event, { secret: 'whsec_not_ours' });
     expect(forged.status).toBe(400);
-    expect(forged.body.error).toEqual({ code: 'invalid_request', message: 'The request is not valid: The Stripe signature does not match this request.' });
+    expect(forged.body.error).toEqual({ code: 'invalid_request', message: 'The Stripe signature does not match this request.' });
     const payload = JSON.stringify(event);
     const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
     const german = await deliver(payload.replace('"livemode":false', '"livemode":true'), header, 'de');
     expect(german.status).toBe(400);
-    expect(german.body.error?.message).toBe('Die Anfrage ist ungültig: Die Stripe-Signatur passt nicht zu dieser Anfrage.');
+    expect(german.body.error?.message).toBe('Die Stripe-Signatur passt nicht zu dieser Anfrage.');
     const unsigned = await deliver(payload, null);
     expect(unsigned.status).toBe(400);
     expect(unsigned.body.error?.message).toContain('Stripe-Signature header is missing');
@@ -163,7 +163,7 @@ describe('checkout.session.completed', () => {
     signals.outcome = new Error('temporal unavailable');
     const first = await deliverEvent(event);
     expect(first.status).toBe(503);
-    expect(first.body.error?.code).toBe('unavailable');
+    expect(first.body.error?.code).toBe('service_unavailable');
     expect(await db.db.getRepository(WebhookEvent).countBy({ eventId: (event as { id: string }).id })).toBe(0);
     signals.outcome = 'delivered';
     expect((await deliverEvent(event)).body.outcome).toBe('authorized');

@@ -15,7 +15,7 @@ import {
 } from './errors';
 import { expand } from './expand';
 import { FormError, Params, parseForm } from './form';
-import { readBody } from './http-body';
+import { BodyTooLargeError, readRawBody } from '../../web/raw-body';
 import { cancel, capture, getIntent } from './intents';
 import { createRefund, getRefund, listRefunds } from './refunds';
 import { newId } from './store';
@@ -142,11 +142,11 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
       if (!found?.m) throw unrecognizedUrl(method, koa.path);
       let params: Params;
       try {
-        const body = method === 'POST' ? await readBody(koa.req, MAX_BODY) : Buffer.from(koa.querystring);
-        if (body === null) throw invalidParam('body', 'The request body is too large.');
+        const body = method === 'POST' ? await readRawBody(koa.req, MAX_BODY) : Buffer.from(koa.querystring);
         params = new Params(parseForm(body.toString('utf8')));
       } catch (err) {
         if (err instanceof FormError) throw invalidParam(err.param, err.message, err.code);
+        if (err instanceof BodyTooLargeError) throw invalidParam('body', 'The request body is too large.');
         throw err;
       }
       const fault = opts.faults.find((f) => f.times > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === koa.path : f.path.test(koa.path)));

@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import { parseCard, TEST_CARDS } from './cards';
 import { expireSessionIfDue } from './checkout';
 import { NO_REQUEST, type TwinContext } from './context';
-import { readBody } from './http-body';
+import { BodyTooLargeError, readRawBody } from '../../web/raw-body';
 import type { SessionRecord } from './model';
 import { finishAuthentication, payWithCard, successRedirect, type PayOutcome } from './pay';
 import { pageLanguage, problemText, text, type PageLanguage, type TextKey } from './texts';
@@ -131,7 +131,11 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
 
   /** Reads the posted form after checking its CSRF token; null when the page answered. */
   const postedForm = async (koa: Koa.Context, rec: SessionRecord): Promise<Record<string, string> | null> => {
-    const body = await readBody(koa.req, 16 * 1024);
+    const body = await readRawBody(koa.req, 16 * 1024).catch((err: unknown) => {
+      // An oversized form is no valid form: it fails the CSRF check below like an empty one.
+      if (err instanceof BodyTooLargeError) return null;
+      throw err;
+    });
     const fields: Record<string, string> = {};
     if (body) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
     if (!csrfValid(koa, rec.json.id, fields.csrf)) {

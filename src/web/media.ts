@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import type { DocumentStore } from '../../db/document-store';
-import { HttpProblem } from '../errors';
-import { verifyMediaSignature } from '../media-url';
+import type { DocumentStore } from '../db/document-store';
+import { HttpProblem } from './errors';
+import { verifyMediaSignature } from './media-url';
 
 /**
  * The transmitted PDF of a fax, for the carrier to download through a signed, expiring

@@ -1,6 +1,6 @@
 import { TelnyxWebhook, TelnyxWebhookVerificationError } from 'telnyx/lib/webhooks';
 
-export type SignatureCheck = { ok: true } | { ok: false; problem: 'missing_signature' | 'stale_timestamp' | 'bad_signature' };
+export type TelnyxSignatureCheck = { ok: true } | { ok: false; problem: 'missing_signature' | 'stale_timestamp' | 'bad_signature' };
 
 /** The telnyx library refuses timestamps more than five minutes off; a tolerance can only be stricter. */
 export const MAX_TOLERANCE_SECS = 300;
@@ -10,11 +10,11 @@ export const MAX_TOLERANCE_SECS = 300;
  * `telnyx-signature-ed25519` and `telnyx-timestamp`) built on the library's verifier. An
  * unusable public key throws here, at start-up, rather than on the first webhook.
  */
-export function createSignatureChecker(publicKey: string, toleranceSecs = MAX_TOLERANCE_SECS) {
+export function createTelnyxSignatureChecker(publicKey: string, toleranceSecs = MAX_TOLERANCE_SECS) {
   const verifier = new TelnyxWebhook(publicKey);
   const tolerance = Math.min(Math.max(toleranceSecs, 1), MAX_TOLERANCE_SECS);
 
-  return async (rawBody: string, headers: Record<string, string | undefined>, nowMs = Date.now()): Promise<SignatureCheck> => {
+  return async (rawBody: string, headers: Record<string, string | undefined>, nowMs = Date.now()): Promise<TelnyxSignatureCheck> => {
     const signature = headers['telnyx-signature-ed25519'];
     const timestamp = headers['telnyx-timestamp'];
     if (!signature || !timestamp) return { ok: false, problem: 'missing_signature' };

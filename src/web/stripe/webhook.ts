@@ -1,11 +1,13 @@
+import type Koa from 'koa';
 import type Stripe from 'stripe';
-import { forgetWebhookEvent, recordWebhookEvent } from '../../db/webhook-events';
+import type { WebhookEvents } from '../../db/webhook-events';
 import { PaymentError } from '../../payments/types';
 import { FAX_ID_KEY } from '../../payments/stripe-mapping';
-import { checkPayment, type PaymentCheckDeps } from './stripe-payment-check';
-import { applyRefundState, markHoldReleased } from './stripe-fax-payment';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../domain/ids';
+import { HttpProblem, unavailable } from '../errors';
+import { readRawBody } from '../raw-body';
+import { checkPayment, type PaymentCheckDeps } from './payment-check';
+import type { createStripeSignatureChecker } from './signature';
 
 /** The events Durafax acts on; enable these on the Stripe webhook endpoint. */
 export const HANDLED_EVENTS = [
@@ -19,12 +21,16 @@ export const HANDLED_EVENTS = [
   'refund.failed',
 ] as const;
 
+export interface StripeEventDeps extends PaymentCheckDeps {
+  events: WebhookEvents;
+}
+
 /** How the endpoint answered one event. */
 export type WebhookResult = { status: 200; outcome: string } | { status: 503; outcome: 'retry' };
 
 function faxIdOf(metadata: Stripe.Metadata | null | undefined, reference?: string | null): string | null {
   const id = metadata?.[FAX_ID_KEY] ?? reference ?? null;
-  return id && UUID.test(id) ? id : null;
+  return isUuid(id) ? id : null;
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {
@@ -56,7 +62,7 @@ async function handle(deps: PaymentCheckDeps, event: Stripe.Event): Promise<stri
       const pi = event.data.object;
       const faxId = faxIdOf(pi.metadata);
       if (!faxId) return 'ignored';
-      const changed = await markHoldReleased(deps.db, faxId, pi.id);
+      const changed = await deps.faxes.markHoldReleased(faxId, pi.id);
       if (pi.cancellation_reason === 'automatic') log.warn('payment hold lapsed before capture', { faxId, paymentIntentId: pi.id });
       return changed ? 'released' : 'noted';
     }
@@ -69,13 +75,13 @@ async function handle(deps: PaymentCheckDeps, event: Stripe.Event): Promise<stri
       const paymentIntentId = idOf(object.payment_intent);
       if (!paymentIntentId) return 'ignored';
       const pi = await deps.payments.retrievePaymentIntent(paymentIntentId);
-      if (!pi.faxId || !UUID.test(pi.faxId)) return 'ignored';
+      if (!isUuid(pi.faxId)) return 'ignored';
       let failure: string | undefined;
       if (event.type === 'refund.failed') {
         failure = `refund ${event.data.object.id} failed: ${event.data.object.failure_reason ?? 'unknown reason'}`;
         log.error('refund failed; support must return the money another way', { faxId: pi.faxId, paymentIntentId, refundId: event.data.object.id });
       }
-      await applyRefundState(deps.db, pi.faxId, pi, failure);
+      await deps.faxes.applyRefundState(pi.faxId, pi, failure);
       return event.type === 'refund.failed' ? 'refund_failed' : 'refund_state';
     }
     default:
@@ -94,10 +100,10 @@ function eventFaxId(event: Stripe.Event): string | null {
  * 200 and dropped), forgotten again when handling failed for a reason that may pass, so
  * Stripe's redelivery is processed; other failures are logged and acknowledged.
  */
-export async function processStripeEvent(deps: PaymentCheckDeps, event: Stripe.Event): Promise<WebhookResult> {
+export async function processStripeEvent(deps: StripeEventDeps, event: Stripe.Event): Promise<WebhookResult> {
   // Other types (Stripe sends what the endpoint subscribes to) are acknowledged, not stored.
   if (!(HANDLED_EVENTS as readonly string[]).includes(event.type)) return { status: 200, outcome: 'ignored' };
-  const fresh = await recordWebhookEvent(deps.db, { provider: 'stripe', eventId: event.id, type: event.type, faxId: eventFaxId(event) });
+  const fresh = await deps.events.record({ provider: 'stripe', eventId: event.id, type: event.type, faxId: eventFaxId(event) });
   if (!fresh) {
     deps.log.debug('duplicate stripe event dropped', { eventId: event.id, eventType: event.type });
     return { status: 200, outcome: 'duplicate' };
@@ -108,11 +114,28 @@ export async function processStripeEvent(deps: PaymentCheckDeps, event: Stripe.E
     return { status: 200, outcome };
   } catch (err) {
     if (isTransient(err)) {
-      await forgetWebhookEvent(deps.db, 'stripe', event.id);
+      await deps.events.forget('stripe', event.id);
       deps.log.warn('stripe event failed; asking for redelivery', { eventId: event.id, eventType: event.type, err });
       return { status: 503, outcome: 'retry' };
     }
     deps.log.error('stripe event could not be handled', { eventId: event.id, eventType: event.type, err });
     return { status: 200, outcome: 'failed' };
   }
+}
+
+/** Stripe's events are well under this; anything larger is not from Stripe. */
+const MAX_BODY_BYTES = 512 * 1024;
+
+/** POST /webhooks/stripe: a verified event, handled once. */
+export function stripeWebhook(deps: StripeEventDeps, check: ReturnType<typeof createStripeSignatureChecker>): Koa.Middleware {
+  return async (ctx) => {
+    const verified = check(await readRawBody(ctx.req, MAX_BODY_BYTES), ctx.get('stripe-signature') || undefined);
+    if (!verified.ok) {
+      if (verified.problem !== 'no_signature') deps.log.warn('stripe webhook refused', { problem: verified.problem });
+      throw new HttpProblem(400, 'invalid_request', {}, { messageKey: `payments.webhook.${verified.problem}` });
+    }
+    const result = await processStripeEvent(deps, verified.event);
+    if (result.status === 503) throw unavailable();
+    ctx.body = { received: true, outcome: result.outcome };
+  };
 }

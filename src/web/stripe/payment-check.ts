@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { Fax } from '../../db/entities/fax';
+import type { Fax } from '../../db/entities/fax';
+import type { Faxes } from '../../db/faxes';
 import { FINAL_FAX_STATUSES } from '../../domain/status';
 import type { Logger } from '../../log';
 import { PaymentError, type CancelOptions, type PaymentIntentInfo, type Payments } from '../../payments/types';
@@ -7,7 +7,7 @@ import type { PaymentAuthorized } from '../../workflows/contract';
 import type { FaxSignals } from '../fax-signals';
 
 export interface PaymentCheckDeps {
-  db: DataSource;
+  faxes: Faxes;
   payments: Payments;
   signals: FaxSignals;
   log: Logger;
@@ -42,9 +42,9 @@ export async function checkPayment(
   sessionId: string,
   source: PaymentAuthorized['source'],
 ): Promise<PaymentCheck> {
-  const { db, payments, signals } = deps;
+  const { faxes, payments, signals } = deps;
   const log = deps.log.child({ faxId, source });
-  const fax = await db.getRepository(Fax).findOneBy({ id: faxId });
+  const fax = await faxes.find(faxId);
   if (!fax) return { kind: 'unknown_fax' };
   const session = await payments.retrieveCheckoutSession(sessionId);
   if (session.faxId !== faxId) return { kind: 'foreign' };

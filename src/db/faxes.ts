@@ -1,0 +1,194 @@
+import type { DataSource } from 'typeorm';
+import type { SendLedger } from '../carrier/types';
+import type { PaymentIntentInfo } from '../payments/types';
+import { Fax } from './entities/fax';
+import { FaxAttempt } from './entities/fax-attempt';
+
+export type AttemptReport = Pick<
+  FaxAttempt,
+  'carrierStatus' | 'status' | 'carrierReason' | 'reason' | 'retryable' | 'pagesSent' | 'durationSecs' | 'completedAt'
+>;
+
+/** Two requests created a fax under the same Idempotency-Key at once; the other one won. */
+export class DuplicateIdempotencyKey extends Error {
+  constructor() {
+    super('a fax with this idempotency key exists');
+    this.name = 'DuplicateIdempotencyKey';
+  }
+}
+
+/**
+ * The one home of the `fax` and `fax_attempt` tables: every read and write of a fax or of
+ * its transmission attempts goes through here, from activities and routes alike.
+ */
+export class Faxes implements SendLedger {
+  constructor(private readonly db: DataSource) {}
+
+  private get faxes() {
+    return this.db.getRepository(Fax);
+  }
+
+  private get attemptRows() {
+    return this.db.getRepository(FaxAttempt);
+  }
+
+  // ── faxes ──────────────────────────────────────────────────────────────────────────────
+
+  async find(faxId: string): Promise<Fax | null> {
+    return this.faxes.findOneBy({ id: faxId });
+  }
+
+  /** The fax an activity works on: it exists, or the workflow was started without one (a bug). */
+  async get(faxId: string): Promise<Fax> {
+    const fax = await this.find(faxId);
+    if (!fax) throw new Error(`fax ${faxId} has no record`);
+    return fax;
+  }
+
+  /** An earlier create under the same Idempotency-Key, with its sealed token. */
+  async findByIdempotencyKey(key: string): Promise<Pick<Fax, 'id' | 'status' | 'requestDigest' | 'tokenSealed' | 'country'> | null> {
+    return this.faxes.findOne({ where: { idempotencyKey: key }, select: ['id', 'status', 'requestDigest', 'tokenSealed', 'country'] });
+  }
+
+  async insert(fax: Partial<Fax>): Promise<void> {
+    try {
+      await this.faxes.insert(fax);
+    } catch (err) {
+      if (fax.idempotencyKey && (err as { code?: string }).code === '23505') throw new DuplicateIdempotencyKey();
+      throw err;
+    }
+  }
+
+  /** Takes back a fax whose upload could not be stored or whose workflow could not start. */
+  async delete(faxId: string): Promise<void> {
+    await this.faxes.delete({ id: faxId });
+  }
+
+  async update(faxId: string, changes: Partial<Fax>): Promise<void> {
+    await this.faxes.update({ id: faxId }, changes);
+  }
+
+  // ── attempts ───────────────────────────────────────────────────────────────────────────
+
+  /** Every transmission attempt of a fax, first to last. */
+  async attempts(faxId: string): Promise<FaxAttempt[]> {
+    return this.attemptRows.find({ where: { faxId }, order: { number: 'ASC' } });
+  }
+
+  async attempt(faxId: string, number: number): Promise<FaxAttempt | null> {
+    return this.attemptRows.findOneBy({ faxId, number });
+  }
+
+  async attemptByCarrierId(faxId: string, carrierFaxId: string): Promise<FaxAttempt | null> {
+    return this.attemptRows.findOneBy({ faxId, carrierFaxId });
+  }
+
+  async updateAttempt(faxId: string, number: number, changes: Partial<FaxAttempt>): Promise<void> {
+    await this.attemptRows.update({ faxId, number }, changes);
+  }
+
+  /** Marks an attempt cancelled unless the carrier already reported its end. */
+  async cancelOpenAttempt(faxId: string, carrierFaxId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE fax_attempt SET status = 'cancelled', completed_at = now(), updated_at = now()
+       WHERE fax_id = $1 AND carrier_fax_id = $2 AND status NOT IN ('delivered', 'failed', 'cancelled')`,
+      [faxId, carrierFaxId],
+    );
+  }
+
+  /**
+   * Writes a carrier report to an attempt only while its carrier status is one of `after` (or
+   * none yet), in one statement: reports racing each other (webhook and poll) cannot undo a
+   * later one. Pages and call time keep their known values when the report has none. False
+   * when nothing was written.
+   */
+  async advanceAttempt(faxId: string, number: number, after: readonly string[], changes: AttemptReport): Promise<boolean> {
+    const { pagesSent, durationSecs, ...rest } = changes;
+    const result = await this.db
+      .createQueryBuilder()
+      .update(FaxAttempt)
+      .set({ ...rest, pagesSent: () => 'COALESCE(:pagesSent, pages_sent)', durationSecs: () => 'COALESCE(:durationSecs, duration_secs)' })
+      .where('fax_id = :faxId AND number = :number', { faxId, number })
+      .andWhere('(carrier_status IS NULL OR carrier_status IN (:...after))', { after })
+      .setParameters({ pagesSent, durationSecs })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  // ── the carrier adapter's ledger: the attempt row exists (status `submitting`) before the
+  //    carrier is called and gets the carrier's fax id as soon as it is known ─────────────
+
+  async recorded(faxId: string, attempt: number): Promise<string | null> {
+    const rows: Array<{ carrier_fax_id: string | null }> = await this.db.query(
+      'SELECT carrier_fax_id FROM fax_attempt WHERE fax_id = $1 AND number = $2',
+      [faxId, attempt],
+    );
+    return rows[0]?.carrier_fax_id ?? null;
+  }
+
+  async submitting(faxId: string, attempt: number, at: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO fax_attempt (fax_id, number, status, submitted_at) VALUES ($1, $2, 'submitting', $3)
+       ON CONFLICT ON CONSTRAINT fax_attempt_fax_number
+       DO UPDATE SET submitted_at = COALESCE(fax_attempt.submitted_at, EXCLUDED.submitted_at), updated_at = now()`,
+      [faxId, attempt, at],
+    );
+  }
+
+  async submittingSince(faxId: string, attempt: number): Promise<Date | null> {
+    const rows: Array<{ submitted_at: Date | null }> = await this.db.query(
+      'SELECT submitted_at FROM fax_attempt WHERE fax_id = $1 AND number = $2',
+      [faxId, attempt],
+    );
+    return rows[0]?.submitted_at ?? null;
+  }
+
+  async record(faxId: string, attempt: number, carrierFaxId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO fax_attempt (fax_id, number, status, carrier_fax_id, submitted_at) VALUES ($1, $2, 'queued', $3, now())
+       ON CONFLICT ON CONSTRAINT fax_attempt_fax_number
+       DO UPDATE SET carrier_fax_id = EXCLUDED.carrier_fax_id,
+                     status = CASE WHEN fax_attempt.status = 'submitting' THEN 'queued' ELSE fax_attempt.status END,
+                     updated_at = now()`,
+      [faxId, attempt, carrierFaxId],
+    );
+  }
+
+  // ── payment moves the workflow cannot make itself (a refund finishing later, a hold
+  //    lapsing), reported by Stripe's webhooks, applied only from the states they follow ──
+
+  /** A hold that Stripe cancelled (it lapsed, or someone released it in the dashboard). */
+  async markHoldReleased(faxId: string, paymentIntentId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE fax SET payment_state = 'released', updated_at = now()
+        WHERE id = $1 AND payment_intent_id = $2 AND payment_state = 'authorized' RETURNING id`,
+      [faxId, paymentIntentId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Applies the refund state of a captured payment: `refunded` when all of it went back. */
+  async applyRefundState(faxId: string, pi: PaymentIntentInfo, failure?: string): Promise<boolean> {
+    if (pi.status !== 'succeeded') return false;
+    const refunded = refundedOfCaptured(pi);
+    const state = refunded > 0 && refunded >= pi.amountReceived ? 'refunded' : 'captured';
+    const rows: unknown[] = await this.db.query(
+      `UPDATE fax SET amount_refunded = $3,
+              payment_state = CASE WHEN payment_state IN ('captured', 'refunded') THEN $4 ELSE payment_state END,
+              failure_detail = CASE WHEN $5::text IS NULL THEN failure_detail ELSE concat_ws('; ', failure_detail, $5::text) END,
+              updated_at = now()
+        WHERE id = $1 AND payment_intent_id = $2 RETURNING id`,
+      [faxId, pi.id, refunded, state, failure ?? null],
+    );
+    return rows.length > 0;
+  }
+}
+
+/**
+ * The refunded amount of a captured payment, from the intent's charge. An uncaptured
+ * remainder also counts as refunded on Stripe's charge, so it is taken off.
+ */
+function refundedOfCaptured(pi: PaymentIntentInfo): number {
+  const released = pi.amount - pi.amountReceived;
+  return Math.max(0, (pi.amountRefunded ?? 0) - released);
+}

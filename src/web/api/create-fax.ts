@@ -1,0 +1,23 @@
+import type Koa from 'koa';
+import { acceptFax, checkFaxForm, readFaxUpload, type CreateFaxDeps } from '../create-fax';
+import { privateLinkPath } from '../page-paths';
+
+/** POST /api/faxes: a multipart upload (`document`, `to`, optional `email`, `locale`, `paper`, cover fields). */
+export function createFaxHandler(deps: CreateFaxDeps): Koa.Middleware {
+  return async (ctx) => {
+    const idempotencyKey = ctx.get('Idempotency-Key').trim() || null;
+    const { fields, files } = await readFaxUpload(ctx, deps.maxUploadBytes);
+    const checked = checkFaxForm(ctx, fields, files, deps.allowedCountries);
+    if (!checked.ok) throw checked.problems[0];
+    const fax = await acceptFax(deps, checked.request, idempotencyKey);
+    ctx.status = fax.replayed ? 200 : 201;
+    if (fax.replayed) ctx.set('Idempotent-Replayed', 'true');
+    else ctx.set('Location', `/api/faxes/${fax.id}`);
+    ctx.body = {
+      id: fax.id,
+      status: fax.status,
+      token: fax.token,
+      links: { self: `/api/faxes/${fax.id}`, status: privateLinkPath(fax, fax.token), cancel: `/api/faxes/${fax.id}/cancel` },
+    };
+  };
+}

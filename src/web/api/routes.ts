@@ -1,0 +1,27 @@
+import Router from '@koa/router';
+import type { DocumentStore } from '../../db/document-store';
+import type { Faxes } from '../../db/faxes';
+import type { CreateFaxDeps } from '../create-fax';
+import type { FaxWorkflows } from '../fax-workflows';
+import { requireFax } from '../middleware/require-fax';
+import { cancelFaxHandler } from './cancel-fax';
+import { createFaxHandler } from './create-fax';
+import { pageImageHandler } from './page-image';
+import { readFaxHandler } from './read-fax';
+
+export interface ApiDeps extends CreateFaxDeps {
+  faxes: Faxes;
+  store: DocumentStore;
+  workflows: FaxWorkflows;
+}
+
+/** The JSON API: create a fax, read it, cancel it, and see its pages. */
+export function createApiRoutes(deps: ApiDeps): Router {
+  const fax = requireFax(deps.faxes, { cookieWrites: false });
+  const router = new Router({ prefix: '/api' });
+  router.post('/faxes', createFaxHandler(deps));
+  router.get('/faxes/:id', fax, readFaxHandler(deps.faxes));
+  router.post('/faxes/:id/cancel', fax, cancelFaxHandler(deps.workflows));
+  router.get('/faxes/:id/pages/:page', fax, pageImageHandler(deps.store));
+  return router;
+}
