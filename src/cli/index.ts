@@ -7,6 +7,7 @@ const USAGE = `Usage: durafax <command>
   worker    a worker (fax workflows and activities)
   migrate   apply database migrations
   engine    the embedded Temporal-compatible engine (development server)
+  ui        the Temporal UI for support staff, over TEMPORAL_ADDRESS (127.0.0.1:8233)
   convert   convert a document into fax pages: durafax convert <input> <output-folder>
 `;
 
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<void> {
       return load<typeof import('./migrate')>('./migrate').runMigrate();
     case 'engine':
       return load<typeof import('../engine/cli')>('../engine/cli').main(rest);
+    case 'ui':
+      return load<typeof import('../ui/main')>('../ui/main').runUi();
     case 'convert':
       return load<typeof import('../conversion/cli')>('../conversion/cli').main(rest);
     case 'sandbox':

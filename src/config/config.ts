@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseDuration } from './duration';
 
 /** Which process reads the configuration: each needs a different set of settings. */
-export type Role = 'web' | 'worker' | 'migrate';
+export type Role = 'web' | 'worker' | 'migrate' | 'ui';
 
 export interface TemporalConfig {
   address: string;
@@ -55,6 +55,8 @@ export interface Config {
   production: boolean;
   dataDir: string;
   web: { host: string; port: number; publicBaseUrl: string };
+  /** The Temporal UI server (`durafax ui`); outside sandbox mode it asks for the operator token. */
+  ui: { host: string; port: number; operatorToken?: string };
   databaseUrl: string;
   temporal: TemporalConfig;
   stripe: StripeConfig;
@@ -121,7 +123,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
 
   const needsWeb = role === 'web';
   const needsProviders = role === 'web' || role === 'worker';
-  const needsTemporal = role === 'web' || role === 'worker';
+  const needsTemporal = role === 'web' || role === 'worker' || role === 'ui';
 
   const port = int('PORT', 3000, 1);
   const host = str('HOST', false, '127.0.0.1');
@@ -129,7 +131,14 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   if (publicBaseUrl && !/^https?:\/\//.test(publicBaseUrl)) problems.push('PUBLIC_BASE_URL must start with http:// or https://');
   if (production && !sandbox && publicBaseUrl.startsWith('http://')) problems.push('PUBLIC_BASE_URL must use https in production');
 
-  const databaseUrl = str('DATABASE_URL', true);
+  const databaseUrl = str('DATABASE_URL', role !== 'ui');
+
+  const uiPort = int('UI_PORT', 8233, 1);
+  const uiOperatorToken = env.UI_OPERATOR_TOKEN?.trim() || undefined;
+  if (role === 'ui' && !sandbox && !uiOperatorToken) problems.push('UI_OPERATOR_TOKEN is required outside sandbox mode (the Temporal UI is for support only)');
+  if (uiOperatorToken && uiOperatorToken.length < 32) problems.push('UI_OPERATOR_TOKEN must be at least 32 characters');
+  const uiHost = str('UI_HOST', false, '127.0.0.1');
+  if (role === 'ui' && sandbox && !['127.0.0.1', 'localhost', '::1'].includes(uiHost)) problems.push('UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login');
 
   const temporalTlsCert = env.TEMPORAL_TLS_CERT?.trim();
   const temporalTlsKey = env.TEMPORAL_TLS_KEY?.trim();
@@ -166,6 +175,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     production,
     dataDir: path.resolve(env.DURAFAX_DATA_DIR?.trim() || '.durafax'),
     web: { host, port, publicBaseUrl },
+    ui: { host: uiHost, port: uiPort, operatorToken: uiOperatorToken },
     databaseUrl,
     temporal: {
       address: str('TEMPORAL_ADDRESS', needsTemporal),

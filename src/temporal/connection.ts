@@ -17,15 +17,19 @@ function tlsFrom(config: TemporalConfig): TLSConfig | boolean | undefined {
   return Object.keys(out).length ? out : true;
 }
 
-/** The client the web tier uses to start, signal and query fax workflows. */
-export async function connectClient(config: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect({
+/** A connection to the Temporal frontend (the Temporal UI server calls its services directly). */
+export function connectTemporal(config: TemporalConfig): Promise<Connection> {
+  return Connection.connect({
     address: config.address,
     tls: tlsFrom(config),
     apiKey: config.apiKey,
     connectTimeout: '10s',
   });
-  return new Client({ connection, namespace: config.namespace });
+}
+
+/** The client the web tier uses to start, signal and query fax workflows. */
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  return new Client({ connection: await connectTemporal(config), namespace: config.namespace });
 }
 
 /** The worker's native connection (Rust core). */

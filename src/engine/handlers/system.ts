@@ -4,10 +4,13 @@ import type { Handler } from '../grpc/server';
 import { INDEXED_TYPE_NAMES, newNamespace, SYSTEM_SEARCH_ATTRIBUTES } from '../namespaces';
 import { enums, type DescribeNamespaceReq, type DescribeTaskQueueReq, type RegisterNamespaceReq } from '../proto';
 import { durationMs, msDuration, msTimestamp } from '../time';
+import { pollersOf } from './pollers';
 import type { NamespaceState } from '../namespaces';
 import { status } from '@grpc/grpc-js';
 
 export const SERVER_VERSION = '1.27.0';
+/** How the engine names itself in GetClusterInfo (the Temporal UI server switches off what it lacks). */
+export const ENGINE_CLUSTER_ID = 'durafax-engine';
 
 function namespaceInfo(ns: NamespaceState): Record<string, unknown> {
   return {
@@ -52,7 +55,7 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
     GetClusterInfo: () => ({
       supportedClients: {},
       serverVersion: SERVER_VERSION,
-      clusterId: 'durafax-engine',
+      clusterId: ENGINE_CLUSTER_ID,
       clusterName: 'active',
       historyShardCount: 1,
       persistenceStore: engine.store.durable ? 'journal' : 'memory',
@@ -79,12 +82,22 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
 
     GetSearchAttributes: () => ({ keys: { ...SYSTEM_SEARCH_ATTRIBUTES, ...engine.namespaces.get('default').searchAttributes } }),
 
+    /** The legacy (default) mode the UI uses: the queue's pollers of one type, and its backlog when asked. */
     DescribeTaskQueue: (req: DescribeTaskQueueReq) => {
       const ns = engine.namespaces.get(req.namespace).name;
+      const queue = req.taskQueue?.name;
+      if (!queue) throw invalidArgument('TaskQueue is not set on request.');
+      if (Number(req.apiMode ?? 0) === enums.DescribeTaskQueueMode.DESCRIBE_TASK_QUEUE_MODE_ENHANCED) {
+        throw new EngineError(status.UNIMPLEMENTED, 'DescribeTaskQueue in enhanced mode (worker versioning) is not implemented by the Durafax engine.');
+      }
       const type = Number(req.taskQueueType) === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
-      const stats = engine.matching.stats(ns, req.taskQueue?.name ?? '', type);
+      const pollers = pollersOf(engine)
+        .list(ns, queue, type)
+        .map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: p.ratePerSecond }));
+      const stats = engine.matching.stats(ns, queue, type);
       return {
-        pollers: stats.pollers || stats.lastPollAt ? [{ lastAccessTime: msTimestamp(stats.lastPollAt || Date.now()), identity: 'worker', ratePerSecond: 100000 }] : [],
+        pollers,
+        taskQueueStatus: req.includeTaskQueueStatus ? { backlogCountHint: stats.backlog, ratePerSecond: 100_000 } : undefined,
       };
     },
   };

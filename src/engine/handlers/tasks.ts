@@ -36,6 +36,7 @@ import {
 } from '../proto';
 import { decodeToken } from '../tokens';
 import { pollTimeout, required } from './common';
+import { pollersOf } from './pollers';
 
 function activityToken(engine: Engine, bytes: Uint8Array | null | undefined): ReturnType<typeof runningActivity> {
   const t = decodeToken(bytes);
@@ -44,6 +45,7 @@ function activityToken(engine: Engine, bytes: Uint8Array | null | undefined): Re
 }
 
 export function taskHandlers(engine: Engine): Record<string, Handler> {
+  const pollers = pollersOf(engine);
   const takeWorkflowTask = (task: Task, poll: PollWftReq): PollWftRes | null => {
     if (task.kind === 'query') return engine.queries.take(task.queryId, poll);
     if (task.kind !== 'wft') return null;
@@ -60,8 +62,13 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     PollWorkflowTaskQueue: async (req: PollWftReq, ctx: CallContext) => {
       const ns = engine.namespaces.get(req.namespace).name;
       const queue = required(req.taskQueue?.name, 'TaskQueue');
-      const res = await engine.matching.poll(ns, queue, 'workflow', (t) => takeWorkflowTask(t, req), pollTimeout(ctx), ctx.onCancel);
-      return res ?? {};
+      const done = pollers.polling(ns, queue, 'workflow', req.identity ?? '', null);
+      try {
+        const res = await engine.matching.poll(ns, queue, 'workflow', (t) => takeWorkflowTask(t, req), pollTimeout(ctx), ctx.onCancel);
+        return res ?? {};
+      } finally {
+        done();
+      }
     },
 
     RespondWorkflowTaskCompleted: (req: WftCompletedReq) => {
@@ -85,8 +92,13 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     PollActivityTaskQueue: async (req: PollActReq, ctx: CallContext) => {
       const ns = engine.namespaces.get(req.namespace).name;
       const queue = required(req.taskQueue?.name, 'TaskQueue');
-      const res = await engine.matching.poll(ns, queue, 'activity', (t) => takeActivityTask(t, req), pollTimeout(ctx), ctx.onCancel);
-      return res ?? {};
+      const done = pollers.polling(ns, queue, 'activity', req.identity ?? '', req.taskQueueMetadata?.maxTasksPerSecond?.value);
+      try {
+        const res = await engine.matching.poll(ns, queue, 'activity', (t) => takeActivityTask(t, req), pollTimeout(ctx), ctx.onCancel);
+        return res ?? {};
+      } finally {
+        done();
+      }
     },
 
     RecordActivityTaskHeartbeat: (req: RecordActivityTaskHeartbeatReq) => {
