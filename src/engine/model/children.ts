@@ -2,33 +2,104 @@ import type { Engine } from '../engine';
 import { EngineError } from '../grpc/errors';
 import { enums, type Command, type UserMetadata } from '../proto';
 import { durationMs } from '../time';
-import { addExternal } from './events';
+import { addEvent, addExternal } from './events';
 import { requestCancelRun, signalRun } from './requests';
 import { createRun, resolveIdConflict } from './start';
 import type { Execution } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
-const E = enums.EventType;
+const EventType = enums.EventType;
 
-type ChildAttrs = NonNullable<Command['startChildWorkflowExecutionCommandAttributes']>;
-type SignalAttrs = NonNullable<Command['signalExternalWorkflowExecutionCommandAttributes']>;
-type CancelAttrs = NonNullable<Command['requestCancelExternalWorkflowExecutionCommandAttributes']>;
+type ChildAttributes = NonNullable<Command['startChildWorkflowExecutionCommandAttributes']>;
+type SignalAttributes = NonNullable<Command['signalExternalWorkflowExecutionCommandAttributes']>;
+type CancelAttributes = NonNullable<Command['requestCancelExternalWorkflowExecutionCommandAttributes']>;
+
+/**
+ * Child workflows, and signals and cancel requests to other workflows. Each command writes its
+ * Initiated event at once and queues its effect on the other workflow in `after`, which runs
+ * once the task's own events are written, as the real server's transfer tasks do.
+ */
+
+/** The StartChildWorkflowExecution command. */
+export function initiateChild(engine: Engine, run: Execution, attributes: ChildAttributes, wftCompletedId: number, userMetadata: UserMetadata | null | undefined, after: (() => void)[]): void {
+  const s = run.state;
+  const initiated = addEvent(engine, run, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 'startChildWorkflowExecutionInitiatedEventAttributes', {
+    namespace: attributes.namespace || s.namespace,
+    workflowId: attributes.workflowId ?? '',
+    workflowType: attributes.workflowType ?? undefined,
+    taskQueue: { name: attributes.taskQueue?.name || s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: attributes.input ?? undefined,
+    workflowExecutionTimeout: attributes.workflowExecutionTimeout ?? undefined,
+    workflowRunTimeout: attributes.workflowRunTimeout ?? undefined,
+    workflowTaskTimeout: attributes.workflowTaskTimeout ?? undefined,
+    parentClosePolicy: attributes.parentClosePolicy ?? 0,
+    control: attributes.control ?? '',
+    workflowTaskCompletedEventId: wftCompletedId,
+    workflowIdReusePolicy: attributes.workflowIdReusePolicy ?? 0,
+    retryPolicy: attributes.retryPolicy ?? undefined,
+    cronSchedule: attributes.cronSchedule ?? '',
+    header: attributes.header ?? undefined,
+    memo: attributes.memo ?? undefined,
+    searchAttributes: attributes.searchAttributes ?? undefined,
+    priority: attributes.priority ?? undefined,
+  });
+  if (userMetadata) initiated.userMetadata = userMetadata;
+  const initiatedEventId = Number(initiated.eventId);
+  s.children[initiatedEventId] = {
+    initiatedEventId,
+    namespace: attributes.namespace || s.namespace,
+    workflowId: attributes.workflowId ?? '',
+    workflowType: attributes.workflowType?.name ?? '',
+    parentClosePolicy: attributes.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
+  };
+  after.push(() => startChild(engine, run, initiatedEventId, attributes, userMetadata));
+}
+
+/** The SignalExternalWorkflowExecution command. */
+export function initiateSignalExternal(engine: Engine, run: Execution, attributes: SignalAttributes, wftCompletedId: number, identity: string, after: (() => void)[]): void {
+  const initiated = addEvent(engine, run, EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, 'signalExternalWorkflowExecutionInitiatedEventAttributes', {
+    workflowTaskCompletedEventId: wftCompletedId,
+    namespace: attributes.namespace || run.state.namespace,
+    workflowExecution: attributes.execution ?? undefined,
+    signalName: attributes.signalName ?? '',
+    input: attributes.input ?? undefined,
+    control: attributes.control ?? '',
+    childWorkflowOnly: attributes.childWorkflowOnly ?? false,
+    header: attributes.header ?? undefined,
+  });
+  const initiatedEventId = Number(initiated.eventId);
+  after.push(() => signalExternal(engine, run, initiatedEventId, attributes, identity));
+}
+
+/** The RequestCancelExternalWorkflowExecution command. */
+export function initiateCancelExternal(engine: Engine, run: Execution, attributes: CancelAttributes, wftCompletedId: number, identity: string, after: (() => void)[]): void {
+  const initiated = addEvent(engine, run, EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes', {
+    workflowTaskCompletedEventId: wftCompletedId,
+    namespace: attributes.namespace || run.state.namespace,
+    workflowExecution: { workflowId: attributes.workflowId ?? '', runId: attributes.runId ?? '' },
+    control: attributes.control ?? '',
+    childWorkflowOnly: attributes.childWorkflowOnly ?? false,
+    reason: attributes.reason ?? '',
+  });
+  const initiatedEventId = Number(initiated.eventId);
+  after.push(() => cancelExternal(engine, run, initiatedEventId, attributes, identity));
+}
 
 /** Starts a child initiated by `parent`; the parent learns the outcome as ChildWorkflowExecutionStarted or StartChildWorkflowExecutionFailed. */
-export function startChild(engine: Engine, parent: Execution, initiatedEventId: number, a: ChildAttrs, userMetadata?: UserMetadata | null): void {
+function startChild(engine: Engine, parent: Execution, initiatedEventId: number, attributes: ChildAttributes, userMetadata: UserMetadata | null | undefined): void {
   if (!parent.open) return;
-  const p = parent.state;
-  const namespace = a.namespace || p.namespace;
-  const workflowId = a.workflowId ?? '';
-  const workflowType = a.workflowType?.name ?? '';
+  const parentState = parent.state;
+  const namespace = attributes.namespace || parentState.namespace;
+  const workflowId = attributes.workflowId ?? '';
+  const workflowType = attributes.workflowType?.name ?? '';
   const failed = (cause: number): void => {
-    delete p.children[initiatedEventId];
-    addExternal(engine, parent, E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, 'startChildWorkflowExecutionFailedEventAttributes', {
+    delete parentState.children[initiatedEventId];
+    addExternal(engine, parent, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, 'startChildWorkflowExecutionFailedEventAttributes', {
       namespace,
       workflowId,
       workflowType: { name: workflowType },
       cause,
-      control: a.control ?? '',
+      control: attributes.control ?? '',
       initiatedEventId,
       workflowTaskCompletedEventId: Number(parent.event(initiatedEventId)?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId ?? 0),
     });
@@ -43,7 +114,7 @@ export function startChild(engine: Engine, parent: Execution, initiatedEventId: 
   const requestId = `${parent.runId}:${initiatedEventId}`;
   try {
     const existing = resolveIdConflict(engine, namespace, workflowId, requestId, {
-      reuse: a.workflowIdReusePolicy ?? 0,
+      reuse: attributes.workflowIdReusePolicy ?? 0,
       conflict: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
     });
     if (existing) throw new EngineError(6, 'already started');
@@ -56,30 +127,30 @@ export function startChild(engine: Engine, parent: Execution, initiatedEventId: 
     namespace,
     workflowId,
     workflowType,
-    taskQueue: a.taskQueue?.name || p.taskQueue,
-    input: a.input,
-    header: a.header,
-    memo: a.memo?.fields,
-    searchAttributes: a.searchAttributes?.indexedFields,
-    executionTimeoutMs: durationMs(a.workflowExecutionTimeout),
-    runTimeoutMs: durationMs(a.workflowRunTimeout),
-    taskTimeoutMs: durationMs(a.workflowTaskTimeout),
-    retryPolicy: a.retryPolicy,
+    taskQueue: attributes.taskQueue?.name || parentState.taskQueue,
+    input: attributes.input,
+    header: attributes.header,
+    memo: attributes.memo?.fields,
+    searchAttributes: attributes.searchAttributes?.indexedFields,
+    executionTimeoutMs: durationMs(attributes.workflowExecutionTimeout),
+    runTimeoutMs: durationMs(attributes.workflowRunTimeout),
+    taskTimeoutMs: durationMs(attributes.workflowTaskTimeout),
+    retryPolicy: attributes.retryPolicy,
     identity: '',
     requestId,
-    parent: { namespace: p.namespace, workflowId: p.workflowId, runId: p.runId, initiatedEventId },
-    root: p.root ?? { workflowId: p.workflowId, runId: p.runId },
+    parent: { namespace: parentState.namespace, workflowId: parentState.workflowId, runId: parentState.runId, initiatedEventId },
+    root: parentState.root ?? { workflowId: parentState.workflowId, runId: parentState.runId },
     userMetadata,
-    priority: a.priority,
+    priority: attributes.priority,
   });
-  const entry = p.children[initiatedEventId];
+  const entry = parentState.children[initiatedEventId];
   entry.runId = child.runId;
-  const started = addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, 'childWorkflowExecutionStartedEventAttributes', {
+  const started = addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, 'childWorkflowExecutionStartedEventAttributes', {
     namespace,
     initiatedEventId,
     workflowExecution: { workflowId, runId: child.runId },
     workflowType: { name: workflowType },
-    header: a.header ?? undefined,
+    header: attributes.header ?? undefined,
   });
   // Buffered events get their id later; the child's close event only needs it once written.
   entry.startedEventId = Number(started.eventId) || 0;
@@ -96,49 +167,49 @@ function target(engine: Engine, namespace: string, workflowId: string, runId: st
   }
 }
 
-export function signalExternal(engine: Engine, source: Execution, initiatedEventId: number, a: SignalAttrs, identity: string): void {
+function signalExternal(engine: Engine, source: Execution, initiatedEventId: number, attributes: SignalAttributes, identity: string): void {
   if (!source.open) return;
-  const namespace = a.namespace || source.state.namespace;
-  const workflowId = a.execution?.workflowId ?? '';
-  const run = target(engine, namespace, workflowId, a.execution?.runId);
-  const childOnly = a.childWorkflowOnly && run && run.state.parent?.runId !== source.runId;
+  const namespace = attributes.namespace || source.state.namespace;
+  const workflowId = attributes.execution?.workflowId ?? '';
+  const run = target(engine, namespace, workflowId, attributes.execution?.runId);
+  const childOnly = attributes.childWorkflowOnly && run && run.state.parent?.runId !== source.runId;
   if (!run || childOnly) {
-    addExternal(engine, source, E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, 'signalExternalWorkflowExecutionFailedEventAttributes', {
+    addExternal(engine, source, EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, 'signalExternalWorkflowExecutionFailedEventAttributes', {
       cause: enums.SignalExternalWorkflowExecutionFailedCause.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
       initiatedEventId,
       namespace,
-      workflowExecution: a.execution ?? undefined,
-      control: a.control ?? '',
+      workflowExecution: attributes.execution ?? undefined,
+      control: attributes.control ?? '',
     });
   } else {
-    signalRun(engine, run, a.signalName ?? '', a.input, a.header, identity);
-    addExternal(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, 'externalWorkflowExecutionSignaledEventAttributes', {
+    signalRun(engine, run, attributes.signalName ?? '', attributes.input, attributes.header, identity);
+    addExternal(engine, source, EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED, 'externalWorkflowExecutionSignaledEventAttributes', {
       initiatedEventId,
       namespace,
       workflowExecution: { workflowId, runId: run.runId },
-      control: a.control ?? '',
+      control: attributes.control ?? '',
     });
   }
   scheduleWft(engine, source);
 }
 
-export function cancelExternal(engine: Engine, source: Execution, initiatedEventId: number, a: CancelAttrs, identity: string): void {
+function cancelExternal(engine: Engine, source: Execution, initiatedEventId: number, attributes: CancelAttributes, identity: string): void {
   if (!source.open) return;
-  const namespace = a.namespace || source.state.namespace;
-  const workflowId = a.workflowId ?? '';
-  const run = target(engine, namespace, workflowId, a.runId);
-  const childOnly = a.childWorkflowOnly && run && run.state.parent?.runId !== source.runId;
+  const namespace = attributes.namespace || source.state.namespace;
+  const workflowId = attributes.workflowId ?? '';
+  const run = target(engine, namespace, workflowId, attributes.runId);
+  const childOnly = attributes.childWorkflowOnly && run && run.state.parent?.runId !== source.runId;
   if (!run || childOnly) {
-    addExternal(engine, source, E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, 'requestCancelExternalWorkflowExecutionFailedEventAttributes', {
+    addExternal(engine, source, EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED, 'requestCancelExternalWorkflowExecutionFailedEventAttributes', {
       cause: enums.CancelExternalWorkflowExecutionFailedCause.CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND,
       initiatedEventId,
       namespace,
-      workflowExecution: { workflowId, runId: a.runId ?? '' },
-      control: a.control ?? '',
+      workflowExecution: { workflowId, runId: attributes.runId ?? '' },
+      control: attributes.control ?? '',
     });
   } else {
-    requestCancelRun(engine, run, a.reason ?? '', identity, { initiatedEventId, workflowId: source.state.workflowId, runId: source.runId });
-    addExternal(engine, source, E.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, 'externalWorkflowExecutionCancelRequestedEventAttributes', {
+    requestCancelRun(engine, run, attributes.reason ?? '', identity, { initiatedEventId, workflowId: source.state.workflowId, runId: source.runId });
+    addExternal(engine, source, EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED, 'externalWorkflowExecutionCancelRequestedEventAttributes', {
       initiatedEventId,
       namespace,
       workflowExecution: { workflowId, runId: run.runId },

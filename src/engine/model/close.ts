@@ -127,6 +127,22 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
   scheduleWft(engine, parent);
 }
 
+/** The CompleteWorkflowExecution command. */
+export function completeRun(engine: Engine, run: Execution, result: Payloads | undefined, wftCompletedId: number): void {
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_COMPLETED, E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, 'workflowExecutionCompletedEventAttributes', {
+    result,
+    workflowTaskCompletedEventId: wftCompletedId,
+  });
+}
+
+/** The CancelWorkflowExecution command: the workflow accepts a cancel request. */
+export function cancelRun(engine: Engine, run: Execution, details: Payloads | undefined, wftCompletedId: number): void {
+  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, 'workflowExecutionCanceledEventAttributes', {
+    details,
+    workflowTaskCompletedEventId: wftCompletedId,
+  });
+}
+
 /** Before a forced close (terminate, timeout): a running task fails, its buffered events are written. */
 function abandonWft(engine: Engine, run: Execution): void {
   const wft = run.state.wft;

@@ -12,12 +12,3 @@ export function payloadValue(p: Payload | null | undefined): unknown {
     return undefined;
   }
 }
-
-/** Upsert semantics of search attributes and memo: a null or empty-list value removes the key. */
-export function mergeFields(target: Record<string, Payload>, upserted: Record<string, Payload> | null | undefined): void {
-  for (const [k, v] of Object.entries(upserted ?? {})) {
-    const value = payloadValue(v);
-    if (value === null || (Array.isArray(value) && value.length === 0)) delete target[k];
-    else target[k] = v;
-  }
-}

@@ -146,7 +146,7 @@ export function createRun(engine: Engine, p: StartParams): Execution {
   return run;
 }
 
-/** Starts the run that carries on a closed one (a workflow retry), if there is one. */
+/** Starts the run that carries on a closed one (a workflow retry, a continue-as-new), if there is one. */
 export function startContinuation(engine: Engine, next: StartParams | undefined): void {
   if (next) createRun(engine, next);
 }
