@@ -13,6 +13,9 @@ const PRODUCTION = {
   TELNYX_CONNECTION_ID: '123',
   TELNYX_PUBLIC_KEY: 'a1wrR1MonmiaAiI2j97liVJc4wNQNh8jTkGFHyYq7Fg=',
   FAX_FROM_NUMBER: '+4930123456',
+  OPERATOR_NAME: 'Example Fax GmbH',
+  OPERATOR_ADDRESS: 'Musterstraße 1|10115 Berlin|Germany',
+  OPERATOR_EMAIL: 'help@example.org',
 };
 
 function problems(role: 'web' | 'worker' | 'migrate', env: Record<string, string>): string[] {

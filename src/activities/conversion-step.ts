@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DocumentStore } from '../db/document-store';
-import { paperFor, priceFor, type PriceList } from '../domain/pricing';
+import { paperFor, priceFor, type PriceTable } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
 import type { Faxes } from '../db/faxes';
 import type { Quote } from '../workflows/contract';
@@ -11,7 +11,7 @@ export interface ConversionStepDeps {
   records: Faxes;
   store: DocumentStore;
   convert: Converter;
-  prices: PriceList;
+  prices: PriceTable;
   maxPages: number;
   maxUploadBytes: number;
 }
@@ -37,7 +37,7 @@ export function createConversionStep({ records, store, convert, prices, maxPages
         });
       } catch (err) {
         if (err instanceof ConversionError) {
-          await records.update(faxId, { failureDetail: err.message });
+          await records.update(faxId, { failureDetail: err.message, convertedAt: new Date() });
           throw ApplicationFailure.create({ type: err.reason, message: err.message, details: [err.params], nonRetryable: true });
         }
         throw err;
@@ -48,13 +48,14 @@ export function createConversionStep({ records, store, convert, prices, maxPages
         await store.put({ faxId, kind: 'preview', page: i + 1, contentType: 'image/png', data: page.preview });
         await store.put({ faxId, kind: 'thumbnail', page: i + 1, contentType: 'image/png', data: page.thumbnail });
       }
-      const { amount, currency } = priceFor(result.pages, prices);
+      const { amount, currency } = priceFor(fax.country, result.pages, prices);
       await records.update(faxId, {
         pages: result.pages,
         paper: result.paper,
         warnings: result.warnings.map((w) => (w.page ? `${w.code}:${w.page}` : w.code)),
         priceAmount: amount,
         currency,
+        convertedAt: new Date(),
       });
       return { pages: result.pages, amount, currency };
     },

@@ -44,7 +44,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       records,
       store,
       convert: deps.convert,
-      prices: policy,
+      prices: policy.prices,
       maxPages: config.limits.maxPages,
       maxUploadBytes: config.limits.maxUploadBytes,
     }),
@@ -69,6 +69,8 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
         ...(final ? { completedAt: fax.completedAt ?? new Date(), checkoutUrl: null } : {}),
         ...(update.status === 'delivered' ? { deliveredAt: fax.deliveredAt ?? new Date() } : {}),
         ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
+        // The pause before the next transmission is the policy's (read again here: a status page shows it).
+        nextAttemptAt: update.status === 'retrying' ? new Date(Date.now() + policy.retryDelayMs) : null,
       });
       deps.log.info('fax status', { faxId, status: update.status, reason: update.failureReason ?? undefined });
     },

@@ -108,12 +108,12 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
     async capturePayment(faxId: string, paymentIntentId: string): Promise<PaymentResult> {
       try {
         const pi = await payments.capture(faxId, paymentIntentId);
-        await records.update(faxId, { paymentState: 'captured', amountCaptured: pi.amountReceived });
+        await records.update(faxId, { paymentState: 'captured', amountCaptured: pi.amountReceived, settledAt: new Date() });
         return { paymentState: 'captured', done: true };
       } catch (err) {
         if (err instanceof PaymentError && (err.kind === 'hold_expired' || err.kind === 'already_cancelled')) {
           // The hold lapsed: the money is gone back to the card; the fax was not paid for.
-          await records.update(faxId, { paymentState: 'released', failureDetail: `capture failed: ${err.kind}` });
+          await records.update(faxId, { paymentState: 'released', failureDetail: `capture failed: ${err.kind}`, settledAt: new Date() });
           return { paymentState: 'released', done: false };
         }
         rethrow(err, 'capture');
@@ -130,12 +130,12 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
         if (err instanceof PaymentError && err.kind === 'already_captured') {
           // Captured in the meantime (the hold guard): give the money back instead.
           await payments.refund(faxId, paymentIntentId).catch((e: unknown) => rethrow(e, 'refund'));
-          if (isMain) await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured || fax.priceAmount || 0 });
+          if (isMain) await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured || fax.priceAmount || 0, settledAt: new Date() });
           return { paymentState: 'refunded', done: true };
         }
         if (!(err instanceof PaymentError && (err.kind === 'already_cancelled' || err.kind === 'hold_expired'))) rethrow(err, 'release');
       }
-      if (isMain) await records.update(faxId, { paymentState: 'released' });
+      if (isMain) await records.update(faxId, { paymentState: 'released', settledAt: new Date() });
       return { paymentState: 'released', done: true };
     },
 
@@ -143,10 +143,10 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
       const fax = await records.get(faxId);
       try {
         const refund = await payments.refund(faxId, paymentIntentId);
-        await records.update(faxId, { paymentState: 'refunded', amountRefunded: refund.amount });
+        await records.update(faxId, { paymentState: 'refunded', amountRefunded: refund.amount, settledAt: new Date() });
       } catch (err) {
         if (!(err instanceof PaymentError && err.kind === 'already_refunded')) rethrow(err, 'refund');
-        await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured });
+        await records.update(faxId, { paymentState: 'refunded', amountRefunded: fax.amountCaptured, settledAt: fax.settledAt ?? new Date() });
       }
       return { paymentState: 'refunded', done: true };
     },

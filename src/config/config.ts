@@ -1,5 +1,8 @@
 import path from 'node:path';
+import type { PriceTable } from '../domain/pricing';
 import { parseDuration } from './duration';
+import { parsePrices, priceTable } from './prices';
+import { parseRateLimits, type RateKind, type RateRule } from './rate-limits';
 
 /** Which process reads the configuration: each needs a different set of settings. */
 export type Role = 'web' | 'worker' | 'migrate' | 'ui';
@@ -39,10 +42,8 @@ export interface FaxPolicy {
   statusPollMs: number;
   /** Capture this long before a card hold lapses when the fax is not final yet. */
   captureMarginMs: number;
-  /** Price in minor units (cents). */
-  pricePerPage: number;
-  priceBase: number;
-  currency: string;
+  /** The price of a fax per destination country, in minor units (cents). */
+  prices: PriceTable;
 }
 
 export interface Limits {
@@ -66,7 +67,18 @@ export interface Config {
   policy: FaxPolicy;
   limits: Limits;
   allowedCountries: string[];
+  /** Who runs this service: the imprint, the terms and the emails name them. */
+  operator: Operator;
+  /** Actions per client (or per destination number) and window, shared by every web process. */
+  rateLimits: Record<RateKind, RateRule>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface Operator {
+  name: string;
+  /** Postal address, lines separated by `|` in OPERATOR_ADDRESS. */
+  address: string[];
+  email: string;
 }
 
 export class ConfigError extends Error {
@@ -167,6 +179,18 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     .filter(Boolean);
   for (const c of countries) if (!/^[A-Z]{2}$/.test(c)) problems.push(`ALLOWED_COUNTRIES: "${c}" is not a two-letter country code`);
 
+  const priceOverrides = parsePrices(env.PRICES);
+  problems.push(...priceOverrides.problems);
+  const rateLimits = parseRateLimits(env.RATE_LIMITS);
+  problems.push(...rateLimits.problems);
+
+  // The imprint must name a real operator; the sandbox names itself.
+  const operator: Operator = {
+    name: str('OPERATOR_NAME', needsWeb && !sandbox, sandbox ? 'Durafax sandbox' : ''),
+    address: str('OPERATOR_ADDRESS', needsWeb && !sandbox, sandbox ? 'Sandbox Street 1|10115 Berlin|Germany' : '').split('|').map((l) => l.trim()).filter(Boolean),
+    email: str('OPERATOR_EMAIL', needsWeb && !sandbox, sandbox ? 'support@sandbox.invalid' : ''),
+  };
+
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL must be debug, info, warn or error');
 
@@ -204,15 +228,15 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       retentionMs: duration('RETENTION', '7d'),
       statusPollMs: duration('STATUS_POLL_INTERVAL', '30s'),
       captureMarginMs: duration('CAPTURE_MARGIN', '1h'),
-      pricePerPage: int('PRICE_PER_PAGE', 79, 0),
-      priceBase: int('PRICE_BASE', 99, 0),
-      currency: str('CURRENCY', false, 'eur').toLowerCase(),
+      prices: priceTable(str('CURRENCY', false, 'eur').toLowerCase(), { base: int('PRICE_BASE', 99, 0), perPage: int('PRICE_PER_PAGE', 79, 0) }, priceOverrides.rates),
     },
     limits: {
       maxUploadBytes: int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024),
       maxPages: int('MAX_PAGES', 50, 1),
     },
     allowedCountries: countries,
+    operator,
+    rateLimits: rateLimits.rules,
     logLevel,
   };
   if (config.policy.paymentWindowMs < 30 * 60_000 && !sandbox) {

@@ -5,9 +5,10 @@ import { Fax } from './entities/fax';
 import { FaxAttempt } from './entities/fax-attempt';
 import { WebhookEvent } from './entities/webhook-event';
 import { Initial1732240000000 } from './migrations/1732240000000-initial';
+import { SenderPages1796600000000 } from './migrations/1796600000000-sender-pages';
 
 export const ENTITIES = [Fax, FaxAttempt, DocumentRow, WebhookEvent];
-export const MIGRATIONS = [Initial1732240000000];
+export const MIGRATIONS = [Initial1732240000000, SenderPages1796600000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -160,7 +160,7 @@ export class Faxes implements SendLedger {
   /** A hold that Stripe cancelled (it lapsed, or someone released it in the dashboard). */
   async markHoldReleased(faxId: string, paymentIntentId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(
-      `UPDATE fax SET payment_state = 'released', updated_at = now()
+      `UPDATE fax SET payment_state = 'released', settled_at = COALESCE(settled_at, now()), updated_at = now()
         WHERE id = $1 AND payment_intent_id = $2 AND payment_state = 'authorized' RETURNING id`,
       [faxId, paymentIntentId],
     );
@@ -175,6 +175,7 @@ export class Faxes implements SendLedger {
     const rows: unknown[] = await this.db.query(
       `UPDATE fax SET amount_refunded = $3,
               payment_state = CASE WHEN payment_state IN ('captured', 'refunded') THEN $4 ELSE payment_state END,
+              settled_at = CASE WHEN $4 = 'refunded' THEN now() ELSE settled_at END,
               failure_detail = CASE WHEN $5::text IS NULL THEN failure_detail ELSE concat_ws('; ', failure_detail, $5::text) END,
               updated_at = now()
         WHERE id = $1 AND payment_intent_id = $2 RETURNING id`,

@@ -1,15 +1,37 @@
 import type { PaperSize } from './status';
 
-export interface PriceList {
-  priceBase: number;
-  pricePerPage: number;
-  currency: string;
+/** What one destination costs, in minor units (cents): a fee per fax and a fee per page. */
+export interface Rate {
+  base: number;
+  perPage: number;
 }
 
-/** The price of a fax in minor units: a base fee plus a fee per transmitted page (cover included). */
-export function priceFor(pages: number, list: PriceList): { amount: number; currency: string } {
+/**
+ * The one price table: the quote, the API, the checkout and the prices page all read it.
+ * Countries not listed cost the default rate.
+ */
+export interface PriceTable {
+  currency: string;
+  default: Rate;
+  countries: Readonly<Record<string, Rate>>;
+}
+
+export interface Price {
+  amount: number;
+  currency: string;
+  rate: Rate;
+  pages: number;
+}
+
+export function rateFor(country: string, table: PriceTable): Rate {
+  return table.countries[country.toUpperCase()] ?? table.default;
+}
+
+/** The price of a fax to `country`: the base fee plus the fee per transmitted page (cover included). */
+export function priceFor(country: string, pages: number, table: PriceTable): Price {
   if (!Number.isInteger(pages) || pages < 1) throw new RangeError(`cannot price ${pages} pages`);
-  return { amount: list.priceBase + list.pricePerPage * pages, currency: list.currency };
+  const rate = rateFor(country, table);
+  return { amount: rate.base + rate.perPage * pages, currency: table.currency, rate, pages };
 }
 
 /** Countries whose fax machines print on US Letter; everywhere else uses A4. */

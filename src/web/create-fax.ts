@@ -151,7 +151,8 @@ export async function acceptFax(deps: CreateFaxDeps, request: FaxRequest, idempo
     await faxes.insert({
       id,
       tokenHash: hashToken(token),
-      tokenSealed: idempotencyKey ? sealToken(token, deps.appSecret) : null,
+      // Sealed (never in the clear) when a replay must answer with it, or an email must link to the fax.
+      tokenSealed: idempotencyKey || request.email ? sealToken(token, deps.appSecret) : null,
       status: 'converting',
       toNumber: request.toNumber,
       country: request.country,

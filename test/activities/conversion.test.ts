@@ -61,8 +61,9 @@ test('a cover page counts as a page, and a US fax is fitted to Letter', async ()
     cover: { senderName: 'A. Sender', subject: 'Contract' },
   });
   const quote = await run(h.activities.convertDocument, faxId);
-  expect(quote).toEqual({ pages: 3, amount: 99 + 3 * 79, currency: 'eur' });
-  expect(await readFax(h.db, faxId)).toMatchObject({ pages: 3, paper: 'letter', priceAmount: 336 });
+  // The US rate of the price table: 0.99 + 0.59 per page.
+  expect(quote).toEqual({ pages: 3, amount: 99 + 3 * 59, currency: 'eur' });
+  expect(await readFax(h.db, faxId)).toMatchObject({ pages: 3, paper: 'letter', priceAmount: 276 });
   expect(await h.store.find(faxId, 'preview', 3)).not.toBeNull();
 });
 

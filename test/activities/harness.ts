@@ -10,6 +10,7 @@ import type { FaxActivities } from '../../src/workflows/contract';
 import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import type { FaxPolicy } from '../../src/config/config';
+import { priceTable } from '../../src/config/prices';
 import { convertDocument } from '../../src/conversion';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
@@ -35,9 +36,7 @@ export const POLICY: FaxPolicy = {
   retentionMs: 7 * 24 * 3600_000,
   statusPollMs: 20,
   captureMarginMs: 3600_000,
-  pricePerPage: 79,
-  priceBase: 99,
-  currency: 'eur',
+  prices: priceTable('eur', { base: 99, perPage: 79 }, {}),
 };
 
 /** Parts the activities can be rebuilt with. */

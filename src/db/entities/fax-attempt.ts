@@ -13,7 +13,7 @@ export class FaxAttempt {
   @Column({ name: 'fax_id', type: 'uuid' })
   faxId!: string;
 
-  @ManyToOne(() => Fax, (f) => f.attemptRows, { onDelete: 'CASCADE' })
+  @ManyToOne(() => Fax, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'fax_id' })
   fax?: Fax;
 

@@ -1,7 +1,6 @@
-import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { FaxStatus, Locale, PaperSize, PaymentState } from '../../domain/status';
 import type { ReasonCode } from '../../domain/reasons';
-import { FaxAttempt } from './fax-attempt';
 
 /** Optional cover page typed by the sender. Personal data: kept here, never in workflow history. */
 export interface CoverSheet {
@@ -21,8 +20,9 @@ export class Fax {
   tokenHash!: string;
 
   /**
-   * The token sealed with the app secret, kept only for requests with an Idempotency-Key so
-   * a retried create gets the same answer (token included) as the first.
+   * The token sealed with the app secret, kept only where it must be shown again: for requests
+   * with an Idempotency-Key (a retried create gets the same answer, token included) and for
+   * faxes with an email address (the emails link to the status page).
    */
   @Column({ name: 'token_sealed', type: 'text', nullable: true, select: false })
   tokenSealed!: string | null;
@@ -123,6 +123,18 @@ export class Fax {
   @Column({ name: 'paid_at', type: 'timestamptz', nullable: true })
   paidAt!: Date | null;
 
+  /** When the document became fax pages (or was refused). */
+  @Column({ name: 'converted_at', type: 'timestamptz', nullable: true })
+  convertedAt!: Date | null;
+
+  /** When the money reached its end state: captured, hold released or refunded. */
+  @Column({ name: 'settled_at', type: 'timestamptz', nullable: true })
+  settledAt!: Date | null;
+
+  /** While retrying: when the next transmission is due. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt!: Date | null;
 
@@ -134,7 +146,4 @@ export class Fax {
 
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true })
   purgedAt!: Date | null;
-
-  @OneToMany(() => FaxAttempt, (a) => a.fax)
-  attemptRows?: FaxAttempt[];
 }
