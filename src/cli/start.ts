@@ -7,6 +7,7 @@ import readline from 'node:readline';
 import { migrate } from '../db/data-source';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { portInUse } from '../net';
+import { ensureUiBuilt } from '../ui/build';
 import type { SandboxReady } from './sandbox';
 
 const CLI = path.join(__dirname, 'index.js');
@@ -158,6 +159,10 @@ export async function start(_argv: string[]): Promise<void> {
 
   try {
     await ensureFree(webPort, 'web', 'PORT');
+    // The Temporal UI is open in sandbox mode; elsewhere it needs the operator token.
+    const uiPort = envPort('UI_PORT', 8233);
+    const withUi = sandbox || !!process.env.UI_OPERATOR_TOKEN;
+    if (withUi) await ensureFree(uiPort, 'Temporal UI', 'UI_PORT');
 
     if (!process.env.DATABASE_URL) {
       const pgPort = envPort('PG_PORT', 54329);
@@ -207,7 +212,17 @@ export async function start(_argv: string[]): Promise<void> {
     });
     spawnChild('web', ['web']);
     await waitForPort(webPort, 30_000);
-    say(`ready: open ${publicBaseUrl}${sandbox ? ' (sandbox: no real fax is sent, no card is charged)' : ''} — Ctrl-C stops everything`);
+    let uiNote = '';
+    if (withUi) {
+      await ensureUiBuilt(say);
+      env.UI_PORT = String(uiPort);
+      spawnChild('ui', ['ui']);
+      await waitForPort(uiPort, 30_000);
+      uiNote = `, Temporal UI at http://127.0.0.1:${uiPort}`;
+    } else {
+      say('Temporal UI not started: outside sandbox mode it needs UI_OPERATOR_TOKEN');
+    }
+    say(`ready: open ${publicBaseUrl}${uiNote}${sandbox ? ' (sandbox: no real fax is sent, no card is charged)' : ''} — Ctrl-C stops everything`);
   } catch (err) {
     failed = true;
     say(`could not start: ${err instanceof Error ? err.message : String(err)}`);

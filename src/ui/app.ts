@@ -95,7 +95,10 @@ export function createUiApp(deps: UiAppDeps): Koa {
   app.use(access.middleware());
 
   app.use(async (ctx, next) => {
-    if (!ctx.path.startsWith(`${API_PREFIX}/`)) return next();
+    if (!ctx.path.startsWith(`${API_PREFIX}/`)) {
+      await next();
+      return;
+    }
     ctx.set('Cache-Control', 'no-store');
     const sub = ctx.path.slice(API_PREFIX.length);
     if (sub === '/settings' && ctx.method === 'GET') {

@@ -6,7 +6,7 @@
  * (UNIMPLEMENTED → 501), which the UI shows as its normal error or empty state.
  */
 import { status as grpcStatus, type Metadata } from '@grpc/grpc-js';
-import { Enum, type Method, type Service, type Type } from 'protobufjs';
+import type { Method, Type } from 'protobufjs';
 import { JsonInputError, messageFromJson, messageJson, protoRoot, setParam, type Json } from './proto-json';
 
 export type ServiceName = 'workflow' | 'operator';
@@ -50,7 +50,7 @@ function parseTemplate(template: string): Segment[] {
 export function buildRoutes(): Route[] {
   const routes: Route[] = [];
   for (const [service, fullName] of Object.entries(SERVICES) as [ServiceName, string][]) {
-    const svc = protoRoot.lookupService(fullName) as Service;
+    const svc = protoRoot.lookupService(fullName);
     for (const method of svc.methodsArray) {
       const options = (method.parsedOptions ?? []) as Record<string, HttpRule>[];
       const rule = options.find((o) => o['(google.api.http)'])?.['(google.api.http)'];
@@ -174,7 +174,7 @@ export function errorJson(err: unknown): ApiError {
   if (bin instanceof Buffer) {
     try {
       const statusType = protoRoot.lookupType('google.rpc.Status');
-      const decoded = messageJson(statusType, statusType.decode(bin) as unknown as Record<string, unknown>) as { details?: Json[] };
+      const decoded = messageJson(statusType, statusType.decode(bin)) as { details?: Json[] };
       details = decoded.details ?? [];
     } catch {
       // Undecodable details: the code and message still say what went wrong.
@@ -186,11 +186,4 @@ export function errorJson(err: unknown): ApiError {
 /** The protobufjs method name on a generated service object: `listWorkflowExecutions`. */
 export function rpcName(method: Method): string {
   return method.name.charAt(0).toLowerCase() + method.name.slice(1);
-}
-
-/** Numbers of an enum by full value name, for tests and settings (`TaskQueueType` etc.). */
-export function enumValue(enumName: string, value: string): number {
-  const e = protoRoot.lookup(enumName);
-  if (!(e instanceof Enum) || e.values[value] === undefined) throw new Error(`no enum value ${enumName}.${value}`);
-  return e.values[value];
 }

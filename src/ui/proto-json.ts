@@ -114,7 +114,7 @@ function scalarJson(field: Field, v: unknown): Json {
 }
 
 function valueJson(field: Field, v: unknown): Json {
-  return field.resolvedType && !(field.resolvedType instanceof Enum) ? messageJson(field.resolvedType as Type, v as Obj) : scalarJson(field, v);
+  return field.resolvedType && !(field.resolvedType instanceof Enum) ? messageJson(field.resolvedType, v as Obj) : scalarJson(field, v);
 }
 
 /** google.protobuf.Value, Struct and ListValue are plain JSON. */
@@ -136,11 +136,12 @@ function structJson(v: Obj): Json {
 
 function anyJson(v: Obj): Json {
   // google.protobuf.Any keeps its proto field names in @temporalio/proto (`type_url`).
-  const typeUrl = String(v.type_url ?? v.typeUrl ?? '');
+  const url = v.type_url ?? v.typeUrl;
+  const typeUrl = typeof url === 'string' ? url : '';
   const name = typeUrl.slice(typeUrl.lastIndexOf('/') + 1);
   const type = name ? (protoRoot.lookup(name) as Type | null) : null;
   if (!type || !('decode' in type)) return { '@type': typeUrl, value: bytesBase64(v.value) };
-  const inner = messageJson(type, type.decode(v.value as Uint8Array) as unknown as Obj);
+  const inner = messageJson(type, type.decode(v.value as Uint8Array));
   // Types with a special JSON form (Timestamp, Duration, wrappers…) go under "value".
   if (inner === null || typeof inner !== 'object' || Array.isArray(inner) || type.fullName.startsWith('.google.protobuf.')) return { '@type': typeUrl, value: inner };
   return { '@type': typeUrl, ...inner };
@@ -182,7 +183,7 @@ export function messageJson(type: Type, msg: Obj | null | undefined): Json {
       if (!list.length) continue;
       out[field.name] = list.map((item) => valueJson(field, item));
     } else if (field.resolvedType && !(field.resolvedType instanceof Enum)) {
-      out[field.name] = messageJson(field.resolvedType as Type, v as Obj);
+      out[field.name] = messageJson(field.resolvedType, v as Obj);
     } else {
       // Fields with presence (oneof members, proto3 `optional`) are written when set, others when not default.
       if (!field.partOf && isDefaultScalar(field, v)) continue;
@@ -268,7 +269,7 @@ function structFrom(v: { [key: string]: Json }): Obj {
 }
 
 function elementValue(field: Field, v: Json, where: string): unknown {
-  return field.resolvedType && !(field.resolvedType instanceof Enum) ? messageFromJson(field.resolvedType as Type, v, where) : scalarValue(field, v, where);
+  return field.resolvedType && !(field.resolvedType instanceof Enum) ? messageFromJson(field.resolvedType, v, where) : scalarValue(field, v, where);
 }
 
 /** Request JSON (a parsed body) as the plain object the gRPC encoder takes. */

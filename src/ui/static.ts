@@ -28,7 +28,10 @@ export const FALLBACK_PAGE = 'index.html';
 export function staticFiles(root: string): Koa.Middleware {
   const base = path.resolve(root);
   return async (ctx, next) => {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      await next();
+      return;
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(ctx.path);
