@@ -8,6 +8,7 @@ import { migrate } from '../db/data-source';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { portInUse } from '../net';
 import { ensureUiBuilt } from '../ui/build';
+import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 import type { SandboxReady } from './sandbox';
 
 const CLI = path.join(__dirname, 'index.js');
@@ -178,7 +179,8 @@ export async function start(_argv: string[]): Promise<void> {
     if (!process.env.TEMPORAL_ADDRESS) {
       const enginePort = envPort('ENGINE_PORT', 7233);
       await ensureFree(enginePort, 'embedded engine', 'ENGINE_PORT');
-      spawnChild('engine', ['engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine')]);
+      // The fax workflow sets these search attributes; a namespace must know them first.
+      spawnChild('engine', ['engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS]);
       await waitForPort(enginePort, 30_000);
       env.TEMPORAL_ADDRESS = `127.0.0.1:${enginePort}`;
     }

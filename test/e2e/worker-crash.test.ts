@@ -17,6 +17,7 @@ import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
 import { createApp } from '../../src/web/app';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
+import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createFax, makePdf, payByCard, waitForFax } from './support';
 
@@ -60,7 +61,10 @@ beforeAll(async () => {
   t = await createTestDatabase();
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-crash-'));
   const enginePort = await freePort();
-  engine = spawn(process.execPath, [CLI, 'engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine')], { stdio: 'ignore' });
+  // As `durafax start` runs it: with the search attributes the fax workflow sets.
+  engine = spawn(process.execPath, [CLI, 'engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS], {
+    stdio: 'ignore',
+  });
   const webPort = await freePort();
   baseUrl = `http://127.0.0.1:${webPort}`;
   stripeTwin = await startStripeTwin({ port: 0, webhookUrl: `${baseUrl}/webhooks/stripe`, webhookSecret: WEBHOOK_SECRET });
