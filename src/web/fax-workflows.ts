@@ -25,12 +25,18 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
       await this.client.workflow.start(FAX_WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
         workflowId: faxWorkflowId(faxId),
-        args: [{ faxId }],
+        args: [{ faxId, country: summary.country }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // Memo for support in the Temporal UI: ids and the destination country, no personal data.
+        // For support in the Temporal UI: ids and the destination country, no personal data.
+        // Pages, price and the current step follow in the workflow's current details.
         memo: { faxId, country: summary.country },
         staticSummary: `Fax ${faxId} to ${summary.country}`,
+        staticDetails: [
+          `**Fax** ${faxId}`,
+          `**Destination:** ${summary.country} (the number and the document stay in Durafax's database)`,
+          '**Pages, price and current step:** in the current details',
+        ].join('\n\n'),
       });
     } catch (err) {
       // The fax already ran to its end once: nothing to start again.

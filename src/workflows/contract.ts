@@ -15,6 +15,11 @@ export const FAX_WORKFLOW_TYPE = 'faxWorkflow';
 /** Inputs carry ids only: documents, numbers and tokens stay in PostgreSQL. */
 export interface FaxWorkflowInput {
   faxId: string;
+  /**
+   * The destination's ISO country code (never the number), shown to support in the Temporal
+   * UI. Absent for faxes started before the web passed it.
+   */
+  country?: string;
 }
 
 export interface PaymentAuthorized {

@@ -1,28 +1,73 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { FaxActivities } from './contract';
+import { ActivityCancellationType, ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { CarrierUpdate, FaxActivities, StatusUpdate } from './contract';
 
 /** Database and payment steps: short, retried until they work (they are idempotent). */
-export const steps = proxyActivities<FaxActivities>({
+const steps = proxyActivities<FaxActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
 
 /** Conversion is CPU work with its own time budget; a failure after three tries is a bug, not the document. */
-export const conversion = proxyActivities<FaxActivities>({
+const conversion = proxyActivities<FaxActivities>({
   startToCloseTimeout: '5m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
 /** Submitting is safe to retry: the carrier adapter reconciles before it submits again. */
-export const submission = proxyActivities<FaxActivities>({
+const submission = proxyActivities<FaxActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
 /** The polling backstop: long-running, heartbeating, cancelled as soon as a webhook tells the outcome. */
-export const watching = proxyActivities<FaxActivities>({
+const watching = proxyActivities<FaxActivities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
   cancellationType: ActivityCancellationType.TRY_CANCEL,
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
+
+const words = (code: string): string => code.replace(/_/g, ' ');
+
+/**
+ * Every activity call of the fax workflow, each with the one-line summary the Temporal UI
+ * shows for it. SDK 1.24 takes a summary per call only (`executeWithOptions`), and the
+ * summaries name the attempt, so they are set here rather than on the proxies.
+ */
+export const act = {
+  loadPolicy: () => steps.loadPolicy.executeWithOptions({ summary: 'read the fax policy' }, []),
+  convertDocument: (faxId: string) => conversion.convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
+  openCheckout: (faxId: string, expiresAt: number) =>
+    steps.openCheckout.executeWithOptions({ summary: 'open checkout' }, [faxId, expiresAt]),
+  closeCheckout: (faxId: string) => steps.closeCheckout.executeWithOptions({ summary: 'close checkout' }, [faxId]),
+  confirmPayment: (faxId: string, paymentIntentId: string) =>
+    steps.confirmPayment.executeWithOptions({ summary: 'confirm card hold' }, [faxId, paymentIntentId]),
+  setStatus: (faxId: string, update: StatusUpdate) =>
+    steps.setStatus.executeWithOptions({ summary: `record status: ${words(update.status)}` }, [faxId, update]),
+  submitTransmission: (faxId: string, attempt: number, of: number) =>
+    submission.submitTransmission.executeWithOptions({ summary: `transmission ${attempt} of ${of}` }, [faxId, attempt]),
+  watchTransmission: (faxId: string, attempt: number, of: number, carrierFaxId: string) =>
+    watching.watchTransmission.executeWithOptions({ summary: `follow transmission ${attempt} of ${of}` }, [faxId, attempt, carrierFaxId]),
+  recordCarrierUpdate: (faxId: string, attempt: number, update: CarrierUpdate) =>
+    steps.recordCarrierUpdate.executeWithOptions({ summary: `carrier report on transmission ${attempt}: ${update.status}` }, [faxId, attempt, update]),
+  cancelTransmission: (faxId: string, attempt: number, carrierFaxId: string) =>
+    steps.cancelTransmission.executeWithOptions({ summary: `cancel transmission ${attempt}` }, [faxId, carrierFaxId]),
+  capturePayment: (faxId: string, paymentIntentId: string, why: 'delivered' | 'hold lapses') =>
+    steps.capturePayment.executeWithOptions(
+      { summary: why === 'delivered' ? 'capture payment' : 'capture payment before the card hold lapses' },
+      [faxId, paymentIntentId],
+    ),
+  releasePayment: (faxId: string, paymentIntentId: string) =>
+    steps.releasePayment.executeWithOptions({ summary: 'release card hold' }, [faxId, paymentIntentId]),
+  refundPayment: (faxId: string, paymentIntentId: string) =>
+    steps.refundPayment.executeWithOptions({ summary: 'refund payment' }, [faxId, paymentIntentId]),
+  purgeDocuments: (faxId: string) => steps.purgeDocuments.executeWithOptions({ summary: 'purge documents' }, [faxId]),
+};
+
+/** The reason code of a business failure raised by an activity, or null for anything else. */
+export function businessReason(err: unknown): string | null {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable && err.cause.type) {
+    return err.cause.type;
+  }
+  return null;
+}

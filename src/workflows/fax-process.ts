@@ -1,5 +1,5 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition } from '@temporalio/workflow';
-import { FINAL_FAX_STATUSES, type FaxStatus } from '../domain/status';
+import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import type { FaxStatus, PaymentState } from '../domain/status';
 import type {
   AttemptState,
   CancelRequest,
@@ -9,7 +9,9 @@ import type {
   PaymentAuthorized,
   TransmissionSnapshot,
 } from './contract';
-import { conversion, steps, submission } from './fax-activities';
+import { act, businessReason } from './fax-activities';
+import { isFinal, newFaxState } from './fax-state';
+import { FaxVisibility, SEARCH_ATTRIBUTES_PATCH } from './fax-visibility';
 import { followTransmission } from './follow-transmission';
 import { HoldGuard } from './hold-guard';
 import { addUndoStep, undoAll, type UndoStep } from './undo';
@@ -40,26 +42,15 @@ export class FaxProcess {
   private readonly carrierUpdates: CarrierUpdate[] = [];
   private holdGuard: HoldGuard | undefined;
   private readonly undoSteps: UndoStep[] = [];
+  private readonly visibility: FaxVisibility;
 
-  constructor(private readonly faxId: string) {
-    this.state = {
-      faxId,
-      status: 'converting',
-      paymentState: 'none',
-      pages: null,
-      amount: null,
-      currency: null,
-      paymentIntentId: null,
-      holdDeadline: null,
-      capturedEarly: false,
-      attempts: [],
-      failureReason: null,
-      cancel: 'none',
-      lastCancel: null,
-      purged: false,
-      carrierEventsReceived: 0,
-      duplicatePaymentSignals: 0,
-    };
+  constructor(
+    private readonly faxId: string,
+    /** The destination country, for the Temporal UI; null for a fax started before the web passed it. */
+    country: string | null,
+  ) {
+    this.state = newFaxState(faxId);
+    this.visibility = new FaxVisibility(country, patched(SEARCH_ATTRIBUTES_PATCH));
     // A payment can be signalled from the start (a webhook may beat the checkout's own
     // bookkeeping), so releasing payments is the first undo step and runs last.
     addUndoStep(this.undoSteps, 'release payments', async () => {
@@ -97,16 +88,18 @@ export class FaxProcess {
 
   /** The policy numbers the whole fax runs by, read once. */
   async loadPolicy(): Promise<void> {
-    this.policy = await steps.loadPolicy();
+    this.policy = await act.loadPolicy();
+    this.show();
   }
 
   /** Convert. A bad document ends here; nothing was charged. */
   async convert(): Promise<Ending | null> {
     try {
-      const quote = await conversion.convertDocument(this.faxId);
+      const quote = await act.convertDocument(this.faxId);
       this.state.pages = quote.pages;
       this.state.amount = quote.amount;
       this.state.currency = quote.currency;
+      this.show();
     } catch (err) {
       const reason = businessReason(err);
       if (!reason) throw err;
@@ -117,29 +110,27 @@ export class FaxProcess {
 
   /** Checkout with a card hold, then wait for the payment signal until the payment window ends. */
   async awaitPayment(): Promise<Ending | null> {
-    const checkout = await steps.openCheckout(this.faxId, Date.now() + this.policy.paymentWindowMs);
+    const checkout = await act.openCheckout(this.faxId, Date.now() + this.policy.paymentWindowMs);
     addUndoStep(this.undoSteps, 'close the checkout', () => this.closeOpenCheckout());
-    this.state.status = 'awaiting_payment';
+    this.moveTo('awaiting_payment');
     await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, Math.max(1, checkout.expiresAt - Date.now()));
     this.acceptingPayment = false;
     if (!this.payment) {
       // The checkout closes first, so a payment racing the deadline is caught and released.
-      const late = await steps.closeCheckout(this.faxId);
+      const late = await act.closeCheckout(this.faxId);
       if (late.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
       return this.cancelRequest ? this.cancelled() : { status: 'expired', reason: 'payment_expired' };
     }
     this.state.paymentIntentId = this.payment.paymentIntentId;
     try {
-      const confirmed = await steps.confirmPayment(this.faxId, this.payment.paymentIntentId);
-      this.state.paymentState = 'authorized';
+      const confirmed = await act.confirmPayment(this.faxId, this.payment.paymentIntentId);
+      this.paymentIs('authorized');
       this.state.holdDeadline = confirmed.captureBefore ? new Date(confirmed.captureBefore).toISOString() : null;
-      if (confirmed.captureBefore) {
-        this.holdGuard = new HoldGuard(confirmed.captureBefore - this.policy.captureMarginMs, () => this.captureEarly());
-      }
+      if (confirmed.captureBefore) this.holdGuard = new HoldGuard(confirmed.captureBefore - this.policy.captureMarginMs, () => this.captureEarly());
     } catch (err) {
       const reason = businessReason(err);
       if (!reason) throw err;
-      this.state.paymentState = 'authorized';
+      this.paymentIs('authorized');
       await this.settleUndelivered();
       return { status: 'failed', reason };
     }
@@ -148,7 +139,7 @@ export class FaxProcess {
       await this.settleUndelivered();
       return this.cancelled();
     }
-    this.state.status = 'queued';
+    this.moveTo('queued');
     return null;
   }
 
@@ -166,7 +157,7 @@ export class FaxProcess {
       this.state.attempts.push(record);
       let carrierFaxId: string;
       try {
-        carrierFaxId = (await submission.submitTransmission(this.faxId, attempt)).carrierFaxId;
+        carrierFaxId = (await act.submitTransmission(this.faxId, attempt, this.policy.maxTransmissions)).carrierFaxId;
       } catch (err) {
         const reason = businessReason(err);
         if (!reason) throw err;
@@ -177,10 +168,10 @@ export class FaxProcess {
       record.carrierFaxId = carrierFaxId;
       record.status = 'queued';
       addUndoStep(this.undoSteps, `cancel transmission ${attempt}`, async () => {
-        if (record.status === 'queued' || record.status === 'sending') await steps.cancelTransmission(this.faxId, carrierFaxId);
+        if (record.status === 'queued' || record.status === 'sending') await act.cancelTransmission(this.faxId, attempt, carrierFaxId);
       });
-      this.state.status = 'sending';
-      outcome = await followTransmission(this.faxId, attempt, carrierFaxId, record, this.carrierUpdates);
+      this.moveTo('sending');
+      outcome = await followTransmission(this.faxId, { attempt, of: this.policy.maxTransmissions, carrierFaxId, record }, this.carrierUpdates);
       if (outcome.delivered || !outcome.retryable || attempt === this.policy.maxTransmissions) break;
       this.cancellable = true;
       await this.setStatus('retrying', outcome.reason);
@@ -195,7 +186,7 @@ export class FaxProcess {
     await CancellationScope.nonCancellable(async () => {
       await this.stopHoldGuard();
       if (delivered && this.state.paymentState === 'authorized') {
-        this.state.paymentState = (await steps.capturePayment(this.faxId, this.state.paymentIntentId!)).paymentState;
+        this.paymentIs((await act.capturePayment(this.faxId, this.state.paymentIntentId!, 'delivered')).paymentState);
       } else if (!delivered) {
         await this.settleUndelivered();
       }
@@ -205,10 +196,7 @@ export class FaxProcess {
     return { status: 'failed', reason: outcome?.reason ?? this.state.failureReason ?? 'carrier_error' };
   }
 
-  /**
-   * Final status, then the retention timer, then the purge. A payment that arrives while the
-   * fax is retained (paid after it expired, say) is released at once.
-   */
+  /** Final status, retention timer, purge. A payment that arrives while the fax is retained (paid after it expired, say) is released at once. */
   async retainAndPurge(ending: Ending): Promise<FaxState> {
     this.acceptingPayment = false;
     await CancellationScope.nonCancellable(async () => {
@@ -225,9 +213,8 @@ export class FaxProcess {
   }
 
   /**
-   * Cancelled from Temporal (support): undo what was done, whatever the cancellation
-   * interrupted. A fax already final keeps its outcome (a delivered fax stays paid); only its
-   * documents go.
+   * Cancelled from Temporal (support): undo what was done. A fax already final keeps its
+   * outcome (a delivered fax stays paid); only its documents go.
    */
   async undo(): Promise<void> {
     await CancellationScope.nonCancellable(async () => {
@@ -242,51 +229,66 @@ export class FaxProcess {
 
   // Steps shared by the phases
 
+  private moveTo(status: FaxStatus): void {
+    this.state.status = status;
+    this.show();
+  }
+
+  private paymentIs(paymentState: PaymentState): void {
+    this.state.paymentState = paymentState;
+    this.show();
+  }
+
+  private show(): void {
+    this.visibility.show(this.state, this.policy.maxTransmissions);
+  }
+
   private cancelled(): Ending {
     return { status: 'cancelled', reason: this.cancelRequest?.by === 'support' ? 'cancelled_by_support' : 'cancelled_by_sender' };
   }
 
   private async setStatus(status: FaxStatus, failureReason: string | null): Promise<void> {
     const purgeAt = isFinal(status) ? Date.now() + this.policy.retentionMs : null;
-    await steps.setStatus(this.faxId, { status, failureReason, purgeAt });
-    this.state.status = status;
+    await act.setStatus(this.faxId, { status, failureReason, purgeAt });
     if (failureReason) this.state.failureReason = failureReason;
+    this.moveTo(status);
   }
 
   /** Leaves the hold or the payment in the right end state for a fax that was not delivered. */
   private async settleUndelivered(): Promise<void> {
     const pi = this.state.paymentIntentId;
     if (!pi) return;
-    if (this.state.paymentState === 'authorized') this.state.paymentState = (await steps.releasePayment(this.faxId, pi)).paymentState;
-    else if (this.state.paymentState === 'captured') this.state.paymentState = (await steps.refundPayment(this.faxId, pi)).paymentState;
+    if (this.state.paymentState === 'authorized') this.paymentIs((await act.releasePayment(this.faxId, pi)).paymentState);
+    else if (this.state.paymentState === 'captured') this.paymentIs((await act.refundPayment(this.faxId, pi)).paymentState);
   }
 
   private async releaseStrays(): Promise<void> {
-    while (this.strayPayments.length) await steps.releasePayment(this.faxId, this.strayPayments.shift()!);
+    while (this.strayPayments.length) await act.releasePayment(this.faxId, this.strayPayments.shift()!);
   }
 
   private async purge(): Promise<void> {
-    await steps.purgeDocuments(this.faxId);
+    await act.purgeDocuments(this.faxId);
     this.state.purged = true;
+    this.show();
   }
 
   /** While the fax awaits payment, its checkout is closed; a payment made meanwhile is kept to be released. */
   private async closeOpenCheckout(): Promise<void> {
     if (this.state.status !== 'awaiting_payment') return;
-    const late = await steps.closeCheckout(this.faxId);
+    const late = await act.closeCheckout(this.faxId);
     if (late.paymentIntentId && late.paymentIntentId !== this.state.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
     if (late.paymentIntentId && !this.state.paymentIntentId) {
       this.state.paymentIntentId = late.paymentIntentId;
-      this.state.paymentState = 'authorized';
+      this.paymentIs('authorized');
     }
   }
 
   /** The hold guard's capture: only a hold still authorized is captured. */
   private async captureEarly(): Promise<void> {
     if (this.state.paymentState !== 'authorized' || !this.state.paymentIntentId) return;
-    const result = await steps.capturePayment(this.faxId, this.state.paymentIntentId);
-    this.state.paymentState = result.paymentState;
+    const result = await act.capturePayment(this.faxId, this.state.paymentIntentId, 'hold lapses');
     this.state.capturedEarly = result.done;
+    this.paymentIs(result.paymentState);
   }
 
   private async stopHoldGuard(): Promise<void> {
@@ -294,17 +296,4 @@ export class FaxProcess {
     await this.holdGuard.stop();
     this.holdGuard = undefined;
   }
-
-}
-
-/** The reason code of a business failure raised by an activity, or null for anything else. */
-function businessReason(err: unknown): string | null {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable && err.cause.type) {
-    return err.cause.type;
-  }
-  return null;
-}
-
-function isFinal(status: FaxStatus): boolean {
-  return FINAL_FAX_STATUSES.includes(status);
 }

@@ -5,11 +5,11 @@ import { FaxProcess } from './fax-process';
 /**
  * One fax from upload to purge: convert → checkout with a card hold → wait for the payment →
  * transmit (submit, follow, retry) → capture on delivery or release the hold → retain → purge.
- * Inputs carry the fax id only; activities read and write PostgreSQL and talk to the
- * providers. The phases and their state live in FaxProcess.
+ * Inputs carry the fax id and the destination country only; activities read and write
+ * PostgreSQL and talk to the providers. The phases and their state live in FaxProcess.
  */
-export async function faxWorkflow({ faxId }: FaxWorkflowInput): Promise<FaxState> {
-  const fax = new FaxProcess(faxId);
+export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise<FaxState> {
+  const fax = new FaxProcess(faxId, country ?? null);
   setHandler(stateQuery, () => fax.state);
   setHandler(paymentAuthorizedSignal, (p) => fax.onPaymentAuthorized(p));
   setHandler(cancelSignal, (c) => fax.onCancel(c));

@@ -1,6 +1,6 @@
 import { CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import type { AttemptState, CarrierUpdate, TransmissionSnapshot } from './contract';
-import { steps, watching } from './fax-activities';
+import { act } from './fax-activities';
 
 /**
  * Follows one transmission until final: carrier webhooks (signals, queued in `updates`)
@@ -9,16 +9,14 @@ import { steps, watching } from './fax-activities';
  */
 export async function followTransmission(
   faxId: string,
-  attempt: number,
-  carrierFaxId: string,
-  record: AttemptState,
+  { attempt, of, carrierFaxId, record }: { attempt: number; of: number; carrierFaxId: string; record: AttemptState },
   updates: CarrierUpdate[],
 ): Promise<TransmissionSnapshot> {
   let polled: TransmissionSnapshot | undefined;
   let pollError: Error | undefined;
   const scope = new CancellationScope();
   const poll = scope
-    .run(() => watching.watchTransmission(faxId, attempt, carrierFaxId))
+    .run(() => act.watchTransmission(faxId, attempt, of, carrierFaxId))
     .then(
       (s) => {
         polled = s;
@@ -38,7 +36,7 @@ export async function followTransmission(
     const update = updates.shift()!;
     // Reports about an earlier attempt's transmission change nothing now.
     if (update.carrierFaxId !== carrierFaxId) continue;
-    const snapshot = await steps.recordCarrierUpdate(faxId, attempt, update);
+    const snapshot = await act.recordCarrierUpdate(faxId, attempt, update);
     applySnapshot(record, snapshot);
     if (snapshot.final) final = snapshot;
   }

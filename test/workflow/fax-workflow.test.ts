@@ -1,103 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import {
-  cancelSignal,
-  carrierEventSignal,
-  faxWorkflowId,
-  paymentAuthorizedSignal,
-  stateQuery,
-  type CarrierUpdate,
-  type FaxState,
-} from '../../src/workflows/contract';
-import type { faxWorkflow } from '../../src/workflows/fax';
-import { createTimeSkippingEnv } from '../helpers/temporal';
-import { FakeProviders, type Scenario } from './fake-providers';
+import { cancelSignal, carrierEventSignal } from '../../src/workflows/contract';
+import type { Scenario } from './fake-providers';
+import { event, FIXTURES, pay, until, useFaxTestBed, workflowsPath } from './fax-harness';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const workflowsPath = require.resolve('../../src/workflows');
-/** Histories of earlier workflow versions: faxes in flight must keep replaying (RECORD_HISTORIES=1 adds this run's). */
-const FIXTURES = path.join(__dirname, 'histories');
-/** Histories of this run, replayed by the last test. */
-let RUN_HISTORIES: string;
-
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  RUN_HISTORIES = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-histories-'));
-});
-afterAll(async () => {
-  await env?.teardown();
-  await fs.rm(RUN_HISTORIES, { recursive: true, force: true });
-});
-
-interface Run {
-  providers: FakeProviders;
-  handle: WorkflowHandle<typeof faxWorkflow>;
-  faxId: string;
-}
-
-/** Runs `body` with a worker for one fax workflow whose providers follow `scenario`. */
-async function withFax(name: string, scenario: Scenario, body: (run: Run) => Promise<void>): Promise<void> {
-  const taskQueue = `wf-${randomUUID()}`;
-  const providers = new FakeProviders(scenario, async () => env.currentTimeMs());
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath,
-    activities: providers.activities(),
-    // A cancelled polling activity learns of it at its next heartbeat; until then virtual time cannot skip.
-    maxHeartbeatThrottleInterval: '200ms',
-  });
-  const faxId = randomUUID();
-  await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof faxWorkflow>('faxWorkflow', {
-      taskQueue,
-      workflowId: faxWorkflowId(faxId),
-      args: [{ faxId }],
-    });
-    await body({ providers, handle, faxId });
-    // A workflow left running (in retention, say) would keep the shared virtual clock from skipping.
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
-  });
-  const history = await env.client.workflow.getHandle(faxWorkflowId(faxId)).fetchHistory();
-  const file = `${name}.json`;
-  const json = historyToJSON(history);
-  await fs.writeFile(path.join(RUN_HISTORIES, file), json);
-  if (process.env.RECORD_HISTORIES === '1') await fs.writeFile(path.join(FIXTURES, file), json);
-}
-
-/** Waits (in real time, briefly) until the workflow reports a state matching `pred`. */
-async function until(handle: Run['handle'], pred: (s: FaxState) => boolean): Promise<FaxState> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const s = await handle.query(stateQuery);
-    if (pred(s)) return s;
-    if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const pay = (handle: Run['handle'], pi = 'pi_1'): Promise<void> =>
-  handle.signal(paymentAuthorizedSignal, { paymentIntentId: pi, checkoutSessionId: 'cs_1', source: 'webhook' });
-
-const event = (carrierFaxId: string, status: CarrierUpdate['status'], extra: Partial<CarrierUpdate> = {}): CarrierUpdate => ({
-  eventId: randomUUID(),
-  carrierFaxId,
-  status,
-  failureReason: null,
-  pagesSent: null,
-  callDurationSecs: null,
-  occurredAt: new Date().toISOString(),
-  ...extra,
-});
+const { env, runHistories, withFax } = useFaxTestBed();
 
 test('a paid fax is delivered, captured once, and purged after seven days', async () => {
   await withFax('delivered', { pages: 3 }, async ({ providers, handle }) => {
@@ -220,7 +131,7 @@ test('without payment the fax expires after the payment window and nothing is ch
 test('a payment that arrives after the fax expired is released', async () => {
   await withFax('late-payment', {}, async ({ providers, handle }) => {
     await until(handle, (s) => s.status === 'awaiting_payment');
-    await env.sleep(HOUR + 60_000);
+    await env().sleep(HOUR + 60_000);
     await until(handle, (s) => s.status === 'expired');
     await pay(handle, 'pi_late');
     await until(handle, () => providers.released.includes('pi_late'));
@@ -339,8 +250,12 @@ test('every history of this run and every committed fixture replays on the curre
     return Promise.all(files.map(async (f) => ({ workflowId: `${path.basename(dir)}/${f}`, history: JSON.parse(await fs.readFile(path.join(dir, f), 'utf8')) as unknown })));
   };
   const fixtures = await load(FIXTURES);
-  const runs = await load(RUN_HISTORIES);
+  const runs = await load(runHistories());
   expect(runs.length).toBeGreaterThanOrEqual(14);
+  // Both sides of the search-attributes patch stay covered: faxes begun before it (no upserts) and after.
+  const upserts = (h: unknown): boolean => JSON.stringify(h).includes('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES');
+  expect(fixtures.filter((f) => !upserts(f.history)).length).toBeGreaterThanOrEqual(14);
+  expect(fixtures.filter((f) => upserts(f.history)).length).toBeGreaterThanOrEqual(1);
   const failures: string[] = [];
   let replayed = 0;
   for await (const result of Worker.runReplayHistories({ workflowsPath }, [...fixtures, ...runs])) {
