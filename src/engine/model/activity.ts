@@ -5,7 +5,7 @@ import { durationMs, msDuration, msTimestamp } from '../time';
 import { encodeToken } from '../tokens';
 import { addEvent, addExternal, type Attrs } from './events';
 import { decideRetry, normalizeRetry, retryToProto } from './retry';
-import type { ActivityState, Execution } from './state';
+import { ACTIVITY, type ActivityState, type Execution } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
 const E = enums.EventType;
@@ -71,7 +71,7 @@ export function scheduleActivity(engine: Engine, run: Execution, attrs: Schedule
     activityType: attrs.activityType?.name ?? '',
     taskQueue,
     attempt: 1,
-    phase: 'scheduled',
+    phase: ACTIVITY.next('none', 'schedule'),
     scheduledTime: now,
     attemptScheduledTime: now,
     ...timeouts,
@@ -124,7 +124,7 @@ function phaseTimerFired(engine: Engine, run: Execution, scheduledEventId: numbe
   if (!run.open || !act || act.attempt !== attempt) return;
   const now = engine.now();
   if (act.phase === 'backoff') {
-    act.phase = 'scheduled';
+    act.phase = ACTIVITY.next(act.phase, 'retryDue');
     act.attemptScheduledTime = now;
     act.retryAt = undefined;
     engine.touch(run);
@@ -188,7 +188,7 @@ function retryLater(engine: Engine, run: Execution, act: ActivityState, failure:
   act.lastFailure = failure;
   act.lastAttemptCompleteTime = now;
   act.attempt++;
-  act.phase = 'backoff';
+  act.phase = ACTIVITY.next(act.phase, 'retry');
   act.retryAt = now + delayMs;
   act.startedTime = undefined;
   engine.touch(run);
@@ -201,18 +201,20 @@ function retryLater(engine: Engine, run: Execution, act: ActivityState, failure:
   armPhase(engine, run, act);
 }
 
+/** The ACTIVITY event each way an activity ends, by the attributes of its result event. */
+const END_EVENTS = {
+  activityTaskCompletedEventAttributes: 'complete',
+  activityTaskFailedEventAttributes: 'fail',
+  activityTaskTimedOutEventAttributes: 'timeOut',
+  activityTaskCanceledEventAttributes: 'cancel',
+} as const;
+
 /**
  * Writes the activity's end: ActivityTaskStarted (late, with the final attempt, as the real
  * server does) when an attempt was running, then the result event; wakes the workflow.
  */
-function finish<K extends 'activityTaskCompletedEventAttributes' | 'activityTaskFailedEventAttributes' | 'activityTaskTimedOutEventAttributes' | 'activityTaskCanceledEventAttributes'>(
-  engine: Engine,
-  run: Execution,
-  act: ActivityState,
-  type: number,
-  key: K,
-  attrs: Attrs<K>,
-): void {
+function finish<K extends keyof typeof END_EVENTS>(engine: Engine, run: Execution, act: ActivityState, type: number, key: K, attrs: Attrs<K>): void {
+  ACTIVITY.next(act.phase, END_EVENTS[key]);
   let startedEventId = 0;
   let startedRef = false;
   if (act.phase === 'started') {
@@ -253,7 +255,7 @@ export function startActivity(engine: Engine, run: Execution, scheduledEventId: 
   const act = run.state.activities[scheduledEventId];
   if (!run.open || !act || act.attempt !== attempt || act.phase !== 'scheduled') return null;
   const now = engine.now();
-  act.phase = 'started';
+  act.phase = ACTIVITY.next(act.phase, 'start');
   act.startedTime = now;
   act.lastHeartbeatTime = undefined;
   act.identity = poll.identity ?? '';
@@ -361,7 +363,7 @@ export function requestCancelActivity(engine: Engine, run: Execution, scheduledE
   });
   act.cancelRequestedEventId = Number(requested.eventId);
   engine.touch(run);
-  if (act.phase !== 'started') {
+  if (ACTIVITY.next(act.phase, 'requestCancel') === 'none') {
     addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
       scheduledEventId,
       startedEventId: 0,

@@ -8,7 +8,7 @@ import { requestCancelRun } from './requests';
 import { decideRetry, normalizeRetry } from './retry';
 import { clearRunTimers } from './run-timers';
 import type { StartParams } from './start';
-import type { Execution } from './state';
+import { RUN, type EventOf, type Execution } from './state';
 import { endTask, scheduleWft } from './schedule-workflow-task';
 
 /**
@@ -17,8 +17,8 @@ import { endTask, scheduleWft } from './schedule-workflow-task';
  * the run timeout that ends in `runTimedOut`, creating runs here would be an import cycle.
  */
 
-const E = enums.EventType;
-const S = enums.WorkflowExecutionStatus;
+const EventType = enums.EventType;
+const Status = enums.WorkflowExecutionStatus;
 
 type CloseKey =
   | 'workflowExecutionCompletedEventAttributes'
@@ -29,19 +29,19 @@ type CloseKey =
   | 'workflowExecutionContinuedAsNewEventAttributes';
 
 const STATUS_NAMES: Record<number, string> = {
-  [S.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'workflow completed',
-  [S.WORKFLOW_EXECUTION_STATUS_FAILED]: 'workflow failed',
-  [S.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'workflow cancelled',
-  [S.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'workflow terminated',
-  [S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'workflow timed out',
-  [S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'workflow continued as new',
+  [Status.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'workflow completed',
+  [Status.WORKFLOW_EXECUTION_STATUS_FAILED]: 'workflow failed',
+  [Status.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'workflow cancelled',
+  [Status.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'workflow terminated',
+  [Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'workflow timed out',
+  [Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW]: 'workflow continued as new',
 };
 
 /** Writes the close event, stops the run's timers, applies parent-close policies and tells the parent. */
-export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Execution, status: number, type: number, key: K, attrs: Attrs<K>): HistoryEvent {
+export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Execution, event: EventOf<typeof RUN>, type: number, key: K, attrs: Attrs<K>): HistoryEvent {
   const s = run.state;
   const ev = addEvent(engine, run, type, key, attrs);
-  s.status = status;
+  s.status = RUN.next(s.status, event);
   s.closeTime = engine.now();
   s.wft = null;
   s.buffered = [];
@@ -50,7 +50,7 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
   dropActivities(engine, run);
   engine.closed(run);
   engine.touch(run);
-  engine.log.info(STATUS_NAMES[status] ?? 'workflow closed', {
+  engine.log.info(STATUS_NAMES[s.status] ?? 'workflow closed', {
     namespace: s.namespace,
     workflowId: s.workflowId,
     runId: s.runId,
@@ -66,13 +66,12 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
 }
 
 function applyParentClosePolicy(engine: Engine, run: Execution): void {
-  const P = enums.ParentClosePolicy;
   for (const key in run.state.children) {
     const child = run.state.children[key];
     const target = engine.currentRun(child.namespace, child.workflowId);
     if (!target || !target.open || target.state.parent?.runId !== run.runId) continue;
-    if (child.parentClosePolicy === P.PARENT_CLOSE_POLICY_ABANDON) continue;
-    if (child.parentClosePolicy === P.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
+    if (child.parentClosePolicy === enums.ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON) continue;
+    if (child.parentClosePolicy === enums.ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL) {
       requestCancelRun(engine, target, 'by parent close policy', 'history-service');
     } else {
       terminateRun(engine, target, 'by parent close policy', undefined, 'history-service');
@@ -101,35 +100,35 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
   };
   const c = closeEvent;
   if (c.workflowExecutionCompletedEventAttributes) {
-    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 'childWorkflowExecutionCompletedEventAttributes', {
+    addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 'childWorkflowExecutionCompletedEventAttributes', {
       ...common,
       result: c.workflowExecutionCompletedEventAttributes.result ?? undefined,
     });
   } else if (c.workflowExecutionFailedEventAttributes) {
-    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, 'childWorkflowExecutionFailedEventAttributes', {
+    addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, 'childWorkflowExecutionFailedEventAttributes', {
       ...common,
       failure: c.workflowExecutionFailedEventAttributes.failure ?? undefined,
       retryState: c.workflowExecutionFailedEventAttributes.retryState ?? 0,
     });
   } else if (c.workflowExecutionCanceledEventAttributes) {
-    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, 'childWorkflowExecutionCanceledEventAttributes', {
+    addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, 'childWorkflowExecutionCanceledEventAttributes', {
       ...common,
       details: c.workflowExecutionCanceledEventAttributes.details ?? undefined,
     });
   } else if (c.workflowExecutionTimedOutEventAttributes) {
-    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, 'childWorkflowExecutionTimedOutEventAttributes', {
+    addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, 'childWorkflowExecutionTimedOutEventAttributes', {
       ...common,
       retryState: c.workflowExecutionTimedOutEventAttributes.retryState ?? 0,
     });
   } else {
-    addExternal(engine, parent, E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, 'childWorkflowExecutionTerminatedEventAttributes', common);
+    addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, 'childWorkflowExecutionTerminatedEventAttributes', common);
   }
   scheduleWft(engine, parent);
 }
 
 /** The CompleteWorkflowExecution command. */
 export function completeRun(engine: Engine, run: Execution, result: Payloads | undefined, wftCompletedId: number): void {
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_COMPLETED, E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, 'workflowExecutionCompletedEventAttributes', {
+  closeRun(engine, run, 'complete', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, 'workflowExecutionCompletedEventAttributes', {
     result,
     workflowTaskCompletedEventId: wftCompletedId,
   });
@@ -137,7 +136,7 @@ export function completeRun(engine: Engine, run: Execution, result: Payloads | u
 
 /** The CancelWorkflowExecution command: the workflow accepts a cancel request. */
 export function cancelRun(engine: Engine, run: Execution, details: Payloads | undefined, wftCompletedId: number): void {
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_CANCELED, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, 'workflowExecutionCanceledEventAttributes', {
+  closeRun(engine, run, 'cancel', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, 'workflowExecutionCanceledEventAttributes', {
     details,
     workflowTaskCompletedEventId: wftCompletedId,
   });
@@ -147,20 +146,20 @@ export function cancelRun(engine: Engine, run: Execution, details: Payloads | un
 function abandonWft(engine: Engine, run: Execution): void {
   const wft = run.state.wft;
   if (wft?.phase === 'started' && !wft.transient) {
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
       identity: 'history-service',
     });
   }
-  if (wft) endTask(engine, run);
+  if (wft) endTask(engine, run, 'forceClose');
   flushBuffered(engine, run);
 }
 
 export function terminateRun(engine: Engine, run: Execution, reason: string, details: Payloads | null | undefined, identity: string): void {
   abandonWft(engine, run);
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_TERMINATED, E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, 'workflowExecutionTerminatedEventAttributes', {
+  closeRun(engine, run, 'terminate', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, 'workflowExecutionTerminatedEventAttributes', {
     reason,
     details: details ?? undefined,
     identity,
@@ -216,7 +215,7 @@ function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Fa
 export function failRun(engine: Engine, run: Execution, failure: Failure | undefined, wftCompletedId: number): StartParams | undefined {
   const retry = workflowRetry(engine, run, failure);
   const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_FAILED, E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'workflowExecutionFailedEventAttributes', {
+  closeRun(engine, run, 'fail', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'workflowExecutionFailedEventAttributes', {
     failure,
     retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state,
     workflowTaskCompletedEventId: wftCompletedId,
@@ -235,7 +234,7 @@ export function runTimedOut(engine: Engine, run: Execution): StartParams | undef
   const failure: Failure = { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
   const retry = executionOver ? { state: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(engine, run, failure);
   const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_TIMED_OUT, E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, 'workflowExecutionTimedOutEventAttributes', {
+  closeRun(engine, run, 'timeOut', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, 'workflowExecutionTimedOutEventAttributes', {
     retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.state,
     newExecutionRunId: newRunId,
   });
@@ -255,7 +254,7 @@ export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCo
   const memo = a.memo?.fields && Object.keys(a.memo.fields).length ? a.memo.fields : s.memo;
   const searchAttributes = a.searchAttributes?.indexedFields && Object.keys(a.searchAttributes.indexedFields).length ? a.searchAttributes.indexedFields : s.searchAttributes;
   const backoff = durationMs(a.backoffStartInterval);
-  closeRun(engine, run, S.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW, E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
+  closeRun(engine, run, 'continueAsNew', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
     newExecutionRunId: newRunId,
     workflowType: { name: workflowType },
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

@@ -2,7 +2,7 @@ import type { Engine } from '../engine';
 import { enums } from '../proto';
 import { msDuration } from '../time';
 import { addEvent } from './events';
-import type { Execution, WftState } from './state';
+import { WORKFLOW_TASK, type EventOf, type Execution, type WftState } from './state';
 
 /**
  * Scheduling a workflow task and putting it on its queue. Everything that wakes a workflow
@@ -36,7 +36,7 @@ export function scheduleWft(engine: Engine, run: Execution): void {
   const wft: WftState = {
     seq: ++s.wftSeq,
     attempt,
-    phase: 'scheduled',
+    phase: WORKFLOW_TASK.next('none', 'schedule'),
     transient,
     queue: sticky ? sticky.queue : s.taskQueue,
     sticky: !!sticky,
@@ -72,8 +72,9 @@ export function dispatchWft(engine: Engine, run: Execution): void {
   engine.matching.push(run.state.namespace, wft.queue, 'workflow', { kind: 'wft', runId: run.runId, seq: wft.seq });
 }
 
-/** The run has no workflow task any more (completed, failed, timed out, abandoned). */
-export function endTask(engine: Engine, run: Execution): void {
+/** The run's workflow task ends: `event` is one that leads to `none` in WORKFLOW_TASK. */
+export function endTask(engine: Engine, run: Execution, event: EventOf<typeof WORKFLOW_TASK>): void {
+  WORKFLOW_TASK.next(run.state.wft?.phase ?? 'none', event);
   run.state.wft = null;
   engine.clock.clear(wftTimerKey(run));
   engine.touch(run);
@@ -88,7 +89,7 @@ function stickyTimedOut(engine: Engine, run: Execution, seq: number): void {
     startedEventId: 0,
     timeoutType: enums.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
   });
-  endTask(engine, run);
+  endTask(engine, run, 'timeOut');
   run.state.sticky = null;
   scheduleWft(engine, run);
 }

@@ -168,3 +168,94 @@ export class Execution {
     return this.events[this.events.length - 1];
   }
 }
+
+/**
+ * The phases of a run and of its parts, and what moves them, as tables of (from, event, to) in
+ * the manner of the Java test server's StateMachines. The code changes a phase only through
+ * `next()`, so a change the table does not list is an engine bug, thrown where it happens.
+ * `none` is the part's absence: no workflow task, an activity or update not there (yet, or any
+ * more). A run that closes drops its workflow task and activities whatever their phase.
+ */
+type Row = readonly [from: string | number, event: string, to: string | number];
+
+/** Every phase a table names. */
+type Phase<Rows extends readonly Row[]> = Rows[number][0] | Rows[number][2];
+
+/** The `to` of the rows that start in one of the phases `From` and take `Event`. */
+type Destination<R, From, Event> = R extends readonly [infer RowFrom, infer RowEvent, infer To] ? (RowFrom extends From ? (RowEvent extends Event ? To : never) : never) : never;
+
+export class PhaseTable<const Rows extends readonly Row[]> {
+  constructor(
+    readonly name: string,
+    readonly rows: Rows,
+  ) {}
+
+  /** The phase `event` leads to from `from`, or undefined when the table has no such row. */
+  find<From extends Phase<Rows>, Event extends Rows[number][1]>(from: From, event: Event): Destination<Rows[number], From, Event> | undefined {
+    const row = this.rows.find(([rowFrom, rowEvent]) => rowFrom === from && rowEvent === event);
+    return row?.[2] as Destination<Rows[number], From, Event> | undefined;
+  }
+
+  /** The phase `event` leads to from `from`; throws when the table has no such row. */
+  next<From extends Phase<Rows>, Event extends Rows[number][1]>(from: From, event: Event): Destination<Rows[number], From, Event> {
+    const to = this.find(from, event);
+    if (to === undefined) throw new Error(`${this.name}: no transition from ${String(from)} on ${event}`);
+    return to;
+  }
+}
+
+/** The events a table knows. */
+export type EventOf<Table extends PhaseTable<readonly Row[]>> = Table['rows'][number][1];
+
+/** A workflow task. Asked for while one runs, another follows it (`needsWft`). */
+export const WORKFLOW_TASK = new PhaseTable('workflow task', [
+  // from       event         to
+  ['none',      'schedule',   'scheduled'],
+  ['scheduled', 'start',      'started'],   // a worker took it
+  ['started',   'complete',   'none'],
+  ['started',   'fail',       'none'],      // the worker failed it, or its completion was turned down
+  ['started',   'timeOut',    'none'],      // start-to-close
+  ['scheduled', 'timeOut',    'none'],      // schedule-to-start on a sticky queue: scheduled again on the normal one
+  ['scheduled', 'forceClose', 'none'],      // the run is terminated or times out
+  ['started',   'forceClose', 'none'],
+]);
+
+/** An activity, across all its attempts. */
+export const ACTIVITY = new PhaseTable('activity', [
+  // from       event            to
+  ['none',      'schedule',      'scheduled'],
+  ['scheduled', 'start',         'started'],   // a worker took the attempt
+  ['started',   'retry',         'backoff'],   // the attempt failed or timed out, and the retry policy allows another
+  ['backoff',   'retryDue',      'scheduled'],
+  ['started',   'complete',      'none'],
+  ['started',   'fail',          'none'],
+  ['started',   'cancel',        'none'],      // the worker confirms a cancel request
+  ['started',   'timeOut',       'none'],      // start-to-close, heartbeat or schedule-to-close, no retry left
+  ['scheduled', 'timeOut',       'none'],      // schedule-to-start or schedule-to-close
+  ['backoff',   'timeOut',       'none'],      // schedule-to-close
+  ['scheduled', 'requestCancel', 'none'],      // on no worker: cancelled at once
+  ['backoff',   'requestCancel', 'none'],
+  ['started',   'requestCancel', 'started'],   // the worker learns it from its next heartbeat
+]);
+
+/** A workflow update. */
+export const UPDATE = new PhaseTable('update', [
+  // from      event      to
+  ['none',     'admit',   'admitted'],
+  ['admitted', 'accept',  'accepted'],  // the worker's validator let it in: UpdateAccepted
+  ['admitted', 'reject',  'completed'], // or turned it down: completed with the failure, no event
+  ['accepted', 'respond', 'completed'], // UpdateCompleted
+]);
+
+const Status = enums.WorkflowExecutionStatus;
+
+/** A run. A cancel request leaves it running (`cancelRequested`) until the workflow accepts it. */
+export const RUN = new PhaseTable('run', [
+  // from                                    event            to
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'complete',      Status.WORKFLOW_EXECUTION_STATUS_COMPLETED],
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'fail',          Status.WORKFLOW_EXECUTION_STATUS_FAILED],
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'cancel',        Status.WORKFLOW_EXECUTION_STATUS_CANCELED],
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'terminate',     Status.WORKFLOW_EXECUTION_STATUS_TERMINATED],
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'timeOut',       Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT],
+  [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'continueAsNew', Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW],
+]);

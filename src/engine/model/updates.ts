@@ -1,12 +1,15 @@
 import type { Engine } from '../engine';
 import { enums, protoRoot, type Command, type ProtocolMessage, type UpdateRequest } from '../proto';
 import { addEvent } from './events';
-import type { Execution, UpdateState } from './state';
+import { UPDATE, type Execution, type UpdateState } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
-const E = enums.EventType;
-const STAGE = enums.UpdateWorkflowExecutionLifecycleStage;
+const EventType = enums.EventType;
+const LifecycleStage = enums.UpdateWorkflowExecutionLifecycleStage;
 const TYPE_PREFIX = 'type.googleapis.com/';
+const ACCEPTANCE = 'temporal.api.update.v1.Acceptance';
+const REJECTION = 'temporal.api.update.v1.Rejection';
+const RESPONSE = 'temporal.api.update.v1.Response';
 
 const pack = (type: string, value: Record<string, unknown>): { type_url: string; value: Uint8Array } => {
   const t = protoRoot.lookupType(type);
@@ -24,28 +27,28 @@ function unpack(body: ProtocolMessage['body']): { type: string; value: Record<st
 /** UpdateWorkflowExecution: admits an update and asks for a workflow task to carry it. */
 export function admitUpdate(engine: Engine, run: Execution, request: UpdateRequest): UpdateState {
   const updateId = request.meta?.updateId ?? '';
-  const u: UpdateState = { updateId, request, stage: 'admitted' };
-  run.state.updates[updateId] = u;
+  const update: UpdateState = { updateId, request, stage: UPDATE.next('none', 'admit') };
+  run.state.updates[updateId] = update;
   engine.touch(run);
   scheduleWft(engine, run);
-  return u;
+  return update;
 }
 
-export function stageNumber(u: UpdateState): number {
-  return u.stage === 'completed' ? STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED : u.stage === 'accepted' ? STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED : STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+export function stageNumber(update: UpdateState): number {
+  return update.stage === 'completed' ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED : update.stage === 'accepted' ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED : LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
 }
 
 /** The protocol messages a workflow task hands the worker: every update still waiting for an answer. */
 export function updateMessages(run: Execution, wftSeq: number, sequencingEventId: number): ProtocolMessage[] {
   const out: ProtocolMessage[] = [];
-  for (const u of Object.values(run.state.updates)) {
-    if (u.stage !== 'admitted') continue;
-    u.deliveredIn = wftSeq;
+  for (const update of Object.values(run.state.updates)) {
+    if (update.stage !== 'admitted') continue;
+    update.deliveredIn = wftSeq;
     out.push({
-      id: `${u.updateId}/request`,
-      protocolInstanceId: u.updateId,
+      id: `${update.updateId}/request`,
+      protocolInstanceId: update.updateId,
       eventId: sequencingEventId,
-      body: pack('temporal.api.update.v1.Request', u.request),
+      body: pack('temporal.api.update.v1.Request', update.request),
     });
   }
   return out;
@@ -53,7 +56,7 @@ export function updateMessages(run: Execution, wftSeq: number, sequencingEventId
 
 /** Admitted updates the worker has not seen in the task `wftSeq`: completing the workflow now would drop them. */
 export function hasUnseenUpdates(run: Execution, wftSeq: number): boolean {
-  return Object.values(run.state.updates).some((u) => u.stage === 'admitted' && u.deliveredIn !== wftSeq);
+  return Object.values(run.state.updates).some((update) => update.stage === 'admitted' && update.deliveredIn !== wftSeq);
 }
 
 /** Checks the messages a completed workflow task sends back; an error message if one is bad. */
@@ -66,7 +69,7 @@ export function validateMessages(commands: Command[], messages: ProtocolMessage[
   }
   for (const m of messages) {
     const body = unpack(m.body);
-    if (!body || !['temporal.api.update.v1.Acceptance', 'temporal.api.update.v1.Rejection', 'temporal.api.update.v1.Response'].includes(body.type)) {
+    if (!body || ![ACCEPTANCE, REJECTION, RESPONSE].includes(body.type)) {
       return `Unsupported protocol message ${m.id ?? ''}.`;
     }
   }
@@ -76,29 +79,32 @@ export function validateMessages(commands: Command[], messages: ProtocolMessage[
 /** Applies one message from the worker: acceptance and response write events, a rejection does not. */
 export function applyMessage(engine: Engine, run: Execution, message: ProtocolMessage): void {
   const body = unpack(message.body);
-  const u = run.state.updates[message.protocolInstanceId ?? ''];
-  if (!body || !u) return;
+  const update = run.state.updates[message.protocolInstanceId ?? ''];
+  if (!body || !update) return;
+  const event = body.type === ACCEPTANCE ? 'accept' : body.type === RESPONSE ? 'respond' : 'reject';
+  // A message the update's stage does not allow (an acceptance of an update already accepted)
+  // changes nothing, like a message for an unknown update.
+  const stage = UPDATE.find(update.stage, event);
+  if (!stage) return;
   engine.touch(run);
-  const v = body.value;
-  if (body.type === 'temporal.api.update.v1.Acceptance') {
-    const ev = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, 'workflowExecutionUpdateAcceptedEventAttributes', {
-      protocolInstanceId: u.updateId,
-      acceptedRequestMessageId: v.acceptedRequestMessageId as string,
-      acceptedRequestSequencingEventId: v.acceptedRequestSequencingEventId as number,
-      acceptedRequest: (v.acceptedRequest as UpdateRequest | undefined) ?? u.request,
+  const value = body.value;
+  if (event === 'accept') {
+    const accepted = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, 'workflowExecutionUpdateAcceptedEventAttributes', {
+      protocolInstanceId: update.updateId,
+      acceptedRequestMessageId: value.acceptedRequestMessageId as string,
+      acceptedRequestSequencingEventId: value.acceptedRequestSequencingEventId as number,
+      acceptedRequest: (value.acceptedRequest as UpdateRequest | undefined) ?? update.request,
     });
-    u.stage = 'accepted';
-    u.acceptedEventId = Number(ev.eventId);
-  } else if (body.type === 'temporal.api.update.v1.Response') {
-    u.outcome = v.outcome as UpdateState['outcome'];
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, 'workflowExecutionUpdateCompletedEventAttributes', {
-      meta: u.request.meta ?? undefined,
-      acceptedEventId: u.acceptedEventId ?? 0,
-      outcome: u.outcome ?? undefined,
+    update.acceptedEventId = Number(accepted.eventId);
+  } else if (event === 'respond') {
+    update.outcome = value.outcome as UpdateState['outcome'];
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, 'workflowExecutionUpdateCompletedEventAttributes', {
+      meta: update.request.meta ?? undefined,
+      acceptedEventId: update.acceptedEventId ?? 0,
+      outcome: update.outcome ?? undefined,
     });
-    u.stage = 'completed';
   } else {
-    u.outcome = { failure: v.failure as NonNullable<UpdateState['outcome']>['failure'] };
-    u.stage = 'completed';
+    update.outcome = { failure: value.failure as NonNullable<UpdateState['outcome']>['failure'] };
   }
+  update.stage = stage;
 }

@@ -7,7 +7,7 @@ import { applyCommands, validateCommands } from './commands';
 import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
 import { dispatchWft, endTask, scheduleWft, wftTimerKey } from './schedule-workflow-task';
-import type { Execution, WftState } from './state';
+import { WORKFLOW_TASK, type EventOf, type Execution, type WftState } from './state';
 
 const E = enums.EventType;
 const CAUSE = enums.WorkflowTaskFailedCause;
@@ -61,7 +61,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
     });
     wft.startedEventId = Number(started.eventId);
   }
-  wft.phase = 'started';
+  wft.phase = WORKFLOW_TASK.next(wft.phase, 'start');
   wft.startedTime = now;
   wft.identity = identity;
   engine.touch(run);
@@ -124,7 +124,7 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
       failure: { message, source: 'Server', serverFailureInfo: {} },
       identity: req.identity ?? '',
     });
-    endTask(engine, run);
+    endTask(engine, run, 'fail');
     s.sticky = null;
     if (invalid) s.wftAttempt++;
     flushBuffered(engine, run);
@@ -144,7 +144,7 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     deployment: req.deployment ?? undefined,
     versioningBehavior: req.versioningBehavior ?? undefined,
   });
-  endTask(engine, run);
+  endTask(engine, run, 'complete');
   s.lastCompletedStartedId = wft.startedEventId;
   s.wftAttempt = 1;
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;
@@ -178,11 +178,11 @@ export function failWft(engine: Engine, runId: string, seq: number, req: WftFail
       binaryChecksum: req.binaryChecksum ?? '',
     });
   }
-  retryAfterFailure(engine, run);
+  retryAfterFailure(engine, run, 'fail');
 }
 
-function retryAfterFailure(engine: Engine, run: Execution): void {
-  endTask(engine, run);
+function retryAfterFailure(engine: Engine, run: Execution, event: EventOf<typeof WORKFLOW_TASK>): void {
+  endTask(engine, run, event);
   run.state.sticky = null;
   run.state.wftAttempt++;
   flushBuffered(engine, run);
@@ -200,7 +200,7 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
       timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
     });
   }
-  retryAfterFailure(engine, run);
+  retryAfterFailure(engine, run, 'timeOut');
 }
 
 /** A worker shut down: its sticky queue is gone, so its runs' tasks go to the normal queue. */
