@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config/config';
+import { ConfigError, loadConfig, loadTemporalConfig } from '../src/config/config';
 import { parseDuration } from '../src/config/duration';
 
 const PRODUCTION = {
@@ -46,6 +46,18 @@ test('missing provider keys stop start-up outside sandbox mode, each named', () 
 test('migrate needs only the database', () => {
   expect(problems('migrate', { DATABASE_URL: 'postgres://x' })).toEqual([]);
   expect(problems('migrate', {})).toEqual(['DATABASE_URL is required']);
+});
+
+test('durafax temporal setup needs only the Temporal settings', () => {
+  expect(() => loadTemporalConfig({})).toThrow(/TEMPORAL_ADDRESS is required/);
+  expect(loadTemporalConfig({ TEMPORAL_ADDRESS: 'fax.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'fax.a1b2c', TEMPORAL_API_KEY: 'key' })).toEqual({
+    address: 'fax.a1b2c.tmprl.cloud:7233',
+    namespace: 'fax.a1b2c',
+    taskQueue: 'durafax-fax',
+    // An API key implies TLS.
+    tls: { clientCertPath: undefined, clientKeyPath: undefined, serverRootCaPath: undefined, serverName: undefined },
+    apiKey: 'key',
+  });
 });
 
 test('sandbox mode fills in the twins, refuses a live key, and still needs the twins’ addresses', () => {

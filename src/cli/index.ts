@@ -6,6 +6,7 @@ const USAGE = `Usage: durafax <command>
   web       the web tier (pages, API, webhooks)
   worker    a worker (fax workflows and activities)
   migrate   apply database migrations
+  temporal setup   register the fax workflow's search attributes on TEMPORAL_ADDRESS (once per namespace)
   engine    the embedded Temporal-compatible engine (development server)
   ui        the Temporal UI for support staff, over TEMPORAL_ADDRESS (127.0.0.1:8233)
   convert   convert a document into fax pages: durafax convert <input> <output-folder>
@@ -27,6 +28,8 @@ async function main(argv: string[]): Promise<void> {
       return load<typeof import('../worker/main')>('../worker/main').runWorker();
     case 'migrate':
       return load<typeof import('./migrate')>('./migrate').runMigrate();
+    case 'temporal':
+      return load<typeof import('./temporal-setup')>('./temporal-setup').runTemporal(rest);
     case 'engine':
       return load<typeof import('../engine/cli')>('../engine/cli').main(rest);
     case 'ui':

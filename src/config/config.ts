@@ -152,17 +152,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const uiHost = str('UI_HOST', false, '127.0.0.1');
   if (role === 'ui' && sandbox && !['127.0.0.1', 'localhost', '::1'].includes(uiHost)) problems.push('UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login');
 
-  const temporalTlsCert = env.TEMPORAL_TLS_CERT?.trim();
-  const temporalTlsKey = env.TEMPORAL_TLS_KEY?.trim();
-  if (Boolean(temporalTlsCert) !== Boolean(temporalTlsKey)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
-  const temporalTls = env.TEMPORAL_TLS === '1' || temporalTlsCert || env.TEMPORAL_API_KEY
-    ? {
-      clientCertPath: temporalTlsCert,
-      clientKeyPath: temporalTlsKey,
-      serverRootCaPath: env.TEMPORAL_TLS_CA?.trim() || undefined,
-      serverName: env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined,
-    }
-    : undefined;
+  const temporal = temporalSettings(env, needsTemporal, problems);
 
   const stripeSecretKey = str('STRIPE_SECRET_KEY', needsProviders && !sandbox, sandbox ? 'sk_test_sandbox' : '');
   const stripeApiBase = sandbox ? str('STRIPE_API_BASE', needsProviders) : undefined;
@@ -201,13 +191,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     web: { host, port, publicBaseUrl },
     ui: { host: uiHost, port: uiPort, operatorToken: uiOperatorToken },
     databaseUrl,
-    temporal: {
-      address: str('TEMPORAL_ADDRESS', needsTemporal),
-      namespace: str('TEMPORAL_NAMESPACE', false, 'default'),
-      taskQueue: str('TEMPORAL_TASK_QUEUE', false, 'durafax-fax'),
-      tls: temporalTls,
-      apiKey: env.TEMPORAL_API_KEY?.trim() || undefined,
-    },
+    temporal,
     stripe: {
       secretKey: stripeSecretKey,
       webhookSecret: str('STRIPE_WEBHOOK_SECRET', needsWeb && !sandbox, sandbox ? 'whsec_sandbox' : ''),
@@ -244,4 +228,26 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** The Temporal settings alone: `durafax temporal setup` talks to Temporal and to nothing else. */
+export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
+  const problems: string[] = [];
+  const temporal = temporalSettings(env, true, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return temporal;
+}
+
+function temporalSettings(env: Env, required: boolean, problems: string[]): TemporalConfig {
+  const value = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const address = value('TEMPORAL_ADDRESS') ?? '';
+  if (required && !address) problems.push('TEMPORAL_ADDRESS is required');
+  const tlsCert = value('TEMPORAL_TLS_CERT');
+  const tlsKey = value('TEMPORAL_TLS_KEY');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  const apiKey = value('TEMPORAL_API_KEY');
+  const tls = env.TEMPORAL_TLS === '1' || tlsCert || apiKey
+    ? { clientCertPath: tlsCert, clientKeyPath: tlsKey, serverRootCaPath: value('TEMPORAL_TLS_CA'), serverName: value('TEMPORAL_TLS_SERVER_NAME') }
+    : undefined;
+  return { address, namespace: value('TEMPORAL_NAMESPACE') ?? 'default', taskQueue: value('TEMPORAL_TASK_QUEUE') ?? 'durafax-fax', tls, apiKey };
 }
