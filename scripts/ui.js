@@ -70,7 +70,7 @@ function dirSize(dir) {
 
 function build() {
   install();
-  const inputs = hashFiles([...CONFIG_FILES.map((f) => path.join(UI, f)), ...listFiles(path.join(UI, 'src'))]);
+  const inputs = hashFiles([...CONFIG_FILES.map((f) => path.join(UI, f)), ...listFiles(path.join(UI, 'src')), ...listFiles(path.join(UI, 'static'))]);
   const built = readStamp(BUILT_STAMP);
   if (built?.inputs === inputs && fs.existsSync(path.join(BUILD, 'index.html'))) {
     say(`the Temporal UI is up to date (@temporalio/ui ${built.uiVersion}, built ${built.builtAt})`);
