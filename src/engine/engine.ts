@@ -5,13 +5,12 @@ import { Matching } from './matching';
 import { rearmActivity } from './model/activity';
 import { rearmRunTimers } from './model/run-timers';
 import { armRunTimeout } from './model/start';
-import type { Execution, RunState } from './model/state';
-import { Execution as Run } from './model/state';
+import { Execution } from './model/state';
 import { rearmWft } from './model/workflow-task';
 import { Namespaces, newNamespace, type NamespaceState } from './namespaces';
-import type { HistoryEvent, Payload, WorkflowExecution } from './proto';
+import type { Payload, WorkflowExecution } from './proto';
 import { Queries } from './queries';
-import type { SnapshotState, Store, TxRecord } from './store/store';
+import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
   timeSkipping: boolean;
@@ -124,7 +123,7 @@ export class Engine {
 
   snapshot(): SnapshotState {
     return {
-      runs: [...this.runs.values()].map((r) => ({ s: r.state, e: r.events })),
+      runs: [...this.runs.values()].map((run) => ({ s: run.state, e: run.events })),
       ns: [...this.namespaces.byName.values()],
     };
   }
@@ -184,10 +183,10 @@ export class Engine {
     let removed = 0;
     this.tx(() => {
       for (const run of [...this.runs.values()]) {
-        const s = run.state;
-        if (run.open || !s.closeTime) continue;
-        const retention = this.namespaces.byName.get(s.namespace)?.retentionMs ?? 24 * 3600_000;
-        if (s.closeTime + retention > now) continue;
+        const state = run.state;
+        if (run.open || !state.closeTime) continue;
+        const retention = this.namespaces.byName.get(state.namespace)?.retentionMs ?? 24 * 3600_000;
+        if (state.closeTime + retention > now) continue;
         this.removeRun(run);
         this.deleted.push(run.runId);
         removed++;
@@ -209,7 +208,7 @@ export class Engine {
     this.runs.delete(run.runId);
     this.dirty.delete(run);
     const key = wfKey(run.state.namespace, run.state.workflowId);
-    const list = (this.history.get(key) ?? []).filter((r) => r !== run);
+    const list = (this.history.get(key) ?? []).filter((other) => other !== run);
     if (list.length) this.history.set(key, list);
     else this.history.delete(key);
     if (this.current.get(key) === run.runId) {
@@ -231,9 +230,9 @@ export class Engine {
       const wft = run.state.wft;
       if (wft && (wft.phase === 'started' || this.matching.isLive(ns, wft.queue, 'workflow'))) return true;
       for (const key in run.state.activities) {
-        const a = run.state.activities[key];
-        if (a.phase === 'scheduled' && this.matching.isLive(ns, a.taskQueue, 'activity')) return true;
-        if (a.phase === 'started' && !ignoreRunningActivities) return true;
+        const activity = run.state.activities[key];
+        if (activity.phase === 'scheduled' && this.matching.isLive(ns, activity.taskQueue, 'activity')) return true;
+        if (activity.phase === 'started' && !ignoreRunningActivities) return true;
       }
     }
     return false;
@@ -241,25 +240,25 @@ export class Engine {
 
   /** Rebuilds state from a snapshot and journal records, then re-arms timers and task queues. */
   recover(snapshot: SnapshotState | undefined, records: TxRecord[]): void {
-    const apply = (runs: { s: RunState; e: HistoryEvent[] }[] | undefined, ns: NamespaceState[] | undefined): void => {
-      for (const n of ns ?? []) this.namespaces.byName.set(n.name, n);
-      for (const { s, e } of runs ?? []) {
-        let run = this.runs.get(s.runId);
+    const apply = (runs: JournaledRun[] | undefined, namespaces: NamespaceState[] | undefined): void => {
+      for (const namespace of namespaces ?? []) this.namespaces.byName.set(namespace.name, namespace);
+      for (const { s: state, e: events } of runs ?? []) {
+        let run = this.runs.get(state.runId);
         if (!run) {
-          run = new Run(s, []);
+          run = new Execution(state, []);
           this.addRun(run);
         }
         // Journals written before updates existed have no `updates` field.
-        run.state = { ...s, updates: s.updates ?? {} };
-        for (const ev of e) if (Number(ev.eventId) === run.events.length + 1) run.events.push(ev);
+        run.state = { ...state, updates: state.updates ?? {} };
+        for (const event of events) if (Number(event.eventId) === run.events.length + 1) run.events.push(event);
         run.persistedEvents = run.events.length;
-        for (const ev of e) this.taskSeq = Math.max(this.taskSeq, Number(ev.taskId ?? 0));
+        for (const event of events) this.taskSeq = Math.max(this.taskSeq, Number(event.taskId ?? 0));
       }
     };
     if (snapshot) apply(snapshot.runs, snapshot.ns);
-    for (const r of records) {
-      apply(r.runs, r.ns);
-      for (const runId of r.del ?? []) {
+    for (const record of records) {
+      apply(record.runs, record.ns);
+      for (const runId of record.del ?? []) {
         const run = this.runs.get(runId);
         if (run) this.removeRun(run);
       }

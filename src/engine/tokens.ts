@@ -1,6 +1,12 @@
 import { invalidArgument } from './grpc/errors';
 
-/** Task tokens are opaque to workers; ours name the run and the task so they survive restarts. */
+/**
+ * Task tokens are opaque to workers; ours name the run and the task so they survive restarts.
+ * The keys are short because every task carries one, and workers hold tokens across an engine
+ * restart, so they stay: `k` is the kind (`w` workflow task, `a` activity, `q` query), `r` the
+ * run id, `s` the workflow task's seq, `e` the activity's scheduled event id, `a` its attempt,
+ * `q` the query id.
+ */
 export type Token =
   | { k: 'w'; r: string; s: number }
   | { k: 'a'; r: string; e: number; a: number }

@@ -8,47 +8,47 @@ import { decideRetry, normalizeRetry, retryToProto } from './retry';
 import { ACTIVITY, type ActivityState, type Execution } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
-const E = enums.EventType;
-const RS = enums.RetryState;
-const TT = enums.TimeoutType;
+const EventType = enums.EventType;
+const RetryState = enums.RetryState;
+const TimeoutType = enums.TimeoutType;
 
 type ScheduleAttrs = NonNullable<Command['scheduleActivityTaskCommandAttributes']>;
 
-const phaseKey = (run: Execution, a: ActivityState): string => `act/${run.runId}/${a.scheduledEventId}`;
-const closeKey = (run: Execution, a: ActivityState): string => `act/${run.runId}/${a.scheduledEventId}/s2c`;
+const phaseKey = (run: Execution, act: ActivityState): string => `act/${run.runId}/${act.scheduledEventId}`;
+const closeKey = (run: Execution, act: ActivityState): string => `act/${run.runId}/${act.scheduledEventId}/s2c`;
 
 /** Fills in the activity timeouts the way the real server does; an error message if impossible. */
 export function normalizeActivityTimeouts(
   attrs: ScheduleAttrs,
   runTimeoutMs: number,
 ): { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number } | string {
-  let s2c = durationMs(attrs.scheduleToCloseTimeout);
-  let sts = durationMs(attrs.scheduleToStartTimeout);
-  let stc = durationMs(attrs.startToCloseTimeout);
-  let hb = durationMs(attrs.heartbeatTimeout);
-  if ([s2c, sts, stc, hb].some((v) => v < 0)) return 'Activity timeouts must not be negative.';
-  if (s2c > 0) {
-    if (runTimeoutMs > 0) s2c = Math.min(s2c, runTimeoutMs);
-    sts = sts > 0 ? Math.min(sts, s2c) : s2c;
-    stc = stc > 0 ? Math.min(stc, s2c) : s2c;
-  } else if (stc > 0) {
+  let scheduleToClose = durationMs(attrs.scheduleToCloseTimeout);
+  let scheduleToStart = durationMs(attrs.scheduleToStartTimeout);
+  let startToClose = durationMs(attrs.startToCloseTimeout);
+  let heartbeat = durationMs(attrs.heartbeatTimeout);
+  if ([scheduleToClose, scheduleToStart, startToClose, heartbeat].some((v) => v < 0)) return 'Activity timeouts must not be negative.';
+  if (scheduleToClose > 0) {
+    if (runTimeoutMs > 0) scheduleToClose = Math.min(scheduleToClose, runTimeoutMs);
+    scheduleToStart = scheduleToStart > 0 ? Math.min(scheduleToStart, scheduleToClose) : scheduleToClose;
+    startToClose = startToClose > 0 ? Math.min(startToClose, scheduleToClose) : scheduleToClose;
+  } else if (startToClose > 0) {
     // Without a schedule-to-close timeout the activity may retry as long as the run lives.
-    s2c = runTimeoutMs;
-    if (s2c > 0) sts = sts > 0 ? Math.min(sts, s2c) : s2c;
+    scheduleToClose = runTimeoutMs;
+    if (scheduleToClose > 0) scheduleToStart = scheduleToStart > 0 ? Math.min(scheduleToStart, scheduleToClose) : scheduleToClose;
   } else {
     return 'A valid StartToClose or ScheduleToCloseTimeout is not set on ScheduleActivityTaskCommand.';
   }
-  if (hb > 0 && stc > 0) hb = Math.min(hb, stc);
-  return { scheduleToCloseMs: s2c, scheduleToStartMs: sts, startToCloseMs: stc, heartbeatMs: hb };
+  if (heartbeat > 0 && startToClose > 0) heartbeat = Math.min(heartbeat, startToClose);
+  return { scheduleToCloseMs: scheduleToClose, scheduleToStartMs: scheduleToStart, startToCloseMs: startToClose, heartbeatMs: heartbeat };
 }
 
 export function scheduleActivity(engine: Engine, run: Execution, attrs: ScheduleAttrs, wftCompletedId: number, userMetadata?: Command['userMetadata']): void {
-  const s = run.state;
-  const timeouts = normalizeActivityTimeouts(attrs, s.runTimeoutMs);
+  const state = run.state;
+  const timeouts = normalizeActivityTimeouts(attrs, state.runTimeoutMs);
   if (typeof timeouts === 'string') throw new Error(timeouts); // validateCommands rejects this earlier
   const retry = normalizeRetry(attrs.retryPolicy);
-  const taskQueue = attrs.taskQueue?.name || s.taskQueue;
-  const ev = addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'activityTaskScheduledEventAttributes', {
+  const taskQueue = attrs.taskQueue?.name || state.taskQueue;
+  const scheduled = addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'activityTaskScheduledEventAttributes', {
     activityId: attrs.activityId ?? '',
     activityType: attrs.activityType ?? undefined,
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
@@ -63,10 +63,10 @@ export function scheduleActivity(engine: Engine, run: Execution, attrs: Schedule
     useWorkflowBuildId: attrs.useWorkflowBuildId ?? undefined,
     priority: attrs.priority ?? undefined,
   });
-  if (userMetadata) ev.userMetadata = userMetadata;
+  if (userMetadata) scheduled.userMetadata = userMetadata;
   const now = engine.now();
   const act: ActivityState = {
-    scheduledEventId: Number(ev.eventId),
+    scheduledEventId: Number(scheduled.eventId),
     activityId: attrs.activityId ?? '',
     activityType: attrs.activityType?.name ?? '',
     taskQueue,
@@ -77,7 +77,7 @@ export function scheduleActivity(engine: Engine, run: Execution, attrs: Schedule
     ...timeouts,
     retry,
   };
-  s.activities[act.scheduledEventId] = act;
+  state.activities[act.scheduledEventId] = act;
   engine.touch(run);
   rearmActivity(engine, run, act);
 }
@@ -105,9 +105,9 @@ function armPhase(engine: Engine, run: Execution, act: ActivityState): void {
   let due = 0;
   if (act.phase === 'scheduled' && act.scheduleToStartMs > 0) due = act.attemptScheduledTime + act.scheduleToStartMs;
   if (act.phase === 'started') {
-    const stc = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
-    const hb = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
-    due = Math.min(stc, hb);
+    const startToCloseDue = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
+    const heartbeatDue = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
+    due = Math.min(startToCloseDue, heartbeatDue);
     if (due === Infinity) due = 0;
   }
   if (act.phase === 'backoff') due = act.retryAt ?? engine.now();
@@ -132,31 +132,31 @@ function phaseTimerFired(engine: Engine, run: Execution, scheduledEventId: numbe
     return;
   }
   if (act.phase === 'scheduled') {
-    finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
-      failure: timeoutFailure(TT.TIMEOUT_TYPE_SCHEDULE_TO_START, act.heartbeatDetails, act.lastFailure),
-      retryState: RS.RETRY_STATE_TIMEOUT,
+    finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+      failure: timeoutFailure(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START, act.heartbeatDetails, act.lastFailure),
+      retryState: RetryState.RETRY_STATE_TIMEOUT,
     });
     return;
   }
-  const hbDue = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
-  const stcDue = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
-  if (now < Math.min(hbDue, stcDue)) {
+  const heartbeatDue = act.heartbeatMs > 0 ? (act.lastHeartbeatTime ?? act.startedTime ?? 0) + act.heartbeatMs : Infinity;
+  const startToCloseDue = act.startToCloseMs > 0 ? (act.startedTime ?? 0) + act.startToCloseMs : Infinity;
+  if (now < Math.min(heartbeatDue, startToCloseDue)) {
     armPhase(engine, run, act);
     return;
   }
-  attemptTimedOut(engine, run, act, hbDue <= stcDue ? TT.TIMEOUT_TYPE_HEARTBEAT : TT.TIMEOUT_TYPE_START_TO_CLOSE);
+  attemptTimedOut(engine, run, act, heartbeatDue <= startToCloseDue ? TimeoutType.TIMEOUT_TYPE_HEARTBEAT : TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE);
 }
 
 function attemptTimedOut(engine: Engine, run: Execution, act: ActivityState, type: number): void {
-  const failure = timeoutFailure(type, type === TT.TIMEOUT_TYPE_HEARTBEAT ? act.heartbeatDetails : undefined);
+  const failure = timeoutFailure(type, type === TimeoutType.TIMEOUT_TYPE_HEARTBEAT ? act.heartbeatDetails : undefined);
   const decision = act.cancelRequestedEventId
-    ? ({ retry: false, state: RS.RETRY_STATE_CANCEL_REQUESTED } as const)
+    ? ({ retry: false, state: RetryState.RETRY_STATE_CANCEL_REQUESTED } as const)
     : decideRetry(act.retry, act.attempt, failure, engine.now(), closeDeadline(act));
   if (decision.retry) {
     retryLater(engine, run, act, failure, decision.delayMs);
     return;
   }
-  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+  finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
     failure: timeoutFailure(type, act.heartbeatDetails, act.lastFailure),
     retryState: decision.state,
   });
@@ -165,9 +165,9 @@ function attemptTimedOut(engine: Engine, run: Execution, act: ActivityState, typ
 function scheduleToCloseTimedOut(engine: Engine, run: Execution, scheduledEventId: number): void {
   const act = run.state.activities[scheduledEventId];
   if (!run.open || !act) return;
-  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
-    failure: timeoutFailure(TT.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, act.heartbeatDetails, act.lastFailure),
-    retryState: RS.RETRY_STATE_TIMEOUT,
+  finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, 'activityTaskTimedOutEventAttributes', {
+    failure: timeoutFailure(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE, act.heartbeatDetails, act.lastFailure),
+    retryState: RetryState.RETRY_STATE_TIMEOUT,
   });
 }
 
@@ -218,7 +218,7 @@ function finish<K extends keyof typeof END_EVENTS>(engine: Engine, run: Executio
   let startedEventId = 0;
   let startedRef = false;
   if (act.phase === 'started') {
-    const started = addExternal(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_STARTED, 'activityTaskStartedEventAttributes', {
+    const started = addExternal(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED, 'activityTaskStartedEventAttributes', {
       scheduledEventId: act.scheduledEventId,
       identity: act.identity ?? '',
       requestId: act.requestId ?? '',
@@ -263,12 +263,12 @@ export function startActivity(engine: Engine, run: Execution, scheduledEventId: 
   engine.touch(run);
   armPhase(engine, run, act);
   const scheduled = run.event(scheduledEventId)?.activityTaskScheduledEventAttributes;
-  const s = run.state;
+  const state = run.state;
   return {
     taskToken: encodeToken({ k: 'a', r: run.runId, e: scheduledEventId, a: attempt }),
-    workflowNamespace: s.namespace,
-    workflowType: { name: s.workflowType },
-    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
+    workflowNamespace: state.namespace,
+    workflowType: { name: state.workflowType },
+    workflowExecution: { workflowId: state.workflowId, runId: state.runId },
     activityType: { name: act.activityType },
     activityId: act.activityId,
     header: scheduled?.header ?? undefined,
@@ -314,7 +314,7 @@ export function heartbeat(engine: Engine, run: Execution, act: ActivityState, de
 }
 
 export function completeActivity(engine: Engine, run: Execution, act: ActivityState, result: Payloads | null | undefined, identity: string): void {
-  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 'activityTaskCompletedEventAttributes', {
+  finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, 'activityTaskCompletedEventAttributes', {
     result: result ?? undefined,
     identity,
   });
@@ -329,24 +329,24 @@ export function failActivity(
   lastHeartbeatDetails?: Payloads | null,
 ): void {
   if (lastHeartbeatDetails) act.heartbeatDetails = lastHeartbeatDetails;
-  const f: Failure = failure ?? { message: 'activity failed' };
+  const reported: Failure = failure ?? { message: 'activity failed' };
   const decision = act.cancelRequestedEventId
-    ? ({ retry: false, state: RS.RETRY_STATE_CANCEL_REQUESTED } as const)
-    : decideRetry(act.retry, act.attempt, f, engine.now(), closeDeadline(act));
+    ? ({ retry: false, state: RetryState.RETRY_STATE_CANCEL_REQUESTED } as const)
+    : decideRetry(act.retry, act.attempt, reported, engine.now(), closeDeadline(act));
   if (decision.retry) {
     act.identity = identity;
-    retryLater(engine, run, act, f, decision.delayMs);
+    retryLater(engine, run, act, reported, decision.delayMs);
     return;
   }
-  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'activityTaskFailedEventAttributes', {
-    failure: f,
+  finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED, 'activityTaskFailedEventAttributes', {
+    failure: reported,
     retryState: decision.state,
     identity,
   });
 }
 
 export function activityCanceled(engine: Engine, run: Execution, act: ActivityState, details: Payloads | null | undefined, identity: string): void {
-  finish(engine, run, act, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
+  finish(engine, run, act, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
     details: details ?? undefined,
     latestCancelRequestedEventId: act.cancelRequestedEventId ?? 0,
     identity,
@@ -357,14 +357,14 @@ export function activityCanceled(engine: Engine, run: Execution, act: ActivitySt
 export function requestCancelActivity(engine: Engine, run: Execution, scheduledEventId: number, wftCompletedId: number): void {
   const act = run.state.activities[scheduledEventId];
   if (!act) return;
-  const requested = addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'activityTaskCancelRequestedEventAttributes', {
+  const requested = addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'activityTaskCancelRequestedEventAttributes', {
     scheduledEventId,
     workflowTaskCompletedEventId: wftCompletedId,
   });
   act.cancelRequestedEventId = Number(requested.eventId);
   engine.touch(run);
   if (ACTIVITY.next(act.phase, 'requestCancel') === 'none') {
-    addEvent(engine, run, E.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED, 'activityTaskCanceledEventAttributes', {
       scheduledEventId,
       startedEventId: 0,
       latestCancelRequestedEventId: act.cancelRequestedEventId,

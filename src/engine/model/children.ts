@@ -22,12 +22,12 @@ type CancelAttributes = NonNullable<Command['requestCancelExternalWorkflowExecut
 
 /** The StartChildWorkflowExecution command. */
 export function initiateChild(engine: Engine, run: Execution, attributes: ChildAttributes, wftCompletedId: number, userMetadata: UserMetadata | null | undefined, after: (() => void)[]): void {
-  const s = run.state;
+  const state = run.state;
   const initiated = addEvent(engine, run, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 'startChildWorkflowExecutionInitiatedEventAttributes', {
-    namespace: attributes.namespace || s.namespace,
+    namespace: attributes.namespace || state.namespace,
     workflowId: attributes.workflowId ?? '',
     workflowType: attributes.workflowType ?? undefined,
-    taskQueue: { name: attributes.taskQueue?.name || s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueue: { name: attributes.taskQueue?.name || state.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: attributes.input ?? undefined,
     workflowExecutionTimeout: attributes.workflowExecutionTimeout ?? undefined,
     workflowRunTimeout: attributes.workflowRunTimeout ?? undefined,
@@ -45,9 +45,9 @@ export function initiateChild(engine: Engine, run: Execution, attributes: ChildA
   });
   if (userMetadata) initiated.userMetadata = userMetadata;
   const initiatedEventId = Number(initiated.eventId);
-  s.children[initiatedEventId] = {
+  state.children[initiatedEventId] = {
     initiatedEventId,
-    namespace: attributes.namespace || s.namespace,
+    namespace: attributes.namespace || state.namespace,
     workflowId: attributes.workflowId ?? '',
     workflowType: attributes.workflowType?.name ?? '',
     parentClosePolicy: attributes.parentClosePolicy || enums.ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,

@@ -39,30 +39,30 @@ const STATUS_NAMES: Record<number, string> = {
 
 /** Writes the close event, stops the run's timers, applies parent-close policies and tells the parent. */
 export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Execution, event: EventOf<typeof RUN>, type: number, key: K, attrs: Attrs<K>): HistoryEvent {
-  const s = run.state;
-  const ev = addEvent(engine, run, type, key, attrs);
-  s.status = RUN.next(s.status, event);
-  s.closeTime = engine.now();
-  s.wft = null;
-  s.buffered = [];
+  const state = run.state;
+  const closeEvent = addEvent(engine, run, type, key, attrs);
+  state.status = RUN.next(state.status, event);
+  state.closeTime = engine.now();
+  state.wft = null;
+  state.buffered = [];
   clearRunTimers(engine, run);
-  s.timers = {};
+  state.timers = {};
   dropActivities(engine, run);
   engine.closed(run);
   engine.touch(run);
-  engine.log.info(STATUS_NAMES[s.status] ?? 'workflow closed', {
-    namespace: s.namespace,
-    workflowId: s.workflowId,
-    runId: s.runId,
-    workflowType: s.workflowType,
+  engine.log.info(STATUS_NAMES[state.status] ?? 'workflow closed', {
+    namespace: state.namespace,
+    workflowId: state.workflowId,
+    runId: state.runId,
+    workflowType: state.workflowType,
     historyLength: run.events.length,
   });
   engine.queries.wftCompleted(run);
   applyParentClosePolicy(engine, run);
   // A run that goes on as a new run (continue-as-new, a workflow retry) is not the child's end.
   const continued = !!(attrs as { newExecutionRunId?: string | null }).newExecutionRunId;
-  if (!continued) notifyParent(engine, run, ev);
-  return ev;
+  if (!continued) notifyParent(engine, run, closeEvent);
+  return closeEvent;
 }
 
 function applyParentClosePolicy(engine: Engine, run: Execution): void {
@@ -98,27 +98,26 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
     initiatedEventId: ref.initiatedEventId,
     startedEventId,
   };
-  const c = closeEvent;
-  if (c.workflowExecutionCompletedEventAttributes) {
+  if (closeEvent.workflowExecutionCompletedEventAttributes) {
     addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 'childWorkflowExecutionCompletedEventAttributes', {
       ...common,
-      result: c.workflowExecutionCompletedEventAttributes.result ?? undefined,
+      result: closeEvent.workflowExecutionCompletedEventAttributes.result ?? undefined,
     });
-  } else if (c.workflowExecutionFailedEventAttributes) {
+  } else if (closeEvent.workflowExecutionFailedEventAttributes) {
     addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, 'childWorkflowExecutionFailedEventAttributes', {
       ...common,
-      failure: c.workflowExecutionFailedEventAttributes.failure ?? undefined,
-      retryState: c.workflowExecutionFailedEventAttributes.retryState ?? 0,
+      failure: closeEvent.workflowExecutionFailedEventAttributes.failure ?? undefined,
+      retryState: closeEvent.workflowExecutionFailedEventAttributes.retryState ?? 0,
     });
-  } else if (c.workflowExecutionCanceledEventAttributes) {
+  } else if (closeEvent.workflowExecutionCanceledEventAttributes) {
     addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED, 'childWorkflowExecutionCanceledEventAttributes', {
       ...common,
-      details: c.workflowExecutionCanceledEventAttributes.details ?? undefined,
+      details: closeEvent.workflowExecutionCanceledEventAttributes.details ?? undefined,
     });
-  } else if (c.workflowExecutionTimedOutEventAttributes) {
+  } else if (closeEvent.workflowExecutionTimedOutEventAttributes) {
     addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT, 'childWorkflowExecutionTimedOutEventAttributes', {
       ...common,
-      retryState: c.workflowExecutionTimedOutEventAttributes.retryState ?? 0,
+      retryState: closeEvent.workflowExecutionTimedOutEventAttributes.retryState ?? 0,
     });
   } else {
     addExternal(engine, parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, 'childWorkflowExecutionTerminatedEventAttributes', common);
@@ -168,15 +167,15 @@ export function terminateRun(engine: Engine, run: Execution, reason: string, det
 
 /** Parameters for a new run that continues `run` (continue-as-new, retry). */
 function continuation(run: Execution): Pick<StartParams, 'namespace' | 'workflowId' | 'parent' | 'root' | 'firstRunId' | 'executionDeadline' | 'executionTimeoutMs' | 'identity'> {
-  const s = run.state;
+  const state = run.state;
   return {
-    namespace: s.namespace,
-    workflowId: s.workflowId,
-    parent: s.parent,
-    root: s.root,
-    firstRunId: s.firstRunId,
-    executionDeadline: s.executionDeadline,
-    executionTimeoutMs: s.executionTimeoutMs,
+    namespace: state.namespace,
+    workflowId: state.workflowId,
+    parent: state.parent,
+    root: state.root,
+    firstRunId: state.firstRunId,
+    executionDeadline: state.executionDeadline,
+    executionTimeoutMs: state.executionTimeoutMs,
     identity: 'history-service',
   };
 }
@@ -184,30 +183,30 @@ function continuation(run: Execution): Pick<StartParams, 'namespace' | 'workflow
 /** Whether a failed (or timed-out) run is retried under its workflow retry policy. */
 function workflowRetry(engine: Engine, run: Execution, failure: Failure | undefined): { delayMs: number } | { state: number } {
   if (!run.state.retryPolicy) return { state: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
-  const d = decideRetry(normalizeRetry(run.state.retryPolicy), run.state.attempt, failure, engine.now(), run.state.executionDeadline);
-  return d.retry ? { delayMs: d.delayMs } : { state: d.state };
+  const decision = decideRetry(normalizeRetry(run.state.retryPolicy), run.state.attempt, failure, engine.now(), run.state.executionDeadline);
+  return decision.retry ? { delayMs: decision.delayMs } : { state: decision.state };
 }
 
 /** The retry of a failed or timed-out run: the same workflow again, as a new run after `delayMs`. */
 function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): StartParams {
-  const s = run.state;
+  const state = run.state;
   const started = run.events[0]?.workflowExecutionStartedEventAttributes;
   return {
     ...continuation(run),
     runId: newRunId,
-    workflowType: s.workflowType,
-    taskQueue: s.taskQueue,
+    workflowType: state.workflowType,
+    taskQueue: state.taskQueue,
     input: started?.input,
     header: started?.header,
-    memo: s.memo,
-    searchAttributes: s.searchAttributes,
-    runTimeoutMs: s.runTimeoutMs,
-    taskTimeoutMs: s.taskTimeoutMs,
-    retryPolicy: s.retryPolicy,
+    memo: state.memo,
+    searchAttributes: state.searchAttributes,
+    runTimeoutMs: state.runTimeoutMs,
+    taskTimeoutMs: state.taskTimeoutMs,
+    retryPolicy: state.retryPolicy,
     requestId: randomUUID(),
-    attempt: s.attempt + 1,
+    attempt: state.attempt + 1,
     startDelayMs: delayMs,
-    continued: { runId: s.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY, failure },
+    continued: { runId: state.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY, failure },
   };
 }
 
@@ -227,9 +226,9 @@ export function failRun(engine: Engine, run: Execution, failure: Failure | undef
 /** The run (or execution) timeout fired: times the run out; returns its retry when the policy allows one. */
 export function runTimedOut(engine: Engine, run: Execution): StartParams | undefined {
   if (!run.open) return undefined;
-  const s = run.state;
+  const state = run.state;
   const now = engine.now();
-  const executionOver = s.executionDeadline > 0 && now >= s.executionDeadline;
+  const executionOver = state.executionDeadline > 0 && now >= state.executionDeadline;
   abandonWft(engine, run);
   const failure: Failure = { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
   const retry = executionOver ? { state: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(engine, run, failure);
@@ -245,14 +244,14 @@ type CanAttrs = NonNullable<Command['continueAsNewWorkflowExecutionCommandAttrib
 
 /** Closes the run as continued-as-new; returns the new run that carries on. */
 export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCompletedId: number): StartParams {
-  const s = run.state;
+  const state = run.state;
   const newRunId = randomUUID();
-  const runTimeoutMs = durationMs(a.workflowRunTimeout) || s.runTimeoutMs;
-  const taskTimeoutMs = durationMs(a.workflowTaskTimeout) || s.taskTimeoutMs;
-  const taskQueue = a.taskQueue?.name || s.taskQueue;
-  const workflowType = a.workflowType?.name || s.workflowType;
-  const memo = a.memo?.fields && Object.keys(a.memo.fields).length ? a.memo.fields : s.memo;
-  const searchAttributes = a.searchAttributes?.indexedFields && Object.keys(a.searchAttributes.indexedFields).length ? a.searchAttributes.indexedFields : s.searchAttributes;
+  const runTimeoutMs = durationMs(a.workflowRunTimeout) || state.runTimeoutMs;
+  const taskTimeoutMs = durationMs(a.workflowTaskTimeout) || state.taskTimeoutMs;
+  const taskQueue = a.taskQueue?.name || state.taskQueue;
+  const workflowType = a.workflowType?.name || state.workflowType;
+  const memo = a.memo?.fields && Object.keys(a.memo.fields).length ? a.memo.fields : state.memo;
+  const searchAttributes = a.searchAttributes?.indexedFields && Object.keys(a.searchAttributes.indexedFields).length ? a.searchAttributes.indexedFields : state.searchAttributes;
   const backoff = durationMs(a.backoffStartInterval);
   closeRun(engine, run, 'continueAsNew', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
     newExecutionRunId: newRunId,
@@ -281,11 +280,11 @@ export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCo
     searchAttributes,
     runTimeoutMs,
     taskTimeoutMs,
-    retryPolicy: a.retryPolicy ?? s.retryPolicy,
+    retryPolicy: a.retryPolicy ?? state.retryPolicy,
     requestId: randomUUID(),
     startDelayMs: backoff,
     continued: {
-      runId: s.runId,
+      runId: state.runId,
       initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
       failure: a.failure,
       lastCompletionResult: a.lastCompletionResult,

@@ -59,12 +59,12 @@ export function flushBuffered(engine: Engine, run: Execution): number {
   const buffered = run.state.buffered;
   if (!buffered.length) return 0;
   run.state.buffered = [];
-  for (const b of buffered) {
-    if (b.startedRef) {
-      const attrs = (b.event as Record<string, unknown>)[b.startedRef] as { startedEventId?: number | null };
+  for (const waiting of buffered) {
+    if (waiting.startedRef) {
+      const attrs = (waiting.event as Record<string, unknown>)[waiting.startedRef] as { startedEventId?: number | null };
       attrs.startedEventId = run.state.nextEventId - 1;
     }
-    append(engine, run, b.event);
+    append(engine, run, waiting.event);
   }
   return buffered.length;
 }

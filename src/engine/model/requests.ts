@@ -4,10 +4,10 @@ import { addExternal } from './events';
 import type { Execution } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
-const E = enums.EventType;
+const EventType = enums.EventType;
 
 export function signalRun(engine: Engine, run: Execution, name: string, input: Payloads | null | undefined, header: Header | null | undefined, identity: string): void {
-  addExternal(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
+  addExternal(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
     signalName: name,
     input: input ?? undefined,
     identity,
@@ -25,7 +25,7 @@ export function requestCancelRun(
 ): void {
   if (run.state.cancelRequested) return;
   run.state.cancelRequested = true;
-  addExternal(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, 'workflowExecutionCancelRequestedEventAttributes', {
+  addExternal(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED, 'workflowExecutionCancelRequestedEventAttributes', {
     cause: reason,
     identity,
     externalInitiatedEventId: external?.initiatedEventId,

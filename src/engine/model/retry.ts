@@ -1,28 +1,28 @@
-import type { Failure, RetryPolicy } from '../proto';
+import { enums, type Failure, type RetryPolicy } from '../proto';
 import { durationMs } from '../time';
 import type { Retry } from './state';
 
 /** The real server's activity defaults: 1s initial, ×2, at most 100× the initial interval, unlimited attempts. */
-export function normalizeRetry(p: RetryPolicy | null | undefined): Retry {
-  const initialMs = durationMs(p?.initialInterval) || 1000;
-  const coefficient = p?.backoffCoefficient && p.backoffCoefficient >= 1 ? p.backoffCoefficient : 2;
-  const maxIntervalMs = durationMs(p?.maximumInterval) || initialMs * 100;
+export function normalizeRetry(policy: RetryPolicy | null | undefined): Retry {
+  const initialMs = durationMs(policy?.initialInterval) || 1000;
+  const coefficient = policy?.backoffCoefficient && policy.backoffCoefficient >= 1 ? policy.backoffCoefficient : 2;
+  const maxIntervalMs = durationMs(policy?.maximumInterval) || initialMs * 100;
   return {
     initialMs,
     coefficient,
     maxIntervalMs: Math.max(maxIntervalMs, initialMs),
-    maxAttempts: Math.max(0, p?.maximumAttempts ?? 0),
-    nonRetryable: [...(p?.nonRetryableErrorTypes ?? [])],
+    maxAttempts: Math.max(0, policy?.maximumAttempts ?? 0),
+    nonRetryable: [...(policy?.nonRetryableErrorTypes ?? [])],
   };
 }
 
-export function retryToProto(r: Retry): RetryPolicy {
+export function retryToProto(retry: Retry): RetryPolicy {
   return {
-    initialInterval: { seconds: Math.floor(r.initialMs / 1000), nanos: (r.initialMs % 1000) * 1e6 },
-    backoffCoefficient: r.coefficient,
-    maximumInterval: { seconds: Math.floor(r.maxIntervalMs / 1000), nanos: (r.maxIntervalMs % 1000) * 1e6 },
-    maximumAttempts: r.maxAttempts,
-    nonRetryableErrorTypes: r.nonRetryable,
+    initialInterval: { seconds: Math.floor(retry.initialMs / 1000), nanos: (retry.initialMs % 1000) * 1e6 },
+    backoffCoefficient: retry.coefficient,
+    maximumInterval: { seconds: Math.floor(retry.maxIntervalMs / 1000), nanos: (retry.maxIntervalMs % 1000) * 1e6 },
+    maximumAttempts: retry.maxAttempts,
+    nonRetryableErrorTypes: retry.nonRetryable,
   };
 }
 
@@ -32,16 +32,15 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false; s
  * Whether attempt `attempt` (which just failed with `failure`) is retried, and after how long.
  * `deadline` is the schedule-to-close (or workflow execution) deadline, 0 for none.
  */
-export function decideRetry(r: Retry, attempt: number, failure: Failure | null | undefined, now: number, deadline: number): RetryDecision {
-  const RS = { NON_RETRYABLE: 2, TIMEOUT: 3, MAX_ATTEMPTS: 4 };
+export function decideRetry(retry: Retry, attempt: number, failure: Failure | null | undefined, now: number, deadline: number): RetryDecision {
   const info = failure?.applicationFailureInfo;
-  if (info?.nonRetryable) return { retry: false, state: RS.NON_RETRYABLE };
+  if (info?.nonRetryable) return { retry: false, state: enums.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   const type = info?.type ?? (failure?.timeoutFailureInfo ? timeoutTypeName(failure.timeoutFailureInfo.timeoutType ?? 0) : undefined);
-  if (type && r.nonRetryable.includes(type)) return { retry: false, state: RS.NON_RETRYABLE };
-  if (r.maxAttempts > 0 && attempt >= r.maxAttempts) return { retry: false, state: RS.MAX_ATTEMPTS };
+  if (type && retry.nonRetryable.includes(type)) return { retry: false, state: enums.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
+  if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) return { retry: false, state: enums.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED };
   const explicit = durationMs(info?.nextRetryDelay);
-  const delayMs = explicit > 0 ? explicit : Math.min(r.initialMs * Math.pow(r.coefficient, attempt - 1), r.maxIntervalMs);
-  if (deadline > 0 && now + delayMs >= deadline) return { retry: false, state: RS.TIMEOUT };
+  const delayMs = explicit > 0 ? explicit : Math.min(retry.initialMs * Math.pow(retry.coefficient, attempt - 1), retry.maxIntervalMs);
+  if (deadline > 0 && now + delayMs >= deadline) return { retry: false, state: enums.RetryState.RETRY_STATE_TIMEOUT };
   return { retry: true, delayMs: Math.round(delayMs) };
 }
 

@@ -16,9 +16,9 @@ const userTimerKey = (run: Execution, timerId: string): string => `timer/${run.r
 
 /** Arms a run's delayed first workflow task and its user timers. */
 export function rearmRunTimers(engine: Engine, run: Execution): void {
-  const s = run.state;
-  if (s.firstWftAt > 0 && !s.wft && s.lastCompletedStartedId === 0) {
-    engine.clock.set(backoffKey(run), s.firstWftAt, () =>
+  const state = run.state;
+  if (state.firstWftAt > 0 && !state.wft && state.lastCompletedStartedId === 0) {
+    engine.clock.set(backoffKey(run), state.firstWftAt, () =>
       engine.tx(() => {
         run.state.firstWftAt = 0;
         engine.touch(run);
@@ -26,7 +26,7 @@ export function rearmRunTimers(engine: Engine, run: Execution): void {
       }),
     );
   }
-  for (const id in s.timers) armUserTimer(engine, run, id);
+  for (const id in state.timers) armUserTimer(engine, run, id);
 }
 
 /** The StartTimer command: TimerStarted, and the timer armed for its due time. */
@@ -44,15 +44,15 @@ export function startTimer(engine: Engine, run: Execution, attributes: StartTime
 
 /** The CancelTimer command. */
 export function cancelTimer(engine: Engine, run: Execution, timerId: string, wftCompletedId: number, identity: string): void {
-  const s = run.state;
-  let startedEventId = s.timers[timerId]?.startedEventId;
+  const state = run.state;
+  let startedEventId = state.timers[timerId]?.startedEventId;
   if (startedEventId === undefined) {
     // It fired while the task ran: the cancel wins and the buffered TimerFired is dropped.
-    const i = s.buffered.findIndex((b) => b.event.timerFiredEventAttributes?.timerId === timerId);
-    startedEventId = Number(s.buffered[i]?.event.timerFiredEventAttributes?.startedEventId ?? 0);
-    if (i >= 0) s.buffered.splice(i, 1);
+    const fired = state.buffered.findIndex((buffered) => buffered.event.timerFiredEventAttributes?.timerId === timerId);
+    startedEventId = Number(state.buffered[fired]?.event.timerFiredEventAttributes?.startedEventId ?? 0);
+    if (fired >= 0) state.buffered.splice(fired, 1);
   }
-  delete s.timers[timerId];
+  delete state.timers[timerId];
   clearUserTimer(engine, run, timerId);
   addEvent(engine, run, EventType.EVENT_TYPE_TIMER_CANCELED, 'timerCanceledEventAttributes', {
     timerId,
@@ -63,13 +63,13 @@ export function cancelTimer(engine: Engine, run: Execution, timerId: string, wft
 }
 
 function armUserTimer(engine: Engine, run: Execution, timerId: string): void {
-  const t = run.state.timers[timerId];
-  if (!t) return;
-  const startedEventId = t.startedEventId;
-  engine.clock.set(userTimerKey(run, timerId), t.due, () =>
+  const timer = run.state.timers[timerId];
+  if (!timer) return;
+  const startedEventId = timer.startedEventId;
+  engine.clock.set(userTimerKey(run, timerId), timer.due, () =>
     engine.tx(() => {
-      const cur = run.state.timers[timerId];
-      if (!run.open || !cur || cur.startedEventId !== startedEventId) return;
+      const current = run.state.timers[timerId];
+      if (!run.open || !current || current.startedEventId !== startedEventId) return;
       delete run.state.timers[timerId];
       addExternal(engine, run, EventType.EVENT_TYPE_TIMER_FIRED, 'timerFiredEventAttributes', { timerId, startedEventId });
       scheduleWft(engine, run);

@@ -19,26 +19,26 @@ export const wftTimerKey = (run: Execution): string => `wft/${run.runId}`;
 
 /** Schedules a workflow task unless one is pending; while one runs, asks for another afterwards. */
 export function scheduleWft(engine: Engine, run: Execution): void {
-  const s = run.state;
+  const state = run.state;
   if (!run.open) return;
-  if (s.wft) {
-    if (s.wft.phase === 'started') {
-      s.needsWft = true;
+  if (state.wft) {
+    if (state.wft.phase === 'started') {
+      state.needsWft = true;
       engine.touch(run);
     }
     return;
   }
-  if (s.firstWftAt > engine.now()) return;
-  s.needsWft = false;
-  const attempt = s.wftAttempt;
+  if (state.firstWftAt > engine.now()) return;
+  state.needsWft = false;
+  const attempt = state.wftAttempt;
   const transient = attempt > 1;
-  const sticky = !transient && s.sticky ? s.sticky : null;
+  const sticky = !transient && state.sticky ? state.sticky : null;
   const wft: WftState = {
-    seq: ++s.wftSeq,
+    seq: ++state.wftSeq,
     attempt,
     phase: WORKFLOW_TASK.next('none', 'schedule'),
     transient,
-    queue: sticky ? sticky.queue : s.taskQueue,
+    queue: sticky ? sticky.queue : state.taskQueue,
     sticky: !!sticky,
     scheduledEventId: 0,
     startedEventId: 0,
@@ -47,13 +47,13 @@ export function scheduleWft(engine: Engine, run: Execution): void {
   if (!transient) {
     wft.scheduledEventId = Number(
       addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
-        taskQueue: sticky ? { name: sticky.queue, kind: STICKY_QUEUE, normalName: s.taskQueue } : { name: s.taskQueue, kind: NORMAL_QUEUE },
-        startToCloseTimeout: msDuration(s.taskTimeoutMs),
+        taskQueue: sticky ? { name: sticky.queue, kind: STICKY_QUEUE, normalName: state.taskQueue } : { name: state.taskQueue, kind: NORMAL_QUEUE },
+        startToCloseTimeout: msDuration(state.taskTimeoutMs),
         attempt,
       }).eventId,
     );
   }
-  s.wft = wft;
+  state.wft = wft;
   engine.touch(run);
   dispatchWft(engine, run);
 }

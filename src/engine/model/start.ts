@@ -9,10 +9,10 @@ import { Execution, type ParentRef, type RunState } from './state';
 import { rearmRunTimers, runTimeoutKey } from './run-timers';
 import { scheduleWft } from './schedule-workflow-task';
 
-const E = enums.EventType;
-const S = enums.WorkflowExecutionStatus;
-const REUSE = enums.WorkflowIdReusePolicy;
-const CONFLICT = enums.WorkflowIdConflictPolicy;
+const EventType = enums.EventType;
+const Status = enums.WorkflowExecutionStatus;
+const ReusePolicy = enums.WorkflowIdReusePolicy;
+const ConflictPolicy = enums.WorkflowIdConflictPolicy;
 
 const MAX_TASK_TIMEOUT_MS = 120_000;
 
@@ -61,7 +61,7 @@ export function createRun(engine: Engine, p: StartParams): Execution {
     runId,
     workflowType: p.workflowType,
     taskQueue: p.taskQueue,
-    status: S.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
     startTime: now,
     executionTime: now + delay,
     requestId: p.requestId,
@@ -95,7 +95,7 @@ export function createRun(engine: Engine, p: StartParams): Execution {
   };
   const run = new Execution(state, []);
   engine.addRun(run);
-  const started = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 'workflowExecutionStartedEventAttributes', {
+  const started = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 'workflowExecutionStartedEventAttributes', {
     workflowType: { name: p.workflowType },
     parentWorkflowNamespace: p.parent?.namespace,
     parentWorkflowExecution: p.parent ? { workflowId: p.parent.workflowId, runId: p.parent.runId } : undefined,
@@ -125,7 +125,7 @@ export function createRun(engine: Engine, p: StartParams): Execution {
   });
   if (p.userMetadata) started.userMetadata = p.userMetadata;
   if (p.signal) {
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
       signalName: p.signal.name,
       input: p.signal.input ?? undefined,
       identity: p.signal.identity,
@@ -156,8 +156,8 @@ export function startContinuation(engine: Engine, next: StartParams | undefined)
  * times out may be retried as a new run, which arms a timeout of its own.
  */
 export function armRunTimeout(engine: Engine, run: Execution): void {
-  const s = run.state;
-  const deadlines = [s.runDeadline, s.executionDeadline].filter((d) => d > 0);
+  const state = run.state;
+  const deadlines = [state.runDeadline, state.executionDeadline].filter((d) => d > 0);
   if (!deadlines.length) return;
   engine.clock.set(runTimeoutKey(run), Math.min(...deadlines), () => engine.tx(() => startContinuation(engine, runTimedOut(engine, run))));
 }
@@ -174,40 +174,40 @@ export interface IdPolicies {
  */
 export function resolveIdConflict(engine: Engine, namespace: string, workflowId: string, requestId: string, policies: IdPolicies): { run: Execution; started: boolean } | undefined {
   let { reuse, conflict } = policies;
-  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
     if (conflict) throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.');
-    reuse = REUSE.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-    conflict = CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
+    reuse = ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+    conflict = ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
   }
-  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
     throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with a WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.');
   }
   if (requestId) {
-    const same = engine.runsOf(namespace, workflowId).find((r) => r.state.requestId === requestId);
+    const same = engine.runsOf(namespace, workflowId).find((earlier) => earlier.state.requestId === requestId);
     if (same) return { run: same, started: true };
   }
-  const cur = engine.currentRun(namespace, workflowId);
-  if (!cur) return undefined;
-  if (cur.open) {
-    if (conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return { run: cur, started: false };
-    if (conflict === CONFLICT.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-      terminateRun(engine, cur, 'terminated by a new start of the same workflow id', undefined, 'history-service');
+  const current = engine.currentRun(namespace, workflowId);
+  if (!current) return undefined;
+  if (current.open) {
+    if (conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return { run: current, started: false };
+    if (conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+      terminateRun(engine, current, 'terminated by a new start of the same workflow id', undefined, 'history-service');
       return undefined;
     }
-    throw alreadyStarted(`Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${cur.runId}.`, cur.state.requestId, cur.runId);
+    throw alreadyStarted(`Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${current.runId}.`, current.state.requestId, current.runId);
   }
-  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) {
     throw alreadyStarted(
-      `Workflow execution already finished. WorkflowId: ${workflowId}, RunId: ${cur.runId}. Workflow Id reuse policy: reject duplicate workflow Id.`,
-      cur.state.requestId,
-      cur.runId,
+      `Workflow execution already finished. WorkflowId: ${workflowId}, RunId: ${current.runId}. Workflow Id reuse policy: reject duplicate workflow Id.`,
+      current.state.requestId,
+      current.runId,
     );
   }
-  if (reuse === REUSE.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && cur.state.status === S.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
+  if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && current.state.status === Status.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
     throw alreadyStarted(
-      `Workflow execution already finished successfully. WorkflowId: ${workflowId}, RunId: ${cur.runId}. Workflow Id reuse policy: allow duplicate workflow Id if last run failed.`,
-      cur.state.requestId,
-      cur.runId,
+      `Workflow execution already finished successfully. WorkflowId: ${workflowId}, RunId: ${current.runId}. Workflow Id reuse policy: allow duplicate workflow Id if last run failed.`,
+      current.state.requestId,
+      current.runId,
     );
   }
   return undefined;

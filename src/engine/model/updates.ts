@@ -12,16 +12,16 @@ const REJECTION = 'temporal.api.update.v1.Rejection';
 const RESPONSE = 'temporal.api.update.v1.Response';
 
 const pack = (type: string, value: Record<string, unknown>): { type_url: string; value: Uint8Array } => {
-  const t = protoRoot.lookupType(type);
-  return { type_url: TYPE_PREFIX + type, value: t.encode(t.fromObject(value)).finish() };
+  const messageType = protoRoot.lookupType(type);
+  return { type_url: TYPE_PREFIX + type, value: messageType.encode(messageType.fromObject(value)).finish() };
 };
 
 function unpack(body: ProtocolMessage['body']): { type: string; value: Record<string, unknown> } | undefined {
   const any = body as { type_url?: string; value?: Uint8Array } | null | undefined;
   if (!any?.type_url || !any.value) return undefined;
   const type = any.type_url.replace(TYPE_PREFIX, '');
-  const t = protoRoot.lookupType(type);
-  return { type, value: t.toObject(t.decode(any.value), { longs: Number, defaults: false }) };
+  const messageType = protoRoot.lookupType(type);
+  return { type, value: messageType.toObject(messageType.decode(any.value), { longs: Number, defaults: false }) };
 }
 
 /** UpdateWorkflowExecution: admits an update and asks for a workflow task to carry it. */

@@ -9,9 +9,9 @@ import { addEvent, append, flushBuffered, makeEvent } from './events';
 import { dispatchWft, endTask, scheduleWft, wftTimerKey } from './schedule-workflow-task';
 import { WORKFLOW_TASK, type EventOf, type Execution, type WftState } from './state';
 
-const E = enums.EventType;
-const CAUSE = enums.WorkflowTaskFailedCause;
-const NORMAL = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+const EventType = enums.EventType;
+const FailedCause = enums.WorkflowTaskFailedCause;
+const NORMAL_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
 
 /** After a restart: requeue a scheduled task, re-arm a started task's timeout. */
 export function rearmWft(engine: Engine, run: Execution): void {
@@ -28,36 +28,36 @@ function armStartToClose(engine: Engine, run: Execution, wft: WftState, due: num
 
 /** Hands a scheduled workflow task to a poller: writes WorkflowTaskStarted and builds the response. */
 export function startWft(engine: Engine, run: Execution, seq: number, poll: PollWftReq): PollWftRes | null {
-  const s = run.state;
-  const wft = s.wft;
+  const state = run.state;
+  const wft = state.wft;
   if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'scheduled') return null;
   const now = engine.now();
   const identity = poll.identity ?? '';
   const requestId = `${run.runId}/${wft.seq}`;
   if (wft.transient) {
-    const scheduled = makeEvent(engine, E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
-      taskQueue: { name: s.taskQueue, kind: NORMAL },
-      startToCloseTimeout: msDuration(s.taskTimeoutMs),
+    const scheduled = makeEvent(engine, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
+      taskQueue: { name: state.taskQueue, kind: NORMAL_QUEUE },
+      startToCloseTimeout: msDuration(state.taskTimeoutMs),
       attempt: wft.attempt,
     });
-    scheduled.eventId = s.nextEventId;
+    scheduled.eventId = state.nextEventId;
     scheduled.eventTime = msTimestamp(wft.scheduledTime);
-    const started = makeEvent(engine, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
-      scheduledEventId: s.nextEventId,
+    const started = makeEvent(engine, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
+      scheduledEventId: state.nextEventId,
       identity,
       requestId,
-      historySizeBytes: s.historySizeBytes,
+      historySizeBytes: state.historySizeBytes,
     });
-    started.eventId = s.nextEventId + 1;
+    started.eventId = state.nextEventId + 1;
     wft.transientEvents = [scheduled, started];
-    wft.scheduledEventId = s.nextEventId;
-    wft.startedEventId = s.nextEventId + 1;
+    wft.scheduledEventId = state.nextEventId;
+    wft.startedEventId = state.nextEventId + 1;
   } else {
-    const started = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
+    const started = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, 'workflowTaskStartedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       identity,
       requestId,
-      historySizeBytes: s.historySizeBytes,
+      historySizeBytes: state.historySizeBytes,
     });
     wft.startedEventId = Number(started.eventId);
   }
@@ -65,21 +65,21 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
   wft.startedTime = now;
   wft.identity = identity;
   engine.touch(run);
-  armStartToClose(engine, run, wft, now + s.taskTimeoutMs);
+  armStartToClose(engine, run, wft, now + state.taskTimeoutMs);
   // A sticky poller has the run cached: it gets only what happened since its last task.
-  const incremental = !!s.sticky && poll.taskQueue?.name === s.sticky.queue && s.lastCompletedStartedId > 0;
-  const events: HistoryEvent[] = incremental ? run.events.slice(s.lastCompletedStartedId) : run.events.slice();
+  const incremental = !!state.sticky && poll.taskQueue?.name === state.sticky.queue && state.lastCompletedStartedId > 0;
+  const events: HistoryEvent[] = incremental ? run.events.slice(state.lastCompletedStartedId) : run.events.slice();
   if (wft.transientEvents) events.push(...wft.transientEvents);
   return {
     taskToken: encodeToken({ k: 'w', r: run.runId, s: wft.seq }),
-    workflowExecution: { workflowId: s.workflowId, runId: s.runId },
-    workflowType: { name: s.workflowType },
-    previousStartedEventId: s.lastCompletedStartedId,
+    workflowExecution: { workflowId: state.workflowId, runId: state.runId },
+    workflowType: { name: state.workflowType },
+    previousStartedEventId: state.lastCompletedStartedId,
     startedEventId: wft.startedEventId,
     attempt: wft.attempt,
     backlogCountHint: 0,
     history: { events },
-    workflowExecutionTaskQueue: { name: s.taskQueue, kind: NORMAL },
+    workflowExecutionTaskQueue: { name: state.taskQueue, kind: NORMAL_QUEUE },
     scheduledTime: msTimestamp(wft.scheduledTime),
     startedTime: msTimestamp(now),
     queries: {},
@@ -104,20 +104,20 @@ function materialize(engine: Engine, run: Execution, wft: WftState): void {
 
 export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): void {
   const { run, wft } = findStartedWft(engine, runId, seq);
-  const s = run.state;
+  const state = run.state;
   const commands = req.commands ?? [];
   const messages = req.messages ?? [];
   const badMessage = validateMessages(commands, messages);
-  const invalid = validateCommands(engine, run, commands) ?? (badMessage ? { cause: CAUSE.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
+  const invalid = validateCommands(engine, run, commands) ?? (badMessage ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
   // A signal (or other event, or an update) that arrived while the task ran must be seen before the workflow closes.
-  const closing = commands.some((c) => isCloseCommand(c.commandType ?? 0));
-  const unhandledEvents = closing && s.buffered.length > 0;
+  const closing = commands.some((command) => isCloseCommand(command.commandType ?? 0));
+  const unhandledEvents = closing && state.buffered.length > 0;
   const unhandledUpdates = closing && hasUnseenUpdates(run, wft.seq);
   if (invalid || unhandledEvents || unhandledUpdates) {
     materialize(engine, run, wft);
-    const cause = invalid ? invalid.cause : unhandledEvents ? CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND : CAUSE.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE;
+    const cause = invalid ? invalid.cause : unhandledEvents ? FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND : FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE;
     const message = invalid ? invalid.message : unhandledEvents ? 'Workflow task completed with unhandled new events.' : 'Workflow task completed with unhandled updates.';
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       cause,
@@ -125,15 +125,15 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
       identity: req.identity ?? '',
     });
     endTask(engine, run, 'fail');
-    s.sticky = null;
-    if (invalid) s.wftAttempt++;
+    state.sticky = null;
+    if (invalid) state.wftAttempt++;
     flushBuffered(engine, run);
     scheduleWft(engine, run);
     // The real server's answer; the worker evicts the run and replays it with the new events.
     throw invalidArgument(invalid ? message : 'UnhandledCommand');
   }
   materialize(engine, run, wft);
-  const completed = addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {
+  const completed = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,
     identity: req.identity ?? '',
@@ -145,15 +145,15 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     versioningBehavior: req.versioningBehavior ?? undefined,
   });
   endTask(engine, run, 'complete');
-  s.lastCompletedStartedId = wft.startedEventId;
-  s.wftAttempt = 1;
+  state.lastCompletedStartedId = wft.startedEventId;
+  state.wftAttempt = 1;
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;
-  s.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
+  state.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
   const after: (() => void)[] = [];
   applyCommands(engine, run, commands, messages, Number(completed.eventId), req.identity ?? '', after);
   if (run.open) {
     const arrived = flushBuffered(engine, run);
-    if (arrived || s.needsWft || req.forceCreateNewWorkflowTask) scheduleWft(engine, run);
+    if (arrived || state.needsWft || req.forceCreateNewWorkflowTask) scheduleWft(engine, run);
   }
   for (const fn of after) fn();
   engine.queries.wftCompleted(run);
@@ -169,7 +169,7 @@ export function failWft(engine: Engine, runId: string, seq: number, req: WftFail
     message: req.failure?.message ?? '',
   });
   if (!wft.transient) {
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       cause: req.cause ?? 0,
@@ -194,7 +194,7 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
   if (!run.open || !wft || wft.seq !== seq || wft.phase !== 'started') return;
   engine.log.warn('workflow task timed out', { workflowId: run.state.workflowId, runId: run.runId, attempt: wft.attempt });
   if (!wft.transient) {
-    addEvent(engine, run, E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
+    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, 'workflowTaskTimedOutEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
       startedEventId: wft.startedEventId,
       timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
@@ -207,24 +207,23 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
 export function stickyQueueGone(engine: Engine, namespace: string, queue: string): void {
   engine.matching.drop(namespace, queue, 'workflow');
   for (const run of engine.openRuns) {
-    const s = run.state;
-    if (s.namespace !== namespace || s.sticky?.queue !== queue) continue;
-    s.sticky = null;
+    const state = run.state;
+    if (state.namespace !== namespace || state.sticky?.queue !== queue) continue;
+    state.sticky = null;
     engine.touch(run);
-    if (s.wft?.phase === 'scheduled' && s.wft.sticky) {
-      s.wft.sticky = false;
-      s.wft.queue = s.taskQueue;
+    if (state.wft?.phase === 'scheduled' && state.wft.sticky) {
+      state.wft.sticky = false;
+      state.wft.queue = state.taskQueue;
       dispatchWft(engine, run);
     }
   }
 }
 
 export function isCloseCommand(type: number): boolean {
-  const C = enums.CommandType;
   return (
-    type === C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION ||
-    type === C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ||
-    type === C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION ||
-    type === C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION
+    type === enums.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION ||
+    type === enums.CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION ||
+    type === enums.CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION ||
+    type === enums.CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION
   );
 }

@@ -4,16 +4,29 @@ import type { HistoryEvent } from '../proto';
 import type { RunState } from '../model/state';
 import { Journal } from './journal';
 
+/**
+ * One run as the journal holds it. The keys are short because they are written for every run
+ * of every transaction; journals on disk use them, so they stay.
+ */
+export interface JournaledRun {
+  /** The run's whole state after the transaction. */
+  s: RunState;
+  /** Its history events: in a record the ones new since the last record, in a snapshot all. */
+  e: HistoryEvent[];
+}
+
 /** One transaction: the new events and the new state of every run it touched. */
 export interface TxRecord {
-  runs?: { s: RunState; e: HistoryEvent[] }[];
+  runs?: JournaledRun[];
+  /** Namespaces the transaction changed, whole. */
   ns?: NamespaceState[];
-  /** Closed runs past their namespace's retention, removed. */
+  /** Runs removed (deleted, or closed past their namespace's retention), by run id. */
   del?: string[];
 }
 
 export interface SnapshotState {
-  runs: { s: RunState; e: HistoryEvent[] }[];
+  runs: JournaledRun[];
+  /** Every namespace. */
   ns: NamespaceState[];
 }
 
