@@ -2,8 +2,10 @@ import { isLocale, type Locale } from '../domain/status';
 import { carrierMessages } from './messages/carrier';
 import { commonMessages } from './messages/common';
 import { conversionMessages } from './messages/conversion';
+import { emailMessages } from './messages/email';
 import { paymentMessages } from './messages/payments';
 import { reasonMessages } from './messages/reasons';
+import { reportMessages } from './messages/report';
 
 export type Catalog = Record<Locale, Record<string, string>>;
 export type Params = Record<string, string | number>;
@@ -14,7 +16,7 @@ function merge(...catalogs: Catalog[]): Catalog {
   return out;
 }
 
-const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages);
+const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages);
 
 /** Translates `key` into `locale`, falling back to English, then to the key itself. */
 export function t(locale: Locale, key: string, params: Params = {}): string {
