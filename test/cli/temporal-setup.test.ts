@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { isTemporalCloud, registerSearchAttributes, tcldCommand } from '../../src/cli/temporal-setup';
@@ -41,7 +42,7 @@ test('durafax temporal setup registers the four fax search attributes once; a se
 });
 
 test('an attribute registered with another type is a clear error, and nothing is added', async () => {
-  await env.connection.workflowService.registerNamespace({ namespace: 'wrong-types', workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+  await env.connection.workflowService.registerNamespace({ namespace: 'wrong-types', workflowExecutionRetentionPeriod: msToTs('1 day') });
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'wrong-types',
     searchAttributes: { FaxPages: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
