@@ -12,20 +12,20 @@ const EventType = enums.EventType;
 const RetryState = enums.RetryState;
 const TimeoutType = enums.TimeoutType;
 
-type ScheduleAttrs = NonNullable<Command['scheduleActivityTaskCommandAttributes']>;
+type ScheduleAttributes = NonNullable<Command['scheduleActivityTaskCommandAttributes']>;
 
 const phaseKey = (run: Execution, act: ActivityState): string => `act/${run.runId}/${act.scheduledEventId}`;
 const closeKey = (run: Execution, act: ActivityState): string => `act/${run.runId}/${act.scheduledEventId}/s2c`;
 
 /** Fills in the activity timeouts the way the real server does; an error message if impossible. */
 export function normalizeActivityTimeouts(
-  attrs: ScheduleAttrs,
+  attributes: ScheduleAttributes,
   runTimeoutMs: number,
 ): { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number } | string {
-  let scheduleToClose = durationMs(attrs.scheduleToCloseTimeout);
-  let scheduleToStart = durationMs(attrs.scheduleToStartTimeout);
-  let startToClose = durationMs(attrs.startToCloseTimeout);
-  let heartbeat = durationMs(attrs.heartbeatTimeout);
+  let scheduleToClose = durationMs(attributes.scheduleToCloseTimeout);
+  let scheduleToStart = durationMs(attributes.scheduleToStartTimeout);
+  let startToClose = durationMs(attributes.startToCloseTimeout);
+  let heartbeat = durationMs(attributes.heartbeatTimeout);
   if ([scheduleToClose, scheduleToStart, startToClose, heartbeat].some((v) => v < 0)) return 'Activity timeouts must not be negative.';
   if (scheduleToClose > 0) {
     if (runTimeoutMs > 0) scheduleToClose = Math.min(scheduleToClose, runTimeoutMs);
@@ -42,33 +42,33 @@ export function normalizeActivityTimeouts(
   return { scheduleToCloseMs: scheduleToClose, scheduleToStartMs: scheduleToStart, startToCloseMs: startToClose, heartbeatMs: heartbeat };
 }
 
-export function scheduleActivity(engine: Engine, run: Execution, attrs: ScheduleAttrs, wftCompletedId: number, userMetadata?: Command['userMetadata']): void {
+export function scheduleActivity(engine: Engine, run: Execution, attributes: ScheduleAttributes, wftCompletedId: number, userMetadata?: Command['userMetadata']): void {
   const state = run.state;
-  const timeouts = normalizeActivityTimeouts(attrs, state.runTimeoutMs);
+  const timeouts = normalizeActivityTimeouts(attributes, state.runTimeoutMs);
   if (typeof timeouts === 'string') throw new Error(timeouts); // validateCommands rejects this earlier
-  const retry = normalizeRetry(attrs.retryPolicy);
-  const taskQueue = attrs.taskQueue?.name || state.taskQueue;
+  const retry = normalizeRetry(attributes.retryPolicy);
+  const taskQueue = attributes.taskQueue?.name || state.taskQueue;
   const scheduled = addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, 'activityTaskScheduledEventAttributes', {
-    activityId: attrs.activityId ?? '',
-    activityType: attrs.activityType ?? undefined,
+    activityId: attributes.activityId ?? '',
+    activityType: attributes.activityType ?? undefined,
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    header: attrs.header ?? undefined,
-    input: attrs.input ?? undefined,
+    header: attributes.header ?? undefined,
+    input: attributes.input ?? undefined,
     scheduleToCloseTimeout: msDuration(timeouts.scheduleToCloseMs),
     scheduleToStartTimeout: msDuration(timeouts.scheduleToStartMs),
     startToCloseTimeout: msDuration(timeouts.startToCloseMs),
     heartbeatTimeout: msDuration(timeouts.heartbeatMs),
     workflowTaskCompletedEventId: wftCompletedId,
     retryPolicy: retryToProto(retry),
-    useWorkflowBuildId: attrs.useWorkflowBuildId ?? undefined,
-    priority: attrs.priority ?? undefined,
+    useWorkflowBuildId: attributes.useWorkflowBuildId ?? undefined,
+    priority: attributes.priority ?? undefined,
   });
   if (userMetadata) scheduled.userMetadata = userMetadata;
   const now = engine.now();
   const act: ActivityState = {
     scheduledEventId: Number(scheduled.eventId),
-    activityId: attrs.activityId ?? '',
-    activityType: attrs.activityType?.name ?? '',
+    activityId: attributes.activityId ?? '',
+    activityType: attributes.activityType?.name ?? '',
     taskQueue,
     attempt: 1,
     phase: ACTIVITY.next('none', 'schedule'),

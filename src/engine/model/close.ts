@@ -240,32 +240,32 @@ export function runTimedOut(engine: Engine, run: Execution): StartParams | undef
   return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
 }
 
-type CanAttrs = NonNullable<Command['continueAsNewWorkflowExecutionCommandAttributes']>;
+type ContinueAsNewAttributes = NonNullable<Command['continueAsNewWorkflowExecutionCommandAttributes']>;
 
 /** Closes the run as continued-as-new; returns the new run that carries on. */
-export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCompletedId: number): StartParams {
+export function continueAsNew(engine: Engine, run: Execution, attributes: ContinueAsNewAttributes, wftCompletedId: number): StartParams {
   const state = run.state;
   const newRunId = randomUUID();
-  const runTimeoutMs = durationMs(a.workflowRunTimeout) || state.runTimeoutMs;
-  const taskTimeoutMs = durationMs(a.workflowTaskTimeout) || state.taskTimeoutMs;
-  const taskQueue = a.taskQueue?.name || state.taskQueue;
-  const workflowType = a.workflowType?.name || state.workflowType;
-  const memo = a.memo?.fields && Object.keys(a.memo.fields).length ? a.memo.fields : state.memo;
-  const searchAttributes = a.searchAttributes?.indexedFields && Object.keys(a.searchAttributes.indexedFields).length ? a.searchAttributes.indexedFields : state.searchAttributes;
-  const backoff = durationMs(a.backoffStartInterval);
+  const runTimeoutMs = durationMs(attributes.workflowRunTimeout) || state.runTimeoutMs;
+  const taskTimeoutMs = durationMs(attributes.workflowTaskTimeout) || state.taskTimeoutMs;
+  const taskQueue = attributes.taskQueue?.name || state.taskQueue;
+  const workflowType = attributes.workflowType?.name || state.workflowType;
+  const memo = attributes.memo?.fields && Object.keys(attributes.memo.fields).length ? attributes.memo.fields : state.memo;
+  const searchAttributes = attributes.searchAttributes?.indexedFields && Object.keys(attributes.searchAttributes.indexedFields).length ? attributes.searchAttributes.indexedFields : state.searchAttributes;
+  const backoff = durationMs(attributes.backoffStartInterval);
   closeRun(engine, run, 'continueAsNew', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
     newExecutionRunId: newRunId,
     workflowType: { name: workflowType },
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    input: a.input ?? undefined,
+    input: attributes.input ?? undefined,
     workflowRunTimeout: msDuration(runTimeoutMs),
     workflowTaskTimeout: msDuration(taskTimeoutMs),
     workflowTaskCompletedEventId: wftCompletedId,
-    backoffStartInterval: a.backoffStartInterval ?? undefined,
-    initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
-    failure: a.failure ?? undefined,
-    lastCompletionResult: a.lastCompletionResult ?? undefined,
-    header: a.header ?? undefined,
+    backoffStartInterval: attributes.backoffStartInterval ?? undefined,
+    initiator: attributes.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
+    failure: attributes.failure ?? undefined,
+    lastCompletionResult: attributes.lastCompletionResult ?? undefined,
+    header: attributes.header ?? undefined,
     memo: { fields: memo },
     searchAttributes: { indexedFields: searchAttributes },
   });
@@ -274,20 +274,20 @@ export function continueAsNew(engine: Engine, run: Execution, a: CanAttrs, wftCo
     runId: newRunId,
     workflowType,
     taskQueue,
-    input: a.input,
-    header: a.header,
+    input: attributes.input,
+    header: attributes.header,
     memo,
     searchAttributes,
     runTimeoutMs,
     taskTimeoutMs,
-    retryPolicy: a.retryPolicy ?? state.retryPolicy,
+    retryPolicy: attributes.retryPolicy ?? state.retryPolicy,
     requestId: randomUUID(),
     startDelayMs: backoff,
     continued: {
       runId: state.runId,
-      initiator: a.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
-      failure: a.failure,
-      lastCompletionResult: a.lastCompletionResult,
+      initiator: attributes.initiator || enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_WORKFLOW,
+      failure: attributes.failure,
+      lastCompletionResult: attributes.lastCompletionResult,
     },
   };
 }

@@ -45,6 +45,6 @@ export function decideRetry(retry: Retry, attempt: number, failure: Failure | nu
 }
 
 /** Timeout failures can be listed as non-retryable by these names, as in the real server. */
-function timeoutTypeName(t: number): string {
-  return ['', 'TemporalTimeout:StartToClose', 'TemporalTimeout:ScheduleToStart', 'TemporalTimeout:ScheduleToClose', 'TemporalTimeout:Heartbeat'][t] ?? '';
+function timeoutTypeName(timeoutType: number): string {
+  return ['', 'TemporalTimeout:StartToClose', 'TemporalTimeout:ScheduleToStart', 'TemporalTimeout:ScheduleToClose', 'TemporalTimeout:Heartbeat'][timeoutType] ?? '';
 }

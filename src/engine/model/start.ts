@@ -45,38 +45,38 @@ export interface StartParams {
 }
 
 /** Creates a run: WorkflowExecutionStarted, then (unless delayed) its first workflow task. */
-export function createRun(engine: Engine, p: StartParams): Execution {
+export function createRun(engine: Engine, params: StartParams): Execution {
   const now = engine.now();
-  const runId = p.runId ?? randomUUID();
-  const executionTimeoutMs = p.executionTimeoutMs;
-  let runTimeoutMs = p.runTimeoutMs || executionTimeoutMs;
+  const runId = params.runId ?? randomUUID();
+  const executionTimeoutMs = params.executionTimeoutMs;
+  let runTimeoutMs = params.runTimeoutMs || executionTimeoutMs;
   if (executionTimeoutMs > 0) runTimeoutMs = Math.min(runTimeoutMs, executionTimeoutMs);
-  let taskTimeoutMs = Math.min(p.taskTimeoutMs || 10_000, MAX_TASK_TIMEOUT_MS);
+  let taskTimeoutMs = Math.min(params.taskTimeoutMs || 10_000, MAX_TASK_TIMEOUT_MS);
   if (runTimeoutMs > 0) taskTimeoutMs = Math.min(taskTimeoutMs, runTimeoutMs);
-  const delay = p.startDelayMs ?? 0;
-  const executionDeadline = p.executionDeadline ?? (executionTimeoutMs > 0 ? now + delay + executionTimeoutMs : 0);
+  const delay = params.startDelayMs ?? 0;
+  const executionDeadline = params.executionDeadline ?? (executionTimeoutMs > 0 ? now + delay + executionTimeoutMs : 0);
   const state: RunState = {
-    namespace: p.namespace,
-    workflowId: p.workflowId,
+    namespace: params.namespace,
+    workflowId: params.workflowId,
     runId,
-    workflowType: p.workflowType,
-    taskQueue: p.taskQueue,
+    workflowType: params.workflowType,
+    taskQueue: params.taskQueue,
     status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
     startTime: now,
     executionTime: now + delay,
-    requestId: p.requestId,
-    firstRunId: p.firstRunId ?? runId,
-    parent: p.parent,
-    root: p.root,
-    memo: { ...(p.memo ?? {}) },
-    searchAttributes: { ...(p.searchAttributes ?? {}) },
+    requestId: params.requestId,
+    firstRunId: params.firstRunId ?? runId,
+    parent: params.parent,
+    root: params.root,
+    memo: { ...(params.memo ?? {}) },
+    searchAttributes: { ...(params.searchAttributes ?? {}) },
     executionTimeoutMs,
     runTimeoutMs,
     taskTimeoutMs,
     executionDeadline,
     runDeadline: runTimeoutMs > 0 ? now + delay + runTimeoutMs : 0,
-    retryPolicy: p.retryPolicy ?? undefined,
-    attempt: p.attempt ?? 1,
+    retryPolicy: params.retryPolicy ?? undefined,
+    attempt: params.attempt ?? 1,
     firstWftAt: delay > 0 ? now + delay : 0,
     nextEventId: 1,
     lastCompletedStartedId: 0,
@@ -96,51 +96,51 @@ export function createRun(engine: Engine, p: StartParams): Execution {
   const run = new Execution(state, []);
   engine.addRun(run);
   const started = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 'workflowExecutionStartedEventAttributes', {
-    workflowType: { name: p.workflowType },
-    parentWorkflowNamespace: p.parent?.namespace,
-    parentWorkflowExecution: p.parent ? { workflowId: p.parent.workflowId, runId: p.parent.runId } : undefined,
-    parentInitiatedEventId: p.parent?.initiatedEventId,
-    taskQueue: { name: p.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    input: p.input ?? undefined,
+    workflowType: { name: params.workflowType },
+    parentWorkflowNamespace: params.parent?.namespace,
+    parentWorkflowExecution: params.parent ? { workflowId: params.parent.workflowId, runId: params.parent.runId } : undefined,
+    parentInitiatedEventId: params.parent?.initiatedEventId,
+    taskQueue: { name: params.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: params.input ?? undefined,
     workflowExecutionTimeout: msDuration(executionTimeoutMs),
     workflowRunTimeout: msDuration(runTimeoutMs),
     workflowTaskTimeout: msDuration(taskTimeoutMs),
-    continuedExecutionRunId: p.continued?.runId,
-    initiator: p.continued?.initiator,
-    continuedFailure: p.continued?.failure ?? undefined,
-    lastCompletionResult: p.continued?.lastCompletionResult ?? undefined,
+    continuedExecutionRunId: params.continued?.runId,
+    initiator: params.continued?.initiator,
+    continuedFailure: params.continued?.failure ?? undefined,
+    lastCompletionResult: params.continued?.lastCompletionResult ?? undefined,
     originalExecutionRunId: runId,
-    identity: p.identity,
+    identity: params.identity,
     firstExecutionRunId: state.firstRunId,
-    retryPolicy: p.retryPolicy ?? undefined,
+    retryPolicy: params.retryPolicy ?? undefined,
     attempt: state.attempt,
     workflowExecutionExpirationTime: executionDeadline ? msTimestamp(executionDeadline) : undefined,
     firstWorkflowTaskBackoff: delay > 0 ? msDuration(delay) : undefined,
     memo: { fields: state.memo },
     searchAttributes: { indexedFields: state.searchAttributes },
-    header: p.header ?? undefined,
-    workflowId: p.workflowId,
-    rootWorkflowExecution: p.root ?? { workflowId: p.workflowId, runId },
-    priority: p.priority ?? undefined,
+    header: params.header ?? undefined,
+    workflowId: params.workflowId,
+    rootWorkflowExecution: params.root ?? { workflowId: params.workflowId, runId },
+    priority: params.priority ?? undefined,
   });
-  if (p.userMetadata) started.userMetadata = p.userMetadata;
-  if (p.signal) {
+  if (params.userMetadata) started.userMetadata = params.userMetadata;
+  if (params.signal) {
     addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, 'workflowExecutionSignaledEventAttributes', {
-      signalName: p.signal.name,
-      input: p.signal.input ?? undefined,
-      identity: p.signal.identity,
-      header: p.signal.header ?? undefined,
+      signalName: params.signal.name,
+      input: params.signal.input ?? undefined,
+      identity: params.signal.identity,
+      header: params.signal.header ?? undefined,
     });
   }
   armRunTimeout(engine, run);
   rearmRunTimers(engine, run);
   scheduleWft(engine, run);
   engine.log.info('workflow started', {
-    namespace: p.namespace,
-    workflowId: p.workflowId,
+    namespace: params.namespace,
+    workflowId: params.workflowId,
     runId,
-    workflowType: p.workflowType,
-    taskQueue: p.taskQueue,
+    workflowType: params.workflowType,
+    taskQueue: params.taskQueue,
     attempt: state.attempt,
   });
   return run;
