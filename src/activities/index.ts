@@ -2,9 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { Carrier } from '../carrier/types';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
+import type { EmailOutbox } from '../db/email-outbox';
 import { Faxes } from '../db/faxes';
 import { isReasonCode } from '../domain/reasons';
 import { FINAL_FAX_STATUSES } from '../domain/status';
+import { receiptDue } from '../email/kinds';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { createConversionStep, type Converter } from './conversion-step';
@@ -20,6 +22,8 @@ export interface ActivityDeps {
   convert: Converter;
   config: Pick<Config, 'policy' | 'limits' | 'appSecret'> & { web: Pick<Config['web'], 'publicBaseUrl'> };
   log: Logger;
+  /** Where emails to senders are queued; absent when email is not configured (no SMTP_URL). */
+  outbox?: EmailOutbox;
 }
 
 /** Every activity of the fax workflow, bound to the clients the worker built once. */
@@ -49,7 +53,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       maxUploadBytes: config.limits.maxUploadBytes,
     }),
 
-    ...createPaymentSteps({ records, payments: deps.payments, publicBaseUrl: config.web.publicBaseUrl, policy }),
+    ...createPaymentSteps({ records, payments: deps.payments, publicBaseUrl: config.web.publicBaseUrl, policy, outbox: deps.outbox }),
 
     ...createTransmissionSteps({
       records,
@@ -63,6 +67,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
     async setStatus(faxId: string, update: StatusUpdate): Promise<void> {
       const final = FINAL_FAX_STATUSES.includes(update.status);
       const fax = await records.get(faxId);
+      const receipt = receiptDue(fax, update.status) ? deps.outbox?.queue(fax, 'receipt') : undefined;
       await records.update(faxId, {
         status: update.status,
         failureReason: isReasonCode(update.failureReason) ? update.failureReason : update.status === 'delivered' ? null : fax.failureReason,
@@ -71,7 +76,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
         ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
         // The pause before the next transmission is the policy's (read again here: a status page shows it).
         nextAttemptAt: update.status === 'retrying' ? new Date(Date.now() + policy.retryDelayMs) : null,
-      });
+      }, receipt);
       deps.log.info('fax status', { faxId, status: update.status, reason: update.failureReason ?? undefined });
     },
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config/config';
+import type { EmailOutbox } from '../db/email-outbox';
 import { formatForDisplay } from '../domain/phone';
 import { t } from '../i18n';
 import { PaymentError, type Payments } from '../payments/types';
@@ -11,6 +12,8 @@ export interface PaymentStepDeps {
   payments: Payments;
   publicBaseUrl: string;
   policy: Config['policy'];
+  /** Absent when email is not configured. */
+  outbox?: EmailOutbox;
 }
 
 /**
@@ -25,7 +28,7 @@ function rethrow(err: unknown, step: string): never {
   throw err;
 }
 
-export function createPaymentSteps({ records, payments, publicBaseUrl }: PaymentStepDeps) {
+export function createPaymentSteps({ records, payments, publicBaseUrl, outbox }: PaymentStepDeps) {
   return {
     async openCheckout(faxId: string, expiresAt: number): Promise<CheckoutOpened> {
       const fax = await records.get(faxId);
@@ -101,7 +104,7 @@ export function createPaymentSteps({ records, payments, publicBaseUrl }: Payment
         paidAt: fax.paidAt ?? new Date(),
         status: 'queued',
         checkoutUrl: null,
-      });
+      }, outbox?.queue(fax, 'payment_confirmed'));
       return { captureBefore: pi.captureBefore ? pi.captureBefore.getTime() : null };
     },
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { SendLedger } from '../carrier/types';
 import type { PaymentIntentInfo } from '../payments/types';
 import { Fax } from './entities/fax';
@@ -50,6 +50,12 @@ export class Faxes implements SendLedger {
     return this.faxes.findOne({ where: { idempotencyKey: key }, select: ['id', 'status', 'requestDigest', 'tokenSealed', 'country'] });
   }
 
+  /** The fax's sealed access token (kept for faxes with an email), for the status link in emails. */
+  async sealedToken(faxId: string): Promise<string | null> {
+    const fax = await this.faxes.findOne({ where: { id: faxId }, select: ['id', 'tokenSealed'] });
+    return fax?.tokenSealed ?? null;
+  }
+
   async insert(fax: Partial<Fax>): Promise<void> {
     try {
       await this.faxes.insert(fax);
@@ -64,8 +70,19 @@ export class Faxes implements SendLedger {
     await this.faxes.delete({ id: faxId });
   }
 
-  async update(faxId: string, changes: Partial<Fax>): Promise<void> {
-    await this.faxes.update({ id: faxId }, changes);
+  /**
+   * Writes changes to a fax. `alongside` (an email queued for this change) commits in the same
+   * transaction, so the one never happens without the other.
+   */
+  async update(faxId: string, changes: Partial<Fax>, alongside?: (tx: EntityManager) => Promise<void>): Promise<void> {
+    if (!alongside) {
+      await this.faxes.update({ id: faxId }, changes);
+      return;
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(Fax).update({ id: faxId }, changes);
+      await alongside(tx);
+    });
   }
 
   // ── attempts ───────────────────────────────────────────────────────────────────────────
