@@ -72,7 +72,7 @@ describeInBrowser('the Temporal UI', (stack) => {
     expect(pageErrors).toEqual([]);
   });
 
-  test('lists the fax workflows, and filters them by execution status', async () => {
+  test('lists the fax workflows, and filters them by execution status and by FaxStatus', async () => {
     await page.goto(stack().ui);
     await page.waitForURL(/\/namespaces\/default\/workflows/);
     const rows = page.locator('[data-testid="workflows-summary-configurable-table-row"]');
@@ -86,6 +86,12 @@ describeInBrowser('the Temporal UI', (stack) => {
     expect(shown.length).toBeGreaterThan(0);
     for (const row of shown) expect(row).toMatch(/^\s*Running/);
     await uiScreenshots(page, 'workflows-running');
+
+    // The fax workflow's own search attribute: what support filters by.
+    await page.goto(`${stack().ui}/namespaces/default/workflows?query=${encodeURIComponent('FaxStatus="awaiting_payment"')}`);
+    await rows.filter({ hasText: `fax-${unpaid.id}` }).waitFor();
+    await expect(rows.filter({ hasText: `fax-${delivered.id}` }).count()).resolves.toBe(0);
+    await uiScreenshots(page, 'workflows-awaiting-payment');
   });
 
   test("a delivered fax's history: every step, payment captured", async () => {
