@@ -26,7 +26,7 @@ export function normalizeActivityTimeouts(
   let scheduleToStart = durationMs(attributes.scheduleToStartTimeout);
   let startToClose = durationMs(attributes.startToCloseTimeout);
   let heartbeat = durationMs(attributes.heartbeatTimeout);
-  if ([scheduleToClose, scheduleToStart, startToClose, heartbeat].some((v) => v < 0)) return 'Activity timeouts must not be negative.';
+  if ([scheduleToClose, scheduleToStart, startToClose, heartbeat].some((timeout) => timeout < 0)) return 'Activity timeouts must not be negative.';
   if (scheduleToClose > 0) {
     if (runTimeoutMs > 0) scheduleToClose = Math.min(scheduleToClose, runTimeoutMs);
     scheduleToStart = scheduleToStart > 0 ? Math.min(scheduleToStart, scheduleToClose) : scheduleToClose;

@@ -90,7 +90,7 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
   delete parent.state.children[ref.initiatedEventId];
   const startedEventId =
     entry.startedEventId ||
-    Number(parent.events.find((e) => Number(e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId) === ref.initiatedEventId)?.eventId ?? 0);
+    Number(parent.events.find((event) => Number(event.childWorkflowExecutionStartedEventAttributes?.initiatedEventId) === ref.initiatedEventId)?.eventId ?? 0);
   const common = {
     namespace: child.state.namespace,
     workflowExecution: { workflowId: child.state.workflowId, runId: child.runId },

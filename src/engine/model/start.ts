@@ -157,7 +157,7 @@ export function startContinuation(engine: Engine, next: StartParams | undefined)
  */
 export function armRunTimeout(engine: Engine, run: Execution): void {
   const state = run.state;
-  const deadlines = [state.runDeadline, state.executionDeadline].filter((d) => d > 0);
+  const deadlines = [state.runDeadline, state.executionDeadline].filter((deadline) => deadline > 0);
   if (!deadlines.length) return;
   engine.clock.set(runTimeoutKey(run), Math.min(...deadlines), () => engine.tx(() => startContinuation(engine, runTimedOut(engine, run))));
 }

@@ -61,7 +61,7 @@ export function hasUnseenUpdates(run: Execution, wftSeq: number): boolean {
 
 /** Checks the messages a completed workflow task sends back; an error message if one is bad. */
 export function validateMessages(commands: Command[], messages: ProtocolMessage[]): string | undefined {
-  const ids = new Set(messages.map((m) => m.id));
+  const ids = new Set(messages.map((message) => message.id));
   for (const c of commands) {
     if (Number(c.commandType) !== enums.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) continue;
     const id = c.protocolMessageCommandAttributes?.messageId;
