@@ -69,9 +69,20 @@ export interface Config {
   allowedCountries: string[];
   /** Who runs this service: the imprint, the terms and the emails name them. */
   operator: Operator;
+  email: EmailConfig;
   /** Actions per client (or per destination number) and window, shared by every web process. */
   rateLimits: Record<RateKind, RateRule>;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Emails to senders (the status link, the receipt), sent by the worker's relay. */
+export interface EmailConfig {
+  /** `smtp://` or `smtps://` URL of the relay server; null: no email is sent or queued. */
+  smtpUrl: string | null;
+  /** The From header. */
+  from: string;
+  /** Sandbox mode only: the folder where the local SMTP server keeps what it receives (the web lists it). */
+  sandboxMailDir: string | null;
 }
 
 export interface Operator {
@@ -96,6 +107,14 @@ export const DEFAULT_COUNTRIES = [
 ];
 
 type Env = Record<string, string | undefined>;
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname || null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Reads and validates the configuration for one process role. Every problem is collected so
@@ -181,6 +200,13 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     email: str('OPERATOR_EMAIL', needsWeb && !sandbox, sandbox ? 'support@sandbox.invalid' : ''),
   };
 
+  const smtpUrl = env.SMTP_URL?.trim() || null;
+  if (smtpUrl && !/^smtps?:\/\/[^/]/.test(smtpUrl)) problems.push('SMTP_URL must be an smtp:// or smtps:// URL');
+  // The sender's domain is the public site's unless MAIL_FROM names another.
+  const mailFrom = str('MAIL_FROM', false, `Durafax <no-reply@${hostOf(publicBaseUrl) ?? 'localhost'}>`);
+  if (!/@[^@\s>]+>?$/.test(mailFrom)) problems.push('MAIL_FROM must be an address, optionally with a name: "Durafax <fax@example.com>"');
+  const sandboxMailDir = sandbox ? env.SANDBOX_MAIL_DIR?.trim() || null : null;
+
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL must be debug, info, warn or error');
 
@@ -220,6 +246,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     },
     allowedCountries: countries,
     operator,
+    email: { smtpUrl, from: mailFrom, sandboxMailDir },
     rateLimits: rateLimits.rules,
     logLevel,
   };

@@ -6,6 +6,8 @@ import { loadConfig } from '../config/config';
 import { convertDocument, prewarmConversions, stopPrewarming } from '../conversion';
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
+import { EmailOutbox } from '../db/email-outbox';
+import { EmailRelay } from '../email/relay';
 import { createLogger } from '../log';
 import { createPayments } from '../payments/stripe-payments';
 import { connectWorker } from '../temporal/connection';
@@ -30,15 +32,32 @@ export async function runWorker(): Promise<void> {
   const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-worker' });
   await db.initialize();
   const connection = await connectWorker(config.temporal);
+  const store = new PostgresDocumentStore(db);
+  const smtpUrl = config.email.smtpUrl;
+  if (!smtpUrl) log.warn('email is off: SMTP_URL is not set, so senders get neither the status link nor a receipt by email');
   const activities = createActivities({
     db,
-    store: new PostgresDocumentStore(db),
+    store,
     payments: createPayments(config.stripe),
     carrier: createCarrier(config.carrier),
     convert: convertDocument,
     config,
     log,
+    outbox: smtpUrl ? new EmailOutbox(db) : undefined,
   });
+  const relay = smtpUrl
+    ? new EmailRelay({
+      db,
+      store,
+      smtpUrl,
+      from: config.email.from,
+      publicBaseUrl: config.web.publicBaseUrl,
+      appSecret: config.appSecret,
+      operator: config.operator,
+      limits: config.limits,
+      log,
+    })
+    : null;
   const prebuilt = existsSync(WORKFLOW_BUNDLE_PATH);
   const worker = await Worker.create({
     connection,
@@ -65,10 +84,12 @@ export async function runWorker(): Promise<void> {
 
   // A warmed-up conversion process saves the first upload a third of a second.
   await prewarmConversions();
+  await relay?.start();
   log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
   try {
     await worker.run();
   } finally {
+    await relay?.stop();
     stopPrewarming();
     await connection.close();
     await db.destroy();
