@@ -55,8 +55,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const logFile = path.join(dir, 'stack.log');
   const log = fs.createWriteStream(logFile);
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
-  const [web, engine, pg, stripe, carrier] = [...ports];
+  while (ports.size < 6) ports.add(await freePort());
+  const [web, engine, pg, stripe, carrier, smtp] = [...ports];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...opts.env,
@@ -65,6 +65,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     PG_PORT: String(pg),
     STRIPE_TWIN_PORT: String(stripe),
     CARRIER_TWIN_PORT: String(carrier),
+    SMTP_TWIN_PORT: String(smtp),
     PUBLIC_BASE_URL: `http://127.0.0.1:${web}`,
     DURAFAX_DATA_DIR: path.join(dir, 'data'),
     SANDBOX_MS_PER_PAGE: String(opts.msPerPage),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createLogger } from '../log';
 import { startCarrierTwin } from '../twins/carrier';
+import { startMailTwin } from '../twins/mail';
 import { startStripeTwin } from '../twins/stripe';
 import { intOption, parseArgs } from './args';
 
@@ -10,13 +11,17 @@ export interface SandboxReady {
   stripeUrl: string;
   carrierUrl: string;
   carrierPublicKey: string;
+  /** The local SMTP server, for the worker's SMTP_URL. */
+  smtpUrl: string;
+  /** Where that server keeps what it receives, for the web's sandbox mailbox page. */
+  mailDir: string;
 }
 
 /**
- * `durafax sandbox`: the offline Stripe and carrier twins in one process, for sandbox mode
- * only. Options: --stripe-port, --carrier-port, --data-dir, --public-base-url (where the
- * app's webhooks and media live), --ms-per-page. The Stripe webhook secret comes from
- * STRIPE_WEBHOOK_SECRET.
+ * `durafax sandbox`: the offline Stripe and carrier twins and the local mail server in one
+ * process, for sandbox mode only. Options: --stripe-port, --carrier-port, --smtp-port,
+ * --data-dir, --public-base-url (where the app's webhooks and media live), --ms-per-page.
+ * The Stripe webhook secret comes from STRIPE_WEBHOOK_SECRET.
  */
 export async function runSandbox(argv: string[]): Promise<void> {
   if (process.env.DURAFAX_SANDBOX !== '1') throw new Error('the sandbox twins run only in sandbox mode (DURAFAX_SANDBOX=1)');
@@ -41,12 +46,14 @@ export async function runSandbox(argv: string[]): Promise<void> {
     msPerPage: intOption(options, 'ms-per-page', 2000),
     log,
   });
-  const ready: SandboxReady = { ready: true, stripeUrl: stripe.url, carrierUrl: carrier.url, carrierPublicKey: carrier.publicKey };
+  const mailDir = path.join(dataDir, 'mail');
+  const mail = await startMailTwin({ port: intOption(options, 'smtp-port', 12125), mailDir, log });
+  const ready: SandboxReady = { ready: true, stripeUrl: stripe.url, carrierUrl: carrier.url, carrierPublicKey: carrier.publicKey, smtpUrl: mail.url, mailDir };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await Promise.all([stripe.stop(), carrier.stop()]);
+  await Promise.all([stripe.stop(), carrier.stop(), mail.stop()]);
 }

@@ -188,13 +188,15 @@ export async function start(_argv: string[]): Promise<void> {
     if (sandbox) {
       const stripePort = envPort('STRIPE_TWIN_PORT', 12111);
       const carrierPort = envPort('CARRIER_TWIN_PORT', 12112);
+      const smtpPort = envPort('SMTP_TWIN_PORT', 12125);
       await ensureFree(stripePort, 'Stripe sandbox', 'STRIPE_TWIN_PORT');
       await ensureFree(carrierPort, 'carrier sandbox', 'CARRIER_TWIN_PORT');
+      await ensureFree(smtpPort, 'sandbox mail server', 'SMTP_TWIN_PORT');
       env.STRIPE_WEBHOOK_SECRET = secrets.stripeWebhookSecret;
       const ready = await new Promise<SandboxReady>((resolve, reject) => {
         const child = spawnChild(
           'sandbox',
-          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envMs('SANDBOX_MS_PER_PAGE', 2000))],
+          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--smtp-port', String(smtpPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envMs('SANDBOX_MS_PER_PAGE', 2000))],
           (line) => {
             if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
           },
@@ -204,6 +206,9 @@ export async function start(_argv: string[]): Promise<void> {
       env.STRIPE_API_BASE = ready.stripeUrl;
       env.TELNYX_API_BASE = ready.carrierUrl;
       env.TELNYX_PUBLIC_KEY = ready.carrierPublicKey;
+      // Emails go to the local mail server, and the web lists what it received.
+      env.SMTP_URL = ready.smtpUrl;
+      env.SANDBOX_MAIL_DIR = ready.mailDir;
     }
 
     await new Promise<void>((resolve, reject) => {

@@ -32,6 +32,7 @@ async function startSupervisor(): Promise<void> {
       PG_PORT: String(ports.pg),
       STRIPE_TWIN_PORT: String(ports.stripe),
       CARRIER_TWIN_PORT: String(ports.carrier),
+      SMTP_TWIN_PORT: String(ports.smtp),
       SANDBOX_MS_PER_PAGE: '20',
       STATUS_POLL_INTERVAL: '2s',
     },
@@ -60,7 +61,7 @@ async function stopSupervisor(): Promise<number | null> {
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-e2e-'));
   await fs.chmod(dataDir, 0o755);
-  for (const name of ['web', 'engine', 'pg', 'stripe', 'carrier']) ports[name] = await freePort();
+  for (const name of ['web', 'engine', 'pg', 'stripe', 'carrier', 'smtp']) ports[name] = await freePort();
   baseUrl = `http://localhost:${ports.web}`;
   await startSupervisor();
 }, 120_000);
