@@ -89,7 +89,8 @@ export function createUiApp(deps: UiAppDeps): Koa {
       }
     } finally {
       const route = (ctx.state as { route?: string }).route ?? (ctx.path.startsWith('/api/') ? 'api' : 'page');
-      log.info('request', { method: ctx.method, route, status: ctx.status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 });
+      // The UI polls (counts every few seconds, history long polls): requests are debug lines.
+      log.debug('request', { method: ctx.method, route, status: ctx.status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 });
     }
   });
   app.use(access.middleware());

@@ -12,7 +12,11 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?Z$/;
 export function shapeOf(value: unknown): Shape {
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.length ? [value.map(shapeOf).reduce(merge)] : [];
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shapeOf(v)]));
+  if (typeof value === 'object') {
+    // An empty map or list is no requirement: one server sends `memo: {}` where another sends nothing.
+    const fields = Object.entries(value).map(([k, v]) => [k, shapeOf(v)] as const);
+    return Object.fromEntries(fields.filter(([, s]) => !(typeof s === 'object' && Object.keys(s).length === 0)));
+  }
   if (typeof value === 'string') {
     if (TIME.test(value)) return 'time';
     if (/^-?\d+$/.test(value)) return 'int64';
