@@ -21,7 +21,10 @@ const check = (label, ok) => {
 };
 
 const jestArgs = process.argv.slice(2);
-check('type check and build (tsc)', run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) && run(bin('tsc'), ['-p', 'tsconfig.build.json']));
+check(
+  'type check and build (tsc)',
+  run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) && run(bin('tsc'), ['-p', 'tsconfig.build.json']) && run(bin('tsc'), ['-p', 'src/web/client/tsconfig.json']),
+);
 if (jestArgs.length === 0) check('lint (eslint)', run(bin('eslint'), ['.']));
 
 const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-jest-')), 'results.json');

@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
     case 'start':
       return load<typeof import('./start')>('./start').start(rest);
     case 'web':
-      return load<typeof import('../web/main')>('../web/main').runWeb();
+      return load<typeof import('../web/main')>('../web/main').run();
     case 'worker':
       return load<typeof import('../worker/main')>('../worker/main').runWorker();
     case 'migrate':

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
 
 export type FaxNumberProblem = 'missing_number' | 'invalid_number' | 'country_not_served' | 'number_type_not_allowed';
 
@@ -25,19 +25,23 @@ const ALLOWED_CHARACTERS = /^[0-9+()\-./\s]+$/;
 
 /**
  * Checks a typed fax number before anything is sent or charged: it must be a complete
- * international number (leading + or 00), valid by the full metadata, in a served
- * country, and not of a type that cannot or must not receive a fax.
+ * international number (leading + or 00) — or a national one when the sender picked the
+ * country —, valid by the full metadata, in a served country, and not of a type that cannot
+ * or must not receive a fax.
  */
-export function validateFaxNumber(input: string, allowedCountries: readonly string[]): FaxNumberResult {
+export function validateFaxNumber(input: string, allowedCountries: readonly string[], chosenCountry?: string): FaxNumberResult {
   const trimmed = input.trim();
   if (!trimmed) return { ok: false, reason: 'missing_number' };
   if (trimmed.length > MAX_INPUT_LENGTH || !ALLOWED_CHARACTERS.test(trimmed)) return { ok: false, reason: 'invalid_number' };
 
-  // Without a country code the destination is ambiguous; 00 is the common international prefix.
+  // Without a country code the destination is ambiguous unless the country was chosen; 00 is
+  // the common international prefix.
+  const upper = chosenCountry?.toUpperCase();
+  const chosen = upper && allowedCountries.includes(upper) ? (upper as CountryCode) : undefined;
   const international = trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : trimmed;
-  if (!international.startsWith('+') || international.indexOf('+', 1) !== -1) return { ok: false, reason: 'invalid_number' };
+  if (international.indexOf('+', 1) !== -1 || (!international.startsWith('+') && !chosen)) return { ok: false, reason: 'invalid_number' };
 
-  const parsed = parsePhoneNumberFromString(international);
+  const parsed = international.startsWith('+') ? parsePhoneNumberFromString(international) : parsePhoneNumberFromString(international, chosen);
   if (!parsed || !parsed.isValid() || parsed.ext) return { ok: false, reason: 'invalid_number' };
 
   const country = parsed.country;

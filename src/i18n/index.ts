@@ -3,6 +3,7 @@ import { carrierMessages } from './messages/carrier';
 import { commonMessages } from './messages/common';
 import { conversionMessages } from './messages/conversion';
 import { emailMessages } from './messages/email';
+import { pageMessages } from './messages/pages';
 import { paymentMessages } from './messages/payments';
 import { reasonMessages } from './messages/reasons';
 import { reportMessages } from './messages/report';
@@ -16,12 +17,28 @@ function merge(...catalogs: Catalog[]): Catalog {
   return out;
 }
 
-const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages);
+const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages, pageMessages);
 
 /** Translates `key` into `locale`, falling back to English, then to the key itself. */
 export function t(locale: Locale, key: string, params: Params = {}): string {
   const template = CATALOG[locale][key] ?? CATALOG.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+
+/**
+ * Translates a message that depends on a number: `key.one`, `key.other` (and whatever else
+ * the language's plural rules name) chosen by `count`, which is also a parameter.
+ */
+export function tPlural(locale: Locale, key: string, count: number, params: Params = {}): string {
+  let rules = pluralRules.get(locale);
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
+  const exact = `${key}.${rules.select(count)}`;
+  return t(locale, exact in CATALOG.en || exact in CATALOG[locale] ? exact : `${key}.other`, { count, ...params });
 }
 
 export function hasMessage(key: string): boolean {
@@ -59,4 +76,11 @@ export function acceptedLocale(acceptLanguage: string | undefined): Locale | nul
 export function negotiateLocale(explicit: unknown, acceptLanguage?: string): Locale {
   if (isLocale(explicit)) return explicit;
   return acceptedLocale(acceptLanguage) ?? 'en';
+}
+
+/** Every message under `prefix` in one language (the page script's few words). */
+export function messagesWithPrefix(locale: Locale, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(CATALOG.en)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = CATALOG[locale][key] ?? value;
+  return out;
 }

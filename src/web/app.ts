@@ -6,14 +6,20 @@ import { Faxes } from '../db/faxes';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { createApiRoutes } from './api/routes';
-import { errorMiddleware } from './errors';
+import { Assets } from './assets';
+import type { CreateFaxDeps } from './create-fax';
+import { errorMiddleware, type ErrorPageRenderer } from './errors';
+import { FaxChanges } from './fax-changes';
 import type { FaxSignals } from './fax-signals';
 import type { FaxWorkflows } from './fax-workflows';
 import { createHealthRoutes, type ReadinessCheck } from './health';
 import { createMediaRoutes } from './media';
 import { accessLog } from './middleware/access-log';
 import { localeMiddleware } from './middleware/locale';
+import { RateLimits } from './middleware/rate-limit';
 import { securityHeaders, type SecurityOptions } from './middleware/security-headers';
+import { PageRenderer } from './pages/render';
+import { createPageRoutes } from './pages/routes';
 import { createStripeRoutes } from './stripe/routes';
 import { createTelnyxRoutes } from './telnyx/routes';
 
@@ -26,6 +32,8 @@ export interface AppDeps {
   payments: Payments;
   log: Logger;
   readiness: Record<string, ReadinessCheck>;
+  /** Live fax changes for status pages; made here when not given (the entrypoint passes its own to stop it). */
+  changes?: FaxChanges;
 }
 
 /** Where Stripe Checkout lives: the twin in sandbox mode, Stripe's own site otherwise. */
@@ -36,6 +44,8 @@ function checkoutOrigin(config: Config): string {
 export interface FrameOptions {
   proxy?: boolean;
   security?: SecurityOptions;
+  /** Errors a browser asked for become pages. */
+  errorPage?: ErrorPageRenderer;
 }
 
 /**
@@ -47,7 +57,7 @@ export function createAppFrame(log: Logger, opts: FrameOptions = {}): Koa {
   const app = new Koa({ proxy: opts.proxy ?? false });
   app.on('error', (err: unknown) => log.error('unhandled web error', { err }));
   app.use(accessLog(log));
-  app.use(errorMiddleware(log));
+  app.use(errorMiddleware(log, opts.errorPage));
   app.use(securityHeaders(opts.security ?? { formTargets: [], hsts: false }));
   app.use(localeMiddleware());
   return app;
@@ -57,18 +67,36 @@ export function createAppFrame(log: Logger, opts: FrameOptions = {}): Koa {
 export function createApp(deps: AppDeps): Koa {
   const { config, db, store, log } = deps;
   const faxes = new Faxes(db);
-  const app = createAppFrame(log, { proxy: config.production, security: { formTargets: [checkoutOrigin(config)], hsts: !config.sandbox } });
+  const assets = new Assets();
+  const renderer = new PageRenderer({ sandbox: config.sandbox, operator: config.operator, assets, secureCookies: !config.sandbox });
+  const app = createAppFrame(log, {
+    proxy: config.production,
+    security: { formTargets: [checkoutOrigin(config)], hsts: !config.sandbox },
+    errorPage: (ctx, answer) => renderer.renderError(ctx, answer),
+  });
+  const create: CreateFaxDeps = {
+    faxes,
+    store,
+    workflows: deps.workflows,
+    allowedCountries: config.allowedCountries,
+    appSecret: config.appSecret,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    log,
+  };
   const routers = [
     createHealthRoutes(deps.readiness),
-    createApiRoutes({
+    assets.routes(),
+    createPageRoutes({
+      config,
+      renderer,
       faxes,
       store,
       workflows: deps.workflows,
-      allowedCountries: config.allowedCountries,
-      appSecret: config.appSecret,
-      maxUploadBytes: config.limits.maxUploadBytes,
-      log,
+      changes: deps.changes ?? new FaxChanges(config.databaseUrl, log),
+      limits: new RateLimits(db, config.rateLimits),
+      create,
     }),
+    createApiRoutes({ ...create, faxes, store, workflows: deps.workflows }),
     createMediaRoutes({ store, appSecret: config.appSecret }),
     createStripeRoutes({
       db,

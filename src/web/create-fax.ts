@@ -72,7 +72,7 @@ export function checkFaxForm(ctx: Koa.Context, fields: FaxForm, files: UploadedF
   if (!document || files.length !== 1) problems.push(new HttpProblem(400, 'missing_document', {}, { field: 'document' }));
   else if (document.data.length === 0) problems.push(new HttpProblem(422, 'empty_document', {}, { field: 'document' }));
 
-  const number = validateFaxNumber(fields.to ?? '', allowedCountries);
+  const number = validateFaxNumber(fields.to ?? '', allowedCountries, fields.country);
   if (!number.ok) problems.push(new HttpProblem(number.reason === 'missing_number' ? 400 : 422, number.reason, {}, { field: 'to' }));
 
   const email = fields.email?.trim() || null;

@@ -100,7 +100,8 @@ export function errorMiddleware(log: Logger, renderPage?: ErrorPageRenderer): Ko
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new HttpProblem(404, 'not_found');
+      // No route answered: a page that does not exist (a fax that does not is said by its own route).
+      if (ctx.status === 404 && ctx.body === undefined) throw new HttpProblem(404, 'not_found', {}, { messageKey: 'error.not_found' });
     } catch (err) {
       const answer = answerFor(err, localeOf(ctx));
       if (answer.status >= 500 && !(err instanceof HttpProblem)) log.error('request failed', { err, method: ctx.method, path: ctx.path });

@@ -7,11 +7,12 @@ import { portInUse } from '../net';
 import { createPayments } from '../payments/stripe-payments';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
+import { FaxChanges } from './fax-changes';
 import { TemporalFaxWorkflows } from './fax-workflows';
 import { TemporalFaxSignals } from './temporal-signals';
 
 /** `durafax web`: pages, API, webhooks. Stateless: run several behind a load balancer. */
-export async function runWeb(): Promise<void> {
+export async function run(): Promise<void> {
   const config = loadConfig('web');
   const log = createLogger('web', config.logLevel);
   if (await portInUse(config.web.port, config.web.host)) {
@@ -20,7 +21,9 @@ export async function runWeb(): Promise<void> {
   const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-web' });
   await db.initialize();
   const client = await connectClient(config.temporal);
+  const changes = new FaxChanges(config.databaseUrl, log);
   const app = createApp({
+    changes,
     config,
     db,
     store: new PostgresDocumentStore(db),
@@ -53,6 +56,7 @@ export async function runWeb(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await changes.stop();
   await client.connection.close();
   await db.destroy();
   log.info('web stopped');

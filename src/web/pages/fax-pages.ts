@@ -1,0 +1,116 @@
+import type Koa from 'koa';
+import type { Faxes } from '../../db/faxes';
+import type { PriceTable } from '../../domain/pricing';
+import { isUuid } from '../../domain/ids';
+import { t } from '../../i18n';
+import { tokenMatches } from '../access-token';
+import { cancelBySender } from '../cancel-fax';
+import { HttpProblem } from '../errors';
+import type { FaxWorkflows } from '../fax-workflows';
+import { localeOf } from '../middleware/locale';
+import { currentFax, setFaxCookie } from '../middleware/require-fax';
+import { statusPagePath } from '../page-paths';
+import { faxPageModel } from './fax-model';
+import type { PageRenderer } from './render';
+
+export interface FaxPageDeps {
+  renderer: PageRenderer;
+  faxes: Faxes;
+  workflows: FaxWorkflows;
+  prices: PriceTable;
+  maxTransmissions: number;
+  secureCookies: boolean;
+}
+
+type Flash = { tone: 'success' | 'info' | 'error'; message: string };
+
+/** Notes a page shows once, after a redirect (`?note=`): nothing personal, just which one. */
+const NOTES: Record<string, Flash['tone']> = { cancel_accepted: 'success', cancel_pending: 'info', not_payable: 'info' };
+
+async function model(ctx: Koa.Context, deps: FaxPageDeps) {
+  const fax = currentFax(ctx);
+  return faxPageModel(fax, await deps.faxes.attempts(fax.id), {
+    prices: deps.prices,
+    maxTransmissions: deps.maxTransmissions,
+    locale: localeOf(ctx),
+    base: '',
+  });
+}
+
+function flashOf(ctx: Koa.Context): Flash | undefined {
+  const note = typeof ctx.query.note === 'string' ? ctx.query.note : '';
+  const tone = NOTES[note];
+  return tone ? { tone, message: t(localeOf(ctx), `page.fax.note.${note}`) } : undefined;
+}
+
+async function renderFax(ctx: Koa.Context, deps: FaxPageDeps, flash?: Flash, status = 200): Promise<void> {
+  const fax = await model(ctx, deps);
+  deps.renderer.render(ctx, 'fax', { title: fax.heading, fax, flash: flash ?? flashOf(ctx), refresh: fax.live ? 5 : 0 }, status);
+}
+
+/**
+ * The private link's token (`?t=`) is exchanged at once for the fax's cookie, and the
+ * browser goes on to the same page without it: the token stays out of the history, bookmarks
+ * and Referer headers. A wrong token is the same 404 as an unknown fax.
+ */
+export function exchangeToken(deps: Pick<FaxPageDeps, 'faxes' | 'secureCookies'>): Koa.Middleware {
+  return async (ctx, next) => {
+    const token = ctx.query.t;
+    if (typeof token !== 'string') {
+      await next();
+      return;
+    }
+    const id = (ctx.params as { id?: string }).id;
+    const fax = isUuid(id) ? await deps.faxes.find(id) : null;
+    if (!fax || !tokenMatches(token, fax.tokenHash)) throw new HttpProblem(404, 'not_found');
+    setFaxCookie(ctx, fax.id, token, deps.secureCookies);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 303;
+    ctx.redirect(statusPagePath({ id: fax.id, locale: localeOf(ctx) }));
+  };
+}
+
+/** GET /{lang}/faxes/:id: the quote before payment, the live status after it. `?partial=1` is the inner part only. */
+export function faxPage(deps: FaxPageDeps): Koa.Middleware {
+  return async (ctx) => {
+    if (ctx.query.partial === '1') {
+      const fax = await model(ctx, deps);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = deps.renderer.renderPartial(ctx, 'fax-body', { title: fax.heading, fax, flash: undefined });
+      return;
+    }
+    await renderFax(ctx, deps);
+  };
+}
+
+/** POST /{lang}/faxes/:id/pay: to the checkout (Stripe's page), while the fax is payable. */
+export function payForFax(): Koa.Middleware {
+  return async (ctx) => {
+    const fax = currentFax(ctx);
+    ctx.status = 303;
+    if (fax.status === 'awaiting_payment' && fax.paymentState === 'none' && fax.checkoutUrl) {
+      ctx.redirect(fax.checkoutUrl);
+      return;
+    }
+    ctx.redirect(`${statusPagePath({ id: fax.id, locale: localeOf(ctx) })}?note=not_payable`);
+  };
+}
+
+/** POST /{lang}/faxes/:id/cancel: asked of the workflow; back to the page with what it decided. */
+export function cancelFax(deps: FaxPageDeps): Koa.Middleware {
+  return async (ctx) => {
+    const fax = currentFax(ctx);
+    let note: string;
+    try {
+      const result = await cancelBySender(deps.workflows, fax);
+      note = result.kind === 'asked' && result.decision === 'pending' ? 'cancel_pending' : 'cancel_accepted';
+    } catch (err) {
+      if (!(err instanceof HttpProblem) || err.status !== 409) throw err;
+      await renderFax(ctx, deps, { tone: 'error', message: err.translated(localeOf(ctx)) }, 409);
+      return;
+    }
+    ctx.status = 303;
+    ctx.redirect(`${statusPagePath({ id: fax.id, locale: localeOf(ctx) })}?note=${note}`);
+  };
+}

@@ -1,0 +1,135 @@
+import type { Fax } from '../../db/entities/fax';
+import type { FaxAttempt } from '../../db/entities/fax-attempt';
+import { formatMoney } from '../../domain/pricing';
+import type { Locale } from '../../domain/status';
+import { t, tPlural } from '../../i18n';
+import { shownTime, type ShownTime } from './format';
+
+export type StepState = 'done' | 'current' | 'todo' | 'failed';
+
+export interface TimelineStep {
+  key: string;
+  state: StepState;
+  title: string;
+  detail?: string;
+  time?: ShownTime;
+}
+
+const PAID_STATES = new Set(['authorized', 'captured', 'released', 'refunded']);
+
+function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale): TimelineStep[] {
+  const tr = (key: string, params = {}): string => t(locale, key, params);
+  const steps: TimelineStep[] = [];
+  const total = Math.max(maxTransmissions, attempts.length);
+  for (const a of attempts) {
+    const title = tr('page.timeline.attempt', { n: a.number, total });
+    const pages = a.pagesSent !== null && fax.pages ? tr('page.timeline.pages_sent', { sent: a.pagesSent, pages: fax.pages }) : null;
+    if (a.status === 'delivered') {
+      steps.push({ key: `attempt-${a.number}`, state: 'done', title, detail: [tr('page.timeline.attempt.delivered'), pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
+    } else if (a.status === 'failed') {
+      const reason = a.reason ? tr(`reason.${a.reason}`) : tr('page.timeline.attempt.failed');
+      steps.push({ key: `attempt-${a.number}`, state: 'failed', title, detail: [reason, pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
+    } else if (a.status === 'cancelled') {
+      steps.push({ key: `attempt-${a.number}`, state: 'failed', title, detail: tr('page.timeline.attempt.cancelled'), time: shownTime(a.completedAt, locale) });
+    } else {
+      const detail = a.status === 'sending' ? tr('page.timeline.attempt.sending') : tr('page.timeline.attempt.queued');
+      steps.push({ key: `attempt-${a.number}`, state: 'current', title, detail: [detail, pages].filter(Boolean).join(' · '), time: shownTime(a.submittedAt, locale) });
+    }
+  }
+  if (fax.status === 'retrying') {
+    steps.push({
+      key: 'next-attempt',
+      state: 'current',
+      title: tr('page.timeline.next_attempt', { n: attempts.length + 1, total }),
+      detail: tr('page.timeline.next_attempt.detail'),
+      time: shownTime(fax.nextAttemptAt, locale),
+    });
+  }
+  return steps;
+}
+
+function outcomeStep(fax: Fax, locale: Locale): TimelineStep | null {
+  const tr = (key: string, params = {}): string => t(locale, key, params);
+  const reason = fax.failureReason ? tr(`reason.${fax.failureReason}`) : undefined;
+  switch (fax.status) {
+    case 'delivered':
+      return { key: 'outcome', state: 'done', title: tr('page.timeline.delivered'), time: shownTime(fax.deliveredAt, locale) };
+    case 'failed':
+      return { key: 'outcome', state: 'failed', title: tr('page.timeline.failed'), detail: reason, time: shownTime(fax.completedAt, locale) };
+    case 'cancelled':
+      return { key: 'outcome', state: 'failed', title: tr('page.timeline.cancelled'), detail: reason, time: shownTime(fax.completedAt, locale) };
+    case 'expired':
+      return { key: 'outcome', state: 'failed', title: tr('page.timeline.expired'), detail: reason, time: shownTime(fax.completedAt, locale) };
+    case 'queued':
+    case 'sending':
+    case 'retrying':
+      return { key: 'outcome', state: 'todo', title: tr('page.timeline.delivery') };
+    default:
+      return null;
+  }
+}
+
+function moneyStep(fax: Fax, locale: Locale): TimelineStep | null {
+  const tr = (key: string, params = {}): string => t(locale, key, params);
+  const money = (amount: number): string => formatMoney(amount, fax.currency ?? 'eur', locale);
+  const at = shownTime(fax.settledAt, locale);
+  switch (fax.paymentState) {
+    case 'captured':
+      return { key: 'money', state: 'done', title: tr('page.timeline.charged', { amount: money(fax.amountCaptured || fax.priceAmount || 0) }), time: at };
+    case 'released':
+      return { key: 'money', state: 'done', title: tr('page.timeline.released'), detail: tr('page.timeline.released.detail'), time: at };
+    case 'refunded':
+      return { key: 'money', state: 'done', title: tr('page.timeline.refunded', { amount: money(fax.amountRefunded || fax.amountCaptured || 0) }), detail: tr('page.timeline.refunded.detail'), time: at };
+    case 'authorized':
+      return { key: 'money', state: 'todo', title: tr('page.timeline.charge_on_delivery') };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The story of one fax as its status page tells it, from the read model: uploaded,
+ * converted, paid (a card hold), each transmission with the carrier's reason in plain
+ * words, the outcome, what happened to the money, and when the documents go.
+ */
+export function timelineOf(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale): TimelineStep[] {
+  const tr = (key: string, params = {}): string => t(locale, key, params);
+  const steps: TimelineStep[] = [{ key: 'uploaded', state: 'done', title: tr('page.timeline.uploaded'), time: shownTime(fax.createdAt, locale) }];
+
+  if (fax.status === 'converting') {
+    steps.push({ key: 'converted', state: 'current', title: tr('page.timeline.converting') });
+    return steps;
+  }
+  if (fax.status === 'rejected') {
+    steps.push({ key: 'converted', state: 'failed', title: tr('page.timeline.rejected'), detail: fax.failureReason ? tr(`reason.${fax.failureReason}`) : undefined, time: shownTime(fax.convertedAt ?? fax.completedAt, locale) });
+  } else if (fax.pages) {
+    steps.push({ key: 'converted', state: 'done', title: tPlural(locale, 'page.timeline.converted', fax.pages), time: shownTime(fax.convertedAt, locale) });
+  }
+
+  const price = fax.priceAmount !== null && fax.currency ? formatMoney(fax.priceAmount, fax.currency, locale) : '';
+  if (PAID_STATES.has(fax.paymentState) && fax.paidAt) {
+    steps.push({ key: 'paid', state: 'done', title: tr('page.timeline.paid', { amount: price }), detail: tr('page.timeline.paid.detail'), time: shownTime(fax.paidAt, locale) });
+  } else if (fax.status === 'awaiting_payment') {
+    steps.push({ key: 'paid', state: 'current', title: tr('page.timeline.awaiting_payment'), detail: tr('page.timeline.awaiting_payment.detail', { amount: price }) });
+  } else if (fax.status === 'queued') {
+    steps.push({ key: 'paid', state: 'done', title: tr('page.timeline.paid', { amount: price }), time: shownTime(fax.paidAt, locale) });
+  }
+
+  steps.push(...attemptSteps(fax, attempts, maxTransmissions, locale));
+  if (fax.status === 'queued' && attempts.length === 0) {
+    steps.push({ key: 'attempt-1', state: 'current', title: tr('page.timeline.attempt', { n: 1, total: maxTransmissions }), detail: tr('page.timeline.attempt.queued') });
+  }
+  const outcome = outcomeStep(fax, locale);
+  if (outcome) steps.push(outcome);
+  const money = moneyStep(fax, locale);
+  if (money) steps.push(money);
+
+  if (fax.purgedAt) {
+    steps.push({ key: 'purged', state: 'done', title: tr('page.timeline.purged'), time: shownTime(fax.purgedAt, locale) });
+  } else if (fax.purgeAt) {
+    steps.push({ key: 'purge', state: 'todo', title: tr('page.timeline.purge_on'), time: shownTime(fax.purgeAt, locale) });
+  } else {
+    steps.push({ key: 'purge', state: 'todo', title: tr('page.timeline.purge_later') });
+  }
+  return steps;
+}
