@@ -114,6 +114,20 @@ describeInBrowser('the Temporal UI', (stack) => {
     await uiScreenshots(page, 'pending-activity');
   });
 
+  test("what the embedded engine lacks shows the UI's own empty states", async () => {
+    const states: Array<[string, string, RegExp]> = [
+      ['schedules', 'No Schedules Found', /ListSchedules is not implemented/],
+      ['batch-operations', 'No Batch Operations', /does not run batch operations/],
+      ['worker-deployments', 'No Worker Deployments', /ListWorkerDeployments is not implemented/],
+    ];
+    for (const [path_, title, why] of states) {
+      await page.goto(`${stack().ui}/namespaces/default/${path_}`);
+      await page.getByText(title).waitFor();
+      await page.getByText(why).waitFor();
+      await uiScreenshots(page, path_);
+    }
+  });
+
   test('a cancel sent from the UI cancels the fax', async () => {
     await page.goto(`${stack().ui}/namespaces/default/workflows/fax-${unpaid.id}`);
     await page.waitForURL(/\/history/);
