@@ -14,6 +14,7 @@ const UI = path.resolve(__dirname, '..', 'ui');
 const BUILD = path.join(UI, 'build');
 const INSTALLED_STAMP = path.join(UI, 'node_modules', '.durafax-installed');
 const BUILT_STAMP = path.join(BUILD, 'durafax-ui.json');
+const LOCK = path.join(UI, '.build-lock');
 const CONFIG_FILES = ['package.json', 'package-lock.json', 'svelte.config.js', 'vite.config.js', 'tailwind.config.js', 'postcss.config.js'];
 
 const say = (line) => process.stdout.write(`[ui] ${line}\n`);
@@ -87,10 +88,49 @@ function build() {
   say(`built @temporalio/ui ${uiVersion} in ${seconds} s: ${(bytes / 1048576).toFixed(1)} MB in ${files} files (ui/build)`);
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/**
+ * One install or build at a time: `durafax start`, the e2e test and the browser stack may ask
+ * at once. The lock is a folder (made atomically) holding the owner's pid; a lock whose owner
+ * is gone is taken over. A waiter then finds the work done and does nothing.
+ */
+function withLock(fn) {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(path.join(LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (owner && !alive(owner)) {
+        fs.rmSync(LOCK, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`the Temporal UI build is locked by process ${owner} (${LOCK})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 if (!fs.existsSync(path.join(UI, 'package.json'))) process.exit(0);
 const command = process.argv[2];
-if (command === 'install') install();
-else if (command === 'build') build();
+if (command === 'install') withLock(install);
+else if (command === 'build') withLock(build);
 else {
   process.stderr.write('usage: node scripts/ui.js install|build\n');
   process.exit(2);
