@@ -127,7 +127,7 @@ function reasonWords(locale: Locale, code: ReasonCode, fax: Fax, limits: Limits)
 function textPart(c: EmailContent): string {
   const blocks = [c.greeting, ...c.paragraphs];
   if (c.link) blocks.push(`${c.link.intro}\n${c.link.url}\n${c.link.note}`);
-  blocks.push(c.facts.map(([label, value]) => `${label}: ${value}`).join('\n'));
+  blocks.push(c.facts.map(([label, value]) => t(c.locale, 'email.fact.line', { label, value })).join('\n'));
   blocks.push(`-- \n${c.footer.join('\n')}`);
   return `${blocks.join('\n\n')}\n`;
 }

@@ -186,4 +186,5 @@ test('an email queued while no relay ran is sent by the first sweep; a token tha
   expect(unlinkedMail.text).not.toContain('?t=');
   expect(linkedMail.subject).toBe('Votre fax vers le +49 30 12345678 est en route');
   expect(linkedMail.text).toContain(`https://durafax.example/fr/faxes/${linked.id}?t=${TOKEN}`);
+  expect(linkedMail.text).toContain(`Identifiant du fax : ${linked.id}`);
 });
