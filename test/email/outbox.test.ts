@@ -98,7 +98,7 @@ describe('payment confirmed', () => {
   test('confirming the hold queues "we are sending your fax" with the status change to queued', async () => {
     const fax = await insertFax(t.db, { status: 'awaiting_payment', paymentState: 'none' });
     const session = await stripe.payments.createCheckoutSession(checkoutRequest(fax.id));
-    expect((await new CheckoutBrowser().pay(session.url, CARDS.visa)).status).toBe(303);
+    expect((await new CheckoutBrowser().pay(session.url!, CARDS.visa)).status).toBe(303);
     const paymentIntentId = (await stripe.payments.retrieveCheckoutSession(session.id)).paymentIntentId!;
     const activities = emailActivities(t.db, { email: true, payments: stripe.payments });
     await activities.confirmPayment(fax.id, paymentIntentId);
