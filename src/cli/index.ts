@@ -10,6 +10,7 @@ const USAGE = `Usage: durafax <command>
   engine    the embedded Temporal-compatible engine (development server)
   ui        the Temporal UI for support staff, over TEMPORAL_ADDRESS (127.0.0.1:8233)
   convert   convert a document into fax pages: durafax convert <input> <output-folder>
+  support-user add NAME   print SUPPORT_USERS with a support user added (asks for the password)
 `;
 
 /** Loads a command's module only when it runs: the web never loads the engine or the converter. */
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
       return load<typeof import('../ui/main')>('../ui/main').runUi();
     case 'convert':
       return load<typeof import('../conversion/cli')>('../conversion/cli').main(rest);
+    case 'support-user':
+      return load<typeof import('./support-user')>('./support-user').runSupportUser(rest);
     case 'sandbox':
       return load<typeof import('./sandbox')>('./sandbox').runSandbox(rest);
     case undefined:

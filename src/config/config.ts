@@ -3,6 +3,7 @@ import type { PriceTable } from '../domain/pricing';
 import { parseDuration } from './duration';
 import { parsePrices, priceTable } from './prices';
 import { parseRateLimits, type RateKind, type RateRule } from './rate-limits';
+import { parseSupportUsers, type SupportUser } from '../support/users';
 
 /** Which process reads the configuration: each needs a different set of settings. */
 export type Role = 'web' | 'worker' | 'migrate' | 'ui';
@@ -72,7 +73,18 @@ export interface Config {
   email: EmailConfig;
   /** Actions per client (or per destination number) and window, shared by every web process. */
   rateLimits: Record<RateKind, RateRule>;
+  support: SupportConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Support staff: who may sign in to the support pages (and the Temporal UI), and where that UI is. */
+export interface SupportConfig {
+  /** From SUPPORT_USERS (names and scrypt hashes, made by `durafax support-user add`). */
+  users: SupportUser[];
+  /** Base URL of the Temporal UI, for a link from each fax to its workflow; null: no links. */
+  temporalUiUrl: string | null;
+  /** Domain of the support session cookie, when the Temporal UI runs on another host of the same site. */
+  cookieDomain: string | null;
 }
 
 /** Emails to senders (the status link, the receipt), sent by the worker's relay. */
@@ -207,6 +219,12 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   if (!/@[^@\s>]+>?$/.test(mailFrom)) problems.push('MAIL_FROM must be an address, optionally with a name: "Durafax <fax@example.com>"');
   const sandboxMailDir = sandbox ? env.SANDBOX_MAIL_DIR?.trim() || null : null;
 
+  const supportUsers = parseSupportUsers(env.SUPPORT_USERS);
+  problems.push(...supportUsers.problems);
+  // `npm start` serves the Temporal UI on this machine.
+  const temporalUiUrl = str('TEMPORAL_UI_URL', false, sandbox ? `http://127.0.0.1:${uiPort}` : '').replace(/\/+$/, '') || null;
+  if (temporalUiUrl && !/^https?:\/\//.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must start with http:// or https://');
+
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL must be debug, info, warn or error');
 
@@ -248,6 +266,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     operator,
     email: { smtpUrl, from: mailFrom, sandboxMailDir },
     rateLimits: rateLimits.rules,
+    support: { users: supportUsers.users, temporalUiUrl, cookieDomain: env.SUPPORT_COOKIE_DOMAIN?.trim() || null },
     logLevel,
   };
   if (config.policy.paymentWindowMs < 30 * 60_000 && !sandbox) {

@@ -4,13 +4,15 @@ import { DocumentRow } from './entities/document';
 import { EmailOutboxRow } from './entities/email-outbox';
 import { Fax } from './entities/fax';
 import { FaxAttempt } from './entities/fax-attempt';
+import { SupportActionRow, SupportLockoutRow, SupportLoginLinkRow, SupportSessionRow } from './entities/support';
 import { WebhookEvent } from './entities/webhook-event';
 import { Initial1732240000000 } from './migrations/1732240000000-initial';
 import { SenderPages1796600000000 } from './migrations/1796600000000-sender-pages';
 import { EmailOutbox1796700000000 } from './migrations/1796700000000-email-outbox';
+import { Support1796800000000 } from './migrations/1796800000000-support';
 
-export const ENTITIES = [Fax, FaxAttempt, DocumentRow, WebhookEvent, EmailOutboxRow];
-export const MIGRATIONS = [Initial1732240000000, SenderPages1796600000000, EmailOutbox1796700000000];
+export const ENTITIES = [Fax, FaxAttempt, DocumentRow, WebhookEvent, EmailOutboxRow, SupportSessionRow, SupportLockoutRow, SupportLoginLinkRow, SupportActionRow];
+export const MIGRATIONS = [Initial1732240000000, SenderPages1796600000000, EmailOutbox1796700000000, Support1796800000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -146,4 +146,8 @@ export class Fax {
 
   @Column({ name: 'purged_at', type: 'timestamptz', nullable: true })
   purgedAt!: Date | null;
+
+  /** The fax this one repeats: the sender sent that one's document again, to another number. */
+  @Column({ name: 'resent_from', type: 'uuid', nullable: true })
+  resentFrom!: string | null;
 }
