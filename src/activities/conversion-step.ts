@@ -16,6 +16,16 @@ export interface ConversionStepDeps {
   maxUploadBytes: number;
 }
 
+/** Stores what the conversion made: the transmitted PDF, the TIFF-F, and each page's preview and thumbnail. */
+export async function storePages(store: DocumentStore, faxId: string, result: ConversionResult): Promise<void> {
+  await store.put({ faxId, kind: 'fax_pdf', contentType: 'application/pdf', data: result.pdf });
+  await store.put({ faxId, kind: 'fax_tiff', contentType: 'image/tiff', data: result.tiff });
+  for (const [i, page] of result.pageImages.entries()) {
+    await store.put({ faxId, kind: 'preview', page: i + 1, contentType: 'image/png', data: page.preview });
+    await store.put({ faxId, kind: 'thumbnail', page: i + 1, contentType: 'image/png', data: page.thumbnail });
+  }
+}
+
 export function createConversionStep({ records, store, convert, prices, maxPages, maxUploadBytes }: ConversionStepDeps) {
   return {
     /**
@@ -42,12 +52,7 @@ export function createConversionStep({ records, store, convert, prices, maxPages
         }
         throw err;
       }
-      await store.put({ faxId, kind: 'fax_pdf', contentType: 'application/pdf', data: result.pdf });
-      await store.put({ faxId, kind: 'fax_tiff', contentType: 'image/tiff', data: result.tiff });
-      for (const [i, page] of result.pageImages.entries()) {
-        await store.put({ faxId, kind: 'preview', page: i + 1, contentType: 'image/png', data: page.preview });
-        await store.put({ faxId, kind: 'thumbnail', page: i + 1, contentType: 'image/png', data: page.thumbnail });
-      }
+      await storePages(store, faxId, result);
       const { amount, currency } = priceFor(fax.country, result.pages, prices);
       await records.update(faxId, {
         pages: result.pages,

@@ -4,6 +4,7 @@ import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
 import type { EmailOutbox } from '../db/email-outbox';
 import { Faxes } from '../db/faxes';
+import { SupportActions } from '../db/support-actions';
 import { isReasonCode } from '../domain/reasons';
 import { FINAL_FAX_STATUSES } from '../domain/status';
 import { receiptDue } from '../email/kinds';
@@ -11,6 +12,7 @@ import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { createConversionStep, type Converter } from './conversion-step';
 import { createPaymentSteps } from './payment-steps';
+import { createSupportSteps } from './support-steps';
 import { createTransmissionSteps } from './transmission-steps';
 import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from '../workflows/contract';
 
@@ -62,6 +64,15 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       publicBaseUrl: config.web.publicBaseUrl,
       appSecret: config.appSecret,
       statusPollMs: policy.statusPollMs,
+    }),
+
+    ...createSupportSteps({
+      records,
+      actions: new SupportActions(db),
+      store,
+      convert: deps.convert,
+      maxPages: config.limits.maxPages,
+      maxUploadBytes: config.limits.maxUploadBytes,
     }),
 
     async setStatus(faxId: string, update: StatusUpdate): Promise<void> {

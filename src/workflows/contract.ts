@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { FaxPolicy } from '../config/config';
 import type { FaxStatus, PaymentState } from '../domain/status';
 
@@ -80,9 +80,59 @@ export interface FaxState {
   /** Carrier events received, duplicates included (for support: how many webhooks arrived). */
   carrierEventsReceived: number;
   duplicatePaymentSignals: number;
+  /** Refunds and resends support asked for and the workflow took up, oldest first. */
+  supportActions: SupportActionState[];
 }
 
 export const stateQuery = defineQuery<FaxState>('state');
+
+// Support actions (updates)
+
+/**
+ * A support action asked of the workflow: the id of its row in the audit log and the support
+ * user's name. The reason, and a resend's corrected number, stay in PostgreSQL.
+ */
+export interface SupportRequest {
+  actionId: string;
+  by: string;
+}
+
+/** A support action the workflow has taken, in its state for support to see. */
+export interface SupportActionState {
+  actionId: string;
+  kind: 'refund' | 'resend';
+  by: string;
+}
+
+export interface RefundOutcome {
+  /** Refunded by this request, or `already_refunded` by an earlier one (or in the dashboard). */
+  outcome: 'refunded' | 'already_refunded';
+  paymentState: PaymentState;
+  /** The whole amount paid, given back. */
+  amount: number | null;
+  currency: string | null;
+}
+
+export interface ResendOutcome {
+  outcome: 'resending';
+  /** The number of the resend's first transmission attempt (they follow the earlier ones). */
+  firstAttempt: number;
+  /** The corrected number's country. */
+  country: string;
+}
+
+/**
+ * Why the workflow refused a support action: the `type` of the update's ApplicationFailure.
+ * A refund needs a delivered fax whose payment was captured; a resend a fax that failed in
+ * transmission and whose documents are still kept.
+ */
+export const SUPPORT_REFUSALS = ['not_refundable', 'not_resendable', 'documents_purged'] as const;
+export type SupportRefusal = (typeof SUPPORT_REFUSALS)[number];
+
+/** Refunds a delivered fax in full (runs the refund activity and answers with the result). */
+export const refundUpdate = defineUpdate<RefundOutcome, [SupportRequest]>('refund');
+/** Sends a failed fax again, free of charge, to the corrected number recorded with the action. */
+export const resendUpdate = defineUpdate<ResendOutcome, [SupportRequest]>('resend');
 
 // Activities
 /** The policy numbers a fax workflow runs by, read once from configuration at its start. */
@@ -153,4 +203,9 @@ export interface FaxActivities {
   releasePayment(faxId: string, paymentIntentId: string): Promise<PaymentResult>;
   refundPayment(faxId: string, paymentIntentId: string): Promise<PaymentResult>;
   purgeDocuments(faxId: string): Promise<number>;
+  /**
+   * Puts a resend's corrected number (recorded with its support action) on the fax and, when
+   * the fax has a cover page naming the number, renders its pages again. Returns the number's country.
+   */
+  prepareResend(faxId: string, actionId: string): Promise<{ country: string }>;
 }

@@ -62,6 +62,11 @@ export const act = {
   refundPayment: (faxId: string, paymentIntentId: string) =>
     steps.refundPayment.executeWithOptions({ summary: 'refund payment' }, [faxId, paymentIntentId]),
   purgeDocuments: (faxId: string) => steps.purgeDocuments.executeWithOptions({ summary: 'purge documents' }, [faxId]),
+  supportRefund: (faxId: string, paymentIntentId: string, by: string) =>
+    steps.refundPayment.executeWithOptions({ summary: `refund payment, asked by support (${by})` }, [faxId, paymentIntentId]),
+  // A cover page names the number: it may be rendered again, which takes the conversion's time budget.
+  prepareResend: (faxId: string, actionId: string, by: string) =>
+    conversion.prepareResend.executeWithOptions({ summary: `correct the number for a resend, asked by support (${by})` }, [faxId, actionId]),
 };
 
 /** The reason code of a business failure raised by an activity, or null for anything else. */

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
 import type { FaxStatus, PaymentState } from '../domain/status';
 import type {
   AttemptState,
@@ -7,6 +7,10 @@ import type {
   FaxPolicySnapshot,
   FaxState,
   PaymentAuthorized,
+  RefundOutcome,
+  ResendOutcome,
+  SupportRefusal,
+  SupportRequest,
   TransmissionSnapshot,
 } from './contract';
 import { act, businessReason } from './fax-activities';
@@ -20,6 +24,17 @@ import { addUndoStep, undoAll, type UndoStep } from './undo';
 export interface Ending {
   status: FaxStatus;
   reason: string | null;
+}
+
+/** A resend support asked for, taken up by the retention phase; the update waits for its answer. */
+interface PendingResend {
+  request: SupportRequest;
+  answer?: ResendOutcome;
+  refusal?: string;
+}
+
+function refusal(type: SupportRefusal, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 /**
@@ -43,6 +58,11 @@ export class FaxProcess {
   private holdGuard: HoldGuard | undefined;
   private readonly undoSteps: UndoStep[] = [];
   private readonly visibility: FaxVisibility;
+  /** The refund support asked for, while it runs: a second request waits for it instead of refunding again. */
+  private refunding: Promise<void> | undefined;
+  private resendRequest: PendingResend | undefined;
+  /** Set once the retention is over: nothing more may be asked of the fax. */
+  private purging = false;
 
   constructor(
     private readonly faxId: string,
@@ -82,6 +102,51 @@ export class FaxProcess {
   onCarrierEvent(u: CarrierUpdate): void {
     this.state.carrierEventsReceived++;
     this.carrierUpdates.push(u);
+  }
+
+  // Support's updates. Validators refuse what does not fit the fax's state, before anything is
+  // written to the history; the handlers also hold when two requests race.
+
+  validateRefund(): void {
+    if (this.purging) throw refusal('not_refundable', 'the fax is no longer kept');
+    const paid = this.state.paymentState === 'captured' || this.state.paymentState === 'refunded';
+    if (this.state.status !== 'delivered' || !paid) {
+      throw refusal('not_refundable', `only a delivered fax that was paid for is refunded (this one is ${this.state.status}, payment ${this.state.paymentState})`);
+    }
+  }
+
+  /** A full refund of a delivered fax. Asked twice, it refunds once: the second request answers `already_refunded`. */
+  async onRefund(request: SupportRequest): Promise<RefundOutcome> {
+    const first = this.refunding === undefined && this.state.paymentState !== 'refunded';
+    if (first) this.refunding = this.refundOnce(request);
+    if (this.refunding) await this.refunding;
+    return {
+      outcome: first ? 'refunded' : 'already_refunded',
+      paymentState: this.state.paymentState,
+      amount: this.state.amount,
+      currency: this.state.currency,
+    };
+  }
+
+  validateResend(): void {
+    if (this.purging || this.state.purged) throw refusal('documents_purged', 'the documents are no longer kept');
+    if (this.resendRequest || this.state.status !== 'failed' || this.state.attempts.length === 0) {
+      throw refusal('not_resendable', `only a fax whose transmission failed is sent again (this one is ${this.state.status})`);
+    }
+  }
+
+  /**
+   * Sends a failed fax again to the corrected number recorded with the action, free of charge
+   * (its hold was released). The retention phase does the work; this answers once the number
+   * is on the fax and the transmission is queued.
+   */
+  async onResend(request: SupportRequest): Promise<ResendOutcome> {
+    this.validateResend();
+    const pending: PendingResend = { request };
+    this.resendRequest = pending;
+    await condition(() => pending.answer !== undefined || pending.refusal !== undefined);
+    if (!pending.answer) throw refusal('not_resendable', pending.refusal ?? 'refused');
+    return pending.answer;
   }
 
   // Phases
@@ -148,16 +213,18 @@ export class FaxProcess {
    * the retry delay, up to the policy's limit. Returns the last transmission's outcome, or
    * null when none was made or the carrier refused the submission.
    */
-  async transmit(): Promise<TransmissionSnapshot | null> {
+  async transmit(first = 1): Promise<TransmissionSnapshot | null> {
     let outcome: TransmissionSnapshot | null = null;
-    for (let attempt = 1; attempt <= this.policy.maxTransmissions; attempt++) {
+    // A resend's attempts follow the earlier ones: numbers (and the carrier's idempotency keys) never repeat.
+    const last = first + this.policy.maxTransmissions - 1;
+    for (let attempt = first; attempt <= last; attempt++) {
       if (this.cancelRequest) break;
       this.cancellable = false;
       const record: AttemptState = { number: attempt, carrierFaxId: null, status: 'submitting', reason: null, retryable: null, pagesSent: null };
       this.state.attempts.push(record);
       let carrierFaxId: string;
       try {
-        carrierFaxId = (await act.submitTransmission(this.faxId, attempt, this.policy.maxTransmissions)).carrierFaxId;
+        carrierFaxId = (await act.submitTransmission(this.faxId, attempt, last)).carrierFaxId;
       } catch (err) {
         const reason = businessReason(err);
         if (!reason) throw err;
@@ -171,8 +238,8 @@ export class FaxProcess {
         if (record.status === 'queued' || record.status === 'sending') await act.cancelTransmission(this.faxId, attempt, carrierFaxId);
       });
       this.moveTo('sending');
-      outcome = await followTransmission(this.faxId, { attempt, of: this.policy.maxTransmissions, carrierFaxId, record }, this.carrierUpdates);
-      if (outcome.delivered || !outcome.retryable || attempt === this.policy.maxTransmissions) break;
+      outcome = await followTransmission(this.faxId, { attempt, of: last, carrierFaxId, record }, this.carrierUpdates);
+      if (outcome.delivered || !outcome.retryable || attempt === last) break;
       this.cancellable = true;
       await this.setStatus('retrying', outcome.reason);
       await condition(() => this.cancelRequest !== undefined, this.policy.retryDelayMs);
@@ -196,20 +263,68 @@ export class FaxProcess {
     return { status: 'failed', reason: outcome?.reason ?? this.state.failureReason ?? 'carrier_error' };
   }
 
-  /** Final status, retention timer, purge. A payment that arrives while the fax is retained (paid after it expired, say) is released at once. */
+  /**
+   * Final status, retention timer, purge. A payment that arrives while the fax is retained
+   * (paid after it expired, say) is released at once; a resend support asks for meanwhile runs
+   * here, and its outcome is the fax's new ending, retained anew.
+   */
   async retainAndPurge(ending: Ending): Promise<FaxState> {
     this.acceptingPayment = false;
-    await CancellationScope.nonCancellable(async () => {
-      await this.setStatus(ending.status, ending.reason);
-      await this.releaseStrays();
-    });
+    let current: Ending | null = ending;
+    while (current) {
+      const { status, reason } = current;
+      await CancellationScope.nonCancellable(async () => {
+        await this.setStatus(status, reason);
+        await this.releaseStrays();
+      });
+      current = await this.retain();
+    }
+    this.purging = true;
+    await this.purge();
+    // A refund answering its update finishes before the workflow does.
+    await condition(allHandlersFinished);
+    return this.state;
+  }
+
+  /** Keeps the documents until the retention ends (null), or until a resend has run (its ending). */
+  private async retain(): Promise<Ending | null> {
     const purgeAt = Date.now() + this.policy.retentionMs;
     while (Date.now() < purgeAt) {
-      await condition(() => this.strayPayments.length > 0, purgeAt - Date.now());
+      await condition(() => this.strayPayments.length > 0 || this.resendRequest !== undefined, purgeAt - Date.now());
       await CancellationScope.nonCancellable(() => this.releaseStrays());
+      const resent = this.resendRequest ? await this.resend(this.resendRequest) : null;
+      if (resent) return resent;
     }
-    await this.purge();
-    return this.state;
+    return null;
+  }
+
+  /**
+   * Support's resend: the corrected number goes on the fax, then it is transmitted again
+   * (attempts numbered on from the earlier ones) and settled as usual, which charges nothing:
+   * the hold was released when the fax failed. Null when the number could not be put on it.
+   */
+  private async resend(pending: PendingResend): Promise<Ending | null> {
+    const { actionId, by } = pending.request;
+    let country: string;
+    try {
+      ({ country } = await act.prepareResend(this.faxId, actionId, by));
+    } catch (err) {
+      // Whatever stopped it (the pages could not be rendered again, say), the fax stays failed and retained.
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      pending.refusal = businessReason(err) ?? 'not_resendable';
+      this.resendRequest = undefined;
+      return null;
+    }
+    const firstAttempt = this.state.attempts.length + 1;
+    this.visibility.moveToCountry(country);
+    this.state.supportActions.push({ actionId, kind: 'resend', by });
+    this.state.failureReason = null;
+    this.cancellable = true;
+    this.moveTo('queued');
+    pending.answer = { outcome: 'resending', firstAttempt, country };
+    const ending = await this.settle(await this.transmit(firstAttempt));
+    this.resendRequest = undefined;
+    return ending;
   }
 
   /**
@@ -260,6 +375,15 @@ export class FaxProcess {
     if (!pi) return;
     if (this.state.paymentState === 'authorized') this.paymentIs((await act.releasePayment(this.faxId, pi)).paymentState);
     else if (this.state.paymentState === 'captured') this.paymentIs((await act.refundPayment(this.faxId, pi)).paymentState);
+  }
+
+  private async refundOnce({ actionId, by }: SupportRequest): Promise<void> {
+    try {
+      this.paymentIs((await act.supportRefund(this.faxId, this.state.paymentIntentId!, by)).paymentState);
+      this.state.supportActions.push({ actionId, kind: 'refund', by });
+    } finally {
+      this.refunding = undefined;
+    }
   }
 
   private async releaseStrays(): Promise<void> {

@@ -20,6 +20,7 @@ export function newFaxState(faxId: string): FaxState {
     purged: false,
     carrierEventsReceived: 0,
     duplicatePaymentSignals: 0,
+    supportActions: [],
   };
 }
 

@@ -21,10 +21,15 @@ export class FaxVisibility {
   private readonly upserted = new Map<string, unknown>();
 
   constructor(
-    private readonly country: string | null,
+    /** Changes only when support resends the fax to a corrected number in another country. */
+    private country: string | null,
     /** False for a workflow begun before the patch. */
     private readonly withSearchAttributes: boolean,
   ) {}
+
+  moveToCountry(country: string): void {
+    this.country = country;
+  }
 
   /** Brings the current details and, when patched, the search attributes that changed up to date. */
   show(state: FaxState, maxTransmissions: number): void {

@@ -1,12 +1,23 @@
 import { isCancellation, setHandler } from '@temporalio/workflow';
-import { cancelSignal, carrierEventSignal, paymentAuthorizedSignal, stateQuery, type FaxState, type FaxWorkflowInput } from './contract';
+import {
+  cancelSignal,
+  carrierEventSignal,
+  paymentAuthorizedSignal,
+  refundUpdate,
+  resendUpdate,
+  stateQuery,
+  type FaxState,
+  type FaxWorkflowInput,
+} from './contract';
 import { FaxProcess } from './fax-process';
 
 /**
  * One fax from upload to purge: convert → checkout with a card hold → wait for the payment →
  * transmit (submit, follow, retry) → capture on delivery or release the hold → retain → purge.
  * Inputs carry the fax id and the destination country only; activities read and write
- * PostgreSQL and talk to the providers. The phases and their state live in FaxProcess.
+ * PostgreSQL and talk to the providers. While the fax is retained, support may refund it
+ * (delivered) or send it again to a corrected number (failed), by update. The phases and their
+ * state live in FaxProcess.
  */
 export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise<FaxState> {
   const fax = new FaxProcess(faxId, country ?? null);
@@ -14,6 +25,8 @@ export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise
   setHandler(paymentAuthorizedSignal, (p) => fax.onPaymentAuthorized(p));
   setHandler(cancelSignal, (c) => fax.onCancel(c));
   setHandler(carrierEventSignal, (u) => fax.onCarrierEvent(u));
+  setHandler(refundUpdate, (r) => fax.onRefund(r), { validator: (_r) => fax.validateRefund() });
+  setHandler(resendUpdate, (r) => fax.onResend(r), { validator: (_r) => fax.validateResend() });
 
   await fax.loadPolicy();
   try {

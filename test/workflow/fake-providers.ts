@@ -170,6 +170,10 @@ export class FakeProviders {
         await record('purgeDocuments', faxId);
         return 5;
       },
+      prepareResend: async (faxId, actionId) => {
+        await record('prepareResend', faxId, actionId);
+        return { country: 'FR' };
+      },
     };
   }
 }
