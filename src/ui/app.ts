@@ -104,7 +104,14 @@ export function createUiApp(deps: UiAppDeps): Koa {
     const sub = ctx.path.slice(API_PREFIX.length);
     if (sub === '/settings' && ctx.method === 'GET') {
       (ctx.state as { route?: string }).route = 'settings';
-      ctx.body = settingsJson({ defaultNamespace: deps.defaultNamespace, uiVersion: deps.uiVersion, features: await frontendFeatures() });
+      try {
+        ctx.body = settingsJson({ defaultNamespace: deps.defaultNamespace, uiVersion: deps.uiVersion, features: await frontendFeatures() });
+      } catch (err) {
+        // The frontend is down: the UI shows this answer as its connection error.
+        const { status, body } = errorJson(err);
+        ctx.status = status;
+        ctx.body = body;
+      }
       return;
     }
     // Match on the raw path: a workflow id may hold an encoded "/".

@@ -94,6 +94,20 @@ test('sandbox mode is open, but only to requests for a loopback host', async () 
   expect(rebound.status).toBe(403);
 });
 
+test('a frontend that is down: the settings answer with its gRPC status, not a server error', async () => {
+  const down = {
+    ...frontend,
+    workflowService: { getClusterInfo: async () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established' })) },
+  } as unknown as TemporalConnection;
+  const app = createUiApp({ connection: down, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access: { kind: 'sandbox' }, log: silentLogger });
+  const server = http.createServer(app.callback());
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const res = await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}`).get('/api/v1/settings');
+  expect(res.status).toBe(503);
+  expect(res.body).toEqual({ code: 14, message: 'No connection established', details: [] });
+});
+
 test('a short operator token is refused outright', async () => {
   await expect(serve({ kind: 'token', token: 'short' })).rejects.toThrow(/at least 32/);
 });
