@@ -1,14 +1,13 @@
 import path from 'node:path';
 import { Eta } from 'eta';
 import type { Limits, Operator } from '../config/config';
-import { formatBytes } from '../conversion/limits';
 import type { EmailKind } from '../db/entities/email-outbox';
 import type { Fax } from '../db/entities/fax';
 import { formatForDisplay } from '../domain/phone';
 import { formatMoney } from '../domain/pricing';
-import type { ReasonCode } from '../domain/reasons';
 import type { Locale } from '../domain/status';
 import { t, type Params } from '../i18n';
+import { reasonText } from '../i18n/reason-text';
 
 /** Views live at the project root; this file sits two folders below it in src/ and dist/. */
 const EMAIL_VIEWS = path.resolve(__dirname, '../../views/email');
@@ -75,7 +74,7 @@ function emailContent({ kind, fax, statusUrl, report, operator, limits }: EmailI
     subject = tr('email.receipt.subject', { status: tr(`status.${fax.status}`), number });
     const date = fax.deliveredAt ?? fax.completedAt ?? new Date();
     paragraphs.push(tr(`email.receipt.lead.${fax.status}`, { number, date: DATE_TIME[locale].format(date) }));
-    if (fax.status !== 'delivered' && fax.failureReason) paragraphs.push(tr('email.receipt.reason', { reason: reasonWords(locale, fax.failureReason, fax, limits) }));
+    if (fax.status !== 'delivered' && fax.failureReason) paragraphs.push(tr('email.receipt.reason', { reason: reasonText(locale, fax.failureReason, fax, limits) }));
     paragraphs.push(moneyWords(fax, tr, money));
     if (report) paragraphs.push(tr('email.receipt.report'));
   }
@@ -109,18 +108,6 @@ function moneyWords(fax: Fax, tr: (key: string, params?: Params) => string, mone
     case 'none':
       return tr('email.money.none');
   }
-}
-
-/**
- * A reason in plain words with the limits it names. A refused document's page count is not
- * kept, so "too many pages" says "more than the limit".
- */
-function reasonWords(locale: Locale, code: ReasonCode, fax: Fax, limits: Limits): string {
-  const pagesLimit = code === 'too_many_pages';
-  return t(locale, `reason.${code}`, {
-    limit: pagesLimit ? limits.maxPages : formatBytes(limits.maxUploadBytes),
-    pages: fax.pages ?? `> ${limits.maxPages}`,
-  });
 }
 
 /** The plain-text part: the same content, read top to bottom. */

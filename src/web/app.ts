@@ -20,6 +20,7 @@ import { RateLimits } from './middleware/rate-limit';
 import { securityHeaders, type SecurityOptions } from './middleware/security-headers';
 import { PageRenderer } from './pages/render';
 import { createPageRoutes } from './pages/routes';
+import { createSandboxMailRoutes } from './sandbox/routes';
 import { createStripeRoutes } from './stripe/routes';
 import { createTelnyxRoutes } from './telnyx/routes';
 
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps): Koa {
       log,
     }),
     createTelnyxRoutes({ db, signals: deps.signals, publicKey: config.carrier.publicKey, log }),
+    createSandboxMailRoutes({ sandbox: config.sandbox, mailDir: config.email.sandboxMailDir, pages: renderer }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;

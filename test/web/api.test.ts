@@ -1,86 +1,27 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
-import { loadConfig, type Config } from '../../src/config/config';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
-import { silentLogger } from '../../src/log';
-import { createPayments } from '../../src/payments/stripe-payments';
-import { createApp } from '../../src/web/app';
-import type { FaxSignals } from '../../src/web/fax-signals';
-import type { CancelDecision, FaxWorkflows } from '../../src/web/fax-workflows';
 import { signMediaPath } from '../../src/web/media-url';
-import type { FaxState } from '../../src/workflows/contract';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
-
-/** The workflow boundary, recorded: what the API asked of Temporal. */
-class RecordingWorkflows implements FaxWorkflows {
-  started: string[] = [];
-  cancels: string[] = [];
-  failStart = false;
-  decision: CancelDecision = 'accepted';
-  async start(faxId: string): Promise<void> {
-    if (this.failStart) throw new Error('Temporal unavailable');
-    this.started.push(faxId);
-  }
-  async cancel(faxId: string): Promise<CancelDecision> {
-    this.cancels.push(faxId);
-    return this.decision;
-  }
-  async state(): Promise<FaxState | null> {
-    return null;
-  }
-}
-
-const noSignals: FaxSignals = {
-  paymentAuthorized: async () => 'delivered',
-  carrierEvent: async () => 'delivered',
-};
+import { createWebHarness, type WebHarness } from './harness';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
-let t: TestDatabase;
-let config: Config;
-let workflows: RecordingWorkflows;
-let ready = true;
-let app: ReturnType<typeof createApp>;
+let h: WebHarness;
+let t: WebHarness['t'];
+let config: WebHarness['config'];
+let workflows: WebHarness['workflows'];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  config = loadConfig('web', {
-    DURAFAX_SANDBOX: '1',
-    DATABASE_URL: t.url,
-    TEMPORAL_ADDRESS: '127.0.0.1:1',
-    STRIPE_API_BASE: 'http://127.0.0.1:1',
-    TELNYX_API_BASE: 'http://127.0.0.1:1',
-    TELNYX_PUBLIC_KEY: 'a1wrR1MonmiaAiI2j97liVJc4wNQNh8jTkGFHyYq7Fg=',
-    MAX_UPLOAD_BYTES: '4096',
-  });
-  workflows = new RecordingWorkflows();
-  app = createApp({
-    config,
-    db: t.db,
-    store: new PostgresDocumentStore(t.db),
-    workflows,
-    signals: noSignals,
-    payments: createPayments(config.stripe),
-    log: silentLogger,
-    readiness: {
-      database: async () => {
-        await t.db.query('SELECT 1');
-      },
-      temporal: async () => {
-        if (!ready) throw new Error('down');
-      },
-    },
-  });
+  h = await createWebHarness({ MAX_UPLOAD_BYTES: '4096' });
+  ({ t, config, workflows } = h);
 });
 afterAll(async () => {
-  await t.drop();
+  await h.close();
 });
 
-const api = () => request(app.callback());
+const api = () => h.api();
 
 async function createFax(fields: Record<string, string> = {}, doc: Buffer = PDF, headers: Record<string, string> = {}) {
   let req = api().post('/api/faxes');
@@ -172,7 +113,7 @@ test('an oversized upload is cut off while streaming with 413', async () => {
   expect(res.body.error.message).toContain('4 KB');
 
   // Without a Content-Length the limit still holds, counted as the bytes arrive.
-  const server = http.createServer(app.callback()).listen(0, '127.0.0.1');
+  const server = http.createServer(h.app.callback()).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   const boundary = 'xxBOUNDARYxx';
@@ -273,9 +214,9 @@ test('the carrier downloads the transmitted PDF through a signed, expiring link 
 test('health and readiness', async () => {
   expect((await api().get('/healthz')).body).toEqual({ status: 'ok' });
   expect((await api().get('/readyz')).status).toBe(200);
-  ready = false;
+  h.ready.temporal = false;
   const res = await api().get('/readyz');
-  ready = true;
+  h.ready.temporal = true;
   expect(res.status).toBe(503);
   expect(res.body.checks).toEqual({ database: 'ok', temporal: 'failing' });
 });

@@ -261,6 +261,7 @@ export const pageMessages: Catalog = {
     'page.client.uploading': 'Uploading… {percent} %',
     'page.client.live_lost': 'Live updates paused. Reload the page to see the latest status.',
     'page.client.close': 'Close',
+    'page.sandbox.mailbox': 'Open the sandbox mailbox',
   },
   de: {
     'page.meta.description': 'Faxe online aus dem Browser senden: Dokument hochladen, genauen Preis und Vorschau sehen, einmal per Karte bezahlen – belastet wird erst, wenn das Fax zugestellt ist.',
@@ -517,6 +518,7 @@ export const pageMessages: Catalog = {
     'page.client.uploading': 'Wird hochgeladen … {percent} %',
     'page.client.live_lost': 'Live-Aktualisierung unterbrochen. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.',
     'page.client.close': 'Schließen',
+    'page.sandbox.mailbox': 'Postfach der Testumgebung öffnen',
   },
   fr: {
     'page.meta.description': 'Envoyez un fax en ligne depuis votre navigateur : téléversez un document, voyez le prix exact et un aperçu, payez une fois par carte — débité seulement quand le fax est remis.',
@@ -773,5 +775,6 @@ export const pageMessages: Catalog = {
     'page.client.uploading': 'Téléversement… {percent} %',
     'page.client.live_lost': 'Mises à jour en direct interrompues. Rechargez la page pour voir l’état le plus récent.',
     'page.client.close': 'Fermer',
+    'page.sandbox.mailbox': 'Ouvrir la boîte mail du bac à sable',
   },
 };

@@ -3,7 +3,9 @@ import type { FaxAttempt } from '../../db/entities/fax-attempt';
 import { formatForDisplay } from '../../domain/phone';
 import { formatMoney, paperFor, type PriceTable, rateFor } from '../../domain/pricing';
 import { FINAL_FAX_STATUSES, type Locale } from '../../domain/status';
+import type { Limits } from '../../config/config';
 import { t, tPlural } from '../../i18n';
+import { reasonText } from '../../i18n/reason-text';
 import { countryName, shownTime, type ShownTime } from './format';
 import { timelineOf, type TimelineStep } from './timeline';
 
@@ -77,10 +79,10 @@ function paymentText(fax: Fax, locale: Locale): string {
 }
 
 /** The page's headline and the sentence under it, by status. */
-function headline(fax: Fax, locale: Locale): { heading: string; lead: string } {
+function headline(fax: Fax, locale: Locale, limits: Limits): { heading: string; lead: string } {
   const key = `page.fax.head.${fax.status}`;
   const params = {
-    reason: fax.failureReason ? t(locale, `reason.${fax.failureReason}`) : '',
+    reason: fax.failureReason ? reasonText(locale, fax.failureReason, fax, limits) : '',
     pages: fax.pages ?? 0,
     number: formatForDisplay(fax.toNumber),
   };
@@ -92,7 +94,11 @@ function headline(fax: Fax, locale: Locale): { heading: string; lead: string } {
  * Everything the sender's fax page shows, from the read model (never the workflow): the
  * quote before payment, the live timeline after it, and what may be done now.
  */
-export function faxPageModel(fax: Fax, attempts: FaxAttempt[], opts: { prices: PriceTable; maxTransmissions: number; locale: Locale; base: string }): FaxPageModel {
+export function faxPageModel(
+  fax: Fax,
+  attempts: FaxAttempt[],
+  opts: { prices: PriceTable; maxTransmissions: number; limits: Limits; locale: Locale; base: string },
+): FaxPageModel {
   const { locale } = opts;
   const final = FINAL_FAX_STATUSES.includes(fax.status);
   const stage = stageOf(fax);
@@ -128,7 +134,7 @@ export function faxPageModel(fax: Fax, attempts: FaxAttempt[], opts: { prices: P
     status: fax.status,
     stage,
     tone: TONE[fax.status],
-    ...headline(fax, locale),
+    ...headline(fax, locale, opts.limits),
     to: formatForDisplay(fax.toNumber),
     countryName: countryName(fax.country, locale),
     pages: fax.pages,
@@ -136,10 +142,10 @@ export function faxPageModel(fax: Fax, attempts: FaxAttempt[], opts: { prices: P
     price,
     payBy: fax.status === 'awaiting_payment' ? shownTime(fax.paymentExpiresAt, locale) : undefined,
     paymentText: paymentText(fax, locale),
-    reason: fax.failureReason ? t(locale, `reason.${fax.failureReason}`) : undefined,
+    reason: fax.failureReason ? reasonText(locale, fax.failureReason, fax, opts.limits) : undefined,
     warnings: fax.warnings.map((w) => t(locale, `page.fax.warning.${w.split(':')[0]}`, { page: w.split(':')[1] ?? '' })),
     cover: cover?.length ? cover : null,
-    timeline: timelineOf(fax, attempts, opts.maxTransmissions, locale),
+    timeline: timelineOf(fax, attempts, { maxTransmissions: opts.maxTransmissions, locale, limits: opts.limits }),
     previews: retained
       ? Array.from({ length: fax.pages ?? 0 }, (_, i) => ({
           page: i + 1,

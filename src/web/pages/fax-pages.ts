@@ -1,4 +1,5 @@
 import type Koa from 'koa';
+import type { Limits } from '../../config/config';
 import type { Faxes } from '../../db/faxes';
 import type { PriceTable } from '../../domain/pricing';
 import { isUuid } from '../../domain/ids';
@@ -19,6 +20,7 @@ export interface FaxPageDeps {
   workflows: FaxWorkflows;
   prices: PriceTable;
   maxTransmissions: number;
+  limits: Limits;
   secureCookies: boolean;
 }
 
@@ -32,6 +34,7 @@ async function model(ctx: Koa.Context, deps: FaxPageDeps) {
   return faxPageModel(fax, await deps.faxes.attempts(fax.id), {
     prices: deps.prices,
     maxTransmissions: deps.maxTransmissions,
+    limits: deps.limits,
     locale: localeOf(ctx),
     base: '',
   });

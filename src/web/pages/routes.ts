@@ -47,7 +47,7 @@ export function createPageRoutes(deps: PageDeps): Router {
   const { config, renderer, faxes, limits } = deps;
   const secureCookies = !config.sandbox;
   const home = { renderer, create: deps.create, limits, prices: config.policy.prices, maxPages: config.limits.maxPages, retentionMs: config.policy.retentionMs, secureCookies };
-  const fax = { renderer, faxes, workflows: deps.workflows, prices: config.policy.prices, maxTransmissions: config.policy.maxTransmissions, secureCookies };
+  const fax = { renderer, faxes, workflows: deps.workflows, prices: config.policy.prices, maxTransmissions: config.policy.maxTransmissions, limits: config.limits, secureCookies };
   const info = {
     renderer,
     prices: config.policy.prices,

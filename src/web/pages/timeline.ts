@@ -2,7 +2,9 @@ import type { Fax } from '../../db/entities/fax';
 import type { FaxAttempt } from '../../db/entities/fax-attempt';
 import { formatMoney } from '../../domain/pricing';
 import type { Locale } from '../../domain/status';
+import type { Limits } from '../../config/config';
 import { t, tPlural } from '../../i18n';
+import { reasonText } from '../../i18n/reason-text';
 import { shownTime, type ShownTime } from './format';
 
 export type StepState = 'done' | 'current' | 'todo' | 'failed';
@@ -17,7 +19,7 @@ export interface TimelineStep {
 
 const PAID_STATES = new Set(['authorized', 'captured', 'released', 'refunded']);
 
-function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale): TimelineStep[] {
+function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale, limits: Limits): TimelineStep[] {
   const tr = (key: string, params = {}): string => t(locale, key, params);
   const steps: TimelineStep[] = [];
   const total = Math.max(maxTransmissions, attempts.length);
@@ -27,7 +29,7 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number
     if (a.status === 'delivered') {
       steps.push({ key: `attempt-${a.number}`, state: 'done', title, detail: [tr('page.timeline.attempt.delivered'), pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
     } else if (a.status === 'failed') {
-      const reason = a.reason ? tr(`reason.${a.reason}`) : tr('page.timeline.attempt.failed');
+      const reason = a.reason ? reasonText(locale, a.reason, fax, limits) : tr('page.timeline.attempt.failed');
       steps.push({ key: `attempt-${a.number}`, state: 'failed', title, detail: [reason, pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
     } else if (a.status === 'cancelled') {
       steps.push({ key: `attempt-${a.number}`, state: 'failed', title, detail: tr('page.timeline.attempt.cancelled'), time: shownTime(a.completedAt, locale) });
@@ -48,9 +50,9 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number
   return steps;
 }
 
-function outcomeStep(fax: Fax, locale: Locale): TimelineStep | null {
+function outcomeStep(fax: Fax, locale: Locale, limits: Limits): TimelineStep | null {
   const tr = (key: string, params = {}): string => t(locale, key, params);
-  const reason = fax.failureReason ? tr(`reason.${fax.failureReason}`) : undefined;
+  const reason = fax.failureReason ? reasonText(locale, fax.failureReason, fax, limits) : undefined;
   switch (fax.status) {
     case 'delivered':
       return { key: 'outcome', state: 'done', title: tr('page.timeline.delivered'), time: shownTime(fax.deliveredAt, locale) };
@@ -92,7 +94,8 @@ function moneyStep(fax: Fax, locale: Locale): TimelineStep | null {
  * converted, paid (a card hold), each transmission with the carrier's reason in plain
  * words, the outcome, what happened to the money, and when the documents go.
  */
-export function timelineOf(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale): TimelineStep[] {
+export function timelineOf(fax: Fax, attempts: FaxAttempt[], opts: { maxTransmissions: number; locale: Locale; limits: Limits }): TimelineStep[] {
+  const { maxTransmissions, locale, limits } = opts;
   const tr = (key: string, params = {}): string => t(locale, key, params);
   const steps: TimelineStep[] = [{ key: 'uploaded', state: 'done', title: tr('page.timeline.uploaded'), time: shownTime(fax.createdAt, locale) }];
 
@@ -101,7 +104,7 @@ export function timelineOf(fax: Fax, attempts: FaxAttempt[], maxTransmissions: n
     return steps;
   }
   if (fax.status === 'rejected') {
-    steps.push({ key: 'converted', state: 'failed', title: tr('page.timeline.rejected'), detail: fax.failureReason ? tr(`reason.${fax.failureReason}`) : undefined, time: shownTime(fax.convertedAt ?? fax.completedAt, locale) });
+    steps.push({ key: 'converted', state: 'failed', title: tr('page.timeline.rejected'), detail: fax.failureReason ? reasonText(locale, fax.failureReason, fax, limits) : undefined, time: shownTime(fax.convertedAt ?? fax.completedAt, locale) });
   } else if (fax.pages) {
     steps.push({ key: 'converted', state: 'done', title: tPlural(locale, 'page.timeline.converted', fax.pages), time: shownTime(fax.convertedAt, locale) });
   }
@@ -115,11 +118,11 @@ export function timelineOf(fax: Fax, attempts: FaxAttempt[], maxTransmissions: n
     steps.push({ key: 'paid', state: 'done', title: tr('page.timeline.paid', { amount: price }), time: shownTime(fax.paidAt, locale) });
   }
 
-  steps.push(...attemptSteps(fax, attempts, maxTransmissions, locale));
+  steps.push(...attemptSteps(fax, attempts, maxTransmissions, locale, limits));
   if (fax.status === 'queued' && attempts.length === 0) {
     steps.push({ key: 'attempt-1', state: 'current', title: tr('page.timeline.attempt', { n: 1, total: maxTransmissions }), detail: tr('page.timeline.attempt.queued') });
   }
-  const outcome = outcomeStep(fax, locale);
+  const outcome = outcomeStep(fax, locale, limits);
   if (outcome) steps.push(outcome);
   const money = moneyStep(fax, locale);
   if (money) steps.push(money);
