@@ -40,6 +40,8 @@ export interface RunningStack {
  */
 export async function startStack(): Promise<RunningStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-stack-'));
+  // Run as root, the embedded PostgreSQL's initdb runs as another user: it must reach the folder.
+  fs.chmodSync(dataDir, 0o755);
   const [web, engine, pg, stripe, carrier, ui, smtp] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
   const urls: StackUrls = {
     web: `http://127.0.0.1:${web}`,
@@ -67,7 +69,8 @@ export async function startStack(): Promise<RunningStack> {
       SMTP_TWIN_PORT: String(smtp),
       SANDBOX_MS_PER_PAGE: '300',
       RETRY_DELAY: '3s',
-      LOG_LEVEL: 'warn',
+      // Not quieter: the supervisor waits for the worker's "worker started" info line.
+      LOG_LEVEL: 'info',
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
