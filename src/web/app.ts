@@ -60,6 +60,14 @@ export function createAppFrame(log: Logger, opts: FrameOptions = {}): Koa {
   app.use(accessLog(log));
   app.use(errorMiddleware(log, opts.errorPage));
   app.use(securityHeaders(opts.security ?? { formTargets: [], hsts: false }));
+  if (opts.security?.hsts) {
+    // Outside sandbox mode the public address is https (checked at start-up); TLS ends at a
+    // proxy, so the cookies are Secure whatever the hop to this process is.
+    app.use(async (ctx, next) => {
+      ctx.cookies.secure = true;
+      await next();
+    });
+  }
   app.use(localeMiddleware());
   return app;
 }
@@ -84,6 +92,7 @@ export function createApp(deps: AppDeps): Koa {
     maxUploadBytes: config.limits.maxUploadBytes,
     log,
   };
+  const limits = new RateLimits(db, config.rateLimits);
   const routers = [
     createHealthRoutes(deps.readiness),
     assets.routes(),
@@ -94,10 +103,10 @@ export function createApp(deps: AppDeps): Koa {
       store,
       workflows: deps.workflows,
       changes: deps.changes ?? new FaxChanges(config.databaseUrl, log),
-      limits: new RateLimits(db, config.rateLimits),
+      limits,
       create,
     }),
-    createApiRoutes({ ...create, faxes, store, workflows: deps.workflows }),
+    createApiRoutes({ ...create, faxes, store, workflows: deps.workflows, limits }),
     createMediaRoutes({ store, appSecret: config.appSecret }),
     createStripeRoutes({
       db,

@@ -6,7 +6,7 @@ import { Fax } from '../../src/db/entities/fax';
 import { silentLogger } from '../../src/log';
 import { createPayments } from '../../src/payments/stripe-payments';
 import { hashToken, newAccessToken } from '../../src/web/access-token';
-import { createApp } from '../../src/web/app';
+import { createApp, type AppDeps } from '../../src/web/app';
 import { FaxChanges } from '../../src/web/fax-changes';
 import type { FaxSignals } from '../../src/web/fax-signals';
 import type { CancelDecision, FaxWorkflows } from '../../src/web/fax-workflows';
@@ -42,6 +42,8 @@ export interface WebHarness {
   config: Config;
   workflows: RecordingWorkflows;
   app: Koa;
+  /** What the app was made from, to make a second web process on the same database. */
+  deps: AppDeps;
   changes: FaxChanges;
   /** Temporal's readiness, as the health route sees it. */
   ready: { temporal: boolean };
@@ -64,12 +66,14 @@ export async function createWebHarness(env: Record<string, string> = {}): Promis
     STRIPE_API_BASE: 'http://127.0.0.1:1',
     TELNYX_API_BASE: 'http://127.0.0.1:1',
     TELNYX_PUBLIC_KEY: 'a1wrR1MonmiaAiI2j97liVJc4wNQNh8jTkGFHyYq7Fg=',
+    // Tests about other things make many faxes from one address; the limits' own tests set theirs.
+    RATE_LIMITS: 'upload=10000/1h,uploadPerNumber=10000/1h,cancel=10000/1h,pay=10000/1h',
     ...env,
   });
   const workflows = new RecordingWorkflows();
   const ready = { temporal: true };
   const changes = new FaxChanges(t.url, silentLogger);
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     db: t.db,
     store: new PostgresDocumentStore(t.db),
@@ -86,12 +90,14 @@ export async function createWebHarness(env: Record<string, string> = {}): Promis
         if (!ready.temporal) throw new Error('down');
       },
     },
-  });
+  };
+  const app = createApp(deps);
   return {
     t,
     config,
     workflows,
     app,
+    deps,
     changes,
     ready,
     api: () => request(app.callback()),
