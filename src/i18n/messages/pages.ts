@@ -662,7 +662,7 @@ export const pageMessages: Catalog = {
     'page.timeline.attempt.delivered': 'Remis',
     'page.timeline.attempt.failed': 'Non remis',
     'page.timeline.attempt.cancelled': 'Interrompu',
-    'page.timeline.pages_sent': '{sent} page(s) sur {pages} envoyée(s)',
+    'page.timeline.pages_sent': 'Pages envoyées : {sent} sur {pages}',
     'page.timeline.next_attempt': 'Transmission {n} sur {total}',
     'page.timeline.next_attempt.detail': 'Nouvelle tentative à',
     'page.timeline.delivery': 'Remise',
