@@ -40,7 +40,8 @@ export function scheduleWft(engine: Engine, run: Execution): void {
     transient,
     queue: sticky ? sticky.queue : state.taskQueue,
     sticky: !!sticky,
-    scheduledEventId: 0,
+    // A transient task's events are numbered when it starts; this is where they would go now.
+    scheduledEventId: transient ? state.nextEventId : 0,
     startedEventId: 0,
     scheduledTime: engine.now(),
   };

@@ -116,8 +116,9 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     attempt: state.attempt,
     workflowExecutionExpirationTime: executionDeadline ? msTimestamp(executionDeadline) : undefined,
     firstWorkflowTaskBackoff: delay > 0 ? msDuration(delay) : undefined,
-    memo: { fields: state.memo },
-    searchAttributes: { indexedFields: state.searchAttributes },
+    // Copies: upserts change the run's live maps, never the event that records how it started.
+    memo: { fields: { ...state.memo } },
+    searchAttributes: { indexedFields: { ...state.searchAttributes } },
     header: params.header ?? undefined,
     workflowId: params.workflowId,
     rootWorkflowExecution: params.root ?? { workflowId: params.workflowId, runId },

@@ -34,6 +34,19 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
   const now = engine.now();
   const identity = poll.identity ?? '';
   const requestId = `${run.runId}/${wft.seq}`;
+  if (wft.transient && wft.scheduledEventId !== state.nextEventId) {
+    // Events were written after this retry was scheduled: as the real server, it becomes a
+    // normal task again (attempt 1), its events written now.
+    wft.transient = false;
+    wft.attempt = state.wftAttempt = 1;
+    wft.scheduledEventId = Number(
+      addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
+        taskQueue: { name: state.taskQueue, kind: NORMAL_QUEUE },
+        startToCloseTimeout: msDuration(state.taskTimeoutMs),
+        attempt: 1,
+      }).eventId,
+    );
+  }
   if (wft.transient) {
     const scheduled = makeEvent(engine, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, 'workflowTaskScheduledEventAttributes', {
       taskQueue: { name: state.taskQueue, kind: NORMAL_QUEUE },
@@ -114,21 +127,20 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   const unhandledEvents = closing && state.buffered.length > 0;
   const unhandledUpdates = closing && hasUnseenUpdates(run, wft.seq);
   if (invalid || unhandledEvents || unhandledUpdates) {
-    materialize(engine, run, wft);
     const cause = invalid ? invalid.cause : unhandledEvents ? FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND : FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE;
     const message = invalid ? invalid.message : unhandledEvents ? 'Workflow task completed with unhandled new events.' : 'Workflow task completed with unhandled updates.';
-    addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
-      scheduledEventId: wft.scheduledEventId,
-      startedEventId: wft.startedEventId,
-      cause,
-      failure: { message, source: 'Server', serverFailureInfo: {} },
-      identity: req.identity ?? '',
-    });
-    endTask(engine, run, 'fail');
-    state.sticky = null;
-    if (invalid) state.wftAttempt++;
-    flushBuffered(engine, run);
-    scheduleWft(engine, run);
+    engine.log.warn('workflow task completion turned down', { workflowId: state.workflowId, runId, attempt: wft.attempt, cause: enums.WorkflowTaskFailedCause[cause], message });
+    // Like a failure the worker reports: written once, then retried without events until one completes.
+    if (!wft.transient) {
+      addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: wft.startedEventId,
+        cause,
+        failure: { message, source: 'Server', serverFailureInfo: {} },
+        identity: req.identity ?? '',
+      });
+    }
+    retryAfterFailure(engine, run, 'fail');
     // The real server's answer; the worker evicts the run and replays it with the new events.
     throw invalidArgument(invalid ? message : 'UnhandledCommand');
   }
@@ -181,11 +193,19 @@ export function failWft(engine: Engine, runId: string, seq: number, req: WftFail
   retryAfterFailure(engine, run, 'fail');
 }
 
+/**
+ * A started task failed, timed out or had its completion turned down; the next one is scheduled.
+ * As the real server counts attempts: a task that failed while the run had a sticky queue is
+ * retried on the normal queue as attempt 1 again; otherwise the attempt grows, and from attempt
+ * 2 on the task's events stay out of history until one completes (a transient task). New events
+ * (flushed here) make the next task a normal one again.
+ */
 function retryAfterFailure(engine: Engine, run: Execution, event: EventOf<typeof WORKFLOW_TASK>): void {
+  const state = run.state;
   endTask(engine, run, event);
-  run.state.sticky = null;
-  run.state.wftAttempt++;
-  flushBuffered(engine, run);
+  if (state.sticky) state.sticky = null;
+  else state.wftAttempt++;
+  if (flushBuffered(engine, run)) state.wftAttempt = 1;
   scheduleWft(engine, run);
 }
 

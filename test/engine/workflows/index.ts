@@ -3,3 +3,4 @@ export * from './signals';
 export * from './children';
 export * from './durable';
 export * from './updates';
+export * from './attributes';
