@@ -8,7 +8,7 @@
  */
 import { letterPdf, photoJpeg } from './conversion-documents';
 import { loadMupdf } from '../src/conversion/child/mupdf';
-import { FaxRenderer } from '../src/conversion/child/renderer';
+import { FaxCanvas } from '../src/conversion/child/canvas';
 import { openSpec, specFor } from '../src/conversion/child/source-spec';
 import { TextPainter } from '../src/conversion/child/text-painter';
 import { finishPage } from '../src/conversion/raster/fax-page';
@@ -17,7 +17,7 @@ import { PAPERS } from '../src/conversion/raster/paper';
 import { placePage } from '../src/conversion/raster/placement';
 import { bitmapPng, encodeGreyPng } from '../src/conversion/raster/png';
 import { DEFAULT_LIMITS } from '../src/conversion/limits';
-import type { SourceType } from '../src/conversion/source/source-type';
+import type { SourceType } from '../src/conversion/formats/source-type';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 20);
 
@@ -34,7 +34,7 @@ function best(f: () => unknown): number {
 async function main(): Promise<void> {
   const mupdf = await loadMupdf();
   const paper = PAPERS.a4;
-  const canvas = new FaxRenderer(mupdf, paper);
+  const canvas = new FaxCanvas(mupdf, paper);
   const documents: Array<[string, Buffer, SourceType]> = [
     ['letter page', await letterPdf(1, 1), 'pdf'],
     ['12-megapixel photo', await photoJpeg(), 'jpeg'],
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     await source.prepare?.(0);
     const page = source.load(0);
     const { matrix } = placePage(page.bounds, paper, page.marginPt);
-    const render = best(() => canvas.render(page, matrix));
-    const grey = Uint8Array.from(canvas.render(page, matrix));
+    const render = best(() => canvas.draw(page, matrix));
+    const grey = Uint8Array.from(canvas.draw(page, matrix));
     const bitmap = ditherToBitmap(grey, 1728, paper.rows);
     const rowsZ = deflateBitmapRows(bitmap);
     const thumb = thumbnailPixels(bitmap);

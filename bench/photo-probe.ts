@@ -18,8 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMupdf } from '../src/conversion/child/mupdf';
-import { PageThreads } from '../src/conversion/child/page-threads';
-import { FaxRenderer } from '../src/conversion/child/renderer';
+import { ThreadPool } from '../src/conversion/child/thread-pool';
+import { FaxCanvas } from '../src/conversion/child/canvas';
 import { openSpec, specFor } from '../src/conversion/child/source-spec';
 import { TextPainter } from '../src/conversion/child/text-painter';
 import { PhotoBudget } from '../src/conversion/child/sources/pdf-photos';
@@ -54,7 +54,7 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
   const wasm: WasmModule = {};
   (globalThis as Record<string, unknown>).$libmupdf_wasm_Module = wasm;
   const mupdf = await loadMupdf();
-  const threads = new PageThreads();
+  const threads = new ThreadPool();
   await threads.ready;
   const heapMb = (): string => ((wasm.HEAPU8?.byteLength ?? 0) / 2 ** 20).toFixed(0);
   const rssMb = (): string => (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
@@ -85,7 +85,7 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
     const spec = await specFor(job);
     lap('spec');
     const painter = new TextPainter(mupdf);
-    const canvas = new FaxRenderer(mupdf, PAPERS.a4);
+    const canvas = new FaxCanvas(mupdf, PAPERS.a4);
     const budget = process.env.PROBE_MUPDF_DECODES === '1' ? undefined : PhotoBudget.forProcess(DEFAULT_LIMITS.memoryMb);
     const source = openSpec(mupdf, painter, spec, 'a4', DEFAULT_LIMITS.maxPixelsPerPage, budget);
     lap('open');
@@ -93,7 +93,7 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
     lap('prepare');
     const page = source.load(0);
     lap('load');
-    const grey = canvas.render(page, placePage(page.bounds, PAPERS.a4, page.marginPt).matrix);
+    const grey = canvas.draw(page, placePage(page.bounds, PAPERS.a4, page.marginPt).matrix);
     lap('render');
     const output = await finishPage(grey, PAPERS.a4.rows);
     lap('finish');

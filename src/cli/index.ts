@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
     case 'ui':
       return load<typeof import('../ui/main')>('../ui/main').runUi();
     case 'convert':
-      return load<typeof import('../conversion/cli')>('../conversion/cli').main(rest);
+      return load<typeof import('../conversion/main')>('../conversion/main').run(rest);
     case 'support-user':
       return load<typeof import('./support-user')>('./support-user').runSupportUser(rest);
     case 'sandbox':

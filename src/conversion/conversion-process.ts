@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import type { ChildMessage, ChildPage, ChildResult, ConversionJob } from './child/protocol';
+import type { ChildMessage, ChildPage, ChildResult, ConversionJob } from './child/process-messages';
 import { ConversionError, type ConversionLimits } from './types';
 
 /**
@@ -11,7 +11,7 @@ import { ConversionError, type ConversionLimits } from './types';
  * that compiles it on the fly (child/register-ts.js).
  */
 const FROM_SOURCE = __filename.endsWith('.ts');
-const CHILD_ENTRY = path.join(__dirname, 'child', FROM_SOURCE ? 'entry.ts' : 'entry.js');
+const CHILD_ENTRY = path.join(__dirname, 'child', FROM_SOURCE ? 'main.ts' : 'main.js');
 const TS_HOOK = path.join(__dirname, 'child', 'register-ts.js');
 const RSS_POLL_MS = 50;
 

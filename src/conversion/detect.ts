@@ -1,6 +1,6 @@
-import { listZip, readStoredEntry } from './source/zip';
-import { decodeText } from './source/text-decode';
-import type { SourceType } from './source/source-type';
+import { listZip, readStoredEntry } from './formats/zip';
+import { decodeText } from './formats/text-decode';
+import type { SourceType } from './formats/source-type';
 
 const OLE2 = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -2,8 +2,8 @@ import { PAPER_SIZES } from '../domain/status';
 import { detectType, isBrokenZip, isEncryptedOffice } from './detect';
 import { formatBytes } from './limits';
 import { findLibreOffice } from './office-program';
-import { inspectImage, type ImageFrame } from './source/image-header';
-import { isImageType, isOfficeType, type SourceType } from './source/source-type';
+import { inspectImage, type ImageFrame } from './formats/image-header';
+import { isImageType, isOfficeType, type SourceType } from './formats/source-type';
 import { ConversionError, type ConversionLimits, type ConversionOptions } from './types';
 
 export interface PreparedInput {

@@ -1,5 +1,5 @@
 import { detectType } from '../../src/conversion';
-import { inspectImage } from '../../src/conversion/source/image-header';
+import { inspectImage } from '../../src/conversion/formats/image-header';
 import { bmp, bombPng, docx, elf, encryptedOffice, gif, odt, textPdf, tiff, zip } from './helpers/corpus';
 
 const png = (width: number, height: number): Buffer => {

@@ -3,8 +3,8 @@ import { textGrid } from '../../src/conversion/child/sources/text';
 import { DEFAULT_LIMITS, formatBytes, resolveLimits } from '../../src/conversion/limits';
 import { PAPERS, faxAreaPt } from '../../src/conversion/raster/paper';
 import { placePage, transformPoint } from '../../src/conversion/raster/placement';
-import { cellWidth, layoutText } from '../../src/conversion/source/text-layout';
-import { wrapWords } from '../../src/conversion/source/wrap-words';
+import { cellWidth, layoutText } from '../../src/conversion/formats/text-layout';
+import { wrapWords } from '../../src/conversion/formats/wrap-words';
 
 describe('placing a page on the fax', () => {
   const kx = 204 / 72;

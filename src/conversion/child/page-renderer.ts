@@ -6,7 +6,7 @@ import type { ConversionWarning } from '../types';
 import { asConversionError } from './errors';
 import type { Mupdf } from './mupdf';
 import type { LoadedPage, PageSource } from './page-source';
-import { FaxRenderer } from './renderer';
+import { FaxCanvas } from './canvas';
 import { openSpec, type PageJob } from './source-spec';
 import { coverPage } from './sources/cover';
 import { TextPainter } from './text-painter';
@@ -54,7 +54,7 @@ function pageWarnings(page: Pick<LoadedPage, 'kind' | 'pixels'>, out: FaxPageOut
 export class PageRenderer {
   private readonly painter: TextPainter;
   private readonly source: PageSource;
-  private readonly canvas: FaxRenderer;
+  private readonly canvas: FaxCanvas;
   /** Pages of the fax: the document's, and the cover. */
   readonly total: number;
 
@@ -69,7 +69,7 @@ export class PageRenderer {
       this.painter.destroy();
       throw err;
     }
-    this.canvas = new FaxRenderer(mupdf, PAPERS[job.paper]);
+    this.canvas = new FaxCanvas(mupdf, PAPERS[job.paper]);
     this.total = this.source.count + (job.cover ? 1 : 0);
   }
 
@@ -106,7 +106,7 @@ export class PageRenderer {
       const placement = placePage(page.bounds, PAPERS[this.job.paper], page.marginPt);
       let grey: Uint8Array;
       try {
-        grey = this.canvas.render(page, placement.matrix);
+        grey = this.canvas.draw(page, placement.matrix);
       } catch (err) {
         throw asConversionError(err, `rendering page ${index + 1}`);
       }

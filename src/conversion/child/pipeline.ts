@@ -1,9 +1,9 @@
 import { ConversionError } from '../types';
 import { loadMupdf } from './mupdf';
-import { takeNoMore, takePage } from './page-messages';
+import { takeNoMore, takePage } from './thread-messages';
 import { PageRenderer, type PageResult } from './page-renderer';
-import type { PageThreads } from './page-threads';
-import type { ChildPage, ChildResult, ConversionJob } from './protocol';
+import type { ThreadPool } from './thread-pool';
+import type { ChildPage, ChildResult, ConversionJob } from './process-messages';
 import { specFor, type PageJob } from './source-spec';
 import { PhotoBudget } from './sources/pdf-photos';
 
@@ -14,7 +14,7 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * render and finish pages on every core (this thread and the rendering threads take pages
  * from one shared counter).
  */
-export async function runPipeline(job: ConversionJob, threads: PageThreads, onPage: (page: ChildPage, done: number, total: number) => void): Promise<ChildResult> {
+export async function runPipeline(job: ConversionJob, threads: ThreadPool, onPage: (page: ChildPage, done: number, total: number) => void): Promise<ChildResult> {
   const mupdf = await loadMupdf();
   let libraryWarnings = 0;
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });

@@ -1,12 +1,12 @@
 import type { PaperSize } from '../../domain/status';
 import { PAPERS } from '../raster/paper';
-import type { ImageFrame } from '../source/image-header';
-import { decodeText } from '../source/text-decode';
-import { isImageType, isOfficeType, type ImageType } from '../source/source-type';
+import type { ImageFrame } from '../formats/image-header';
+import { decodeText } from '../formats/text-decode';
+import { isImageType, isOfficeType, type ImageType } from '../formats/source-type';
 import { ConversionError, type CoverPage } from '../types';
 import { loadMupdf, reserveHeap, type Mupdf } from './mupdf';
 import type { PageSource, Picture } from './page-source';
-import type { ConversionJob } from './protocol';
+import type { ConversionJob } from './process-messages';
 import { openImage } from './sources/image';
 import { officeToPdf } from './sources/office';
 import { openPdf } from './sources/pdf';

@@ -1,4 +1,4 @@
-import { cellWidth } from '../source/text-layout';
+import { cellWidth } from '../formats/text-layout';
 import type { Mupdf } from './mupdf';
 
 type MupdfFont = InstanceType<Mupdf['Font']>;

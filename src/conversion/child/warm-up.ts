@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS } from '../limits';
-import type { SourceType } from '../source/source-type';
+import type { SourceType } from '../formats/source-type';
 import { loadMupdf, reserveHeap } from './mupdf';
-import type { PageThreads } from './page-threads';
+import type { ThreadPool } from './thread-pool';
 import { runPipeline } from './pipeline';
 
 const WARM_UP_PAGES = 4;
@@ -86,7 +86,7 @@ async function warmUpJpeg(): Promise<Buffer> {
  * JavaScript and WebAssembly of a fresh process are compiled and optimised before a real
  * document arrives. No user data is involved: the process stays a clean, single-use one.
  */
-export async function warmUp(threads: PageThreads): Promise<void> {
+export async function warmUp(threads: ThreadPool): Promise<void> {
   threads.preloadSharp();
   const documents: Array<{ input: Buffer; type: SourceType }> = [
     { input: warmUpPdf(WARM_UP_PAGES), type: 'pdf' },

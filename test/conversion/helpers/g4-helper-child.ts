@@ -1,16 +1,16 @@
 /**
- * Codes a page's G4 image with its lower half made by a rendering thread (PageThreads'
+ * Codes a page's G4 image with its lower half made by a rendering thread (ThreadPool'
  * helper, as a one-page document's conversion does) and prints, as JSON, whether the joined
  * code is the same as the page coded in one go on this thread. In a child process, because
  * rendering threads load MuPDF, which cannot load inside jest files:
  *   node -r src/conversion/child/register-ts.js g4-helper-child.ts
  */
-import { PageThreads } from '../../../src/conversion/child/page-threads';
+import { ThreadPool } from '../../../src/conversion/child/thread-pool';
 import { createBitmap } from '../../../src/conversion/raster/bitmap';
 import { encodeG4, encodeG4Rows, joinG4 } from '../../../src/conversion/raster/kernels';
 
 async function main(): Promise<void> {
-  const threads = new PageThreads(1);
+  const threads = new ThreadPool(1);
   await threads.ready;
   const helper = threads.g4Helper();
   if (!helper) throw new Error('no helper thread');

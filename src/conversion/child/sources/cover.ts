@@ -1,6 +1,6 @@
 import { t } from '../../../i18n';
 import type { Paper } from '../../raster/paper';
-import { wrapWords } from '../../source/wrap-words';
+import { wrapWords } from '../../formats/wrap-words';
 import type { CoverPage } from '../../types';
 import type { Mupdf } from '../mupdf';
 import type { LoadedPage } from '../page-source';

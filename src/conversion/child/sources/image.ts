@@ -1,5 +1,5 @@
-import type { ImageFrame } from '../../source/image-header';
-import type { ImageType } from '../../source/source-type';
+import type { ImageFrame } from '../../formats/image-header';
+import type { ImageType } from '../../formats/source-type';
 import { asConversionError } from '../errors';
 import type { Mupdf } from '../mupdf';
 import type { PageSource, Picture } from '../page-source';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { OfficeType } from '../../source/source-type';
+import type { OfficeType } from '../../formats/source-type';
 import { ConversionError } from '../../types';
 
 /**

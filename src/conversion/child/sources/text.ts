@@ -1,5 +1,5 @@
 import type { Paper } from '../../raster/paper';
-import { layoutText } from '../../source/text-layout';
+import { layoutText } from '../../formats/text-layout';
 import type { PageSource } from '../page-source';
 import { MONO_ADVANCE, type TextPainter } from '../text-painter';
 

@@ -6,7 +6,7 @@ import type { LoadedPage } from './page-source';
  * Draws pages into one reusable grey canvas the size of a fax page (1728 × rows pixels at
  * 204 × 196 dpi) with MuPDF's anti-aliased renderer.
  */
-export class FaxRenderer {
+export class FaxCanvas {
   private readonly pixmap: InstanceType<Mupdf['Pixmap']>;
 
   constructor(
@@ -21,7 +21,7 @@ export class FaxRenderer {
    * Returns a view of the canvas inside MuPDF's memory, not a copy (4 MB a page): it is valid
    * only until the next call into MuPDF, which may grow and so move that memory.
    */
-  render(page: LoadedPage, matrix: number[]): Uint8Array {
+  draw(page: LoadedPage, matrix: number[]): Uint8Array {
     this.pixmap.clear(255);
     const device = new this.mupdf.DrawDevice(this.mupdf.Matrix.identity, this.pixmap);
     try {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../types';
 import type { G4Helper, G4Part } from '../raster/kernels';
-import type { PageThreadG4, PageThreadJob, PageThreadMessage, PageThreadPreload } from './page-messages';
+import type { ThreadG4, ThreadJob, ThreadMessage, ThreadPreload } from './thread-messages';
 import type { PageResult } from './page-renderer';
 import type { PageJob } from './source-spec';
 
 const FROM_SOURCE = __filename.endsWith('.ts');
-const SCRIPT = path.join(__dirname, FROM_SOURCE ? 'page-thread.ts' : 'page-thread.js');
+const SCRIPT = path.join(__dirname, FROM_SOURCE ? 'rendering-thread.ts' : 'rendering-thread.js');
 const TS_HOOK = path.join(__dirname, 'register-ts.js');
 /** Capped: each thread holds a MuPDF instance of its own (tens of MB) within the process's memory budget. */
 const MAX_THREADS = 3;
@@ -32,7 +32,7 @@ interface Waiter {
  * thread renders too), each with MuPDF loaded. Started with the process, so they are ready
  * by the time a job arrives; each document uses them once.
  */
-export class PageThreads {
+export class ThreadPool {
   private readonly workers: Worker[] = [];
   readonly ready: Promise<void>;
   private waiter: Waiter | null = null;
@@ -46,7 +46,7 @@ export class PageThreads {
       const worker = startWorker();
       started.push(
         new Promise((resolve, reject) => {
-          worker.on('message', (m: PageThreadMessage) => {
+          worker.on('message', (m: ThreadMessage) => {
             if (m.kind === 'ready') return resolve();
             // Settles nothing once the thread was ready.
             if (m.kind === 'failure') reject(new Error(`rendering thread: ${m.message}`));
@@ -71,7 +71,7 @@ export class PageThreads {
     if (this.workers.length === 0) return Promise.resolve(0);
     return new Promise((resolve, reject) => {
       this.waiter = { remaining: this.workers.length, libraryWarnings: 0, onPage, resolve, reject };
-      const message: PageThreadJob = { job, total, counter };
+      const message: ThreadJob = { job, total, counter };
       for (const worker of this.workers) worker.postMessage(message);
     });
   }
@@ -88,7 +88,7 @@ export class PageThreads {
       new Promise((resolve, reject) => {
         const id = this.nextId++;
         this.coding.set(id, { resolve, reject });
-        const message: PageThreadG4 = { g4: { id, rows, reference, width, height } };
+        const message: ThreadG4 = { g4: { id, rows, reference, width, height } };
         // The rows are copies made for this message: moved, not copied again.
         worker.postMessage(
           message,
@@ -102,7 +102,7 @@ export class PageThreads {
    * arrives, not at the first photo of a PDF page a thread draws.
    */
   preloadSharp(): void {
-    const message: PageThreadPreload = { preload: 'sharp' };
+    const message: ThreadPreload = { preload: 'sharp' };
     for (const worker of this.workers) worker.postMessage(message);
   }
 
@@ -110,7 +110,7 @@ export class PageThreads {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private receive(m: PageThreadMessage): void {
+  private receive(m: ThreadMessage): void {
     if (m.kind === 'g4' || m.kind === 'g4-failed') {
       const pending = this.coding.get(m.id);
       this.coding.delete(m.id);

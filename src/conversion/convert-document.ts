@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../log';
-import type { ConversionJob } from './child/protocol';
+import type { ConversionJob } from './child/process-messages';
 import { ConversionProcess } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
 import { prepareInput } from './prepare';
 import { writeFaxPdf } from './raster/fax-pdf';
 import { PAPERS } from './raster/paper';
 import { writeTiffF } from './raster/tiff';
-import { isOfficeType } from './source/source-type';
+import { isOfficeType } from './formats/source-type';
 import { ConversionError, type ConversionOptions, type ConversionResult } from './types';
 
 const defaultLog = createLogger('conversion');

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { ConversionError } from '../types';
 import { loadMupdf } from './mupdf';
 import { encodeG4Rows } from '../raster/kernels';
-import { takePage, type PageThreadG4, type PageThreadJob, type PageThreadMessage, type PageThreadPreload } from './page-messages';
+import { takePage, type ThreadG4, type ThreadJob, type ThreadMessage, type ThreadPreload } from './thread-messages';
 import { PageRenderer } from './page-renderer';
 import { loadSharp } from './sources/jpeg';
 
@@ -11,12 +11,12 @@ import { loadSharp } from './sources/jpeg';
  * document and takes pages from the shared counter until none is left, rendering and
  * finishing each one, while the main thread and the other threads do the same.
  */
-function post(message: PageThreadMessage): void {
+function post(message: ThreadMessage): void {
   // Copied, not transferred: the encoded page is small, and a Buffer may share its memory.
   parentPort?.postMessage(message);
 }
 
-async function run({ job, total, counter }: PageThreadJob): Promise<void> {
+async function run({ job, total, counter }: ThreadJob): Promise<void> {
   const mupdf = await loadMupdf();
   let libraryWarnings = 0;
   mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
@@ -38,7 +38,7 @@ async function run({ job, total, counter }: PageThreadJob): Promise<void> {
 }
 
 /** Codes the lower rows of a page the main thread finishes alone (a one-page document). */
-function codeRows({ g4: { id, rows, reference, width, height } }: PageThreadG4): void {
+function codeRows({ g4: { id, rows, reference, width, height } }: ThreadG4): void {
   try {
     const { data, bits } = encodeG4Rows(rows, width, height, reference, true);
     post({ kind: 'g4', id, data, bits });
@@ -47,7 +47,7 @@ function codeRows({ g4: { id, rows, reference, width, height } }: PageThreadG4):
   }
 }
 
-parentPort?.on('message', (message: PageThreadJob | PageThreadPreload | PageThreadG4) => {
+parentPort?.on('message', (message: ThreadJob | ThreadPreload | ThreadG4) => {
   if ('preload' in message) void loadSharp();
   else if ('g4' in message) codeRows(message);
   else void run(message);

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { main } from '../../src/conversion/cli';
+import { run as convertCommand } from '../../src/conversion/main';
 import { elf, tempDir, textPdf } from './helpers/corpus';
 import { readPng } from './helpers/png-read';
 import { readTiff } from './helpers/tiff-read';
 
-/** Runs the CLI entry with stdout/stderr captured and the exit code it set. */
+/** Runs `durafax convert` with stdout/stderr captured and the exit code it set. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -20,7 +20,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
     return true;
   });
   try {
-    await main(args);
+    await convertCommand(args);
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();

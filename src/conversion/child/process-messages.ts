@@ -1,7 +1,7 @@
 import type { PaperSize } from '../../domain/status';
 import type { ReasonCode } from '../../domain/reasons';
-import type { ImageFrame } from '../source/image-header';
-import type { SourceType } from '../source/source-type';
+import type { ImageFrame } from '../formats/image-header';
+import type { SourceType } from '../formats/source-type';
 import type { ConversionLimits, ConversionWarning, CoverPage } from '../types';
 
 /** What the parent sends the conversion child process (once). */

@@ -3,7 +3,7 @@ import type { PageResult } from './page-renderer';
 import type { PageJob } from './source-spec';
 
 /** From the conversion process's main thread to a rendering thread. */
-export interface PageThreadJob {
+export interface ThreadJob {
   job: PageJob;
   /** Pages of the fax, cover included. */
   total: number;
@@ -12,17 +12,17 @@ export interface PageThreadJob {
 }
 
 /** From the main thread: load sharp now, ahead of the photos of PDF pages this thread may draw. */
-export interface PageThreadPreload {
+export interface ThreadPreload {
   preload: 'sharp';
 }
 
 /** From the main thread: code these rows of a page as the lower part of its G4 image (the main thread codes the rest). */
-export interface PageThreadG4 {
+export interface ThreadG4 {
   g4: { id: number; rows: Uint8Array; reference: Uint8Array; width: number; height: number };
 }
 
 /** From a rendering thread back to the main thread. */
-export type PageThreadMessage =
+export type ThreadMessage =
   | { kind: 'ready' }
   | { kind: 'g4'; id: number; data: Uint8Array; bits: number }
   | { kind: 'g4-failed'; id: number; message: string }

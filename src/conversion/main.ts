@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isLocale, PAPER_SIZES, type Locale, type PaperSize } from '../domain/status';
 import { t } from '../i18n';
 import { createLogger } from '../log';
-import { convertDocument } from './runner';
+import { convertDocument } from './convert-document';
 import { ConversionError, type CoverPage } from './types';
 
 const USAGE = `Usage: durafax convert <input> <output-folder> [options]
@@ -23,7 +23,7 @@ Options:
   --help                    show this text`;
 
 /** `durafax convert`: exit code 0 when converted, 1 when the document is refused, 2 on bad usage. */
-export async function main(argv: string[]): Promise<void> {
+export async function run(argv: string[]): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({
