@@ -1,7 +1,7 @@
 import { parseDuration } from './duration';
 
 /** The actions counted per client IP (and, for uploads, per destination number). */
-export const RATE_KINDS = ['upload', 'uploadPerNumber', 'pay', 'cancel', 'numberCheck', 'report'] as const;
+export const RATE_KINDS = ['upload', 'uploadPerNumber', 'pay', 'cancel', 'numberCheck', 'report', 'supportSignIn'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 export interface RateRule {
@@ -17,6 +17,8 @@ export const DEFAULT_RATE_LIMITS: Record<RateKind, RateRule> = {
   cancel: { points: 30, durationSecs: 3600 },
   numberCheck: { points: 600, durationSecs: 600 },
   report: { points: 60, durationSecs: 3600 },
+  // Sign-ins to the support pages from one address, whatever the name (each name also locks on its own).
+  supportSignIn: { points: 30, durationSecs: 900 },
 };
 
 /** Reads `RATE_LIMITS`: `kind=points/duration` entries separated by commas (`upload=50/1h,pay=100/1h`). */

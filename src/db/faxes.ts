@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SendLedger } from '../carrier/types';
+import type { FaxStatus } from '../domain/status';
 import type { PaymentIntentInfo } from '../payments/types';
 import { Fax } from './entities/fax';
 import { FaxAttempt } from './entities/fax-attempt';
@@ -8,6 +9,26 @@ export type AttemptReport = Pick<
   FaxAttempt,
   'carrierStatus' | 'status' | 'carrierReason' | 'reason' | 'retryable' | 'pagesSent' | 'durationSecs' | 'completedAt'
 >;
+
+/** What support finds faxes by; every part given must match. */
+export interface FaxSearch {
+  id?: string;
+  /** The first characters of the id, as the sender's page shows them (its reference). */
+  idPrefix?: string;
+  /** E.164, whole. */
+  toNumber?: string;
+  /** Digits somewhere in the number (a number typed in part, or nationally). */
+  numberDigits?: string;
+  /** Eight digits can be either: the start of the id, or digits somewhere in the number. */
+  idPrefixOrDigits?: string;
+  /** Whole, in any case. */
+  email?: string;
+  /** A payment intent or checkout session id. */
+  paymentId?: string;
+  status?: FaxStatus;
+  createdFrom?: Date;
+  createdBefore?: Date;
+}
 
 /** Two requests created a fax under the same Idempotency-Key at once; the other one won. */
 export class DuplicateIdempotencyKey extends Error {
@@ -43,6 +64,31 @@ export class Faxes implements SendLedger {
     const fax = await this.find(faxId);
     if (!fax) throw new Error(`fax ${faxId} has no record`);
     return fax;
+  }
+
+  /** Support's search: a page of the matching faxes, newest first, and how many match in all. */
+  async search(criteria: FaxSearch, offset: number, limit: number): Promise<{ faxes: Fax[]; total: number }> {
+    const q = this.faxes.createQueryBuilder('fax');
+    if (criteria.id) q.andWhere('fax.id = :id', { id: criteria.id });
+    if (criteria.idPrefix) q.andWhere('CAST(fax.id AS text) LIKE :prefix', { prefix: `${criteria.idPrefix.toLowerCase().replace(/[^0-9a-f-]/g, '')}%` });
+    if (criteria.toNumber) q.andWhere('fax.toNumber = :toNumber', { toNumber: criteria.toNumber });
+    if (criteria.numberDigits) q.andWhere('fax.toNumber LIKE :digits', { digits: `%${criteria.numberDigits.replace(/\D/g, '')}%` });
+    if (criteria.idPrefixOrDigits) {
+      const digits = criteria.idPrefixOrDigits.replace(/\D/g, '');
+      q.andWhere('(CAST(fax.id AS text) LIKE :either OR fax.toNumber LIKE :somewhere)', { either: `${digits}%`, somewhere: `%${digits}%` });
+    }
+    if (criteria.email) q.andWhere('lower(fax.email) = lower(:email)', { email: criteria.email });
+    if (criteria.paymentId) q.andWhere('(fax.paymentIntentId = :paymentId OR fax.checkoutSessionId = :paymentId)', { paymentId: criteria.paymentId });
+    if (criteria.status) q.andWhere('fax.status = :status', { status: criteria.status });
+    if (criteria.createdFrom) q.andWhere('fax.createdAt >= :from', { from: criteria.createdFrom });
+    if (criteria.createdBefore) q.andWhere('fax.createdAt < :before', { before: criteria.createdBefore });
+    const [faxes, total] = await q.orderBy('fax.createdAt', 'DESC').addOrderBy('fax.id', 'DESC').skip(offset).take(limit).getManyAndCount();
+    return { faxes, total };
+  }
+
+  /** The faxes the sender made from this one with "send again", oldest first. */
+  async sentAgainAs(faxId: string): Promise<Array<Pick<Fax, 'id' | 'status' | 'createdAt'>>> {
+    return this.faxes.find({ where: { resentFrom: faxId }, select: ['id', 'status', 'createdAt'], order: { createdAt: 'ASC' } });
   }
 
   /** An earlier create under the same Idempotency-Key, with its sealed token. */

@@ -40,9 +40,12 @@ export class SupportLockouts {
       [username, rule.windowMs],
     );
     if ((rows[0]?.failures ?? 0) < rule.maxFailures) return null;
+    // As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with its rows.
     const locked: Array<{ locked_until: Date }> = await this.db.query(
-      `UPDATE support_lockout SET locked_until = now() + ($2::bigint * interval '1 millisecond'), failures = 0
-        WHERE username = $1 RETURNING locked_until`,
+      `WITH lock AS (
+         UPDATE support_lockout SET locked_until = now() + ($2::bigint * interval '1 millisecond'), failures = 0
+          WHERE username = $1 RETURNING locked_until)
+       SELECT locked_until FROM lock`,
       [username, rule.lockMs],
     );
     return locked[0]?.locked_until ?? null;

@@ -10,9 +10,12 @@ export class SupportLoginLinks {
 
   /** Uses the link up, in one statement: of two requests racing with it, one gets the user name, the other null. */
   async consume(tokenHash: string): Promise<string | null> {
+    // As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with its rows.
     const rows: Array<{ username: string }> = await this.db.query(
-      `UPDATE support_login_link SET used_at = now()
-        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING username`,
+      `WITH used AS (
+         UPDATE support_login_link SET used_at = now()
+          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING username)
+       SELECT username FROM used`,
       [tokenHash],
     );
     return rows[0]?.username ?? null;

@@ -22,10 +22,13 @@ export class SupportSessions {
    * Marks it seen, in the same statement, so every process agrees on when it was last used.
    */
   async touch(tokenHash: string, idleMs: number): Promise<SupportSession | null> {
+    // As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with its rows.
     const rows: Array<{ username: string; expires_at: Date }> = await this.db.query(
-      `UPDATE support_session SET last_seen_at = now()
-        WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - ($2::bigint * interval '1 millisecond')
-        RETURNING username, expires_at`,
+      `WITH seen AS (
+         UPDATE support_session SET last_seen_at = now()
+          WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - ($2::bigint * interval '1 millisecond')
+          RETURNING username, expires_at)
+       SELECT username, expires_at FROM seen`,
       [tokenHash, idleMs],
     );
     return rows[0] ? { username: rows[0].username, expiresAt: rows[0].expires_at } : null;
@@ -37,10 +40,11 @@ export class SupportSessions {
 
   /** Ends the sessions of users who are no longer configured, and expired ones. Returns how many went. */
   async prune(configured: readonly string[]): Promise<number> {
-    const rows: unknown[] = await this.db.query(
-      'DELETE FROM support_session WHERE expires_at <= now() OR NOT (username = ANY($1::varchar[])) RETURNING token_hash',
+    const rows: Array<{ ended: number }> = await this.db.query(
+      `WITH gone AS (DELETE FROM support_session WHERE expires_at <= now() OR NOT (username = ANY($1::varchar[])) RETURNING 1)
+       SELECT count(*)::int AS ended FROM gone`,
       [configured],
     );
-    return rows.length;
+    return rows[0]?.ended ?? 0;
   }
 }

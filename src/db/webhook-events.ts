@@ -27,6 +27,15 @@ export class WebhookEvents {
     return rows.length === 1;
   }
 
+  /** The events received about a fax, in the order they came (for support). */
+  async forFax(faxId: string): Promise<Array<{ provider: WebhookProvider; eventId: string; type: string; receivedAt: Date }>> {
+    const rows: Array<{ provider: WebhookProvider; event_id: string; type: string; received_at: Date }> = await this.db.query(
+      'SELECT provider, event_id, type, received_at FROM webhook_event WHERE fax_id = $1 ORDER BY received_at, id',
+      [faxId],
+    );
+    return rows.map((r) => ({ provider: r.provider, eventId: r.event_id, type: r.type, receivedAt: r.received_at }));
+  }
+
   /**
    * Forgets an event so a provider's redelivery is processed again. Used when handling the
    * event failed after it was recorded (for example the workflow could not be reached).

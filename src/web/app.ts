@@ -5,6 +5,7 @@ import type { DocumentStore } from '../db/document-store';
 import { Faxes } from '../db/faxes';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
+import { SupportSignIn } from '../support/sign-in';
 import { createApiRoutes } from './api/routes';
 import { Assets } from './assets';
 import type { CreateFaxDeps } from './create-fax';
@@ -22,6 +23,9 @@ import { PageRenderer } from './pages/render';
 import { createPageRoutes } from './pages/routes';
 import { createSandboxMailRoutes } from './sandbox/routes';
 import { createStripeRoutes } from './stripe/routes';
+import { isSupportPath, SupportRenderer } from './support/render';
+import { createSupportRoutes } from './support/routes';
+import type { SupportWorkflows } from './support/support-workflows';
 import { createTelnyxRoutes } from './telnyx/routes';
 
 export interface AppDeps {
@@ -29,6 +33,8 @@ export interface AppDeps {
   db: DataSource;
   store: DocumentStore;
   workflows: FaxWorkflows;
+  /** Support's refund and resend, updates of a fax's workflow. */
+  support: SupportWorkflows;
   signals: FaxSignals;
   payments: Payments;
   log: Logger;
@@ -78,10 +84,11 @@ export function createApp(deps: AppDeps): Koa {
   const faxes = new Faxes(db);
   const assets = new Assets();
   const renderer = new PageRenderer({ sandbox: config.sandbox, operator: config.operator, assets, secureCookies: !config.sandbox });
+  const supportPages = new SupportRenderer(renderer);
   const app = createAppFrame(log, {
     proxy: config.production,
     security: { formTargets: [checkoutOrigin(config)], hsts: !config.sandbox },
-    errorPage: (ctx, answer) => renderer.renderError(ctx, answer),
+    errorPage: (ctx, answer) => (isSupportPath(ctx.path) ? supportPages.renderError(ctx, answer) : renderer.renderError(ctx, answer)),
   });
   const create: CreateFaxDeps = {
     faxes,
@@ -118,6 +125,18 @@ export function createApp(deps: AppDeps): Koa {
     }),
     createTelnyxRoutes({ db, signals: deps.signals, publicKey: config.carrier.publicKey, log }),
     createSandboxMailRoutes({ sandbox: config.sandbox, mailDir: config.email.sandboxMailDir, pages: renderer }),
+    createSupportRoutes({
+      config,
+      db,
+      renderer: supportPages,
+      signIn: new SupportSignIn(db, { users: config.support.users, sandbox: config.sandbox }),
+      faxes,
+      store,
+      workflows: deps.workflows,
+      support: deps.support,
+      limits,
+      log,
+    }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;

@@ -9,6 +9,8 @@ import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 import { FaxChanges } from './fax-changes';
 import { TemporalFaxWorkflows } from './fax-workflows';
+import { supportStartUp } from './support/start-up';
+import { TemporalSupportWorkflows } from './support/support-workflows';
 import { TemporalFaxSignals } from './temporal-signals';
 
 /** `durafax web`: pages, API, webhooks. Stateless: run several behind a load balancer. */
@@ -28,6 +30,7 @@ export async function run(): Promise<void> {
     db,
     store: new PostgresDocumentStore(db),
     workflows: new TemporalFaxWorkflows(client, config.temporal.taskQueue),
+    support: new TemporalSupportWorkflows(client),
     signals: new TemporalFaxSignals(client),
     payments: createPayments(config.stripe),
     log,
@@ -44,6 +47,7 @@ export async function run(): Promise<void> {
     const s = app.listen(config.web.port, config.web.host, () => resolve(s));
   });
   log.info('web listening', { url: config.web.publicBaseUrl, host: config.web.host, port: config.web.port });
+  await supportStartUp(db, config, log);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

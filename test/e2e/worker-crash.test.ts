@@ -16,6 +16,7 @@ import { startCarrierTwin, type CarrierTwin } from '../../src/twins/carrier';
 import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
 import { createApp } from '../../src/web/app';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
+import { TemporalSupportWorkflows } from '../../src/web/support/support-workflows';
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -105,6 +106,7 @@ beforeAll(async () => {
     db: t.db,
     store: new PostgresDocumentStore(t.db),
     workflows: new TemporalFaxWorkflows(client, config.temporal.taskQueue),
+    support: new TemporalSupportWorkflows(client),
     signals: new TemporalFaxSignals(client),
     payments: createPayments(config.stripe),
     log: silentLogger,

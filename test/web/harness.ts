@@ -12,6 +12,7 @@ import type { FaxSignals } from '../../src/web/fax-signals';
 import type { CancelDecision, FaxWorkflows } from '../../src/web/fax-workflows';
 import type { FaxState } from '../../src/workflows/contract';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { RecordingSupport } from '../support/recording-support';
 
 /** The workflow boundary, recorded: what the web tier asked of Temporal. */
 export class RecordingWorkflows implements FaxWorkflows {
@@ -78,6 +79,7 @@ export async function createWebHarness(env: Record<string, string> = {}): Promis
     db: t.db,
     store: new PostgresDocumentStore(t.db),
     workflows,
+    support: new RecordingSupport(),
     signals: noSignals,
     payments: createPayments(config.stripe),
     log: silentLogger,

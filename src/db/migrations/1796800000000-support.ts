@@ -3,8 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Support: sessions of support staff (shared by the web and the Temporal UI), the lockout of
  * a user name after repeated failed sign-ins, the sandbox's one-time sign-in links, the
- * audit log of every support action on a fax, and the link from a fax the sender sent again
- * to the fax it repeats.
+ * audit log of every support action on a fax, the link from a fax the sender sent again to
+ * the fax it repeats, and the indexes support's search and fax page read by.
  */
 export class Support1796800000000 implements MigrationInterface {
   name = 'Support1796800000000';
@@ -13,6 +13,7 @@ export class Support1796800000000 implements MigrationInterface {
     await q.query('ALTER TABLE fax ADD COLUMN resent_from uuid REFERENCES fax(id) ON DELETE SET NULL');
     await q.query('CREATE INDEX fax_resent_from ON fax (resent_from) WHERE resent_from IS NOT NULL');
     await q.query('CREATE INDEX fax_created ON fax (created_at DESC)');
+    await q.query('CREATE INDEX webhook_event_fax ON webhook_event (fax_id) WHERE fax_id IS NOT NULL');
     await q.query(`
       CREATE TABLE support_session (
         token_hash varchar(64) PRIMARY KEY,
@@ -59,6 +60,7 @@ export class Support1796800000000 implements MigrationInterface {
     await q.query('DROP TABLE support_login_link');
     await q.query('DROP TABLE support_lockout');
     await q.query('DROP TABLE support_session');
+    await q.query('DROP INDEX webhook_event_fax');
     await q.query('DROP INDEX fax_created');
     await q.query('ALTER TABLE fax DROP COLUMN resent_from');
   }

@@ -237,9 +237,11 @@ function setupConfirmations(scope: ParentNode): void {
       if (!window.confirm(form.dataset.confirm ?? '')) e.preventDefault();
     });
   });
-  scope.querySelectorAll<HTMLButtonElement>('button[data-pay]').forEach((button) => {
-    // One click is enough: a second would only open the same checkout again.
-    button.form?.addEventListener('submit', () => window.setTimeout(() => (button.disabled = true), 0));
+  scope.querySelectorAll<HTMLButtonElement>('button[data-pay], button[data-once]').forEach((button) => {
+    // One click is enough: a second would only open the same checkout (or ask the same support action) again.
+    button.form?.addEventListener('submit', (e) => {
+      if (!e.defaultPrevented) window.setTimeout(() => (button.disabled = true), 0);
+    });
   });
 }
 
@@ -351,6 +353,8 @@ function start(): void {
     enhanceFax(fax);
     followFax(fax);
   }
+  const supportFax = document.getElementById('support-fax');
+  if (supportFax) enhanceFax(supportFax);
   document.querySelectorAll<HTMLInputElement>('input[data-filter-table]').forEach(setupTableFilter);
 }
 
