@@ -7,6 +7,7 @@ import { pageMessages } from './messages/pages';
 import { paymentMessages } from './messages/payments';
 import { reasonMessages } from './messages/reasons';
 import { reportMessages } from './messages/report';
+import { sendAgainMessages } from './messages/send-again';
 import { supportMessages } from './messages/support';
 
 export type Catalog = Record<Locale, Record<string, string>>;
@@ -18,7 +19,7 @@ function merge(...catalogs: Catalog[]): Catalog {
   return out;
 }
 
-const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages, pageMessages, supportMessages);
+const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages, pageMessages, supportMessages, sendAgainMessages);
 
 /** Translates `key` into `locale`, falling back to English, then to the key itself. */
 export function t(locale: Locale, key: string, params: Params = {}): string {

@@ -33,6 +33,8 @@ export interface FaxRequest {
   locale: Locale;
   paper: PaperSize | null;
   cover: CoverSheet | null;
+  /** The failed fax whose document the sender sends again ("send again to a corrected number"). */
+  resentFrom?: string;
 }
 
 /** What a sender typed, kept to show the form again beside its problems. */
@@ -162,6 +164,7 @@ export async function acceptFax(deps: CreateFaxDeps, request: FaxRequest, idempo
       paper: request.paper,
       idempotencyKey,
       requestDigest: idempotencyKey ? digest : null,
+      resentFrom: request.resentFrom ?? null,
       workflowId: faxWorkflowId(id),
     });
   } catch (err) {

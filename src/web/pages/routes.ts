@@ -19,6 +19,7 @@ import { infoPage, pricesPage } from './info-pages';
 import { numberCheck } from './number-check';
 import { withoutLocale, type PageRenderer } from './render';
 import { reportDownload } from './report';
+import { sendFaxAgain } from './send-again';
 
 export interface PageDeps {
   config: Config;
@@ -80,6 +81,7 @@ export function createPageRoutes(deps: PageDeps): Router {
     router.get(`/${l}/faxes/:id/report.pdf`, limitPerIp(limits, 'report'), ownFax, reportDownload({ faxes, store: deps.store, operator: config.operator }));
     router.post(`/${l}/faxes/:id/pay`, form, csrf, limitPerIp(limits, 'pay'), ownFax, payForFax());
     router.post(`/${l}/faxes/:id/cancel`, form, csrf, limitPerIp(limits, 'cancel'), ownFax, cancelFax(fax));
+    router.post(`/${l}/faxes/:id/send-again`, form, csrf, limitPerIp(limits, 'upload'), ownFax, sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }));
     router.get(`/${l}/prices`, pricesPage(info));
     for (const view of ['faq', 'terms', 'privacy', 'imprint'] as const) router.get(`/${l}/${view}`, infoPage(info, view));
   }
