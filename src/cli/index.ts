@@ -22,25 +22,25 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return load<typeof import('./start')>('./start').start(rest);
+      return load<typeof import('../start/main')>('../start/main').run();
     case 'web':
       return load<typeof import('../web/main')>('../web/main').run();
     case 'worker':
-      return load<typeof import('../worker/main')>('../worker/main').runWorker();
+      return load<typeof import('../worker/main')>('../worker/main').run();
     case 'migrate':
-      return load<typeof import('./migrate')>('./migrate').runMigrate();
+      return load<typeof import('../db/main')>('../db/main').run();
     case 'temporal':
       return load<typeof import('./temporal-setup')>('./temporal-setup').runTemporal(rest);
     case 'engine':
-      return load<typeof import('../engine/cli')>('../engine/cli').main(rest);
+      return load<typeof import('../engine/main')>('../engine/main').run(rest);
     case 'ui':
-      return load<typeof import('../ui/main')>('../ui/main').runUi();
+      return load<typeof import('../ui/main')>('../ui/main').run();
     case 'convert':
       return load<typeof import('../conversion/main')>('../conversion/main').run(rest);
     case 'support-user':
       return load<typeof import('./support-user')>('./support-user').runSupportUser(rest);
     case 'sandbox':
-      return load<typeof import('./sandbox')>('./sandbox').runSandbox(rest);
+      return load<typeof import('../twins/main')>('../twins/main').run(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,4 +1,3 @@
 /** The embedded Temporal-compatible engine: see README.md in this folder. */
 export { startEngine, PortInUseError, type EngineOptions, type RunningEngine } from './server';
-export { main } from './cli';
 export { parseEngineArgs } from './cli-args';

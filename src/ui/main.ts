@@ -23,7 +23,7 @@ export function readBuildInfo(dir: string): { uiVersion: string } {
  * `durafax ui`: the official Temporal UI and its HTTP API, over whatever Temporal frontend
  * TEMPORAL_ADDRESS names (the embedded engine or a real server), connected as the worker is.
  */
-export async function runUi(): Promise<void> {
+export async function run(): Promise<void> {
   const config = loadConfig('ui');
   const log = createLogger('ui', config.logLevel);
   const { host, port, operatorToken } = config.ui;

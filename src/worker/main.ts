@@ -17,7 +17,7 @@ import { WORKFLOW_BUNDLE_PATH } from './bundle';
  * `durafax worker`: runs fax workflows and their activities. Workers share nothing but
  * Temporal and PostgreSQL: run as many as the load needs.
  */
-export async function runWorker(): Promise<void> {
+export async function run(): Promise<void> {
   const config = loadConfig('worker');
   const log = createLogger('worker', config.logLevel);
   const sdkLevel: LogLevel = config.logLevel === 'debug' ? 'DEBUG' : 'WARN';

@@ -27,7 +27,7 @@ function installRuntime(): void {
 function executable(kind: 'test-server' | 'cli'): string {
   const configured = kind === 'test-server' ? process.env.TEMPORAL_TEST_SERVER_PATH : process.env.TEMPORAL_CLI_PATH;
   if (configured) return configured;
-  if (!fs.existsSync(path.resolve(__dirname, '..', '..', 'dist', 'engine', 'cli.js'))) {
+  if (!fs.existsSync(path.resolve(__dirname, '..', '..', 'dist', 'engine', 'main.js'))) {
     throw new Error('the engine is not built: run `npm run build` (npm test builds first)');
   }
   return ENGINE_LAUNCHER;

@@ -8,7 +8,8 @@ import { silentLogger } from '../../src/log';
 import { freePort } from '../../src/net';
 import { createStripeClient } from '../../src/payments/stripe-client';
 import { createPayments } from '../../src/payments/stripe-payments';
-import { main, startStripeTwin } from '../../src/twins/stripe';
+import { startStripeTwin } from '../../src/twins/stripe';
+import { run as stripeTwinCommand } from '../../src/twins/stripe/main';
 import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from './support';
 
 interface Received {
@@ -171,7 +172,7 @@ describe('the API surface', () => {
   });
 
   test('the command line refuses to run outside sandbox mode', async () => {
-    await expect(main(['--port', '0'], {})).rejects.toThrow('only in sandbox mode');
-    await expect(main(['--colour', 'blue'], { DURAFAX_SANDBOX: '1' })).rejects.toThrow('unknown option --colour');
+    await expect(stripeTwinCommand(['--port', '0'], {})).rejects.toThrow('only in sandbox mode');
+    await expect(stripeTwinCommand(['--colour', 'blue'], { DURAFAX_SANDBOX: '1' })).rejects.toThrow('unknown option --colour');
   });
 });

@@ -1,5 +1,4 @@
 /** The offline Stripe twin (sandbox mode only). */
 export { startStripeTwin, type StripeTwin, type StripeTwinOptions } from './server';
-export { main } from './cli';
 export { TEST_CARDS, type TestCard } from './cards';
 export type { FaultRule } from './api';

@@ -1,9 +1,9 @@
 import { loadConfig } from '../config/config';
-import { migrate } from '../db/data-source';
+import { migrate } from './data-source';
 import { createLogger } from '../log';
 
 /** `durafax migrate`: applies pending migrations and exits. */
-export async function runMigrate(): Promise<void> {
+export async function run(): Promise<void> {
   const config = loadConfig('migrate');
   const log = createLogger('migrate', config.logLevel);
   const applied = await migrate(config.databaseUrl);

@@ -7,7 +7,7 @@ import { startEngine, type RunningEngine } from './server';
  * SIGTERM. Listens on 127.0.0.1:7233 unless told otherwise; keeps its journal in
  * ./.durafax/engine. A busy port or a bad argument rejects with a one-line message.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function run(argv: string[]): Promise<void> {
   const opts = parseEngineArgs(argv);
   const level: Level = (process.env.ENGINE_LOG_LEVEL as Level | undefined) ?? opts.logLevel ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info';
   const log = createLogger('engine', level);

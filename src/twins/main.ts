@@ -1,9 +1,9 @@
 import path from 'node:path';
+import { intOption, parseArgs } from '../cli/args';
 import { createLogger } from '../log';
-import { startCarrierTwin } from '../twins/carrier';
-import { startMailTwin } from '../twins/mail';
-import { startStripeTwin } from '../twins/stripe';
-import { intOption, parseArgs } from './args';
+import { startCarrierTwin } from './carrier';
+import { startMailTwin } from './mail';
+import { startStripeTwin } from './stripe';
 
 /** The line the sandbox prints once both twins listen; `durafax start` reads it. */
 export interface SandboxReady {
@@ -23,7 +23,7 @@ export interface SandboxReady {
  * --data-dir, --public-base-url (where the app's webhooks and media live), --ms-per-page.
  * The Stripe webhook secret comes from STRIPE_WEBHOOK_SECRET.
  */
-export async function runSandbox(argv: string[]): Promise<void> {
+export async function run(argv: string[]): Promise<void> {
   if (process.env.DURAFAX_SANDBOX !== '1') throw new Error('the sandbox twins run only in sandbox mode (DURAFAX_SANDBOX=1)');
   const { options } = parseArgs(argv);
   const log = createLogger('sandbox', (process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');

@@ -9,9 +9,9 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { portInUse } from '../net';
 import { ensureUiBuilt } from '../ui/build';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
-import type { SandboxReady } from './sandbox';
+import type { SandboxReady } from '../twins/main';
 
-const CLI = path.join(__dirname, 'index.js');
+const CLI = path.join(__dirname, '..', 'cli', 'index.js');
 
 interface Child {
   name: string;
@@ -83,7 +83,7 @@ function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * No child is restarted silently: if one dies, everything stops with its name. Ctrl-C stops
  * all. Data lives under ./.durafax/.
  */
-export async function start(_argv: string[]): Promise<void> {
+export async function run(): Promise<void> {
   const dataDir = path.resolve(process.env.DURAFAX_DATA_DIR || '.durafax');
   await fs.mkdir(dataDir, { recursive: true });
   const sandbox = process.env.DURAFAX_SANDBOX !== '0';

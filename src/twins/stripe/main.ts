@@ -22,7 +22,7 @@ function parseArgs(argv: string[]): Map<string, string> {
  * Runs the twin as its own process until SIGINT/SIGTERM. Refuses to start outside sandbox
  * mode, so a production deployment can never talk to it by mistake.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<StripeTwin> {
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<StripeTwin> {
   if (env.DURAFAX_SANDBOX !== '1') throw new Error('The Stripe twin runs only in sandbox mode (DURAFAX_SANDBOX=1).');
   const args = parseArgs(argv);
   const known = ['port', 'host', 'data-dir', 'webhook-url', 'hold-window', 'public-url'];
@@ -51,7 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
+  run(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
