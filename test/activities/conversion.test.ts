@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
-import { makePdf } from '../carrier/helpers';
+import { makePdf } from '../helpers/carrier';
 import { applicationFailure, insertFax, readFax, run, startHarness, type Harness } from './harness';
 
 // The real converter (src/conversion): each conversion runs in a child process (MuPDF, G4 encoder).

@@ -6,7 +6,7 @@ import { createCarrier } from '../../src/carrier/telnyx-carrier';
 import type { Carrier } from '../../src/carrier/types';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
 import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
-import { makePdf } from '../carrier/helpers';
+import { makePdf } from '../helpers/carrier';
 import { activityEnv, applicationFailure, DELIVERABLE, insertFax, readFax, run, runIn, startHarness, type Harness } from './harness';
 
 let h: Harness;

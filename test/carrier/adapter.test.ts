@@ -6,7 +6,7 @@ import type { Carrier, SubmitRequest } from '../../src/carrier/types';
 import type { CarrierConfig } from '../../src/config/config';
 import { freePort } from '../../src/net';
 import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
-import { MemoryLedger, startMediaServer, waitForFinal, type MediaServer } from './helpers';
+import { MemoryLedger, startMediaServer, waitForFinal, type MediaServer } from '../helpers/carrier';
 
 const API_KEY = 'KEY_TEST_ADAPTER';
 const DELIVERABLE = '+442079460958';

@@ -11,7 +11,7 @@ import { createAppFrame } from '../../src/web/app';
 import { isStaleTransition } from '../../src/carrier/transitions';
 import { createTelnyxRoutes } from '../../src/web/telnyx/routes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { MemoryLedger, RecordingSignals, startMediaServer, waitForFinal, waitUntil } from './helpers';
+import { MemoryLedger, RecordingSignals, startMediaServer, waitForFinal, waitUntil } from '../helpers/carrier';
 
 let t: TestDatabase;
 let key: KeyObject;

@@ -1,7 +1,7 @@
-import { PostgresDocumentStore } from '../src/db/document-store';
-import { Fax } from '../src/db/entities/fax';
-import { WebhookEvents } from '../src/db/webhook-events';
-import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { PostgresDocumentStore } from '../../src/db/document-store';
+import { Fax } from '../../src/db/entities/fax';
+import { WebhookEvents } from '../../src/db/webhook-events';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig, loadTemporalConfig } from '../src/config/config';
-import { parseDuration } from '../src/config/duration';
+import { ConfigError, loadConfig, loadTemporalConfig } from '../../src/config/config';
+import { parseDuration } from '../../src/config/duration';
 
 const PRODUCTION = {
   NODE_ENV: 'production',

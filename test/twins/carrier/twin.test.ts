@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks';
-import { encodeClientState } from '../../src/carrier/client-state';
-import { createCarrier } from '../../src/carrier/telnyx-carrier';
-import type { Carrier } from '../../src/carrier/types';
-import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../src/twins/carrier';
-import { MemoryLedger, startMediaServer, waitForFinal, waitUntil, type MediaServer } from './helpers';
+import { encodeClientState } from '../../../src/carrier/client-state';
+import { createCarrier } from '../../../src/carrier/telnyx-carrier';
+import type { Carrier } from '../../../src/carrier/types';
+import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin } from '../../../src/twins/carrier';
+import { MemoryLedger, startMediaServer, waitForFinal, waitUntil, type MediaServer } from '../../helpers/carrier';
 
 const KEY = 'KEY_TWIN_TEST';
 let media: MediaServer;

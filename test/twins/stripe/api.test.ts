@@ -4,13 +4,13 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Stripe from 'stripe';
-import { silentLogger } from '../../src/log';
-import { freePort } from '../../src/net';
-import { createStripeClient } from '../../src/payments/stripe-client';
-import { createPayments } from '../../src/payments/stripe-payments';
-import { startStripeTwin } from '../../src/twins/stripe';
-import { run as stripeTwinCommand } from '../../src/twins/stripe/main';
-import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from './support';
+import { silentLogger } from '../../../src/log';
+import { freePort } from '../../../src/net';
+import { createStripeClient } from '../../../src/payments/stripe-client';
+import { createPayments } from '../../../src/payments/stripe-payments';
+import { startStripeTwin } from '../../../src/twins/stripe';
+import { run as stripeTwinCommand } from '../../../src/twins/stripe/main';
+import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from '../../payments/support';
 
 interface Received {
   headers: http.IncomingHttpHeaders;

@@ -1,4 +1,4 @@
-import { FormError, Params, parseForm } from '../../src/twins/stripe/form';
+import { FormError, Params, parseForm } from '../../../src/twins/stripe/form';
 
 describe('Stripe form encoding', () => {
   test('bracket notation nests objects and arrays as Stripe reads them', () => {

@@ -1,6 +1,6 @@
-import { REASONS } from '../src/domain/reasons';
-import { FAX_STATUSES } from '../src/domain/status';
-import { hasMessage, missingTranslations, negotiateLocale, t } from '../src/i18n';
+import { REASONS } from '../../src/domain/reasons';
+import { FAX_STATUSES } from '../../src/domain/status';
+import { hasMessage, missingTranslations, negotiateLocale, t } from '../../src/i18n';
 
 test('every message exists in English, German and French', () => {
   expect(missingTranslations()).toEqual([]);
