@@ -30,7 +30,7 @@ test('a phase change the table does not list is refused', () => {
 test.each([
   ['workflow task', WORKFLOW_TASK, 'none', ['none']],
   ['activity', ACTIVITY, 'none', ['none']],
-  ['update', UPDATE, 'none', ['completed']],
+  ['update', UPDATE, 'none', ['completed', 'aborted']],
 ])('every %s phase is reachable from the start, and from each one the part can end', (_name, table, start, ends) => {
   const all = phases(table);
   expect(reachable(table, start)).toEqual(all);

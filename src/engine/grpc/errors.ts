@@ -28,6 +28,9 @@ export function workflowNotFound(workflowId: string, runId?: string | null): Eng
 
 export const alreadyCompleted = (): EngineError => notFound('workflow execution already completed');
 
+export const workflowNotReady = (message: string): EngineError =>
+  new EngineError(status.FAILED_PRECONDITION, message, { type: 'temporal.api.errordetails.v1.WorkflowNotReadyFailure', value: {} });
+
 export function alreadyStarted(message: string, startRequestId: string, runId: string): EngineError {
   return new EngineError(status.ALREADY_EXISTS, message, {
     type: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',

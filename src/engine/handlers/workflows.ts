@@ -4,6 +4,7 @@ import { alreadyCompleted, invalidArgument } from '../grpc/errors';
 import type { Handler } from '../grpc/server';
 import { terminateRun } from '../model/close';
 import { requestCancelRun, signalRun } from '../model/requests';
+import { endFirstTaskBackoff, waitsOnStartDelay } from '../model/run-timers';
 import { createRun, resolveIdConflict, type StartParams } from '../model/start';
 import {
   enums,
@@ -85,7 +86,10 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
         });
         if (existing?.started) return { runId: existing.run.runId, started: true };
         if (existing) {
+          // As the real server: signal-with-start wakes a run waiting out its start delay (a plain signal does not).
+          const delayed = waitsOnStartDelay(engine, existing.run);
           signalRun(engine, existing.run, signalName, req.signalInput, req.header, req.identity ?? '');
+          if (delayed) endFirstTaskBackoff(engine, existing.run);
           return { runId: existing.run.runId, started: false };
         }
         const run = createRun(engine, { ...p, signal: { name: signalName, input: req.signalInput, header: req.header, identity: req.identity ?? '' } });

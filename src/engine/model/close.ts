@@ -10,6 +10,7 @@ import { clearRunTimers } from './run-timers';
 import type { StartParams } from './start';
 import { RUN, type EventOf, type Execution } from './state';
 import { endTask, scheduleWft } from './schedule-workflow-task';
+import { abortUpdates } from './updates';
 
 /**
  * How a run ends. A close that lets the workflow carry on (a retry, a continue-as-new) returns
@@ -48,6 +49,7 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
   clearRunTimers(engine, run);
   state.timers = {};
   dropActivities(engine, run);
+  abortUpdates(engine, run);
   engine.closed(run);
   engine.touch(run);
   engine.log.info(STATUS_NAMES[state.status] ?? 'workflow closed', {

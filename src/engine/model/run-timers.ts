@@ -29,6 +29,22 @@ export function rearmRunTimers(engine: Engine, run: Execution): void {
   for (const id in state.timers) armUserTimer(engine, run, id);
 }
 
+/** True while a run waits out its start delay (not a retry or cron backoff) before its first task. */
+export function waitsOnStartDelay(engine: Engine, run: Execution): boolean {
+  const started = run.events[0]?.workflowExecutionStartedEventAttributes;
+  return run.open && run.state.firstWftAt > engine.now() && run.state.lastCompletedStartedId === 0 && !started?.continuedExecutionRunId;
+}
+
+/** Ends a run's wait for its first workflow task (start delay or backoff): the task is scheduled now. */
+export function endFirstTaskBackoff(engine: Engine, run: Execution): void {
+  const state = run.state;
+  if (!run.open || state.firstWftAt <= engine.now() || state.lastCompletedStartedId > 0) return;
+  state.firstWftAt = 0;
+  engine.clock.clear(backoffKey(run));
+  engine.touch(run);
+  scheduleWft(engine, run);
+}
+
 /** The StartTimer command: TimerStarted, and the timer armed for its due time. */
 export function startTimer(engine: Engine, run: Execution, attributes: StartTimerAttributes, wftCompletedId: number, userMetadata: UserMetadata | null | undefined): void {
   const timerId = attributes.timerId ?? '';

@@ -81,7 +81,8 @@ export interface BufferedEvent {
 export interface UpdateState {
   updateId: string;
   request: UpdateRequest;
-  stage: 'admitted' | 'accepted' | 'completed';
+  /** `aborted`: its run closed before the worker saw it (it may be retried on the run that carries on). */
+  stage: 'admitted' | 'accepted' | 'completed' | 'aborted';
   /** The workflow task (its seq) that carried the request to the worker. */
   deliveredIn?: number;
   acceptedEventId?: number;
@@ -245,6 +246,8 @@ export const UPDATE = new PhaseTable('update', [
   ['admitted', 'accept',  'accepted'],  // the worker's validator let it in: UpdateAccepted
   ['admitted', 'reject',  'completed'], // or turned it down: completed with the failure, no event
   ['accepted', 'respond', 'completed'], // UpdateCompleted
+  ['admitted', 'abort',   'aborted'],   // the run closed first
+  ['accepted', 'abort',   'completed'], // the run closed first: completed with the server's failure
 ]);
 
 const Status = enums.WorkflowExecutionStatus;

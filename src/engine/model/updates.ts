@@ -1,6 +1,7 @@
 import type { Engine } from '../engine';
-import { enums, protoRoot, type Command, type ProtocolMessage, type UpdateRequest } from '../proto';
+import { enums, protoRoot, type Command, type Failure, type ProtocolMessage, type UpdateRequest } from '../proto';
 import { addEvent } from './events';
+import { endFirstTaskBackoff } from './run-timers';
 import { UPDATE, type Execution, type UpdateState } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
@@ -30,8 +31,31 @@ export function admitUpdate(engine: Engine, run: Execution, request: UpdateReque
   const update: UpdateState = { updateId, request, stage: UPDATE.next('none', 'admit') };
   run.state.updates[updateId] = update;
   engine.touch(run);
+  // As the real server, an update does not wait out a start delay or backoff: it needs a task now.
+  endFirstTaskBackoff(engine, run);
   scheduleWft(engine, run);
   return update;
+}
+
+/** What an accepted update gets when its workflow closes before the update completes (the real server's failure). */
+const CLOSED_BEFORE_COMPLETION: Failure = {
+  message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+  source: 'Server',
+  applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+};
+
+/**
+ * The run closes: an accepted update completes with the server's failure, so its caller gets an
+ * update failure rather than an error; one the worker never accepted is aborted.
+ */
+export function abortUpdates(engine: Engine, run: Execution): void {
+  for (const update of Object.values(run.state.updates)) {
+    const stage = UPDATE.find(update.stage, 'abort');
+    if (!stage) continue;
+    if (stage === 'completed') update.outcome = { failure: CLOSED_BEFORE_COMPLETION };
+    update.stage = stage;
+    engine.touch(run);
+  }
 }
 
 export function stageNumber(update: UpdateState): number {

@@ -25,3 +25,17 @@ export async function updatable(): Promise<string[]> {
   await condition(() => done);
   return notes;
 }
+
+export const waitForeverUpdate = defineUpdate<string, []>('waitForever');
+
+/** Accepts an update whose handler never finishes, and completes when told to: the update outlives it. */
+export async function leavesUpdateUnfinished(): Promise<string> {
+  let done = false;
+  setHandler(waitForeverUpdate, async () => {
+    await condition(() => false);
+    return 'never';
+  });
+  setHandler(doneSignal, () => void (done = true));
+  await condition(() => done);
+  return 'done';
+}
