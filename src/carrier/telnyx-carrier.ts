@@ -32,7 +32,7 @@ const MAX_RECONCILE_PAGES = 20;
  * has no idempotency key and never retries, so `sendOnce` keeps its own memory (the ledger)
  * and reconciles through the carrier's list before submitting again.
  */
-export class TelnyxCarrier implements Carrier {
+class TelnyxCarrier implements Carrier {
   private readonly log: Logger;
   private readonly timeoutMs: number;
   private readonly reconcileMarginMs: number;

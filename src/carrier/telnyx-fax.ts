@@ -13,7 +13,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.round(v) : null);
 
 /** Telnyx statuses seen only on inbound faxes or before queueing are read as `queued`: never final. */
-export function toCarrierStatus(value: unknown): CarrierStatus {
+function toCarrierStatus(value: unknown): CarrierStatus {
   return (CARRIER_STATUSES as readonly unknown[]).includes(value) ? (value as CarrierStatus) : 'queued';
 }
 

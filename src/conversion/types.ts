@@ -40,7 +40,7 @@ export interface ConversionOptions {
 
 export type ConversionWarning = 'dark_page' | 'blank_page' | 'low_resolution' | 'resized';
 
-export interface ConvertedPage {
+interface ConvertedPage {
   /** 1-bit PNG at fax resolution (1728 px wide), exactly what is transmitted. */
   preview: Buffer;
   /** Small PNG of the same page. */

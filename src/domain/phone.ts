@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
 
-export type FaxNumberProblem = 'missing_number' | 'invalid_number' | 'country_not_served' | 'number_type_not_allowed';
+type FaxNumberProblem = 'missing_number' | 'invalid_number' | 'country_not_served' | 'number_type_not_allowed';
 
 export type FaxNumberResult = { ok: true; e164: string; country: string } | { ok: false; reason: FaxNumberProblem };
 

@@ -16,11 +16,11 @@ export type FaxStatus = (typeof FAX_STATUSES)[number];
 /** Statuses after which nothing more happens to the fax (apart from the purge). */
 export const FINAL_FAX_STATUSES: readonly FaxStatus[] = ['rejected', 'expired', 'cancelled', 'delivered', 'failed'];
 
-export const PAYMENT_STATES = ['none', 'authorized', 'captured', 'released', 'refunded'] as const;
+const PAYMENT_STATES = ['none', 'authorized', 'captured', 'released', 'refunded'] as const;
 export type PaymentState = (typeof PAYMENT_STATES)[number];
 
 /** One transmission attempt as the carrier reports it. */
-export const ATTEMPT_STATUSES = ['submitting', 'queued', 'sending', 'delivered', 'failed', 'cancelled'] as const;
+const ATTEMPT_STATUSES = ['submitting', 'queued', 'sending', 'delivered', 'failed', 'cancelled'] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 export const PAPER_SIZES = ['a4', 'letter'] as const;

@@ -29,7 +29,7 @@ export type Plain<T> = T extends LongLike
         ? { -readonly [K in keyof T]: Plain<T[K]> }
         : T;
 
-export { google, temporal };
+export { temporal };
 
 type Numeric<T> = { readonly [K in keyof T]: T[K] extends number ? number : T[K] };
 type EnumNamespace = typeof temporal.api.enums.v1;
@@ -50,8 +50,6 @@ export type Failure = Plain<temporal.api.failure.v1.Failure.$Properties>;
 export type Timestamp = Plain<google.protobuf.Timestamp.$Properties>;
 export type Duration = Plain<google.protobuf.Duration.$Properties>;
 export type WorkflowExecution = Plain<temporal.api.common.v1.WorkflowExecution.$Properties>;
-export type WorkflowType = Plain<temporal.api.common.v1.WorkflowType.$Properties>;
-export type TaskQueue = Plain<temporal.api.taskqueue.v1.TaskQueue.$Properties>;
 export type Priority = Plain<temporal.api.common.v1.Priority.$Properties>;
 export type UserMetadata = Plain<temporal.api.sdk.v1.UserMetadata.$Properties>;
 export type UpdateRequest = Plain<temporal.api.update.v1.Request.$Properties>;

@@ -6,7 +6,7 @@ import type { StripeConfig } from '../config/config';
  * library's types describe. Upgrading the library fails the type check here until the new
  * version is reviewed and pinned.
  */
-export const STRIPE_API_VERSION: Stripe.LatestApiVersion = '2026-10-28.endive';
+const STRIPE_API_VERSION: Stripe.LatestApiVersion = '2026-10-28.endive';
 
 export interface StripeClientOptions {
   /** Per-request timeout (default 20 s). */

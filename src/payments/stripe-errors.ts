@@ -11,7 +11,7 @@ const CODE_KINDS: Record<string, PaymentError['kind']> = {
   rate_limit: 'transient',
 };
 
-export function isStripeError(err: unknown): err is Stripe.errors.StripeError {
+function isStripeError(err: unknown): err is Stripe.errors.StripeError {
   return err instanceof Stripe.errors.StripeError;
 }
 

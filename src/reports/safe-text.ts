@@ -1,7 +1,7 @@
 import type { PDFFont } from 'pdf-lib';
 
 /** What is written in place of a character the font has no glyph for. */
-export const REPLACEMENT = '?';
+const REPLACEMENT = '?';
 
 /** Narrow and figure no-break spaces (French number formats use them): the font has the plain no-break space. */
 const NO_BREAK_SPACES = /[\u2007\u202f]/u;

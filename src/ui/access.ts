@@ -14,8 +14,8 @@ import type Koa from 'koa';
 
 export type AccessMode = { kind: 'sandbox' } | { kind: 'token'; token: string };
 
-export const SESSION_COOKIE = 'durafax_ui_session';
-export const CSRF_COOKIE = '_csrf';
+const SESSION_COOKIE = 'durafax_ui_session';
+const CSRF_COOKIE = '_csrf';
 const SESSION_MS = 12 * 3600_000;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 

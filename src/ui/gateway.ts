@@ -9,7 +9,7 @@ import { status as grpcStatus, type Metadata } from '@grpc/grpc-js';
 import type { Method, Type } from 'protobufjs';
 import { JsonInputError, messageFromJson, messageJson, protoRoot, setParam, type Json } from './proto-json';
 
-export type ServiceName = 'workflow' | 'operator';
+type ServiceName = 'workflow' | 'operator';
 
 interface Segment {
   literal?: string;

@@ -8,10 +8,10 @@ import { connectTemporal } from '../temporal/connection';
 import { createUiApp } from './app';
 
 /** Where `npm run build` puts the built UI (scripts/ui.js), beside dist/. */
-export const UI_BUILD_DIR = path.resolve(__dirname, '..', '..', 'ui', 'build');
+const UI_BUILD_DIR = path.resolve(__dirname, '..', '..', 'ui', 'build');
 
 /** What the build recorded about itself (scripts/ui.js writes it). */
-export function readBuildInfo(dir: string): { uiVersion: string } {
+function readBuildInfo(dir: string): { uiVersion: string } {
   const file = path.join(dir, 'durafax-ui.json');
   if (!fs.existsSync(path.join(dir, 'index.html')) || !fs.existsSync(file)) {
     throw new Error(`the Temporal UI is not built (${dir}): run \`npm run build\``);

@@ -200,7 +200,7 @@ function camel(name: string): string {
 }
 
 /** A field by its JSON (camelCase) or proto (snake_case) name. */
-export function fieldOf(type: Type, name: string): Field | undefined {
+function fieldOf(type: Type, name: string): Field | undefined {
   return type.fields[name] ?? type.fields[camel(name)];
 }
 

@@ -19,7 +19,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The SPA's entry page: every path that is not a file renders the app, which routes itself. */
-export const FALLBACK_PAGE = 'index.html';
+const FALLBACK_PAGE = 'index.html';
 
 /**
  * Serves the built UI from `root`. Files under `_app/immutable/` carry a content hash in their

@@ -7,7 +7,7 @@ import serve from 'koa-static';
 
 /** The stylesheet and images (as written) and the page script (compiled from src/web/client). */
 const ROOT = path.resolve(__dirname, '../..');
-export const ASSET_DIRS = [path.join(ROOT, 'public'), path.join(ROOT, 'dist', 'public')];
+const ASSET_DIRS = [path.join(ROOT, 'public'), path.join(ROOT, 'dist', 'public')];
 
 /**
  * The pages' static files, served under `/assets/` with a content hash in their URLs, so

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { Logger } from '../log';
 
 /** The channel the database's triggers notify with a fax id whenever a fax or one of its attempts changes. */
-export const FAX_CHANGED_CHANNEL = 'fax_changed';
+const FAX_CHANGED_CHANNEL = 'fax_changed';
 
 /**
  * Tells this web process which faxes just changed, from PostgreSQL's NOTIFY: one listening

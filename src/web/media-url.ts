@@ -9,7 +9,7 @@ export function signMediaPath(documentId: string, expiresAt: Date, secret: strin
   return `/media/${documentId}.pdf?exp=${exp}&sig=${mediaSignature(documentId, exp, secret)}`;
 }
 
-export function mediaSignature(documentId: string, exp: number, secret: string): string {
+function mediaSignature(documentId: string, exp: number, secret: string): string {
   return createHmac('sha256', secret).update(`media:${documentId}:${exp}`).digest('base64url');
 }
 

@@ -40,7 +40,7 @@ export const POLICY: FaxPolicy = {
 };
 
 /** Parts the activities can be rebuilt with. */
-export interface Changes {
+interface Changes {
   carrier?: Carrier;
   payments?: Payments;
   policy?: Partial<FaxPolicy>;
@@ -74,7 +74,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export interface RunningApp {
+interface RunningApp {
   url: string;
   stop(): Promise<void>;
 }

@@ -12,9 +12,9 @@ import { coverPage } from './sources/cover';
 import { TextPainter } from './text-painter';
 
 /** More black than this is hard on fax machines: long transmissions that time out. */
-export const DARK_PAGE_RATIO = 0.5;
+const DARK_PAGE_RATIO = 0.5;
 /** Fewer black pixels than this (about 200 on a page) is a blank sheet with specks at most. */
-export const BLANK_PAGE_RATIO = 0.00005;
+const BLANK_PAGE_RATIO = 0.00005;
 /** Pictures printed at less than this many pixels per inch look blocky. */
 const LOW_RESOLUTION_DPI = 100;
 /**

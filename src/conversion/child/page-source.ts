@@ -1,9 +1,9 @@
 import type { Mupdf } from './mupdf';
 
-export type MupdfDevice = InstanceType<Mupdf['Device']>;
+type MupdfDevice = InstanceType<Mupdf['Device']>;
 
 /** Where a page comes from decides which warnings apply to it. */
-export type PageKind = 'document' | 'image' | 'generated';
+type PageKind = 'document' | 'image' | 'generated';
 
 /** One page ready to be drawn at any transform. */
 export interface LoadedPage {

@@ -1,5 +1,5 @@
 /** Document formats Durafax accepts, detected from content. */
-export const SOURCE_TYPES = ['pdf', 'png', 'jpeg', 'tiff', 'gif', 'webp', 'bmp', 'text', 'docx', 'odt', 'rtf', 'doc'] as const;
+const SOURCE_TYPES = ['pdf', 'png', 'jpeg', 'tiff', 'gif', 'webp', 'bmp', 'text', 'docx', 'odt', 'rtf', 'doc'] as const;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 export type ImageType = 'png' | 'jpeg' | 'tiff' | 'gif' | 'webp' | 'bmp';

@@ -17,7 +17,7 @@ export function createBitmap(width: number, height: number): FaxBitmap {
 }
 
 /** Set bits per byte value, for counting black pixels without looping over bits. */
-export const POPCOUNT = ((): Uint8Array => {
+const POPCOUNT = ((): Uint8Array => {
   const table = new Uint8Array(256);
   for (let i = 1; i < 256; i++) table[i] = (i & 1) + table[i >> 1];
   return table;

@@ -173,7 +173,7 @@ const THUMBNAIL_ROWS_PER = (8 * FAX_DPI_Y) / FAX_DPI_X;
 const PAGE = 65536;
 
 /** The kernels in one instance of the module; `wasm` another build of it (for benchmarks). */
-export class FaxKernels {
+class FaxKernels {
   private readonly k: KernelExports;
   /** First address of the per-call work area, after the tables. */
   private readonly work: number;

@@ -29,7 +29,7 @@ export interface TwinFax {
   dialed: boolean;
 }
 
-export const STATE_FILE = 'carrier-twin.json';
+const STATE_FILE = 'carrier-twin.json';
 
 interface StateFile {
   version: 1;

@@ -8,8 +8,7 @@ import { Transmitter } from './transmitter';
 import { WebhookSender, type DeliveryRecord } from './webhook-sender';
 
 export { TEST_NUMBERS } from './test-numbers';
-export { signWebhook, loadOrCreateSigningKey } from './signing-key';
-export type { DeliveryRecord } from './webhook-sender';
+export { signWebhook } from './signing-key';
 
 export interface CarrierTwinOptions {
   port: number;

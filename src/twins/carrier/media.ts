@@ -1,8 +1,8 @@
 import { PDFDocument } from 'pdf-lib';
 
 /** Telnyx's documented limits for fax media. */
-export const MAX_MEDIA_BYTES = 50 * 1024 * 1024;
-export const MAX_PAGES = 350;
+const MAX_MEDIA_BYTES = 50 * 1024 * 1024;
+const MAX_PAGES = 350;
 const FETCH_TIMEOUT_MS = 30_000;
 
 export type MediaResult = { ok: true; pages: number } | { ok: false; failureReason: string };

@@ -8,7 +8,7 @@ export interface SigningKey {
   publicKey: string;
 }
 
-export const KEY_FILE = 'carrier-twin-key.pem';
+const KEY_FILE = 'carrier-twin-key.pem';
 
 function fromPrivateKey(privateKey: KeyObject): SigningKey {
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });

@@ -128,6 +128,6 @@ export class Transmitter {
 }
 
 /** Whose calls are counted together: the Durafax fax (from client_state), else the destination. */
-export function callKey(fax: TwinFax): string {
+function callKey(fax: TwinFax): string {
   return fax.fax_key ?? `to:${fax.to}`;
 }

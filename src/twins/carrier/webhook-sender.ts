@@ -116,4 +116,4 @@ function payloadOf(fax: TwinFax, eventType: FaxEventType): Record<string, unknow
 }
 
 /** The one account the sandbox pretends to be. */
-export const SANDBOX_USER_ID = '00000000-0000-4000-8000-00000000fa55';
+const SANDBOX_USER_ID = '00000000-0000-4000-8000-00000000fa55';

@@ -1,5 +1,5 @@
 /** Stripe's documented test cards that the twin understands, and what each one does. */
-export type CardBehaviour = 'authorize' | 'decline' | 'insufficient_funds' | 'authenticate' | 'refund_fails';
+type CardBehaviour = 'authorize' | 'decline' | 'insufficient_funds' | 'authenticate' | 'refund_fails';
 
 export interface TestCard {
   number: string;

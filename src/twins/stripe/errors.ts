@@ -1,5 +1,5 @@
 /** Stripe's error body: `{ error: { type, code, decline_code, message, param, … } }`. */
-export type StripeErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
+type StripeErrorType = 'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
 
 export interface StripeErrorBody {
   type: StripeErrorType;

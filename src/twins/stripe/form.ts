@@ -3,7 +3,7 @@
  * bracket notation for nesting — `metadata[fax_id]=…`, `line_items[0][quantity]=1`,
  * `expand[]=latest_charge`. Values stay strings, as Stripe receives them.
  */
-export type FormValue = string | FormValue[] | { [key: string]: FormValue };
+type FormValue = string | FormValue[] | { [key: string]: FormValue };
 export type FormObject = { [key: string]: FormValue };
 
 export class FormError extends Error {

@@ -3,7 +3,7 @@
  * seconds, ids with Stripe's prefixes). Only the fields a Checkout + manual-capture
  * integration reads are modelled; the rest of Stripe's object is left out.
  */
-export type Metadata = Record<string, string>;
+type Metadata = Record<string, string>;
 
 export interface StripeErrorSnapshot {
   type: 'card_error' | 'invalid_request_error';
@@ -63,7 +63,7 @@ export interface SessionRecord {
   pendingCard: PendingCard | null;
 }
 
-export type IntentStatus =
+type IntentStatus =
   | 'requires_payment_method'
   | 'requires_confirmation'
   | 'requires_action'
@@ -96,7 +96,7 @@ export interface PaymentIntentJson {
   status: IntentStatus;
 }
 
-export interface CardDetails {
+interface CardDetails {
   brand: string;
   last4: string;
   exp_month: number;
@@ -167,7 +167,7 @@ export interface DeliveryRecord {
   lastStatus: number | null;
 }
 
-export interface IdempotencyRecord {
+interface IdempotencyRecord {
   key: string;
   method: string;
   path: string;

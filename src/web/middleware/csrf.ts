@@ -5,7 +5,7 @@ import { HttpProblem } from '../errors';
 const tokens = new Tokens();
 
 /** The cookie holding this browser's CSRF secret; forms carry tokens made from it. */
-export const CSRF_COOKIE = 'csrf';
+const CSRF_COOKIE = 'csrf';
 /** The form field and the header a token may come in (the page script sends the header). */
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';

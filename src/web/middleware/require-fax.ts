@@ -7,7 +7,7 @@ import { HttpProblem } from '../errors';
 import { preferFaxLocale } from './locale';
 
 /** The cookie that opens one fax's pages: its name carries the fax id, its value the token. */
-export function faxCookieName(faxId: string): string {
+function faxCookieName(faxId: string): string {
   return `fax_${faxId}`;
 }
 

@@ -5,7 +5,7 @@ export type StripeSignatureCheck =
   | { ok: false; problem: 'no_signature' | 'stale' | 'bad_signature' | 'bad_body' };
 
 /** Stripe's recommended tolerance for the signed timestamp, in seconds. */
-export const DEFAULT_TOLERANCE_SECS = 300;
+const DEFAULT_TOLERANCE_SECS = 300;
 
 /**
  * A checker for Stripe webhook signatures (`Stripe-Signature`, HMAC-SHA256 over

@@ -100,7 +100,7 @@ function eventFaxId(event: Stripe.Event): string | null {
  * 200 and dropped), forgotten again when handling failed for a reason that may pass, so
  * Stripe's redelivery is processed; other failures are logged and acknowledged.
  */
-export async function processStripeEvent(deps: StripeEventDeps, event: Stripe.Event): Promise<WebhookResult> {
+async function processStripeEvent(deps: StripeEventDeps, event: Stripe.Event): Promise<WebhookResult> {
   // Other types (Stripe sends what the endpoint subscribes to) are acknowledged, not stored.
   if (!(HANDLED_EVENTS as readonly string[]).includes(event.type)) return { status: 200, outcome: 'ignored' };
   const fresh = await deps.events.record({ provider: 'stripe', eventId: event.id, type: event.type, faxId: eventFaxId(event) });

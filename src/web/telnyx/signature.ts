@@ -3,7 +3,7 @@ import { TelnyxWebhook, TelnyxWebhookVerificationError } from 'telnyx/lib/webhoo
 export type TelnyxSignatureCheck = { ok: true } | { ok: false; problem: 'missing_signature' | 'stale_timestamp' | 'bad_signature' };
 
 /** The telnyx library refuses timestamps more than five minutes off; a tolerance can only be stricter. */
-export const MAX_TOLERANCE_SECS = 300;
+const MAX_TOLERANCE_SECS = 300;
 
 /**
  * A checker for Telnyx webhook signatures (Ed25519 over `${timestamp}|${rawBody}`, headers

@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '../../..');
 const hook = path.join(root, 'src/conversion/child/register-ts.js');
 
 /** Runs corpus-child.ts (MuPDF, libwebp) in a child process. */
-export function corpusChild(...args: string[]): void {
+function corpusChild(...args: string[]): void {
   execFileSync(process.execPath, ['-r', hook, path.join(__dirname, 'corpus-child.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
 }
 

@@ -11,7 +11,7 @@ export interface DecodedPage {
 }
 
 /** Image XObjects of the carrier PDF with their dictionaries and raw stream bytes, in page order. */
-export function pdfImages(pdf: Buffer): Array<{ dict: string; data: Buffer }> {
+function pdfImages(pdf: Buffer): Array<{ dict: string; data: Buffer }> {
   const text = pdf.toString('latin1');
   const images: Array<{ dict: string; data: Buffer }> = [];
   const re = /<< \/Type \/XObject \/Subtype \/Image (.*?) >>\nstream\n/g;
@@ -23,7 +23,7 @@ export function pdfImages(pdf: Buffer): Array<{ dict: string; data: Buffer }> {
   return images;
 }
 
-export function mediaBoxes(pdf: Buffer): string[] {
+function mediaBoxes(pdf: Buffer): string[] {
   return [...pdf.toString('latin1').matchAll(/\/MediaBox \[([^\]]+)\]/g)].map((m) => m[1]);
 }
 

@@ -69,7 +69,7 @@ export interface JpegFrame {
  * null for anything else (arithmetic coding, lossless, 12-bit, damaged headers), which stays
  * with MuPDF's decoder.
  */
-export function jpegFrame(data: Uint8Array): JpegFrame | null {
+function jpegFrame(data: Uint8Array): JpegFrame | null {
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null;
   let jfif = false;
   let adobeTransform: number | null = null;

@@ -8,7 +8,7 @@ type PdfObject = ReturnType<PdfDocument['newIndirect']>;
  * Photos smaller than this stay with MuPDF's decoder: below it the hop to libjpeg-turbo and
  * back saves less than a millisecond or two.
  */
-export const MIN_PHOTO_PIXELS = 1_000_000;
+const MIN_PHOTO_PIXELS = 1_000_000;
 /** Form XObjects nested deeper than this are not searched for photos (MuPDF still draws them). */
 const MAX_FORM_DEPTH = 8;
 

@@ -28,7 +28,7 @@ function checkEmbeddedImages(pdf: PdfDocument, maxPixels: number): void {
 }
 
 /** The last kilobyte of a complete PDF holds its end-of-file marker; a cut-off upload does not. */
-export function looksTruncated(data: Uint8Array): boolean {
+function looksTruncated(data: Uint8Array): boolean {
   const tail = Buffer.from(data.buffer, data.byteOffset, data.byteLength).subarray(Math.max(0, data.byteLength - 1024));
   return !tail.includes('%%EOF');
 }
