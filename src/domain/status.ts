@@ -16,12 +16,10 @@ export type FaxStatus = (typeof FAX_STATUSES)[number];
 /** Statuses after which nothing more happens to the fax (apart from the purge). */
 export const FINAL_FAX_STATUSES: readonly FaxStatus[] = ['rejected', 'expired', 'cancelled', 'delivered', 'failed'];
 
-const PAYMENT_STATES = ['none', 'authorized', 'captured', 'released', 'refunded'] as const;
-export type PaymentState = (typeof PAYMENT_STATES)[number];
+export type PaymentState = 'none' | 'authorized' | 'captured' | 'released' | 'refunded';
 
 /** One transmission attempt as the carrier reports it. */
-const ATTEMPT_STATUSES = ['submitting', 'queued', 'sending', 'delivered', 'failed', 'cancelled'] as const;
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+export type AttemptStatus = 'submitting' | 'queued' | 'sending' | 'delivered' | 'failed' | 'cancelled';
 
 export const PAPER_SIZES = ['a4', 'letter'] as const;
 export type PaperSize = (typeof PAPER_SIZES)[number];

@@ -1,6 +1,5 @@
 /** Document formats Durafax accepts, detected from content. */
-const SOURCE_TYPES = ['pdf', 'png', 'jpeg', 'tiff', 'gif', 'webp', 'bmp', 'text', 'docx', 'odt', 'rtf', 'doc'] as const;
-export type SourceType = (typeof SOURCE_TYPES)[number];
+export type SourceType = 'pdf' | 'png' | 'jpeg' | 'tiff' | 'gif' | 'webp' | 'bmp' | 'text' | 'docx' | 'odt' | 'rtf' | 'doc';
 
 export type ImageType = 'png' | 'jpeg' | 'tiff' | 'gif' | 'webp' | 'bmp';
 export type OfficeType = 'docx' | 'odt' | 'rtf' | 'doc';
