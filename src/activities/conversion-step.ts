@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DocumentStore } from '../db/document-store';
+import { formatForDisplay } from '../domain/phone';
 import { paperFor, priceFor, type PriceTable } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
 import type { Faxes } from '../db/faxes';
@@ -42,7 +43,7 @@ export function createConversionStep({ records, store, convert, prices, maxPages
       try {
         result = await convert(original.data, {
           paper,
-          cover: fax.cover ? { ...fax.cover, recipientNumber: fax.toNumber, locale: fax.locale } : undefined,
+          cover: fax.cover ? { ...fax.cover, recipientNumber: formatForDisplay(fax.toNumber), locale: fax.locale } : undefined,
           limits: { maxPages, maxBytes: maxUploadBytes },
         });
       } catch (err) {

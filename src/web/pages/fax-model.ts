@@ -36,6 +36,8 @@ export interface FaxPageModel {
   previews: Array<{ page: number; thumb: string; full: string; width: number; height: number }>;
   actions: { pay: boolean; cancel: boolean; report: boolean };
   final: boolean;
+  /** At least one transmission was made: the previews show what was sent. */
+  attempts: boolean;
   /** The page follows the fax by itself (server-sent events, or a reload without script). */
   live: boolean;
 }
@@ -162,6 +164,7 @@ export function faxPageModel(
       report: final && fax.paidAt !== null,
     },
     final,
+    attempts: attempts.length > 0,
     live: !final,
   };
 }

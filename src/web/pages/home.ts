@@ -10,7 +10,7 @@ import { localeOf } from '../middleware/locale';
 import type { RateLimits } from '../middleware/rate-limit';
 import { setFaxCookie } from '../middleware/require-fax';
 import { statusPagePath } from '../page-paths';
-import { countryOptions, durationWords } from './format';
+import { countryName, countryOptions, durationWords } from './format';
 import type { PageRenderer } from './render';
 
 export interface HomeDeps {
@@ -40,14 +40,15 @@ function renderHome(ctx: Koa.Context, deps: HomeDeps, form: FaxForm, problems: H
   const errors = problems.map((p) => ({ field: p.field, message: p.translated(locale) }));
   for (const e of errors) if (e.field && !fieldError[e.field]) fieldError[e.field] = e.message;
   const served = deps.create.allowedCountries;
-  const example = priceFor(served.includes('DE') ? 'DE' : served[0], 1, deps.prices);
+  const country = defaultCountry(ctx, locale, served);
+  const example = priceFor(country, 1, deps.prices);
   deps.renderer.render(
     ctx,
     'home',
     {
       title: t(locale, 'page.home.html_title'),
       section: 'send',
-      form: { country: defaultCountry(ctx, locale, served), to: '', email: '', paper: 'auto', ...Object.fromEntries(Object.keys(COVER_FIELDS).map((k) => [k, ''])), ...form },
+      form: { country, to: '', email: '', paper: 'auto', ...Object.fromEntries(Object.keys(COVER_FIELDS).map((k) => [k, ''])), ...form },
       errors,
       fieldError,
       countries: countryOptions(served, locale),
@@ -58,6 +59,7 @@ function renderHome(ctx: Koa.Context, deps: HomeDeps, form: FaxForm, problems: H
       maxSize: formatBytes(deps.create.maxUploadBytes),
       maxPages: deps.maxPages,
       examplePrice: formatMoney(example.amount, example.currency, locale),
+      exampleCountry: countryName(country, locale),
       retention: durationWords(deps.retentionMs, locale),
     },
     status,

@@ -1,0 +1,3 @@
+import { senderJourneys } from './sender-journeys';
+
+senderJourneys('en');
