@@ -3,11 +3,12 @@ import { Clock } from './clock';
 import { workflowNotFound } from './grpc/errors';
 import { Matching } from './matching';
 import { rearmActivity } from './model/activity';
+import { payloadValue } from './model/payloads';
 import { rearmRunTimers } from './model/run-timers';
 import { armRunTimeout } from './model/start';
 import { Execution } from './model/state';
 import { rearmWft } from './model/workflow-task';
-import { Namespaces, newNamespace, type NamespaceState } from './namespaces';
+import { Namespaces, newNamespace, TYPE_NAME_OF, type NamespaceState } from './namespaces';
 import type { Payload, WorkflowExecution } from './proto';
 import { Queries } from './queries';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
@@ -172,6 +173,22 @@ export class Engine {
       if (this.namespaces.attributeType(ns, key) === undefined) return `search attribute ${key} is not defined`;
     }
     return undefined;
+  }
+
+  /**
+   * Search attributes with each registered attribute's type in its payload's metadata, as the
+   * real server hands them out (history, describe, list); payloads that carry a type keep it,
+   * and a removal (a null value) gets none, or the SDK would read it back as a Date of 1970.
+   */
+  typedSearchAttributes(namespace: string, fields: Record<string, Payload> | null | undefined): Record<string, Payload> {
+    const ns = this.namespaces.get(namespace);
+    const out: Record<string, Payload> = {};
+    for (const [name, payload] of Object.entries(fields ?? {})) {
+      const type = this.namespaces.attributeType(ns, name);
+      const typeName = type === undefined ? undefined : TYPE_NAME_OF[type];
+      out[name] = typeName && !payload.metadata?.type && payloadValue(payload) !== null ? { ...payload, metadata: { ...payload.metadata, type: Buffer.from(typeName) } } : payload;
+    }
+    return out;
   }
 
   /**

@@ -54,6 +54,9 @@ export const INDEXED_TYPE_NAMES: Record<string, number> = {
   KeywordList: T.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
+/** The name the real server writes in a search attribute payload's `type` metadata, by IndexedValueType. */
+export const TYPE_NAME_OF: Record<number, string> = Object.fromEntries(Object.entries(INDEXED_TYPE_NAMES).map(([name, type]) => [type, name]));
+
 export interface NamespaceState {
   name: string;
   id: string;

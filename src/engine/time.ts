@@ -12,6 +12,11 @@ export function msDuration(ms: number): Duration {
   return { seconds: Math.floor(whole / 1000), nanos: (whole % 1000) * 1e6 };
 }
 
+/** A Duration for a timeout that is set, nothing for 0 (unset): the real server leaves those out. */
+export function optionalDuration(ms: number): Duration | undefined {
+  return ms > 0 ? msDuration(ms) : undefined;
+}
+
 export function msTimestamp(ms: number): Timestamp {
   const whole = Math.floor(ms);
   return { seconds: Math.floor(whole / 1000), nanos: (((whole % 1000) + 1000) % 1000) * 1e6 };

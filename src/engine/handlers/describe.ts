@@ -1,7 +1,7 @@
 import type { Engine } from '../engine';
 import type { Execution } from '../model/state';
 import { enums, type DescribeWorkflowExecutionRes, type WorkflowExecutionInfo } from '../proto';
-import { msDuration, msTimestamp } from '../time';
+import { msDuration, msTimestamp, optionalDuration } from '../time';
 
 const PA = enums.PendingActivityState;
 
@@ -34,8 +34,8 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
   return {
     executionConfig: {
       taskQueue: { name: s.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      workflowExecutionTimeout: msDuration(s.executionTimeoutMs),
-      workflowRunTimeout: msDuration(s.runTimeoutMs),
+      workflowExecutionTimeout: optionalDuration(s.executionTimeoutMs),
+      workflowRunTimeout: optionalDuration(s.runTimeoutMs),
       defaultWorkflowTaskTimeout: msDuration(s.taskTimeoutMs),
       userMetadata: run.events[0]?.userMetadata ?? undefined,
     },

@@ -43,7 +43,9 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
         activityFailureIncludeHeartbeat: true,
         supportsSchedules: false,
         encodedFailureAttributes: true,
-        buildIdBasedVersioning: false,
+        // As the real server: workers then stamp each completed task with their build id (recorded
+        // in WorkflowTaskCompleted, read back by workflowInfo().currentBuildId on replay, and in BuildIds).
+        buildIdBasedVersioning: true,
         upsertMemo: true,
         eagerWorkflowStart: false,
         sdkMetadata: true,

@@ -72,7 +72,7 @@ export function visibilityHandlers(engine: Engine): Record<string, Handler> {
       }
       return {
         count: runs.length,
-        groups: [...groups].map(([value, count]) => ({ groupValues: [searchAttributePayload(value)], count })),
+        groups: [...groups].map(([value, count]) => ({ groupValues: [searchAttributePayload(value, 'Keyword')], count })),
       };
     },
   };

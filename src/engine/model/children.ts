@@ -40,7 +40,7 @@ export function initiateChild(engine: Engine, run: Execution, attributes: ChildA
     cronSchedule: attributes.cronSchedule ?? '',
     header: attributes.header ?? undefined,
     memo: attributes.memo ?? undefined,
-    searchAttributes: attributes.searchAttributes ?? undefined,
+    searchAttributes: attributes.searchAttributes ? { indexedFields: engine.typedSearchAttributes(state.namespace, attributes.searchAttributes.indexedFields) } : undefined,
     priority: attributes.priority ?? undefined,
   });
   if (userMetadata) initiated.userMetadata = userMetadata;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine';
 import { enums, type Command, type Failure, type HistoryEvent, type Payloads } from '../proto';
-import { durationMs, msDuration } from '../time';
+import { durationMs, msDuration, optionalDuration } from '../time';
 import { dropActivities } from './activity';
 import { addEvent, addExternal, flushBuffered, type AttrKey, type Attrs } from './events';
 import { requestCancelRun } from './requests';
@@ -253,14 +253,17 @@ export function continueAsNew(engine: Engine, run: Execution, attributes: Contin
   const taskQueue = attributes.taskQueue?.name || state.taskQueue;
   const workflowType = attributes.workflowType?.name || state.workflowType;
   const memo = attributes.memo?.fields && Object.keys(attributes.memo.fields).length ? attributes.memo.fields : state.memo;
-  const searchAttributes = attributes.searchAttributes?.indexedFields && Object.keys(attributes.searchAttributes.indexedFields).length ? attributes.searchAttributes.indexedFields : state.searchAttributes;
+  const searchAttributes = engine.typedSearchAttributes(
+    state.namespace,
+    attributes.searchAttributes?.indexedFields && Object.keys(attributes.searchAttributes.indexedFields).length ? attributes.searchAttributes.indexedFields : state.searchAttributes,
+  );
   const backoff = durationMs(attributes.backoffStartInterval);
   closeRun(engine, run, 'continueAsNew', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {
     newExecutionRunId: newRunId,
     workflowType: { name: workflowType },
     taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: attributes.input ?? undefined,
-    workflowRunTimeout: msDuration(runTimeoutMs),
+    workflowRunTimeout: optionalDuration(runTimeoutMs),
     workflowTaskTimeout: msDuration(taskTimeoutMs),
     workflowTaskCompletedEventId: wftCompletedId,
     backoffStartInterval: attributes.backoffStartInterval ?? undefined,

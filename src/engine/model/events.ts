@@ -1,4 +1,4 @@
-import type { EventType, HistoryEvent } from '../proto';
+import { protoRoot, type EventType, type HistoryEvent } from '../proto';
 import { msTimestamp } from '../time';
 import type { Engine } from '../engine';
 import type { Execution } from './state';
@@ -6,6 +6,13 @@ import type { Execution } from './state';
 /** Keys of HistoryEvent that hold an event's attributes, e.g. `timerFiredEventAttributes`. */
 export type AttrKey = Extract<keyof HistoryEvent, `${string}EventAttributes`>;
 export type Attrs<K extends AttrKey> = NonNullable<HistoryEvent[K]>;
+
+const HistoryEventType = protoRoot.lookupType('temporal.api.history.v1.HistoryEvent');
+
+/** An event's encoded size: the real server sums these into the history size it reports and limits. */
+export function eventSize(event: HistoryEvent): number {
+  return HistoryEventType.encode(event).len;
+}
 
 export function makeEvent<K extends AttrKey>(engine: Engine, type: EventType, key: K, attrs: Attrs<K>): HistoryEvent {
   return { eventId: 0, eventTime: msTimestamp(engine.now()), eventType: type, taskId: 0, [key]: attrs };
@@ -17,7 +24,7 @@ export function append(engine: Engine, run: Execution, event: HistoryEvent): His
   event.eventId = id;
   event.taskId = engine.nextTaskId();
   run.events.push(event);
-  run.state.historySizeBytes += 64;
+  run.state.historySizeBytes += eventSize(event);
   engine.touch(run);
   return event;
 }

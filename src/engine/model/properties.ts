@@ -1,6 +1,7 @@
 import type { Engine } from '../engine';
 import { enums, type Command, type Payload } from '../proto';
 import { addEvent } from './events';
+import { searchAttributePayload } from '../visibility/payload';
 import { payloadValue } from './payloads';
 import type { Execution } from './state';
 
@@ -23,11 +24,27 @@ export function recordMarker(engine: Engine, run: Execution, attributes: MarkerA
 
 /** The UpsertWorkflowSearchAttributes command. */
 export function upsertSearchAttributes(engine: Engine, run: Execution, fields: Record<string, Payload>, wftCompletedId: number): void {
+  const typed = engine.typedSearchAttributes(run.state.namespace, fields);
   addEvent(engine, run, EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, 'upsertWorkflowSearchAttributesEventAttributes', {
     workflowTaskCompletedEventId: wftCompletedId,
-    searchAttributes: { indexedFields: fields },
+    searchAttributes: { indexedFields: typed },
   });
-  mergeFields(run.state.searchAttributes, fields);
+  mergeFields(run.state.searchAttributes, typed);
+}
+
+/**
+ * The BuildIds search attribute, kept as the real server keeps it from each completed workflow
+ * task's worker version: `unversioned` while an unversioned worker runs it, then every build id
+ * that completed a task (`unversioned:<id>` or `versioned:<id>`).
+ */
+export function recordBuildId(run: Execution, stamp: { buildId?: string | null; useVersioning?: boolean | null } | null | undefined): void {
+  const value = stamp?.buildId ? `${stamp.useVersioning ? 'versioned' : 'unversioned'}:${stamp.buildId}` : 'unversioned';
+  const before = payloadValue(run.state.searchAttributes.BuildIds);
+  const existing = Array.isArray(before) ? before.filter((v): v is string => typeof v === 'string') : [];
+  const next = [...(stamp?.useVersioning ? [] : ['unversioned']), ...existing.filter((v) => v !== 'unversioned')];
+  if (!next.includes(value)) next.push(value);
+  if (next.length === existing.length && next.every((v, i) => v === existing[i])) return;
+  run.state.searchAttributes.BuildIds = searchAttributePayload(next, 'KeywordList');
 }
 
 /** The ModifyWorkflowProperties command, whose one property is the memo. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine';
 import { alreadyStarted, invalidArgument } from '../grpc/errors';
 import { enums, type Failure, type Header, type Payload, type Payloads, type Priority, type RetryPolicy, type UserMetadata } from '../proto';
-import { msDuration, msTimestamp } from '../time';
+import { msDuration, msTimestamp, optionalDuration } from '../time';
 import { addEvent } from './events';
 import { runTimedOut, terminateRun } from './close';
 import { Execution, type ParentRef, type RunState } from './state';
@@ -69,7 +69,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     parent: params.parent,
     root: params.root,
     memo: { ...(params.memo ?? {}) },
-    searchAttributes: { ...(params.searchAttributes ?? {}) },
+    searchAttributes: engine.typedSearchAttributes(params.namespace, params.searchAttributes),
     executionTimeoutMs,
     runTimeoutMs,
     taskTimeoutMs,
@@ -102,8 +102,9 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     parentInitiatedEventId: params.parent?.initiatedEventId,
     taskQueue: { name: params.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: params.input ?? undefined,
-    workflowExecutionTimeout: msDuration(executionTimeoutMs),
-    workflowRunTimeout: msDuration(runTimeoutMs),
+    // Timeouts nobody set are absent (the SDK reports them as undefined, not 0 ms).
+    workflowExecutionTimeout: optionalDuration(executionTimeoutMs),
+    workflowRunTimeout: optionalDuration(runTimeoutMs),
     workflowTaskTimeout: msDuration(taskTimeoutMs),
     continuedExecutionRunId: params.continued?.runId,
     initiator: params.continued?.initiator,
@@ -121,7 +122,9 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     searchAttributes: { indexedFields: { ...state.searchAttributes } },
     header: params.header ?? undefined,
     workflowId: params.workflowId,
-    rootWorkflowExecution: params.root ?? { workflowId: params.workflowId, runId },
+    // A top-level run has no root in its start event (the SDK's workflowInfo().root is undefined);
+    // Describe and visibility still name it as its own root, as the real server does.
+    rootWorkflowExecution: params.root,
     priority: params.priority ?? undefined,
   });
   if (params.userMetadata) started.userMetadata = params.userMetadata;

@@ -2,8 +2,10 @@ import type { Engine } from '../engine';
 import { alreadyCompleted, invalidArgument, notFound } from '../grpc/errors';
 import { enums, type HistoryEvent, type PollWftReq, type PollWftRes, type WftCompletedReq, type WftFailedReq } from '../proto';
 import { durationMs, msDuration, msTimestamp } from '../time';
+import { LIMITS } from '../limits';
 import { encodeToken } from '../tokens';
 import { applyCommands, validateCommands } from './commands';
+import { recordBuildId } from './properties';
 import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
 import { dispatchWft, endTask, scheduleWft, wftTimerKey } from './schedule-workflow-task';
@@ -12,6 +14,7 @@ import { WORKFLOW_TASK, type EventOf, type Execution, type WftState } from './st
 const EventType = enums.EventType;
 const FailedCause = enums.WorkflowTaskFailedCause;
 const NORMAL_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
+const Reason = enums.SuggestContinueAsNewReason;
 
 /** After a restart: requeue a scheduled task, re-arm a started task's timeout. */
 export function rearmWft(engine: Engine, run: Execution): void {
@@ -24,6 +27,18 @@ export function rearmWft(engine: Engine, run: Execution): void {
 function armStartToClose(engine: Engine, run: Execution, wft: WftState, due: number): void {
   const seq = wft.seq;
   engine.clock.set(wftTimerKey(run), due, () => engine.tx(() => startToCloseTimedOut(engine, run, seq)));
+}
+
+/**
+ * What a task's WorkflowTaskStarted tells the workflow about its history (`historySize`,
+ * `continueAsNewSuggested`): measured, as the real server does, before the started event itself.
+ */
+function historySizeInfo(run: Execution): { historySizeBytes: number; suggestContinueAsNew: boolean; suggestContinueAsNewReasons: number[] } {
+  const size = run.state.historySizeBytes;
+  const reasons: number[] = [];
+  if (size >= LIMITS.historySizeSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  if (run.state.nextEventId >= LIMITS.historyCountSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  return { historySizeBytes: size, suggestContinueAsNew: reasons.length > 0, suggestContinueAsNewReasons: reasons };
 }
 
 /** Hands a scheduled workflow task to a poller: writes WorkflowTaskStarted and builds the response. */
@@ -59,7 +74,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
       scheduledEventId: state.nextEventId,
       identity,
       requestId,
-      historySizeBytes: state.historySizeBytes,
+      ...historySizeInfo(run),
     });
     started.eventId = state.nextEventId + 1;
     wft.transientEvents = [scheduled, started];
@@ -70,7 +85,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
       scheduledEventId: wft.scheduledEventId,
       identity,
       requestId,
-      historySizeBytes: state.historySizeBytes,
+      ...historySizeInfo(run),
     });
     wft.startedEventId = Number(started.eventId);
   }
@@ -157,6 +172,7 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     versioningBehavior: req.versioningBehavior ?? undefined,
   });
   endTask(engine, run, 'complete');
+  recordBuildId(run, req.workerVersionStamp);
   state.lastCompletedStartedId = wft.startedEventId;
   state.wftAttempt = 1;
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;

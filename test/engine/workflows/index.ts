@@ -4,3 +4,4 @@ export * from './children';
 export * from './durable';
 export * from './updates';
 export * from './attributes';
+export * from './info';
