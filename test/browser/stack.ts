@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { freePort } from '../../src/net';
+import { hashPassword } from '../../src/support/passwords';
+import { STACK_SUPPORT_USER } from './support-user';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -67,6 +69,7 @@ export async function startStack(): Promise<RunningStack> {
       CARRIER_TWIN_PORT: String(carrier),
       UI_PORT: String(ui),
       SMTP_TWIN_PORT: String(smtp),
+      SUPPORT_USERS: `${STACK_SUPPORT_USER.name}:${await hashPassword(STACK_SUPPORT_USER.password)}`,
       SANDBOX_MS_PER_PAGE: '300',
       // Long enough for a test to cancel between two transmissions, short enough to retry twice quickly.
       RETRY_DELAY: '6s',

@@ -186,7 +186,7 @@ test('a fax that failed is resent by support to the corrected number, free of ch
   expect(intent.status).toBe('canceled');
   expect(intent.amount_received).toBe(0);
   const page = await agent.get(`/en/support/faxes/${id}`);
-  expect(page.text).toContain('<p class="audit-outcome">being sent again</p>');
+  expect(page.text).toContain('<p class="audit-outcome">queued to be sent again</p>');
   expect(page.text).toContain('From +49 30 12340004 to +49 30 1234567');
 });
 

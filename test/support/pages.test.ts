@@ -291,7 +291,8 @@ describe('a fax and the actions on it', () => {
     expect(support.refunds).toEqual([{ faxId: fax.id, request: { actionId: row.id, by: 'alice' } }]);
     expect(res.headers.location).toBe(`/en/support/faxes/${fax.id}?action=${row.id}#actions`);
     const page = await agent.get(res.headers.location);
-    expect(page.text).toContain('Refund: refunded');
+    expect(page.text).toContain('€1.78 refunded to the sender’s card.');
+    expect(page.text).toContain('<p class="audit-outcome">refunded</p>');
     expect(page.text).toContain('Sender was charged twice');
   });
 
@@ -306,6 +307,7 @@ describe('a fax and the actions on it', () => {
     expect(rows.map((r) => [r.outcome, r.outcomeCode])).toEqual([['refused', 'not_refundable'], ['closed', null]]);
     const page = await agent.get(`/de/support/faxes/${fax.id}`);
     expect(page.text).toContain('abgelehnt: erstattet wird nur ein zugestelltes, bezahltes Fax');
+    expect(page.text).toContain('Grund: erste Bitte');
     expect(page.text).toContain('nicht möglich: Der Workflow des Faxes ist beendet');
   });
 

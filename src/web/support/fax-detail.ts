@@ -89,10 +89,22 @@ function offers(fax: Fax, attempts: number, locale: Locale): Record<ActionForm['
 
 /** An audit outcome in words: what the workflow did, or why it refused. */
 export function outcomeText(row: Pick<SupportActionRow, 'outcome' | 'outcomeCode'>, locale: Locale): string {
-  const text = t(locale, `support.outcome.${row.outcome}`);
-  if (!row.outcomeCode) return text;
+  const outcome = t(locale, `support.outcome.${row.outcome}`);
+  if (!row.outcomeCode) return outcome;
   const key = (SUPPORT_REFUSALS as readonly string[]).includes(row.outcomeCode) ? `support.refused.${row.outcomeCode}` : `reason.${row.outcomeCode}`;
-  return `${text}: ${hasMessage(key) ? t(locale, key) : row.outcomeCode}`;
+  return t(locale, 'support.outcome.because', { outcome, reason: hasMessage(key) ? t(locale, key) : row.outcomeCode });
+}
+
+/** What the page says right after an action: in so many words when it went through, else its outcome. */
+function flashOf(row: SupportActionRow, fax: Fax, locale: Locale): { tone: 'success' | 'info' | 'error'; message: string } {
+  const specific = `support.flash.${row.kind}.${row.outcome}`;
+  const params = {
+    amount: formatMoney(fax.amountRefunded || fax.amountCaptured || fax.priceAmount || 0, fax.currency ?? 'eur', locale),
+    number: row.toNumber ? formatForDisplay(row.toNumber) : '',
+  };
+  const message = hasMessage(specific) ? t(locale, specific, params) : t(locale, 'support.flash', { action: t(locale, `support.action.${row.kind}`), outcome: outcomeText(row, locale) });
+  const tone = row.outcome === 'pending' ? 'info' : ['refused', 'closed', 'failed'].includes(row.outcome) ? 'error' : 'success';
+  return { tone, message };
 }
 
 function liveRows(state: FaxState, fax: Fax, locale: Locale): Array<{ label: string; value: string }> {
@@ -167,7 +179,7 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
     {
       title: tr('support.fax.title', { reference }),
       section: 'search',
-      flash: done ? { tone: done.outcome === 'refused' || done.outcome === 'closed' || done.outcome === 'failed' ? 'error' : 'success', message: `${tr(`support.action.${done.kind}`)}: ${outcomeText(done, locale)}` } : undefined,
+      flash: done ? flashOf(done, fax, locale) : undefined,
       form,
       fax: {
         id: fax.id,
@@ -204,13 +216,13 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
       live: live.kind === 'live' ? { kind: 'live', rows: liveRows(live.state, fax, locale) } : { kind: live.kind },
       attempts: attempts.map((a) => ({
         number: a.number,
+        state: a.status,
         status: tr(`support.attempt.${a.status}`),
         reason: a.reason ? tr(`reason.${a.reason}`) : null,
         carrierStatus: a.carrierStatus,
         carrierReason: a.carrierReason,
         pagesSent: a.pagesSent,
         duration: a.durationSecs,
-        submitted: time(a.submittedAt),
         completed: time(a.completedAt),
         carrierFaxId: a.carrierFaxId,
       })),
