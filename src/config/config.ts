@@ -177,8 +177,12 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const databaseUrl = str('DATABASE_URL', role !== 'ui');
 
   const uiPort = int('UI_PORT', 8233, 1);
+  const supportUsers = parseSupportUsers(env.SUPPORT_USERS);
+  problems.push(...supportUsers.problems);
   const uiOperatorToken = env.UI_OPERATOR_TOKEN?.trim() || undefined;
-  if (role === 'ui' && !sandbox && !uiOperatorToken) problems.push('UI_OPERATOR_TOKEN is required outside sandbox mode (the Temporal UI is for support only)');
+  // Support staff may sign in to the UI with their support session instead: it is a row in the database.
+  const uiBySupportSession = !!databaseUrl && supportUsers.users.length > 0;
+  if (role === 'ui' && !sandbox && !uiOperatorToken && !uiBySupportSession) problems.push('UI_OPERATOR_TOKEN is required outside sandbox mode (the Temporal UI is for support only)');
   if (uiOperatorToken && uiOperatorToken.length < 32) problems.push('UI_OPERATOR_TOKEN must be at least 32 characters');
   const uiHost = str('UI_HOST', false, '127.0.0.1');
   if (role === 'ui' && sandbox && !['127.0.0.1', 'localhost', '::1'].includes(uiHost)) problems.push('UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login');
@@ -219,8 +223,6 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   if (!/@[^@\s>]+>?$/.test(mailFrom)) problems.push('MAIL_FROM must be an address, optionally with a name: "Durafax <fax@example.com>"');
   const sandboxMailDir = sandbox ? env.SANDBOX_MAIL_DIR?.trim() || null : null;
 
-  const supportUsers = parseSupportUsers(env.SUPPORT_USERS);
-  problems.push(...supportUsers.problems);
   // `npm start` serves the Temporal UI on this machine.
   const temporalUiUrl = str('TEMPORAL_UI_URL', false, sandbox ? `http://127.0.0.1:${uiPort}` : '').replace(/\/+$/, '') || null;
   if (temporalUiUrl && !/^https?:\/\//.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must start with http:// or https://');

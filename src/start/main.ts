@@ -160,9 +160,9 @@ export async function run(): Promise<void> {
 
   try {
     await ensureFree(webPort, 'web', 'PORT');
-    // The Temporal UI is open in sandbox mode; elsewhere it needs the operator token.
+    // The Temporal UI is open in sandbox mode; elsewhere support signs in with the operator token or a support session.
     const uiPort = envPort('UI_PORT', 8233);
-    const withUi = sandbox || !!process.env.UI_OPERATOR_TOKEN;
+    const withUi = sandbox || !!process.env.UI_OPERATOR_TOKEN || !!process.env.SUPPORT_USERS;
     if (withUi) await ensureFree(uiPort, 'Temporal UI', 'UI_PORT');
 
     if (!process.env.DATABASE_URL) {
@@ -227,7 +227,7 @@ export async function run(): Promise<void> {
       await waitForPort(uiPort, 30_000);
       uiNote = `, Temporal UI at http://127.0.0.1:${uiPort}`;
     } else {
-      say('Temporal UI not started: outside sandbox mode it needs UI_OPERATOR_TOKEN');
+      say('Temporal UI not started: outside sandbox mode it needs UI_OPERATOR_TOKEN or SUPPORT_USERS');
     }
     say(`ready: open ${publicBaseUrl}${uiNote}${sandbox ? ' (sandbox: no real fax is sent, no card is charged)' : ''} — Ctrl-C stops everything`);
   } catch (err) {

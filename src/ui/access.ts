@@ -4,15 +4,25 @@
  * - sandbox mode: open, but only on loopback (a request must name a loopback host, which also
  *   stops DNS-rebinding pages from reaching it);
  * - otherwise: an operator token from configuration (UI_OPERATOR_TOKEN), exchanged on a small
- *   login form for an HttpOnly session cookie.
+ *   login form for an HttpOnly session cookie, and/or a session of the support pages' sign-in
+ *   (its cookie, checked against the session table the web shares), which the login form links to.
  * Writes need the CSRF token in both the `_csrf` cookie and the `X-CSRF-TOKEN` header (the UI
  * copies the cookie into the header on every call) — in sandbox mode too, since any page open
  * in the same browser could otherwise post to 127.0.0.1.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
+import { SUPPORT_COOKIE } from '../support/sign-in';
 
-export type AccessMode = { kind: 'sandbox' } | { kind: 'token'; token: string };
+/** Support staff signed in to the support pages (a session in PostgreSQL, shared with the web). */
+export interface SupportAccess {
+  /** The signed-in user of a support session cookie's value, or null. */
+  session(cookie: string | undefined): Promise<string | null>;
+  /** The support pages' sign-in, which the login form links to. */
+  signInUrl: string;
+}
+
+export type AccessMode = { kind: 'sandbox' } | { kind: 'token'; token: string; support?: SupportAccess } | { kind: 'support'; support: SupportAccess };
 
 const SESSION_COOKIE = 'durafax_ui_session';
 const CSRF_COOKIE = '_csrf';
@@ -48,7 +58,17 @@ function safeReturn(value: unknown): string {
   return local.startsWith('//') || local.startsWith('/login') ? '/' : local;
 }
 
-function loginPage(csrf: string, returnUrl: string, error: string): string {
+function loginPage(csrf: string, returnUrl: string, error: string, mode: Exclude<AccessMode, { kind: 'sandbox' }>): string {
+  const support = mode.support
+    ? `<p>Support staff: <a href="${escapeHtml(mode.support.signInUrl)}">sign in to the support pages</a>, then open the Temporal UI again.</p>`
+    : '';
+  if (mode.kind === 'support') {
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Temporal UI · Durafax support</title>
+<style>body{font-family:system-ui,sans-serif;background:#f4f4f5;color:#18181b;display:flex;min-height:100vh;align-items:center;justify-content:center;margin:0}main{background:#fff;padding:2rem;border-radius:.5rem;box-shadow:0 1px 4px #0002;width:min(22rem,90vw)}h1{font-size:1.25rem;margin:0 0 .5rem}</style>
+</head><body><main><h1>Temporal UI</h1>${support}</main></body></html>`;
+  }
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Temporal UI · Durafax support</title>
@@ -61,7 +81,7 @@ button{margin-top:1rem;width:100%;padding:.6rem;border:0;border-radius:.25rem;ba
 .error{color:#b91c1c}
 </style></head><body>
 <form method="post" action="/login">
-<h1>Temporal UI</h1><p>Durafax support: sign in with the operator token.</p>
+<h1>Temporal UI</h1><p>Durafax support: sign in with the operator token.</p>${support}
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <label for="token">Operator token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
@@ -104,7 +124,7 @@ export class Access {
       const csrf = this.ensureCsrfCookie(ctx);
       if (ctx.path === '/login') return this.login(ctx, csrf);
       if (ctx.path === '/logout' && ctx.method === 'POST') return this.logout(ctx);
-      if (!this.signedIn(ctx)) return this.refuse(ctx);
+      if (!(await this.signedIn(ctx))) return this.refuse(ctx);
       if (!['GET', 'HEAD', 'OPTIONS'].includes(ctx.method)) {
         const header = ctx.get('X-CSRF-TOKEN');
         if (!header || !sameSecret(header, csrf)) ctx.throw(403, 'missing or wrong CSRF token (X-CSRF-TOKEN must repeat the _csrf cookie)');
@@ -122,8 +142,9 @@ export class Access {
     return token;
   }
 
-  private signedIn(ctx: Koa.Context): boolean {
+  private async signedIn(ctx: Koa.Context): Promise<boolean> {
     if (this.mode.kind === 'sandbox') return true;
+    if (this.mode.support && (await this.mode.support.session(ctx.cookies.get(SUPPORT_COOKIE)))) return true;
     const id = ctx.cookies.get(SESSION_COOKIE);
     const session = id ? this.sessions.get(id) : undefined;
     if (!id || !session) return false;
@@ -148,17 +169,17 @@ export class Access {
     ctx.set('Cache-Control', 'no-store');
     if (ctx.method === 'GET') {
       ctx.type = 'html';
-      ctx.body = loginPage(csrf, safeReturn(ctx.query.returnUrl), '');
+      ctx.body = loginPage(csrf, safeReturn(ctx.query.returnUrl), '', this.mode);
       return;
     }
-    if (ctx.method !== 'POST') ctx.throw(405);
+    if (ctx.method !== 'POST' || this.mode.kind !== 'token') ctx.throw(405);
     const form = await readForm(ctx, 8 * 1024);
     const returnUrl = safeReturn(form.get('returnUrl'));
     const sent = form.get('_csrf') ?? '';
     if (!sent || !sameSecret(sent, csrf)) {
       ctx.status = 403;
       ctx.type = 'html';
-      ctx.body = loginPage(csrf, returnUrl, 'The form expired: please try again.');
+      ctx.body = loginPage(csrf, returnUrl, 'The form expired: please try again.', this.mode);
       return;
     }
     if (!sameSecret(form.get('token') ?? '', this.mode.token)) {
@@ -166,7 +187,7 @@ export class Access {
       await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * this.failures)));
       ctx.status = 401;
       ctx.type = 'html';
-      ctx.body = loginPage(csrf, returnUrl, 'Wrong operator token.');
+      ctx.body = loginPage(csrf, returnUrl, 'Wrong operator token.', this.mode);
       return;
     }
     this.failures = 0;

@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { loadConfig } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
+import { createDataSource } from '../db/data-source';
 import { createLogger } from '../log';
 import { portInUse } from '../net';
+import { SupportSignIn } from '../support/sign-in';
 import { connectTemporal } from '../temporal/connection';
+import type { AccessMode, SupportAccess } from './access';
 import { createUiApp } from './app';
 
 /** Where `npm run build` puts the built UI (scripts/ui.js), beside dist/. */
@@ -20,6 +23,19 @@ function readBuildInfo(dir: string): { uiVersion: string } {
 }
 
 /**
+ * Outside sandbox mode, who may come in: holders of the operator token, and support staff
+ * signed in to the support pages when the UI can read their sessions (DATABASE_URL and
+ * SUPPORT_USERS set).
+ */
+function accessOf(config: Config, support: SupportAccess | undefined): AccessMode {
+  if (config.sandbox) return { kind: 'sandbox' };
+  const token = config.ui.operatorToken;
+  if (token) return { kind: 'token', token, support };
+  if (support) return { kind: 'support', support };
+  throw new Error('the Temporal UI needs UI_OPERATOR_TOKEN, or DATABASE_URL and SUPPORT_USERS');
+}
+
+/**
  * `durafax ui`: the official Temporal UI and its HTTP API, over whatever Temporal frontend
  * TEMPORAL_ADDRESS names (the embedded engine or a real server), connected as the worker is.
  */
@@ -30,12 +46,18 @@ export async function run(): Promise<void> {
   const build = readBuildInfo(UI_BUILD_DIR);
   if (await portInUse(port, host)) throw new Error(`port ${port} on ${host} is already in use; set UI_PORT to another port`);
   const connection = await connectTemporal(config.temporal);
+  const db = !config.sandbox && config.databaseUrl && config.support.users.length ? createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'durafax-ui' }) : null;
+  if (db) await db.initialize();
+  const signIn = db ? new SupportSignIn(db, { users: config.support.users, sandbox: false }) : null;
+  const support: SupportAccess | undefined = signIn
+    ? { session: async (cookie) => (await signIn.session(cookie))?.username ?? null, signInUrl: `${config.web.publicBaseUrl}/en/support/login` }
+    : undefined;
   const app = createUiApp({
     connection,
     defaultNamespace: config.temporal.namespace,
     staticDir: UI_BUILD_DIR,
     uiVersion: build.uiVersion,
-    access: config.sandbox ? { kind: 'sandbox' } : { kind: 'token', token: operatorToken ?? '' },
+    access: accessOf(config, support),
     log,
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -43,7 +65,8 @@ export async function run(): Promise<void> {
     s.once('error', reject);
   });
   const shown = host.includes(':') ? `[${host}]` : host;
-  log.info('ui listening', { url: `http://${shown}:${port}`, temporal: config.temporal.address, access: config.sandbox ? 'sandbox (loopback, no login)' : 'operator token' });
+  const access = config.sandbox ? 'sandbox (loopback, no login)' : [operatorToken ? 'operator token' : '', support ? 'support sessions' : ''].filter(Boolean).join(' or ');
+  log.info('ui listening', { url: `http://${shown}:${port}`, temporal: config.temporal.address, access });
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
@@ -56,5 +79,6 @@ export async function run(): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await connection.close();
+  await db?.destroy();
   log.info('ui stopped');
 }
