@@ -38,6 +38,7 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
   }
   const namespaces: string[] = [];
   const attrs: Record<string, number> = {};
+  const dynamicConfig: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
     const value = (): string => {
@@ -86,11 +87,16 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
         if (l) opts.logLevel = l;
         break;
       }
+      case '--dynamic-config-value': {
+        const [key, ...rest] = value().split('=');
+        if (!key || !rest.length) throw new UsageError('--dynamic-config-value wants KEY=VALUE');
+        dynamicConfig[key] = rest.join('=');
+        break;
+      }
       case '--log-format':
       case '--ui-port':
       case '--ui-ip':
       case '--ui-public-path':
-      case '--dynamic-config-value':
       case '--sqlite-pragma':
       case '--config':
       case '--env':
@@ -106,6 +112,7 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
   }
   if (namespaces.length) opts.namespaces = namespaces;
   if (Object.keys(attrs).length) opts.searchAttributes = attrs;
+  if (Object.keys(dynamicConfig).length) opts.dynamicConfig = dynamicConfig;
   return opts;
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from '../log';
 import { Clock } from './clock';
+import { configFrom, type DynamicConfig } from './dynamic-config';
 import { workflowNotFound } from './grpc/errors';
 import { Matching } from './matching';
 import { rearmActivity } from './model/activity';
@@ -21,6 +22,8 @@ export interface EngineCoreOptions {
   namespaces?: string[];
   /** Extra custom search attributes for every namespace created at start (`--search-attribute`). */
   searchAttributes?: Record<string, number>;
+  /** Dynamic config keys to values (`--dynamic-config-value`), over the dev server's defaults. */
+  dynamicConfig?: Record<string, string>;
 }
 
 /**
@@ -35,6 +38,7 @@ export class Engine {
   readonly namespaces: Namespaces;
   readonly log: Logger;
   readonly store: Store;
+  readonly config: DynamicConfig;
   readonly runs = new Map<string, Execution>();
   /** Runs that are still open: time skipping and timers look only at these. */
   readonly openRuns = new Set<Execution>();
@@ -50,6 +54,7 @@ export class Engine {
   constructor(opts: EngineCoreOptions) {
     this.log = opts.log;
     this.store = opts.store;
+    this.config = configFrom(opts.dynamicConfig);
     this.clock = new Clock(
       opts.timeSkipping,
       (ignoreRunning) => this.busy(ignoreRunning),

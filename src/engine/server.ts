@@ -29,6 +29,8 @@ export interface EngineOptions {
   /** Custom search attributes to register (name → IndexedValueType). */
   searchAttributes?: Record<string, number>;
   log?: Logger;
+  /** Dynamic config keys to values (`--dynamic-config-value`), over the dev server's defaults. */
+  dynamicConfig?: Record<string, string>;
   /** Journal size that triggers a snapshot (bytes). */
   compactBytes?: number;
 }
@@ -65,7 +67,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     recovered = await FileStore.open(dataDir, log, opts.compactBytes);
     store = recovered.store;
   }
-  const engine = new Engine({ timeSkipping, store, log, namespaces: opts.namespaces, searchAttributes: opts.searchAttributes });
+  const engine = new Engine({ timeSkipping, store, log, namespaces: opts.namespaces, searchAttributes: opts.searchAttributes, dynamicConfig: opts.dynamicConfig });
   if (recovered && (recovered.snapshot || recovered.records.length)) {
     engine.recover(recovered.snapshot, recovered.records);
     log.info('engine state recovered', { dataDir, runs: engine.runs.size, open: engine.openRuns.size, journalRecords: recovered.records.length });

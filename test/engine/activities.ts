@@ -109,6 +109,11 @@ export function createActivities(probe: Probe) {
       return attempt;
     },
 
+    /** Returns `bytes` characters: more than the server takes as one payload when big enough. */
+    async oversized(bytes: number): Promise<string> {
+      return 'x'.repeat(bytes);
+    },
+
     /** Completes later, from outside, by activity id. */
     async completeLater(): Promise<string> {
       probe.asyncToken = Context.current().info.taskToken;

@@ -15,6 +15,8 @@ import { completeWft, failWft, stickyQueueGone } from '../model/workflow-task';
 import { startWft } from '../model/workflow-task';
 import {
   enums,
+  type Failure,
+  type Payloads,
   type PollActReq,
   type PollActRes,
   type PollWftReq,
@@ -34,9 +36,19 @@ import {
   type WftCompletedReq,
   type WftFailedReq,
 } from '../proto';
+import { sizeOf } from '../dynamic-config';
 import { decodeToken } from '../tokens';
 import { pollTimeout, required } from './common';
 import { pollersOf } from './pollers';
+
+const serverFailure = (message: string): Failure => ({ message, serverFailureInfo: { nonRetryable: true } });
+
+/** The real server's stand-in for a failure over the size limit: its own, with the original cut down as the cause. */
+function oversizedFailure(failure: Failure | null | undefined, keepBytes: number): Failure {
+  const cut: Failure = { message: (failure?.message ?? '').slice(0, keepBytes), source: failure?.source ?? '' };
+  if (failure?.applicationFailureInfo) cut.applicationFailureInfo = { type: failure.applicationFailureInfo.type ?? '', nonRetryable: failure.applicationFailureInfo.nonRetryable ?? false };
+  return { ...serverFailure('Failure exceeds size limit.'), cause: cut };
+}
 
 function activityToken(engine: Engine, bytes: Uint8Array | null | undefined): ReturnType<typeof runningActivity> {
   const t = decodeToken(bytes);
@@ -56,6 +68,36 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     if (task.kind !== 'activity') return null;
     const run = engine.runs.get(task.runId);
     return run ? engine.tx(() => startActivity(engine, run, task.scheduledEventId, task.attempt, poll)) : null;
+  };
+
+  type Running = ReturnType<typeof runningActivity>;
+  const byId = (req: { namespace?: string | null; workflowId?: string | null; runId?: string | null; activityId?: string | null }): Running =>
+    activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
+  // As the real server's frontend: an activity that reports more than the blob size limit fails
+  // instead (non-retryably), and an oversized failure is replaced by the server's own.
+  const tooBig = (size: number): boolean => size > engine.config.blobSizeError;
+  const failOversized = ({ run, act }: Running, message: string, identity: string): object => {
+    engine.tx(() => failActivity(engine, run, act, serverFailure(message), identity));
+    return {};
+  };
+  const reportHeartbeat = (activity: Running, req: { details?: Payloads | null; identity?: string | null }): object => {
+    if (tooBig(sizeOf.payloads(req.details))) return failOversized(activity, 'Heartbeat details exceed size limit.', req.identity ?? '');
+    return engine.tx(() => heartbeat(engine, activity.run, activity.act, req.details));
+  };
+  const reportCompleted = (activity: Running, req: { result?: Payloads | null; identity?: string | null }): object => {
+    if (tooBig(sizeOf.payloads(req.result))) return failOversized(activity, 'Complete result exceeds size limit.', req.identity ?? '');
+    engine.tx(() => completeActivity(engine, activity.run, activity.act, req.result, req.identity ?? ''));
+    return {};
+  };
+  const reportFailed = (activity: Running, req: { failure?: Failure | null; identity?: string | null; lastHeartbeatDetails?: Payloads | null }): object => {
+    const failure = tooBig(sizeOf.failure(req.failure)) ? oversizedFailure(req.failure, engine.config.blobSizeWarn) : req.failure;
+    engine.tx(() => failActivity(engine, activity.run, activity.act, failure, req.identity ?? '', req.lastHeartbeatDetails));
+    return {};
+  };
+  const reportCanceled = (activity: Running, req: { details?: Payloads | null; identity?: string | null }): object => {
+    if (tooBig(sizeOf.payloads(req.details))) return failOversized(activity, 'Cancel details exceed size limit.', req.identity ?? '');
+    engine.tx(() => activityCanceled(engine, activity.run, activity.act, req.details, req.identity ?? ''));
+    return {};
   };
 
   return {
@@ -85,7 +127,8 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
         return {};
       }
       if (t.k !== 'w') throw invalidArgument('Not a workflow task token.');
-      engine.tx(() => failWft(engine, t.r, t.s, req));
+      const failure = tooBig(sizeOf.failure(req.failure)) ? oversizedFailure(req.failure, engine.config.blobSizeWarn) : req.failure;
+      engine.tx(() => failWft(engine, t.r, t.s, { ...req, failure }));
       return {};
     },
 
@@ -101,47 +144,17 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
       }
     },
 
-    RecordActivityTaskHeartbeat: (req: RecordActivityTaskHeartbeatReq) => {
-      const { run, act } = activityToken(engine, req.taskToken);
-      return engine.tx(() => heartbeat(engine, run, act, req.details));
-    },
-    RecordActivityTaskHeartbeatById: (req: RecordActivityTaskHeartbeatByIdReq) => {
-      const { run, act } = activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
-      return engine.tx(() => heartbeat(engine, run, act, req.details));
-    },
+    RecordActivityTaskHeartbeat: (req: RecordActivityTaskHeartbeatReq) => reportHeartbeat(activityToken(engine, req.taskToken), req),
+    RecordActivityTaskHeartbeatById: (req: RecordActivityTaskHeartbeatByIdReq) => reportHeartbeat(byId(req), req),
 
-    RespondActivityTaskCompleted: (req: RespondActivityTaskCompletedReq) => {
-      const { run, act } = activityToken(engine, req.taskToken);
-      engine.tx(() => completeActivity(engine, run, act, req.result, req.identity ?? ''));
-      return {};
-    },
-    RespondActivityTaskCompletedById: (req: RespondActivityTaskCompletedByIdReq) => {
-      const { run, act } = activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
-      engine.tx(() => completeActivity(engine, run, act, req.result, req.identity ?? ''));
-      return {};
-    },
+    RespondActivityTaskCompleted: (req: RespondActivityTaskCompletedReq) => reportCompleted(activityToken(engine, req.taskToken), req),
+    RespondActivityTaskCompletedById: (req: RespondActivityTaskCompletedByIdReq) => reportCompleted(byId(req), req),
 
-    RespondActivityTaskFailed: (req: RespondActivityTaskFailedReq) => {
-      const { run, act } = activityToken(engine, req.taskToken);
-      engine.tx(() => failActivity(engine, run, act, req.failure, req.identity ?? '', req.lastHeartbeatDetails));
-      return {};
-    },
-    RespondActivityTaskFailedById: (req: RespondActivityTaskFailedByIdReq) => {
-      const { run, act } = activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
-      engine.tx(() => failActivity(engine, run, act, req.failure, req.identity ?? '', req.lastHeartbeatDetails));
-      return {};
-    },
+    RespondActivityTaskFailed: (req: RespondActivityTaskFailedReq) => reportFailed(activityToken(engine, req.taskToken), req),
+    RespondActivityTaskFailedById: (req: RespondActivityTaskFailedByIdReq) => reportFailed(byId(req), req),
 
-    RespondActivityTaskCanceled: (req: RespondActivityTaskCanceledReq) => {
-      const { run, act } = activityToken(engine, req.taskToken);
-      engine.tx(() => activityCanceled(engine, run, act, req.details, req.identity ?? ''));
-      return {};
-    },
-    RespondActivityTaskCanceledById: (req: RespondActivityTaskCanceledByIdReq) => {
-      const { run, act } = activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
-      engine.tx(() => activityCanceled(engine, run, act, req.details, req.identity ?? ''));
-      return {};
-    },
+    RespondActivityTaskCanceled: (req: RespondActivityTaskCanceledReq) => reportCanceled(activityToken(engine, req.taskToken), req),
+    RespondActivityTaskCanceledById: (req: RespondActivityTaskCanceledByIdReq) => reportCanceled(byId(req), req),
 
     QueryWorkflow: async (req: QueryWorkflowReq, ctx: CallContext) => {
       const ns = engine.namespaces.get(req.namespace).name;

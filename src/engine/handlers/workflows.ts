@@ -8,7 +8,9 @@ import { endFirstTaskBackoff, waitsOnStartDelay } from '../model/run-timers';
 import { createRun, resolveIdConflict, type StartParams } from '../model/start';
 import {
   enums,
+  protoRoot,
   type DeleteWorkflowExecutionReq,
+  type Payloads,
   type DescribeWorkflowExecutionReq,
   type RequestCancelWorkflowExecutionReq,
   type SignalWithStartReq,
@@ -16,6 +18,7 @@ import {
   type StartReq,
   type TerminateWorkflowExecutionReq,
 } from '../proto';
+import { sizeOf } from '../dynamic-config';
 import { durationMs } from '../time';
 import { describeRun } from './describe';
 import { noNegative, required } from './common';
@@ -24,6 +27,13 @@ type SignalReq = SignalWorkflowExecutionReq;
 type CancelReq = RequestCancelWorkflowExecutionReq;
 type TerminateReq = TerminateWorkflowExecutionReq;
 type DescribeReq = DescribeWorkflowExecutionReq;
+
+const MemoType = protoRoot.lookupType('temporal.api.common.v1.Memo');
+
+/** As the real server: an input or signal over the blob size limit is refused. */
+function checkBlob(engine: Engine, payloads: Payloads | null | undefined): void {
+  if (sizeOf.payloads(payloads) > engine.config.blobSizeError) throw invalidArgument('Blob data size exceeds limit.');
+}
 
 /** What StartWorkflowExecution and SignalWithStart share: checks and the new run's parameters. */
 function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartParams {
@@ -40,6 +50,8 @@ function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartP
   if (req.cronSchedule) throw invalidArgument('Cron schedules are not supported by the Durafax engine; use a timer loop in the workflow, or a real Temporal server.');
   const saError = engine.checkSearchAttributes(namespace, req.searchAttributes?.indexedFields);
   if (saError) throw invalidArgument(saError);
+  checkBlob(engine, req.input);
+  if (req.memo && MemoType.encode(req.memo).len > engine.config.memoSizeError) throw invalidArgument('Memo size exceeds limit.');
   return {
     namespace,
     workflowId,
@@ -79,6 +91,7 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
     SignalWithStartWorkflowExecution: (req: SignalWithStartReq) => {
       const p = startParams(engine, req);
       const signalName = required(req.signalName, 'SignalName');
+      checkBlob(engine, req.signalInput);
       return engine.tx(() => {
         const existing = resolveIdConflict(engine, p.namespace, p.workflowId, p.requestId, {
           reuse: req.workflowIdReusePolicy ?? 0,
@@ -100,6 +113,7 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
     SignalWorkflowExecution: (req: SignalReq) => {
       const ns = engine.namespaces.get(req.namespace).name;
       const name = required(req.signalName, 'SignalName');
+      checkBlob(engine, req.input);
       const run = engine.findRun(ns, req.workflowExecution);
       if (!run.open) throw alreadyCompleted();
       engine.tx(() => signalRun(engine, run, name, req.input, req.header, req.identity ?? ''));

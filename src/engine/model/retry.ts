@@ -34,7 +34,8 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false; s
  */
 export function decideRetry(retry: Retry, attempt: number, failure: Failure | null | undefined, now: number, deadline: number): RetryDecision {
   const info = failure?.applicationFailureInfo;
-  if (info?.nonRetryable) return { retry: false, state: enums.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
+  // A failure marked non-retryable by the application or by the server (an oversized result, say) ends the retries.
+  if (info?.nonRetryable || failure?.serverFailureInfo?.nonRetryable) return { retry: false, state: enums.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   const type = info?.type ?? (failure?.timeoutFailureInfo ? timeoutTypeName(failure.timeoutFailureInfo.timeoutType ?? 0) : undefined);
   if (type && retry.nonRetryable.includes(type)) return { retry: false, state: enums.RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   if (retry.maxAttempts > 0 && attempt >= retry.maxAttempts) return { retry: false, state: enums.RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED };

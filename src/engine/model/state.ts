@@ -136,6 +136,8 @@ export interface RunState {
   children: Record<string, ChildState>;
   cancelRequested: boolean;
   historySizeBytes: number;
+  /** The history passed the warning limits (logged once). Absent in journals written before. */
+  historyWarned?: boolean;
   updates: Record<string, UpdateState>;
 }
 

@@ -2,10 +2,11 @@ import type { Engine } from '../engine';
 import { alreadyCompleted, invalidArgument, notFound } from '../grpc/errors';
 import { enums, type HistoryEvent, type PollWftReq, type PollWftRes, type WftCompletedReq, type WftFailedReq } from '../proto';
 import { durationMs, msDuration, msTimestamp } from '../time';
-import { LIMITS } from '../limits';
 import { encodeToken } from '../tokens';
+import { terminateRun } from './close';
 import { applyCommands, validateCommands } from './commands';
 import { recordBuildId } from './properties';
+import { oversized } from './size-limits';
 import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
 import { dispatchWft, endTask, scheduleWft, wftTimerKey } from './schedule-workflow-task';
@@ -33,11 +34,11 @@ function armStartToClose(engine: Engine, run: Execution, wft: WftState, due: num
  * What a task's WorkflowTaskStarted tells the workflow about its history (`historySize`,
  * `continueAsNewSuggested`): measured, as the real server does, before the started event itself.
  */
-function historySizeInfo(run: Execution): { historySizeBytes: number; suggestContinueAsNew: boolean; suggestContinueAsNewReasons: number[] } {
+function historySizeInfo(engine: Engine, run: Execution): { historySizeBytes: number; suggestContinueAsNew: boolean; suggestContinueAsNewReasons: number[] } {
   const size = run.state.historySizeBytes;
   const reasons: number[] = [];
-  if (size >= LIMITS.historySizeSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
-  if (run.state.nextEventId >= LIMITS.historyCountSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  if (size >= engine.config.historySizeSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  if (run.state.nextEventId >= engine.config.historyCountSuggestContinueAsNew) reasons.push(Reason.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
   return { historySizeBytes: size, suggestContinueAsNew: reasons.length > 0, suggestContinueAsNewReasons: reasons };
 }
 
@@ -74,7 +75,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
       scheduledEventId: state.nextEventId,
       identity,
       requestId,
-      ...historySizeInfo(run),
+      ...historySizeInfo(engine, run),
     });
     started.eventId = state.nextEventId + 1;
     wft.transientEvents = [scheduled, started];
@@ -85,7 +86,7 @@ export function startWft(engine: Engine, run: Execution, seq: number, poll: Poll
       scheduledEventId: wft.scheduledEventId,
       identity,
       requestId,
-      ...historySizeInfo(run),
+      ...historySizeInfo(engine, run),
     });
     wft.startedEventId = Number(started.eventId);
   }
@@ -130,6 +131,12 @@ function materialize(engine: Engine, run: Execution, wft: WftState): void {
   wft.transientEvents = undefined;
 }
 
+/** How the real server names a failed task's cause in messages: `BAD_SEARCH_ATTRIBUTES` is `BadSearchAttributes`. */
+function causeName(cause: number): string {
+  const name = (enums.WorkflowTaskFailedCause[cause] ?? '').replace('WORKFLOW_TASK_FAILED_CAUSE_', '');
+  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_match, _sep: string, letter: string) => letter.toUpperCase());
+}
+
 export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): void {
   const { run, wft } = findStartedWft(engine, runId, seq);
   const state = run.state;
@@ -137,27 +144,35 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   const messages = req.messages ?? [];
   const badMessage = validateMessages(commands, messages);
   const invalid = validateCommands(engine, run, commands) ?? (badMessage ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
+  const tooBig = invalid ? undefined : oversized(engine, run, commands, messages);
   // A signal (or other event, or an update) that arrived while the task ran must be seen before the workflow closes.
   const closing = commands.some((command) => isCloseCommand(command.commandType ?? 0));
   const unhandledEvents = closing && state.buffered.length > 0;
   const unhandledUpdates = closing && hasUnseenUpdates(run, wft.seq);
-  if (invalid || unhandledEvents || unhandledUpdates) {
-    const cause = invalid ? invalid.cause : unhandledEvents ? FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND : FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE;
-    const message = invalid ? invalid.message : unhandledEvents ? 'Workflow task completed with unhandled new events.' : 'Workflow task completed with unhandled updates.';
-    engine.log.warn('workflow task completion turned down', { workflowId: state.workflowId, runId, attempt: wft.attempt, cause: enums.WorkflowTaskFailedCause[cause], message });
+  const turnedDown = invalid ?? tooBig ?? (unhandledEvents ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND } : unhandledUpdates ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE } : undefined);
+  if (turnedDown) {
+    // The real server's message: the cause, then what was wrong, e.g. `BadSearchAttributes: …`.
+    const message = 'message' in turnedDown ? `${causeName(turnedDown.cause)}: ${turnedDown.message}` : causeName(turnedDown.cause);
+    engine.log.warn('workflow task completion turned down', { workflowId: state.workflowId, runId, attempt: wft.attempt, message });
     // Like a failure the worker reports: written once, then retried without events until one completes.
     if (!wft.transient) {
       addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, 'workflowTaskFailedEventAttributes', {
         scheduledEventId: wft.scheduledEventId,
         startedEventId: wft.startedEventId,
-        cause,
-        failure: { message, source: 'Server', serverFailureInfo: {} },
+        cause: turnedDown.cause,
+        failure: { message, serverFailureInfo: { nonRetryable: true } },
         identity: req.identity ?? '',
       });
     }
-    retryAfterFailure(engine, run, 'fail');
-    // The real server's answer; the worker evicts the run and replays it with the new events.
-    throw invalidArgument(invalid ? message : 'UnhandledCommand');
+    if (tooBig) {
+      // The same task would produce the same payload again: the real server ends the workflow.
+      endTask(engine, run, 'fail');
+      terminateRun(engine, run, message, undefined, 'history-service');
+    } else {
+      retryAfterFailure(engine, run, 'fail');
+    }
+    // The worker evicts the run and, unless it ended, replays it with the new events.
+    throw invalidArgument(message);
   }
   materialize(engine, run, wft);
   const completed = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {
@@ -177,6 +192,12 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   state.wftAttempt = 1;
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;
   state.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
+  if (historyPastLimits(engine, run)) {
+    // As the real server: past the history limits the workflow ends instead of growing further.
+    terminateRun(engine, run, 'Workflow history size / count exceeds limit.', undefined, 'history-service');
+    engine.queries.wftCompleted(run);
+    return;
+  }
   const after: (() => void)[] = [];
   applyCommands(engine, run, commands, messages, Number(completed.eventId), req.identity ?? '', after);
   if (run.open) {
@@ -185,6 +206,19 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   }
   for (const fn of after) fn();
   engine.queries.wftCompleted(run);
+}
+
+/** Whether a run's history is past the error limits; warns once as it passes the warning limits. */
+function historyPastLimits(engine: Engine, run: Execution): boolean {
+  const { historySizeWarn, historySizeError, historyCountWarn, historyCountError } = engine.config;
+  const size = run.state.historySizeBytes;
+  const count = run.events.length;
+  if (size > historySizeError || count > historyCountError) return true;
+  if ((size > historySizeWarn || count > historyCountWarn) && !run.state.historyWarned) {
+    run.state.historyWarned = true;
+    engine.log.warn('workflow history is large; it is terminated past the limits', { workflowId: run.state.workflowId, runId: run.runId, events: count, bytes: size, maxEvents: historyCountError, maxBytes: historySizeError });
+  }
+  return false;
 }
 
 export function failWft(engine: Engine, runId: string, seq: number, req: WftFailedReq): void {

@@ -5,3 +5,4 @@ export * from './durable';
 export * from './updates';
 export * from './attributes';
 export * from './info';
+export * from './limits';
