@@ -55,8 +55,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const logFile = path.join(dir, 'stack.log');
   const log = fs.createWriteStream(logFile);
   const ports = new Set<number>();
-  while (ports.size < 6) ports.add(await freePort());
-  const [web, engine, pg, stripe, carrier, smtp] = [...ports];
+  while (ports.size < 7) ports.add(await freePort());
+  const [web, engine, pg, stripe, carrier, smtp, ui] = [...ports];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...opts.env,
@@ -66,6 +66,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     STRIPE_TWIN_PORT: String(stripe),
     CARRIER_TWIN_PORT: String(carrier),
     SMTP_TWIN_PORT: String(smtp),
+    UI_PORT: String(ui),
     PUBLIC_BASE_URL: `http://127.0.0.1:${web}`,
     DURAFAX_DATA_DIR: path.join(dir, 'data'),
     SANDBOX_MS_PER_PAGE: String(opts.msPerPage),

@@ -21,9 +21,14 @@ const check = (label, ok) => {
 };
 
 const jestArgs = process.argv.slice(2);
+// The build the tests' processes run: the code, the pages' script, and the workflow bundle
+// that `durafax start`'s worker loads when it exists (so a stale one can never be tested).
 check(
   'type check and build (tsc)',
-  run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) && run(bin('tsc'), ['-p', 'tsconfig.build.json']) && run(bin('tsc'), ['-p', 'src/web/client/tsconfig.json']),
+  run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) &&
+    run(bin('tsc'), ['-p', 'tsconfig.build.json']) &&
+    run(bin('tsc'), ['-p', 'src/web/client/tsconfig.json']) &&
+    run(process.execPath, [path.join(root, 'dist', 'worker', 'bundle.js')]),
 );
 if (jestArgs.length === 0) check('lint (eslint)', run(bin('eslint'), ['.']));
 

@@ -222,9 +222,12 @@ export class Faxes implements SendLedger {
 
   /** A hold that Stripe cancelled (it lapsed, or someone released it in the dashboard). */
   async markHoldReleased(faxId: string, paymentIntentId: string): Promise<boolean> {
+    // A bare UPDATE … RETURNING comes back from TypeORM as [rows, count]; a SELECT is just rows.
     const rows: unknown[] = await this.db.query(
-      `UPDATE fax SET payment_state = 'released', settled_at = COALESCE(settled_at, now()), updated_at = now()
-        WHERE id = $1 AND payment_intent_id = $2 AND payment_state = 'authorized' RETURNING id`,
+      `WITH changed AS (
+         UPDATE fax SET payment_state = 'released', settled_at = COALESCE(settled_at, now()), updated_at = now()
+          WHERE id = $1 AND payment_intent_id = $2 AND payment_state = 'authorized' RETURNING id)
+       SELECT id FROM changed`,
       [faxId, paymentIntentId],
     );
     return rows.length > 0;
@@ -236,12 +239,14 @@ export class Faxes implements SendLedger {
     const refunded = refundedOfCaptured(pi);
     const state = refunded > 0 && refunded >= pi.amountReceived ? 'refunded' : 'captured';
     const rows: unknown[] = await this.db.query(
-      `UPDATE fax SET amount_refunded = $3,
+      `WITH changed AS (
+       UPDATE fax SET amount_refunded = $3,
               payment_state = CASE WHEN payment_state IN ('captured', 'refunded') THEN $4 ELSE payment_state END,
               settled_at = CASE WHEN $4 = 'refunded' THEN now() ELSE settled_at END,
               failure_detail = CASE WHEN $5::text IS NULL THEN failure_detail ELSE concat_ws('; ', failure_detail, $5::text) END,
               updated_at = now()
-        WHERE id = $1 AND payment_intent_id = $2 RETURNING id`,
+        WHERE id = $1 AND payment_intent_id = $2 RETURNING id)
+       SELECT id FROM changed`,
       [faxId, pi.id, refunded, state, failure ?? null],
     );
     return rows.length > 0;

@@ -41,7 +41,15 @@ export function paperFor(country: string): PaperSize {
   return LETTER_COUNTRIES.has(country.toUpperCase()) ? 'letter' : 'a4';
 }
 
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 /** "€3.36", "3,36 €", "3,36 €" — the amount as a person in that locale reads it. */
 export function formatMoney(amount: number, currency: string, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() }).format(amount / 100);
+  const key = `${locale}:${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() });
+    moneyFormats.set(key, format);
+  }
+  return format.format(amount / 100);
 }

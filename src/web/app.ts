@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
 import { Faxes } from '../db/faxes';
+import { SupportActions } from '../db/support-actions';
 import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { SupportSignIn } from '../support/sign-in';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): Koa {
       changes: deps.changes ?? new FaxChanges(config.databaseUrl, log),
       limits,
       create,
+      supportActions: new SupportActions(db),
     }),
     createApiRoutes({ ...create, faxes, store, workflows: deps.workflows, limits }),
     createMediaRoutes({ store, appSecret: config.appSecret }),

@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { formatMoney } from '../../src/domain/pricing';
 import type { Locale } from '../../src/domain/status';
 import { t, tPlural } from '../../src/i18n';
+import { countryName } from '../../src/web/pages/format';
 import { makePdf } from '../e2e/support';
 import { pdfText } from '../helpers/pdf-text';
 import { CARDS } from '../payments/support';
@@ -265,6 +266,50 @@ export function senderJourneys(locale: Locale): void {
       expect(await scripted.page.locator('#f-to').getAttribute('aria-invalid')).toBe('true');
       await expectAccessible(scripted.page);
       await scripted.context.close();
+    });
+
+    test('the form and the quote work from the keyboard alone, with the focus always visible', async () => {
+      const { context, page } = await open();
+      await page.goto(`${stack().web}/${locale}/`);
+      const focused = () =>
+        page.evaluate(() => {
+          const doc = (globalThis as unknown as { document: { activeElement: { id: string; tagName: string; className: string } | null } }).document;
+          const el = doc.activeElement;
+          return el ? el.id || `${el.tagName.toLowerCase()}.${el.className}` : '';
+        });
+      const order: string[] = [];
+      for (let i = 0; i < 20 && !order.includes('button.btn btn-primary btn-large'); i++) {
+        await page.keyboard.press('Tab');
+        order.push(await focused());
+      }
+      expect(order[0]).toBe('a.skip');
+      const fields = ['f-document', 'f-country', 'f-to', 'f-email', 'summary.', 'button.btn btn-primary btn-large'];
+      expect(order.filter((id) => fields.includes(id))).toEqual(fields);
+      // Tabbing reaches the number field with a visible focus ring.
+      await page.focus('#f-to');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Tab');
+      const outline = await page.evaluate(() => {
+        const g = globalThis as unknown as { document: { activeElement: unknown }; getComputedStyle(el: unknown): { outlineStyle: string; outlineWidth: string } };
+        const style = g.getComputedStyle(g.document.activeElement);
+        return `${style.outlineStyle} ${style.outlineWidth}`;
+      });
+      expect(outline).toBe('solid 3px');
+
+      // The file comes from the system's picker; everything else is typed, and Enter sends.
+      await page.setInputFiles('#f-document', pdf);
+      await page.focus('#f-country');
+      // A focused list picks the option whose name starts with what is typed.
+      await page.keyboard.type(countryName('DE', locale));
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(NUMBERS[locale].national);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/faxes\/[0-9a-f-]{36}$/);
+      await status(page, 'awaiting_payment');
+      await page.focus('button[data-pay]');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/c\/pay\//);
+      await context.close();
     });
 
     test('the prices, help and legal pages, and a missing page', async () => {

@@ -1,5 +1,6 @@
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
+import { Faxes } from '../../src/db/faxes';
 import { WebhookEvents } from '../../src/db/webhook-events';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -58,4 +59,14 @@ test('the document store keeps, replaces and purges files', async () => {
   expect(await store.get(id)).toBeNull();
   const listed = await store.list(faxId);
   expect(listed.every((d) => d.purgedAt instanceof Date)).toBe(true);
+});
+
+test('a hold is marked released only from authorized, and says whether it changed anything', async () => {
+  const faxes = new Faxes(t.db);
+  const id = '00000000-0000-4000-8000-0000000000aa';
+  await t.db.getRepository(Fax).insert({ id, tokenHash: 'a'.repeat(64), status: 'queued', toNumber: '+49301234567', country: 'DE', locale: 'en', workflowId: `fax-${id}`, paymentIntentId: 'pi_1', paymentState: 'authorized' });
+  expect(await faxes.markHoldReleased(id, 'pi_other')).toBe(false);
+  expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(true);
+  expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(false);
+  expect(await t.db.getRepository(Fax).findOneByOrFail({ id })).toMatchObject({ paymentState: 'released', settledAt: expect.any(Date) });
 });

@@ -6,7 +6,11 @@ import { FaxAttempt } from '../../src/db/entities/fax-attempt';
 import { LOCALES } from '../../src/domain/status';
 import type Koa from 'koa';
 import request from 'supertest';
-import { createApp } from '../../src/web/app';
+import Router from '@koa/router';
+import { createLogger } from '../../src/log';
+import { createApp, createAppFrame } from '../../src/web/app';
+import { Assets } from '../../src/web/assets';
+import { PageRenderer } from '../../src/web/pages/render';
 import { makePdf } from '../e2e/support';
 import { createWebHarness, type WebHarness } from './harness';
 
@@ -91,6 +95,27 @@ describe('language', () => {
     expect(res.text).not.toMatch(/at .*\.ts:\d+/);
     const json = await h.api().get('/de/nirgendwo');
     expect(json.body.error.code).toBe('not_found');
+  });
+});
+
+describe('a failure on our side', () => {
+  test('is a 500 page in the visitor’s language that reveals nothing internal, and is logged', async () => {
+    const logged: string[] = [];
+    const log = createLogger('web', 'error', (line) => logged.push(line));
+    const renderer = new PageRenderer({ sandbox: true, operator: h.config.operator, assets: new Assets(), secureCookies: false });
+    const app = createAppFrame(log, { errorPage: (ctx, answer) => renderer.renderError(ctx, answer) });
+    const router = new Router();
+    router.get('/de/broken', () => {
+      throw new Error('connection to 10.0.0.7 refused by secret-host');
+    });
+    app.use(router.routes());
+    const res = await request(app.callback()).get('/de/broken').set('Accept', 'text/html');
+    expect(res.status).toBe(500);
+    expect(res.text).toContain('Etwas ist schiefgegangen');
+    expect(res.text).toContain('Es wurde nichts belastet');
+    expect(res.text).not.toContain('secret-host');
+    expect(res.text).not.toMatch(/at .*\.ts:\d+/);
+    expect(logged.join('\n')).toContain('secret-host');
   });
 });
 

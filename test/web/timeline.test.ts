@@ -89,3 +89,15 @@ test('waiting between attempts shows when the next one is due; a failure release
     'done:Documents deleted',
   ]);
 });
+
+test('after support resends to a corrected number, the new round counts from 1 again after a step that says so', () => {
+  const f = fax({ status: 'delivered', toNumber: '+49301234599', pages: 1, priceAmount: 178, currency: 'eur', paymentState: 'released', convertedAt: at(1), paidAt: at(2), deliveredAt: at(45), completedAt: at(45) });
+  const attempts = [1, 2, 3].map((n) => attempt(n, { status: 'failed', reason: 'number_unallocated', pagesSent: 0, completedAt: at(n * 10 + 1) }));
+  attempts.push(attempt(4, { status: 'delivered', pagesSent: 1, submittedAt: at(42), completedAt: at(45) }));
+  const steps = summary(timelineOf(f, attempts, { maxTransmissions: 3, locale: 'en', limits, resends: [{ at: at(40), toNumber: '+49301234599' }] }));
+  expect(steps.slice(5, 8)).toEqual([
+    'failed:Transmission 3 of 3 — The number is not in service. · 0 of 1 pages sent',
+    'done:Sent again to +49 30 1234599 — Our support team corrected the number, at no charge to you',
+    'done:Transmission 1 of 3 — Delivered · 1 of 1 pages sent',
+  ]);
+});

@@ -166,6 +166,8 @@ export const pageMessages: Catalog = {
     'page.timeline.purge_on': 'Documents are deleted',
     'page.timeline.purge_later': 'Documents are deleted after the fax ends',
     'page.timeline.purged': 'Documents deleted',
+    'page.timeline.resent': 'Sent again to {number}',
+    'page.timeline.resent.detail': 'Our support team corrected the number, at no charge to you',
 
     'page.prices.title': 'Prices',
     'page.prices.lead': 'One price per fax: a fee per fax plus a fee per page, cover page included. You see the exact amount before you pay, and you are charged only when the fax is delivered.',
@@ -424,6 +426,8 @@ export const pageMessages: Catalog = {
     'page.timeline.purge_on': 'Dokumente werden gelöscht',
     'page.timeline.purge_later': 'Dokumente werden nach Abschluss des Faxes gelöscht',
     'page.timeline.purged': 'Dokumente gelöscht',
+    'page.timeline.resent': 'Erneut gesendet an {number}',
+    'page.timeline.resent.detail': 'Unser Support hat die Nummer korrigiert, ohne Kosten für Sie',
 
     'page.prices.title': 'Preise',
     'page.prices.lead': 'Ein Preis pro Fax: eine Gebühr pro Fax plus eine pro Seite, Deckblatt eingeschlossen. Sie sehen den genauen Betrag vor dem Bezahlen, und belastet wird erst bei Zustellung.',
@@ -682,6 +686,8 @@ export const pageMessages: Catalog = {
     'page.timeline.purge_on': 'Suppression des documents',
     'page.timeline.purge_later': 'Les documents sont supprimés après la fin du fax',
     'page.timeline.purged': 'Documents supprimés',
+    'page.timeline.resent': 'Renvoyé au {number}',
+    'page.timeline.resent.detail': 'Notre assistance a corrigé le numéro, sans frais pour vous',
 
     'page.prices.title': 'Tarifs',
     'page.prices.lead': 'Un prix par fax : des frais par fax plus des frais par page, page de garde comprise. Vous voyez le montant exact avant de payer, et n’êtes débité qu’à la remise.',

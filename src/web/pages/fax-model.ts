@@ -7,7 +7,7 @@ import type { Limits } from '../../config/config';
 import { t, tPlural } from '../../i18n';
 import { reasonText } from '../../i18n/reason-text';
 import { countryName, shownTime, type ShownTime } from './format';
-import { timelineOf, type TimelineStep } from './timeline';
+import { timelineOf, type Resend, type TimelineStep } from './timeline';
 
 /** Which part of the journey the page is about. */
 export type FaxStage = 'converting' | 'quote' | 'rejected' | 'status';
@@ -99,7 +99,7 @@ function headline(fax: Fax, locale: Locale, limits: Limits): { heading: string; 
 export function faxPageModel(
   fax: Fax,
   attempts: FaxAttempt[],
-  opts: { prices: PriceTable; maxTransmissions: number; limits: Limits; locale: Locale; base: string },
+  opts: { prices: PriceTable; maxTransmissions: number; limits: Limits; locale: Locale; base: string; resends?: readonly Resend[] },
 ): FaxPageModel {
   const { locale } = opts;
   const final = FINAL_FAX_STATUSES.includes(fax.status);
@@ -147,7 +147,7 @@ export function faxPageModel(
     reason: fax.failureReason ? reasonText(locale, fax.failureReason, fax, opts.limits) : undefined,
     warnings: fax.warnings.map((w) => t(locale, `page.fax.warning.${w.split(':')[0]}`, { page: w.split(':')[1] ?? '' })),
     cover: cover?.length ? cover : null,
-    timeline: timelineOf(fax, attempts, { maxTransmissions: opts.maxTransmissions, locale, limits: opts.limits }),
+    timeline: timelineOf(fax, attempts, { maxTransmissions: opts.maxTransmissions, locale, limits: opts.limits, resends: opts.resends }),
     previews: retained
       ? Array.from({ length: fax.pages ?? 0 }, (_, i) => ({
           page: i + 1,

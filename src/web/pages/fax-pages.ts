@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import type { Limits } from '../../config/config';
 import type { Faxes } from '../../db/faxes';
+import type { SupportActions } from '../../db/support-actions';
 import type { PriceTable } from '../../domain/pricing';
 import { isUuid } from '../../domain/ids';
 import { t } from '../../i18n';
@@ -22,6 +23,8 @@ export interface FaxPageDeps {
   maxTransmissions: number;
   limits: Limits;
   secureCookies: boolean;
+  /** Support's resends of a fax to a corrected number (the audit log), for the timeline. */
+  supportActions: SupportActions;
 }
 
 type Flash = { tone: 'success' | 'info' | 'error'; message: string };
@@ -31,7 +34,10 @@ const NOTES: Record<string, Flash['tone']> = { cancel_accepted: 'success', cance
 
 async function model(ctx: Koa.Context, deps: FaxPageDeps) {
   const fax = currentFax(ctx);
-  return faxPageModel(fax, await deps.faxes.attempts(fax.id), {
+  const [attempts, actions] = await Promise.all([deps.faxes.attempts(fax.id), deps.supportActions.forFax(fax.id)]);
+  const resends = actions.filter((a) => a.kind === 'resend' && a.toNumber && ['resending', 'accepted'].includes(a.outcome)).map((a) => ({ at: a.createdAt, toNumber: a.toNumber! }));
+  return faxPageModel(fax, attempts, {
+    resends,
     prices: deps.prices,
     maxTransmissions: deps.maxTransmissions,
     limits: deps.limits,

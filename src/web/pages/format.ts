@@ -40,12 +40,23 @@ export interface CountryOption {
   dial: string;
 }
 
-/** The served countries as the form's list: by name in the visitor's language, with their dialling code. */
+const optionLists = new Map<string, CountryOption[]>();
+
+/**
+ * The served countries as the form's list: by name in the visitor's language, with their
+ * dialling code. Made once per language and list (every home page shows it).
+ */
 export function countryOptions(codes: readonly string[], locale: Locale): CountryOption[] {
-  const collator = new Intl.Collator(locale);
-  return codes
-    .map((code) => ({ code, name: countryName(code, locale), dial: getCountryCallingCode(code as CountryCode) }))
-    .sort((a, b) => collator.compare(a.name, b.name));
+  const key = `${locale}:${codes.join(',')}`;
+  let options = optionLists.get(key);
+  if (!options) {
+    const collator = new Intl.Collator(locale);
+    options = codes
+      .map((code) => ({ code, name: countryName(code, locale), dial: getCountryCallingCode(code as CountryCode) }))
+      .sort((a, b) => collator.compare(a.name, b.name));
+    optionLists.set(key, options);
+  }
+  return options;
 }
 
 /** A duration in days or hours for sentences like "kept for 7 days". */

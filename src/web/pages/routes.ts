@@ -4,6 +4,7 @@ import type Koa from 'koa';
 import type { Config } from '../../config/config';
 import type { DocumentStore } from '../../db/document-store';
 import type { Faxes } from '../../db/faxes';
+import type { SupportActions } from '../../db/support-actions';
 import { LOCALES } from '../../domain/status';
 import type { CreateFaxDeps } from '../create-fax';
 import type { FaxChanges } from '../fax-changes';
@@ -30,6 +31,7 @@ export interface PageDeps {
   changes: FaxChanges;
   limits: RateLimits;
   create: CreateFaxDeps;
+  supportActions: SupportActions;
 }
 
 /** Pages without a language in their path go to the visitor's (cookie, then Accept-Language, then English). */
@@ -48,7 +50,16 @@ export function createPageRoutes(deps: PageDeps): Router {
   const { config, renderer, faxes, limits } = deps;
   const secureCookies = !config.sandbox;
   const home = { renderer, create: deps.create, limits, prices: config.policy.prices, maxPages: config.limits.maxPages, retentionMs: config.policy.retentionMs, secureCookies };
-  const fax = { renderer, faxes, workflows: deps.workflows, prices: config.policy.prices, maxTransmissions: config.policy.maxTransmissions, limits: config.limits, secureCookies };
+  const fax = {
+    renderer,
+    faxes,
+    workflows: deps.workflows,
+    prices: config.policy.prices,
+    maxTransmissions: config.policy.maxTransmissions,
+    limits: config.limits,
+    secureCookies,
+    supportActions: deps.supportActions,
+  };
   const info = {
     renderer,
     prices: config.policy.prices,

@@ -1,5 +1,6 @@
 import type { Fax } from '../../db/entities/fax';
 import type { FaxAttempt } from '../../db/entities/fax-attempt';
+import { formatForDisplay } from '../../domain/phone';
 import { formatMoney } from '../../domain/pricing';
 import type { Locale } from '../../domain/status';
 import type { Limits } from '../../config/config';
@@ -19,12 +20,29 @@ export interface TimelineStep {
 
 const PAID_STATES = new Set(['authorized', 'captured', 'released', 'refunded']);
 
-function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number, locale: Locale, limits: Limits): TimelineStep[] {
+/** A support agent's resend of the fax to a corrected number: a new round of transmissions. */
+export interface Resend {
+  at: Date;
+  toNumber: string;
+}
+
+function attemptSteps(fax: Fax, attempts: FaxAttempt[], resends: readonly Resend[], opts: TimelineOptions): TimelineStep[] {
+  const { maxTransmissions, locale, limits } = opts;
   const tr = (key: string, params = {}): string => t(locale, key, params);
   const steps: TimelineStep[] = [];
-  const total = Math.max(maxTransmissions, attempts.length);
+  const rounds = [...resends].sort((a, b) => a.at.getTime() - b.at.getTime());
+  let round = 0;
+  let inRound = 0;
   for (const a of attempts) {
-    const title = tr('page.timeline.attempt', { n: a.number, total });
+    // Attempts made after a resend count again from 1, after a step that says so.
+    const started = a.submittedAt ?? a.createdAt;
+    while (round < rounds.length && started && rounds[round].at <= started) {
+      steps.push({ key: `resend-${round + 1}`, state: 'done', title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }), detail: tr('page.timeline.resent.detail'), time: shownTime(rounds[round].at, locale) });
+      round++;
+      inRound = 0;
+    }
+    inRound++;
+    const title = tr('page.timeline.attempt', { n: inRound, total: Math.max(maxTransmissions, inRound) });
     const pages = a.pagesSent !== null && fax.pages ? tr('page.timeline.pages_sent', { sent: a.pagesSent, pages: fax.pages }) : null;
     if (a.status === 'delivered') {
       steps.push({ key: `attempt-${a.number}`, state: 'done', title, detail: [tr('page.timeline.attempt.delivered'), pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
@@ -38,11 +56,16 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], maxTransmissions: number
       steps.push({ key: `attempt-${a.number}`, state: 'current', title, detail: [detail, pages].filter(Boolean).join(' · '), time: shownTime(a.submittedAt, locale) });
     }
   }
+  // A resend whose first transmission has not begun yet.
+  for (; round < rounds.length; round++) {
+    steps.push({ key: `resend-${round + 1}`, state: 'done', title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }), detail: tr('page.timeline.resent.detail'), time: shownTime(rounds[round].at, locale) });
+    inRound = 0;
+  }
   if (fax.status === 'retrying') {
     steps.push({
       key: 'next-attempt',
       state: 'current',
-      title: tr('page.timeline.next_attempt', { n: attempts.length + 1, total }),
+      title: tr('page.timeline.next_attempt', { n: inRound + 1, total: Math.max(maxTransmissions, inRound + 1) }),
       detail: tr('page.timeline.next_attempt.detail'),
       time: shownTime(fax.nextAttemptAt, locale),
     });
@@ -94,7 +117,15 @@ function moneyStep(fax: Fax, locale: Locale): TimelineStep | null {
  * converted, paid (a card hold), each transmission with the carrier's reason in plain
  * words, the outcome, what happened to the money, and when the documents go.
  */
-export function timelineOf(fax: Fax, attempts: FaxAttempt[], opts: { maxTransmissions: number; locale: Locale; limits: Limits }): TimelineStep[] {
+export interface TimelineOptions {
+  maxTransmissions: number;
+  locale: Locale;
+  limits: Limits;
+  /** Support's resends to a corrected number, each beginning a new round of transmissions. */
+  resends?: readonly Resend[];
+}
+
+export function timelineOf(fax: Fax, attempts: FaxAttempt[], opts: TimelineOptions): TimelineStep[] {
   const { maxTransmissions, locale, limits } = opts;
   const tr = (key: string, params = {}): string => t(locale, key, params);
   const steps: TimelineStep[] = [{ key: 'uploaded', state: 'done', title: tr('page.timeline.uploaded'), time: shownTime(fax.createdAt, locale) }];
@@ -118,7 +149,7 @@ export function timelineOf(fax: Fax, attempts: FaxAttempt[], opts: { maxTransmis
     steps.push({ key: 'paid', state: 'done', title: tr('page.timeline.paid', { amount: price }), time: shownTime(fax.paidAt, locale) });
   }
 
-  steps.push(...attemptSteps(fax, attempts, maxTransmissions, locale, limits));
+  steps.push(...attemptSteps(fax, attempts, opts.resends ?? [], opts));
   if (fax.status === 'queued' && attempts.length === 0) {
     steps.push({ key: 'attempt-1', state: 'current', title: tr('page.timeline.attempt', { n: 1, total: maxTransmissions }), detail: tr('page.timeline.attempt.queued') });
   }
