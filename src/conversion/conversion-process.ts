@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import type { ChildMessage, ChildPage, ChildResult, ConversionJob } from './child/process-messages';
+import { converterEnvironment } from './converter-environment';
 import { ConversionError, type ConversionLimits } from './types';
 
 /**
@@ -58,6 +59,8 @@ export class ConversionProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // Its own process group, so a kill reaches LibreOffice too.
       detached: true,
+      // It parses untrusted documents: none of the worker's secrets.
+      env: converterEnvironment(),
     });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4000);
@@ -80,6 +83,11 @@ export class ConversionProcess {
     });
     // A spare that never gets used must not fail loudly.
     this.readyPromise.catch(() => undefined);
+  }
+
+  /** The process id, while it runs (tests read its environment). */
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   static start(memoryMb: number, warm = false): ConversionProcess {

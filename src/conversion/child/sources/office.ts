@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { converterEnvironment, withoutNetwork } from '../../converter-environment';
 import type { OfficeType } from '../../formats/source-type';
 import { ConversionError } from '../../types';
 
@@ -9,7 +10,8 @@ import { ConversionError } from '../../types';
  * Converts an office document to PDF with LibreOffice in headless mode. Each conversion has
  * its own user profile folder (inside the job's temporary folder), so several can run at once;
  * LibreOffice otherwise hands the job to an already running instance or refuses to start.
- * The process runs in the child's process group, so a timeout kills it too.
+ * The process runs in the child's process group, so a timeout kills it too; it gets a
+ * minimal environment and, where the machine allows, no network.
  */
 export async function officeToPdf(soffice: string, data: Uint8Array, type: OfficeType, tmpDir: string, timeoutMs: number): Promise<Buffer> {
   const input = path.join(tmpDir, `document.${type}`);
@@ -31,7 +33,8 @@ export async function officeToPdf(soffice: string, data: Uint8Array, type: Offic
     input,
   ];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const proc = spawn(soffice, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: tmpDir } });
+    const run = withoutNetwork(soffice, args);
+    const proc = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], env: converterEnvironment({ HOME: tmpDir }) });
     let output = '';
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString('utf8')).slice(-2000);
