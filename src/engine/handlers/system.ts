@@ -12,14 +12,14 @@ export const SERVER_VERSION = '1.27.0';
 /** How the engine names itself in GetClusterInfo (the Temporal UI server switches off what it lacks). */
 export const ENGINE_CLUSTER_ID = 'durafax-engine';
 
-function namespaceInfo(ns: NamespaceState): Record<string, unknown> {
+function namespaceInfo(engine: Engine, ns: NamespaceState): Record<string, unknown> {
   return {
     namespaceInfo: {
       name: ns.name,
       state: enums.NamespaceState.NAMESPACE_STATE_REGISTERED,
       description: ns.description,
       id: ns.id,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true },
+      capabilities: { eagerWorkflowStart: engine.config.eagerWorkflowStart, syncUpdate: true, asyncUpdate: true },
       supportsSchedules: false,
     },
     config: {
@@ -47,7 +47,7 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
         // in WorkflowTaskCompleted, read back by workflowInfo().currentBuildId on replay, and in BuildIds).
         buildIdBasedVersioning: true,
         upsertMemo: true,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: engine.config.eagerWorkflowStart,
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
         nexus: false,
@@ -64,9 +64,9 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
       visibilityStore: 'memory',
     }),
 
-    DescribeNamespace: (req: DescribeNamespaceReq) => namespaceInfo(engine.namespaces.get(req.namespace)),
+    DescribeNamespace: (req: DescribeNamespaceReq) => namespaceInfo(engine, engine.namespaces.get(req.namespace)),
 
-    ListNamespaces: () => ({ namespaces: [...engine.namespaces.byName.values()].map(namespaceInfo) }),
+    ListNamespaces: () => ({ namespaces: [...engine.namespaces.byName.values()].map((ns) => namespaceInfo(engine, ns)) }),
 
     RegisterNamespace: (req: RegisterNamespaceReq) => {
       const name = req.namespace;

@@ -116,8 +116,7 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     RespondWorkflowTaskCompleted: (req: WftCompletedReq) => {
       const t = decodeToken(req.taskToken);
       if (t.k !== 'w') throw invalidArgument('Not a workflow task token.');
-      engine.tx(() => completeWft(engine, t.r, t.s, req));
-      return {};
+      return engine.tx(() => completeWft(engine, t.r, t.s, req));
     },
 
     RespondWorkflowTaskFailed: (req: WftFailedReq) => {

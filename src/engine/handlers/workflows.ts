@@ -6,6 +6,7 @@ import { terminateRun } from '../model/close';
 import { requestCancelRun, signalRun } from '../model/requests';
 import { endFirstTaskBackoff, waitsOnStartDelay } from '../model/run-timers';
 import { createRun, resolveIdConflict, type StartParams } from '../model/start';
+import { startWft } from '../model/workflow-task';
 import {
   enums,
   protoRoot,
@@ -83,8 +84,13 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
           conflict: req.workflowIdConflictPolicy ?? 0,
         });
         if (existing) return { runId: existing.run.runId, started: existing.started };
-        const run = createRun(engine, p);
-        return { runId: run.runId, started: true };
+        // Eager start: the caller's worker (it reserved a slot) gets the first task in the response,
+        // so the task does not go to the queue where another poller could take it first.
+        const eager = !!req.requestEagerExecution && engine.config.eagerWorkflowStart;
+        const run = createRun(engine, { ...p, eager });
+        const wft = run.state.wft;
+        const eagerWorkflowTask = eager && wft?.phase === 'scheduled' ? startWft(engine, run, wft.seq, { namespace: p.namespace, identity: req.identity, taskQueue: req.taskQueue }) : undefined;
+        return { runId: run.runId, started: true, eagerWorkflowTask: eagerWorkflowTask ?? undefined };
       });
     },
 

@@ -42,7 +42,7 @@ export function normalizeActivityTimeouts(
   return { scheduleToCloseMs: scheduleToClose, scheduleToStartMs: scheduleToStart, startToCloseMs: startToClose, heartbeatMs: heartbeat };
 }
 
-export function scheduleActivity(engine: Engine, run: Execution, attributes: ScheduleAttributes, wftCompletedId: number, userMetadata?: Command['userMetadata']): void {
+export function scheduleActivity(engine: Engine, run: Execution, attributes: ScheduleAttributes, wftCompletedId: number, userMetadata?: Command['userMetadata']): ActivityState {
   const state = run.state;
   const timeouts = normalizeActivityTimeouts(attributes, state.runTimeoutMs);
   if (typeof timeouts === 'string') throw new Error(timeouts); // validateCommands rejects this earlier
@@ -80,6 +80,7 @@ export function scheduleActivity(engine: Engine, run: Execution, attributes: Sch
   state.activities[act.scheduledEventId] = act;
   engine.touch(run);
   rearmActivity(engine, run, act);
+  return act;
 }
 
 /** Arms an activity's timers for its current phase and queues it if it waits for a worker. */

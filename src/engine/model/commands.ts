@@ -113,12 +113,15 @@ interface CompletedTask {
   after: (() => void)[];
   /** Protocol messages not applied yet, by id. */
   messages: Map<string, ProtocolMessage>;
+  /** Activities the worker asked to run at once (eager dispatch), by scheduled event id. */
+  eager: number[];
 }
 
 /**
  * Applies validated commands in order, writing their events. Cross-workflow effects (starting
  * children, signalling or cancelling other workflows) go to `after`: they run once this task's
- * own events are written, as the real server's transfer tasks do.
+ * own events are written, as the real server's transfer tasks do. Returns the activities to hand
+ * straight back to the worker (eager dispatch), by scheduled event id.
  */
 export function applyCommands(
   engine: Engine,
@@ -128,22 +131,23 @@ export function applyCommands(
   wftCompletedId: number,
   identity: string,
   after: (() => void)[],
-): void {
+): number[] {
   // Protocol messages (update acceptances and results) take effect where their command stands;
   // those without one (rejections, which write no event) after all commands.
-  const task: CompletedTask = { engine, run, completedEventId: wftCompletedId, identity, after, messages: new Map(messages.map((message) => [message.id ?? '', message])) };
+  const task: CompletedTask = { engine, run, completedEventId: wftCompletedId, identity, after, messages: new Map(messages.map((message) => [message.id ?? '', message])), eager: [] };
   for (const command of commands) {
     if (!run.open) break;
     applyCommand(task, command);
   }
   for (const message of task.messages.values()) applyMessage(engine, run, message);
+  return task.eager;
 }
 
 /** One command; validateCommands has turned down every type not listed. */
 function applyCommand(task: CompletedTask, command: Command): void {
   const { engine, run, completedEventId, identity, after } = task;
   switch (Number(command.commandType)) {
-    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: return scheduleActivity(engine, run, command.scheduleActivityTaskCommandAttributes ?? {}, completedEventId, command.userMetadata);
+    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: return scheduleCommandActivity(task, command);
     case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: return requestCancelActivity(engine, run, Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0), completedEventId);
     case CommandType.COMMAND_TYPE_START_TIMER: return startTimer(engine, run, command.startTimerCommandAttributes ?? {}, completedEventId, command.userMetadata);
     case CommandType.COMMAND_TYPE_CANCEL_TIMER: return cancelTimer(engine, run, command.cancelTimerCommandAttributes?.timerId ?? '', completedEventId, identity);
@@ -159,6 +163,13 @@ function applyCommand(task: CompletedTask, command: Command): void {
     case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: return initiateCancelExternal(engine, run, command.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
     case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE: return applyMessageById(task, command.protocolMessageCommandAttributes?.messageId ?? '');
   }
+}
+
+/** The ScheduleActivityTask command; an eager request is noted when the server allows eager dispatch. */
+function scheduleCommandActivity(task: CompletedTask, command: Command): void {
+  const attributes = command.scheduleActivityTaskCommandAttributes ?? {};
+  const act = scheduleActivity(task.engine, task.run, attributes, task.completedEventId, command.userMetadata);
+  if (attributes.requestEagerExecution && task.engine.config.activityEagerExecution) task.eager.push(act.scheduledEventId);
 }
 
 /** The ProtocolMessage command: the message it names takes effect here. */

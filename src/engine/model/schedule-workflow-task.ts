@@ -17,8 +17,11 @@ const STICKY_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
 /** The clock key of a run's workflow-task timer (sticky schedule-to-start, or start-to-close). */
 export const wftTimerKey = (run: Execution): string => `wft/${run.runId}`;
 
-/** Schedules a workflow task unless one is pending; while one runs, asks for another afterwards. */
-export function scheduleWft(engine: Engine, run: Execution): void {
+/**
+ * Schedules a workflow task unless one is pending; while one runs, asks for another afterwards.
+ * `dispatch: false` keeps it off the queue, for a caller that starts it itself (eager start).
+ */
+export function scheduleWft(engine: Engine, run: Execution, dispatch = true): void {
   const state = run.state;
   if (!run.open) return;
   if (state.wft) {
@@ -56,7 +59,7 @@ export function scheduleWft(engine: Engine, run: Execution): void {
   }
   state.wft = wft;
   engine.touch(run);
-  dispatchWft(engine, run);
+  if (dispatch) dispatchWft(engine, run);
 }
 
 /** Puts the pending workflow task on its queue (again, after a restart). */

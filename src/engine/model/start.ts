@@ -42,6 +42,8 @@ export interface StartParams {
   signal?: { name: string; input?: Payloads | null; header?: Header | null; identity: string };
   userMetadata?: UserMetadata | null;
   priority?: Priority | null;
+  /** The starter's worker takes the first task itself (eager start): it is not put on the queue, and the caller starts it. */
+  eager?: boolean;
 }
 
 /** Creates a run: WorkflowExecutionStarted, then (unless delayed) its first workflow task. */
@@ -138,7 +140,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
   }
   armRunTimeout(engine, run);
   rearmRunTimers(engine, run);
-  scheduleWft(engine, run);
+  scheduleWft(engine, run, !params.eager);
   engine.log.info('workflow started', {
     namespace: params.namespace,
     workflowId: params.workflowId,

@@ -1,8 +1,9 @@
 import type { Engine } from '../engine';
 import { alreadyCompleted, invalidArgument, notFound } from '../grpc/errors';
-import { enums, type HistoryEvent, type PollWftReq, type PollWftRes, type WftCompletedReq, type WftFailedReq } from '../proto';
+import { enums, type HistoryEvent, type PollActRes, type PollWftReq, type PollWftRes, type WftCompletedReq, type WftFailedReq } from '../proto';
 import { durationMs, msDuration, msTimestamp } from '../time';
 import { encodeToken } from '../tokens';
+import { startActivity } from './activity';
 import { terminateRun } from './close';
 import { applyCommands, validateCommands } from './commands';
 import { recordBuildId } from './properties';
@@ -137,7 +138,12 @@ function causeName(cause: number): string {
   return name.toLowerCase().replace(/(^|_)([a-z])/g, (_match, _sep: string, letter: string) => letter.toUpperCase());
 }
 
-export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): void {
+/** What a completed task's worker gets back: the activities it asked to run at once (eager dispatch). */
+export interface WftCompletedRes {
+  activityTasks: PollActRes[];
+}
+
+export function completeWft(engine: Engine, runId: string, seq: number, req: WftCompletedReq): WftCompletedRes {
   const { run, wft } = findStartedWft(engine, runId, seq);
   const state = run.state;
   const commands = req.commands ?? [];
@@ -196,16 +202,23 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     // As the real server: past the history limits the workflow ends instead of growing further.
     terminateRun(engine, run, 'Workflow history size / count exceeds limit.', undefined, 'history-service');
     engine.queries.wftCompleted(run);
-    return;
+    return { activityTasks: [] };
   }
   const after: (() => void)[] = [];
-  applyCommands(engine, run, commands, messages, Number(completed.eventId), req.identity ?? '', after);
+  const eager = applyCommands(engine, run, commands, messages, Number(completed.eventId), req.identity ?? '', after);
   if (run.open) {
     const arrived = flushBuffered(engine, run);
     if (arrived || state.needsWft || req.forceCreateNewWorkflowTask) scheduleWft(engine, run);
   }
   for (const fn of after) fn();
   engine.queries.wftCompleted(run);
+  // Eager dispatch: the activities start now, on the worker that asked (their queued tasks turn stale).
+  const activityTasks: PollActRes[] = [];
+  for (const scheduledEventId of run.open ? eager : []) {
+    const task = startActivity(engine, run, scheduledEventId, 1, { namespace: state.namespace, identity: req.identity });
+    if (task) activityTasks.push(task);
+  }
+  return { activityTasks };
 }
 
 /** Whether a run's history is past the error limits; warns once as it passes the warning limits. */
