@@ -32,6 +32,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): FaxActivities {
   const { db, store, config } = deps;
   const records = new Faxes(db);
+  const supportActions = new SupportActions(db);
   const policy = config.policy;
 
   return {
@@ -68,7 +69,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
 
     ...createSupportSteps({
       records,
-      actions: new SupportActions(db),
+      actions: supportActions,
       store,
       convert: deps.convert,
       maxPages: config.limits.maxPages,
@@ -91,10 +92,10 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       deps.log.info('fax status', { faxId, status: update.status, reason: update.failureReason ?? undefined });
     },
 
+    /** The end of the retention: the documents, then every personal field of the fax and of its support actions. */
     async purgeDocuments(faxId: string): Promise<number> {
       const purged = await store.purge(faxId);
-      // A repeated purge keeps the time of the first.
-      if (!(await records.get(faxId)).purgedAt) await records.update(faxId, { purgedAt: new Date() });
+      await records.redact(faxId, supportActions.redaction(faxId));
       return purged;
     },
   };

@@ -101,7 +101,8 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
     async submitTransmission(faxId: string, attempt: number): Promise<{ carrierFaxId: string }> {
       const fax = await records.get(faxId);
       const pdf = await store.find(faxId, 'fax_pdf');
-      if (!pdf) throw ApplicationFailure.create({ type: 'media_unavailable', message: `fax ${faxId} has no converted PDF`, nonRetryable: true });
+      // A redacted fax has no number and no documents left: both go at retention's end.
+      if (!pdf || !fax.toNumber) throw ApplicationFailure.create({ type: 'media_unavailable', message: `fax ${faxId} has no converted PDF`, nonRetryable: true });
       const ttl = deps.mediaLinkTtlMs ?? 6 * 3_600_000;
       const mediaUrl = deps.publicBaseUrl + signMediaPath(pdf.id, new Date(Date.now() + ttl), deps.appSecret);
       let sent;

@@ -131,6 +131,25 @@ export class Faxes implements SendLedger {
     });
   }
 
+  /**
+   * The end of a fax's retention: every personal field goes — the number, the email, the
+   * cover page, the sealed token, the request's key and digest (a hash of those) and the
+   * checkout link — and what accounting needs stays: amounts, currency, country, pages,
+   * status and reason, times, and the payment's ids. `alongside` (the same fax's rows in
+   * other tables) commits with it. Idempotent; the first purge time is kept.
+   */
+  async redact(faxId: string, alongside: (tx: EntityManager) => Promise<void>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE fax SET to_number = NULL, email = NULL, cover = NULL, token_sealed = NULL, idempotency_key = NULL,
+                        request_digest = NULL, checkout_url = NULL, purged_at = COALESCE(purged_at, now()), updated_at = now()
+          WHERE id = $1`,
+        [faxId],
+      );
+      await alongside(tx);
+    });
+  }
+
   // ── attempts ───────────────────────────────────────────────────────────────────────────
 
   /** Every transmission attempt of a fax, first to last. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { SupportActionRow, type SupportActionKind, type SupportActionOutcome } from './entities/support';
 
 export interface NewSupportAction {
@@ -35,6 +35,17 @@ export class SupportActions {
 
   async get(id: string): Promise<SupportActionRow | null> {
     return this.rows.findOneBy({ id });
+  }
+
+  /**
+   * The write that redacts a fax's actions at the end of its retention, for the fax's own
+   * redaction to run in its transaction: the numbers of a resend and support's words (which
+   * may name the sender) go; who did what, when, and what came of it stay for the audit.
+   */
+  redaction(faxId: string): (tx: EntityManager) => Promise<void> {
+    return async (tx) => {
+      await tx.query('UPDATE support_action SET reason = NULL, to_number = NULL, previous_number = NULL WHERE fax_id = $1', [faxId]);
+    };
   }
 
   /** A fax's actions, newest first. */

@@ -51,8 +51,12 @@ export function validateFaxNumber(input: string, allowedCountries: readonly stri
   return { ok: true, e164: parsed.number, country };
 }
 
-/** An E.164 number in international format for pages and support (`+49 30 12340001`). */
-export function formatForDisplay(e164: string): string {
+/**
+ * An E.164 number in international format for pages and support (`+49 30 12340001`); a dash
+ * for a number redacted at retention's end.
+ */
+export function formatForDisplay(e164: string | null): string {
+  if (e164 === null) return '—';
   const parsed = parsePhoneNumberFromString(e164);
   return parsed ? parsed.formatInternational() : e164;
 }

@@ -1,3 +1,4 @@
+import { SupportActions } from '../../src/db/support-actions';
 import { FINAL_FAX_STATUSES } from '../../src/domain/status';
 import { createLogger } from '../../src/log';
 import { signMediaPath } from '../../src/web/media-url';
@@ -110,5 +111,45 @@ describe('purgeDocuments', () => {
     expect((await readFax(h.db, fax.id)).purgedAt?.getTime()).toBe(purged.purgedAt?.getTime());
     // Another fax's files are untouched.
     expect((await h.store.find(other.id, 'fax_pdf'))?.data.toString()).toBe('%PDF-1.7 other');
+  });
+
+  test('a purged fax has no personal field left, here or in its support actions; what accounting needs stays', async () => {
+    const personal = { email: 'ada.lovelace@example.org', number: '+493098765432', sender: 'Ada Lovelace', note: 'Ada called from her office' };
+    const fax = await insertFax(h.db, {
+      status: 'delivered',
+      toNumber: personal.number,
+      email: personal.email,
+      cover: { senderName: personal.sender, recipientName: 'Charles Babbage', subject: 'Engines', message: 'See the notes.' },
+      tokenSealed: 'sealed-token-of-the-fax',
+      idempotencyKey: `key-${personal.email}`,
+      requestDigest: 'd'.repeat(64),
+      checkoutUrl: 'http://127.0.0.1:9/c/pay/cs_test_personal',
+      priceAmount: 257,
+      currency: 'eur',
+      pages: 2,
+      paymentState: 'captured',
+      paymentIntentId: 'pi_accounting',
+      amountCaptured: 257,
+      deliveredAt: new Date(),
+      completedAt: new Date(),
+    });
+    const actions = new SupportActions(h.db);
+    const resend = await actions.begin({ faxId: fax.id, actor: 'bob', kind: 'resend', reason: personal.note, toNumber: '+493011112222', previousNumber: personal.number });
+    await actions.finish(resend.id, 'resending');
+
+    await run(h.activities.purgeDocuments, fax.id);
+
+    const [{ row }] = await h.db.query<Array<{ row: Record<string, unknown> }>>('SELECT row_to_json(fax) AS row FROM fax WHERE id = $1', [fax.id]);
+    const text = JSON.stringify(row);
+    for (const value of [personal.email, personal.number, personal.sender, 'Babbage', 'sealed-token', 'cs_test_personal', 'd'.repeat(64)]) expect(text).not.toContain(value);
+    expect(row).toMatchObject({ to_number: null, email: null, cover: null, token_sealed: null, idempotency_key: null, request_digest: null, checkout_url: null });
+    expect(row).toMatchObject({ status: 'delivered', country: 'DE', pages: 2, price_amount: 257, currency: 'eur', amount_captured: 257, payment_state: 'captured', payment_intent_id: 'pi_accounting' });
+    expect(row.purged_at).not.toBeNull();
+    expect(row.delivered_at).not.toBeNull();
+
+    const audit = await actions.forFax(fax.id);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'bob', kind: 'resend', outcome: 'resending', reason: null, toNumber: null, previousNumber: null });
+    expect(JSON.stringify(audit)).not.toContain('Ada');
   });
 });

@@ -30,8 +30,9 @@ export class Fax {
   @Column({ type: 'varchar', length: 20 })
   status!: FaxStatus;
 
-  @Column({ name: 'to_number', type: 'varchar', length: 20 })
-  toNumber!: string;
+  /** E.164; null once redacted at retention's end. */
+  @Column({ name: 'to_number', type: 'varchar', length: 20, nullable: true })
+  toNumber!: string | null;
 
   @Column({ type: 'char', length: 2 })
   country!: string;
@@ -113,6 +114,10 @@ export class Fax {
 
   @Column({ name: 'workflow_id', type: 'varchar', length: 64 })
   workflowId!: string;
+
+  /** When its workflow was started; null while Temporal was out of reach (started later by the web). */
+  @Column({ name: 'workflow_started_at', type: 'timestamptz', nullable: true })
+  workflowStartedAt!: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -84,9 +84,9 @@ export class SupportActionRow {
   @Column({ type: 'varchar', length: 10 })
   kind!: SupportActionKind;
 
-  /** Why, in the support user's words. Kept here, never in workflow history or logs. */
-  @Column({ type: 'text' })
-  reason!: string;
+  /** Why, in the support user's words. Kept here, never in workflow history or logs; null once redacted with the fax. */
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
 
   /** A resend's corrected number (E.164) and the number it replaced. */
   @Column({ name: 'to_number', type: 'varchar', length: 20, nullable: true })

@@ -148,6 +148,7 @@ export const supportMessages: Catalog = {
     'support.audit.heading': 'Audit log',
     'support.audit.none': 'No support action yet.',
     'support.audit.reason': 'Reason: {reason}',
+    'support.audit.reason_redacted': 'removed with the fax’s personal data at the end of its retention',
     'support.audit.numbers': 'From {from} to {to}',
 
     'support.webhooks.heading': 'Webhooks received',
@@ -333,6 +334,7 @@ export const supportMessages: Catalog = {
     'support.audit.heading': 'Protokoll',
     'support.audit.none': 'Noch keine Support-Aktion.',
     'support.audit.reason': 'Grund: {reason}',
+    'support.audit.reason_redacted': 'mit den personenbezogenen Daten des Faxes am Ende der Aufbewahrung gelöscht',
     'support.audit.numbers': 'Von {from} an {to}',
 
     'support.webhooks.heading': 'Empfangene Webhooks',
@@ -518,6 +520,7 @@ export const supportMessages: Catalog = {
     'support.audit.heading': 'Journal',
     'support.audit.none': 'Aucune action du support pour l’instant.',
     'support.audit.reason': 'Motif : {reason}',
+    'support.audit.reason_redacted': 'supprimé avec les données personnelles du fax à la fin de sa conservation',
     'support.audit.numbers': 'Du {from} au {to}',
 
     'support.webhooks.heading': 'Webhooks reçus',

@@ -231,7 +231,7 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
         when: time(a.createdAt),
         actor: a.actor,
         action: tr(`support.action.${a.kind}`),
-        reason: a.reason,
+        reason: a.reason ?? tr('support.audit.reason_redacted'),
         numbers: a.toNumber ? tr('support.audit.numbers', { from: a.previousNumber ? formatForDisplay(a.previousNumber) : '?', to: formatForDisplay(a.toNumber) }) : null,
         outcome: outcomeText(a, locale),
         tone: a.outcome === 'pending' ? 'pending' : ['refused', 'closed', 'failed'].includes(a.outcome) ? 'bad' : 'good',
