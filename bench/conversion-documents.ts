@@ -1,5 +1,5 @@
 import { PDFDocument, StandardFonts, degrees, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
-import { IMAGE_MARGIN_PT } from '../src/conversion/child/sources/image';
+import { IMAGE_MARGIN_PT } from '../src/conversion/child/sources/picture';
 import { PAPERS } from '../src/conversion/raster/paper';
 
 type Mupdf = typeof import('mupdf', { with: { 'resolution-mode': 'import' } });

@@ -1,4 +1,4 @@
-import { IMAGE_MARGIN_PT } from '../../src/conversion/child/sources/image';
+import { IMAGE_MARGIN_PT } from '../../src/conversion/child/sources/picture';
 import { PAPERS } from '../../src/conversion/raster/paper';
 import { placePage, transformPoint } from '../../src/conversion/raster/placement';
 import { bmp, gif, imageFile, tiff } from './helpers/corpus';

@@ -1,4 +1,5 @@
-import { IMAGE_MARGIN_PT, isSheetSized } from '../../src/conversion/child/sources/image';
+import { isSheetSized } from '../../src/conversion/child/sources/image';
+import { IMAGE_MARGIN_PT } from '../../src/conversion/child/sources/picture';
 import { textGrid } from '../../src/conversion/child/sources/text';
 import { DEFAULT_LIMITS, formatBytes, resolveLimits } from '../../src/conversion/limits';
 import { PAPERS, faxAreaPt } from '../../src/conversion/raster/paper';

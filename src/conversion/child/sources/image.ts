@@ -3,7 +3,7 @@ import type { ImageType } from '../../formats/source-type';
 import { asConversionError } from '../errors';
 import type { Mupdf } from '../mupdf';
 import type { PageSource, Picture } from '../page-source';
-import { fillRect, pictureImage, type MupdfImage } from './picture';
+import { fillRect, IMAGE_MARGIN_PT, pictureImage, type MupdfImage } from './picture';
 
 const MIME: Record<Exclude<ImageType, 'webp'>, string> = {
   png: 'image/png',
@@ -12,9 +12,6 @@ const MIME: Record<Exclude<ImageType, 'webp'>, string> = {
   bmp: 'image/bmp',
   tiff: 'image/tiff',
 };
-
-/** A margin for pictures, which have none of their own. */
-export const IMAGE_MARGIN_PT = (10 / 25.4) * 72;
 
 const SHEETS = [
   [595.28, 841.89],

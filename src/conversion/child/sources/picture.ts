@@ -1,6 +1,8 @@
 import type { Mupdf } from '../mupdf';
 import type { PageSource, Picture } from '../page-source';
-import { IMAGE_MARGIN_PT } from './image';
+
+/** A margin for pictures, which have none of their own. */
+export const IMAGE_MARGIN_PT = (10 / 25.4) * 72;
 
 export type MupdfImage = InstanceType<Mupdf['Image']>;
 
