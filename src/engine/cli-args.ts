@@ -4,6 +4,8 @@ import type { EngineOptions } from './server';
 
 export interface CliOptions extends EngineOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The dev-server shape serves the Temporal UI here, unless `--headless`. */
+  ui?: { port: number; host?: string };
 }
 
 export class UsageError extends Error {
@@ -25,6 +27,10 @@ const LEVELS: Record<string, CliOptions['logLevel']> = { debug: 'debug', info: '
 export function parseEngineArgs(argv: string[], env: Record<string, string | undefined> = process.env): CliOptions {
   const opts: CliOptions = {};
   let args = [...argv];
+  let devServer = false;
+  let headless = false;
+  let uiPort: number | undefined;
+  let uiHost: string | undefined;
   if (args.length && /^\d+$/.test(args[0])) {
     opts.port = Number(args[0]);
     opts.timeSkipping = true;
@@ -32,6 +38,7 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
     args = args.slice(1);
   } else if (args[0] === 'server' && args[1] === 'start-dev') {
     opts.inMemory = true;
+    devServer = true;
     args = args.slice(2);
   } else if (env.ENGINE_PORT) {
     opts.port = port(env.ENGINE_PORT, 'ENGINE_PORT');
@@ -61,8 +68,8 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
         opts.inMemory = false;
         break;
       case '--db-filename':
-        // The temporal CLI's SQLite file: we keep our journal in a folder next to it.
-        opts.dataDir = `${path.resolve(value())}.engine`;
+        // The temporal CLI's database file: the engine keeps its whole journal in it.
+        opts.dbFile = path.resolve(value());
         opts.inMemory = false;
         break;
       case '--in-memory':
@@ -93,9 +100,16 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
         dynamicConfig[key] = rest.join('=');
         break;
       }
-      case '--log-format':
       case '--ui-port':
+        uiPort = port(value(), flag);
+        break;
       case '--ui-ip':
+        uiHost = value();
+        break;
+      case '--headless':
+        headless = true;
+        break;
+      case '--log-format':
       case '--ui-public-path':
       case '--sqlite-pragma':
       case '--config':
@@ -113,6 +127,8 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
   if (namespaces.length) opts.namespaces = namespaces;
   if (Object.keys(attrs).length) opts.searchAttributes = attrs;
   if (Object.keys(dynamicConfig).length) opts.dynamicConfig = dynamicConfig;
+  // As `temporal server start-dev`: a UI on --ui-port, or the gRPC port + 1000, unless headless.
+  if (devServer && !headless) opts.ui = { port: uiPort ?? (opts.port ?? 7233) + 1000, host: uiHost ?? opts.host };
   return opts;
 }
 

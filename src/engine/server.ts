@@ -11,6 +11,7 @@ import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
 import { visibilityHandlers } from './handlers/visibility';
 import { workflowHandlers } from './handlers/workflows';
+import type { JournalLocation, SnapshotPolicy } from './store/journal';
 import { FileStore, MemoryStore, type Store } from './store/store';
 
 export interface EngineOptions {
@@ -20,6 +21,8 @@ export interface EngineOptions {
   host?: string;
   /** Where the journal lives. Default ./.durafax/engine; ignored when in memory. */
   dataDir?: string;
+  /** One file for the whole journal instead of a folder (the dev server's `--db-filename`). */
+  dbFile?: string;
   /** Keep nothing on disk (tests). Time skipping is always in memory. */
   inMemory?: boolean;
   /** Virtual time and the TestService, for TestWorkflowEnvironment.createTimeSkipping. */
@@ -31,8 +34,8 @@ export interface EngineOptions {
   log?: Logger;
   /** Dynamic config keys to values (`--dynamic-config-value`), over the dev server's defaults. */
   dynamicConfig?: Record<string, string>;
-  /** Journal size that triggers a snapshot (bytes). */
-  compactBytes?: number;
+  /** When the journal writes snapshots (tests lower it). */
+  snapshots?: SnapshotPolicy;
 }
 
 export interface RunningEngine {
@@ -62,9 +65,10 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
 
   let store: Store = new MemoryStore();
   let recovered: Awaited<ReturnType<typeof FileStore.open>> | undefined;
-  const dataDir = path.resolve(opts.dataDir ?? path.join('.durafax', 'engine'));
+  const where: JournalLocation = opts.dbFile ? { file: path.resolve(opts.dbFile) } : { dir: path.resolve(opts.dataDir ?? path.join('.durafax', 'engine')) };
+  const dataDir = 'file' in where ? where.file : where.dir;
   if (!inMemory) {
-    recovered = await FileStore.open(dataDir, log, opts.compactBytes);
+    recovered = await FileStore.open(where, log, opts.snapshots);
     store = recovered.store;
   }
   const engine = new Engine({ timeSkipping, store, log, namespaces: opts.namespaces, searchAttributes: opts.searchAttributes, dynamicConfig: opts.dynamicConfig });

@@ -1,5 +1,11 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePort } from '../../src/net';
 import { parseEngineArgs } from '../../src/engine/cli-args';
 import { ENGINE_LAUNCHER } from '../helpers/temporal';
 
@@ -17,7 +23,8 @@ test("the temporal CLI's dev-server shape, unknown flags tolerated", () => {
   );
   expect(opts).toMatchObject({ port: 7244, host: '127.0.0.1', inMemory: true, namespaces: ['faxes'], logLevel: 'warn', searchAttributes: { FaxStatus: 2 } });
   expect(opts.timeSkipping).toBeUndefined();
-  expect(parseEngineArgs(['server', 'start-dev', '--db-filename', '/tmp/x.db'], {})).toMatchObject({ inMemory: false, dataDir: '/tmp/x.db.engine' });
+  expect(parseEngineArgs(['server', 'start-dev', '--db-filename', '/tmp/x.db'], {})).toMatchObject({ inMemory: false, dbFile: '/tmp/x.db' });
+  expect(parseEngineArgs(['server', 'start-dev', '--dynamic-config-value', 'limit.blobSize.error=1024'], {})).toMatchObject({ dynamicConfig: { 'limit.blobSize.error': '1024' } });
 });
 
 test("durafax engine's own flags and ENGINE_PORT", () => {
@@ -44,4 +51,44 @@ test('a busy port is a one-line error and exit code 1', async () => {
   } finally {
     blocker.close();
   }
+});
+
+describe('the dev-server shape as the SDK starts it', () => {
+  let tmp: string;
+  beforeEach(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-dev-server-'));
+  });
+  afterEach(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+  const executable = { type: 'existing-path' as const, path: process.env.TEMPORAL_CLI_PATH ?? ENGINE_LAUNCHER };
+
+  test('--db-filename F creates F and keeps the state in it across restarts', async () => {
+    const dbFilename = path.join(tmp, 'dev.db');
+    const first = await TestWorkflowEnvironment.createLocal({ server: { executable, dbFilename } });
+    const workflowId = `kept-${randomUUID()}`;
+    await first.client.workflow.start('anything', { taskQueue: 'nobody-polls', workflowId });
+    await first.teardown();
+    expect((await fs.stat(dbFilename)).size).toBeGreaterThan(0);
+    const second = await TestWorkflowEnvironment.createLocal({ server: { executable, dbFilename } });
+    try {
+      expect((await second.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+    } finally {
+      await second.teardown();
+    }
+  });
+
+  test('--ui-port serves the Temporal UI and its API there', async () => {
+    const uiPort = await freePort();
+    const env = await TestWorkflowEnvironment.createLocal({ server: { executable, ui: true, uiPort } });
+    try {
+      const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { DefaultNamespace: string };
+      expect(settings.DefaultNamespace).toBe('default');
+      const namespaces = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces`)).json()) as { namespaces: { namespaceInfo: { name: string } }[] };
+      expect(namespaces.namespaces.map((n) => n.namespaceInfo.name)).toContain('default');
+      expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    } finally {
+      await env.teardown();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log';
-import { Journal } from '../../src/engine/store/journal';
+import { Journal, type SnapshotPolicy } from '../../src/engine/store/journal';
 
 let dir: string;
 beforeEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-const open = (compactBytes?: number): ReturnType<typeof Journal.open> => Journal.open(dir, silentLogger, compactBytes);
+const open = (policy?: SnapshotPolicy): ReturnType<typeof Journal.open> => Journal.open({ dir }, silentLogger, policy);
 const segment = async (): Promise<string> => path.join(dir, (await fs.readdir(dir)).filter((n) => n.startsWith('journal-')).sort().at(-1)!);
 /** A journal holding the records { n: 1 } and { n: 2 }, synced and closed; returns its segment file. */
 async function twoRecords(): Promise<string> {
@@ -85,14 +85,73 @@ test('a snapshot replaces the records it covers; later records are replayed on t
   expect(files.filter((f) => f.startsWith('snapshot-'))).toHaveLength(1);
 });
 
-test('the journal asks for a snapshot once it has grown past the threshold', async () => {
-  const { journal } = await open(1024);
+test('the journal asks for a snapshot once it has grown past the threshold, and twice the last snapshot', async () => {
+  const { journal } = await open({ compactBytes: 1024, minIntervalMs: 0 });
   expect(journal.wantsSnapshot).toBe(false);
   for (let i = 0; i < 20; i++) journal.append({ filler: 'x'.repeat(100) });
   expect(journal.wantsSnapshot).toBe(true);
-  await journal.snapshot({ compacted: true });
+  await journal.snapshot({ compacted: 'y'.repeat(4000) });
+  expect(journal.wantsSnapshot).toBe(false);
+  // Past the threshold but not yet twice the 4 kB snapshot: compacting now would cost more than it saves.
+  for (let i = 0; i < 20; i++) journal.append({ filler: 'x'.repeat(100) });
+  expect(journal.wantsSnapshot).toBe(false);
+  for (let i = 0; i < 60; i++) journal.append({ filler: 'x'.repeat(100) });
+  expect(journal.wantsSnapshot).toBe(true);
+  await journal.close();
+});
+
+test('however fast the journal grows, snapshots are at least the minimum interval apart', async () => {
+  const { journal } = await open({ compactBytes: 1024, minIntervalMs: 60_000 });
+  for (let i = 0; i < 100; i++) journal.append({ filler: 'x'.repeat(100) });
+  // Opening counts as a fresh start (the engine writes a snapshot after recovery).
   expect(journal.wantsSnapshot).toBe(false);
   await journal.close();
+});
+
+describe('one file (the dev server shape --db-filename F)', () => {
+  const file = (): string => path.join(dir, 'dev.db');
+  const openFile = (): ReturnType<typeof Journal.open> => Journal.open({ file: file() }, silentLogger, { minIntervalMs: 0 });
+
+  test('records and snapshots live in that one file (and its lock while open)', async () => {
+    const { journal } = await openFile();
+    journal.append({ n: 1 });
+    await journal.sync();
+    expect((await fs.readdir(dir)).sort()).toEqual(['dev.db', 'dev.db.lock']);
+    await journal.snapshot({ state: 'one' });
+    journal.append({ n: 2 });
+    await journal.sync();
+    await journal.close();
+    expect(await fs.readdir(dir)).toEqual(['dev.db']);
+    const { journal: again, recovered } = await openFile();
+    expect(recovered).toEqual({ snapshot: { state: 'one' }, records: [{ n: 2 }] });
+    await again.close();
+  });
+
+  test('records appended while a compaction replaces the file land after its snapshot, none twice', async () => {
+    const { journal } = await openFile();
+    for (let i = 0; i < 5; i++) journal.append({ before: i });
+    const compacting = journal.snapshot({ covers: 'the five before' });
+    journal.append({ during: 1 });
+    const synced = journal.sync();
+    await compacting;
+    await synced;
+    journal.append({ after: 1 });
+    await journal.sync();
+    await journal.close();
+    const { journal: again, recovered } = await openFile();
+    expect(recovered).toEqual({ snapshot: { covers: 'the five before' }, records: [{ during: 1 }, { after: 1 }] });
+    await again.close();
+  });
+
+  test('a journal an earlier engine kept in the folder F.engine is read from there', async () => {
+    const { journal: old } = await Journal.open({ dir: `${file()}.engine` }, silentLogger);
+    old.append({ from: 'the folder' });
+    await old.sync();
+    await old.close();
+    const { journal, recovered } = await openFile();
+    expect(recovered.records).toEqual([{ from: 'the folder' }]);
+    await journal.close();
+  });
 });
 
 test('one engine per data folder: a second one is refused; a lock left by a dead process is taken over', async () => {

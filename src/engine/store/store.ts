@@ -2,7 +2,7 @@ import type { Logger } from '../../log';
 import type { NamespaceState } from '../namespaces';
 import type { HistoryEvent } from '../proto';
 import type { RunState } from '../model/state';
-import { Journal } from './journal';
+import { Journal, type JournalLocation, type SnapshotPolicy } from './journal';
 
 /**
  * One run as the journal holds it. The keys are short because they are written for every run
@@ -55,8 +55,8 @@ export class FileStore implements Store {
   readonly durable = true;
   private constructor(private readonly journal: Journal) {}
 
-  static async open(dir: string, log: Logger, compactBytes?: number): Promise<{ store: FileStore; snapshot?: SnapshotState; records: TxRecord[] }> {
-    const { journal, recovered } = await Journal.open(dir, log, compactBytes);
+  static async open(where: JournalLocation, log: Logger, policy?: SnapshotPolicy): Promise<{ store: FileStore; snapshot?: SnapshotState; records: TxRecord[] }> {
+    const { journal, recovered } = await Journal.open(where, log, policy);
     return { store: new FileStore(journal), snapshot: recovered.snapshot as SnapshotState | undefined, records: recovered.records as TxRecord[] };
   }
 
