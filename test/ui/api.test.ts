@@ -70,7 +70,11 @@ let quick: { workflowId: string; runId: string };
 let held: { workflowId: string; runId: string };
 
 beforeAll(async () => {
-  if (!REAL_SERVER) process.stdout.write('test/ui/api.test.ts: against the embedded engine (set TEMPORAL_CLI_PATH to run the same tests against a real Temporal dev server)\n');
+  if (!REAL_SERVER) {
+    process.stdout.write(
+      'test/ui/api.test.ts: skipped against a real Temporal server, none is configured (set TEMPORAL_CLI_PATH to a `temporal` CLI to run these tests on `temporal server start-dev`); running them on the embedded engine\n',
+    );
+  }
   env = await createLocalEnv();
   worker = await Worker.create({ connection: env.nativeConnection, taskQueue, identity, workflowsPath: require.resolve('./workflows'), activities });
   running = worker.run();
@@ -216,9 +220,10 @@ test('history long poll: a signal sent through the API wakes the waiting request
 });
 
 test('a running workflow: its pending activity, its task queue pollers, its queries', async () => {
-  const described = await waitFor('the pending activity', async () => {
+  // Until its first heartbeat is recorded, a started activity has no heartbeat fields yet.
+  const described = await waitFor('the pending activity, heartbeating', async () => {
     const d = await describeRun(held.workflowId, held.runId);
-    return d.pendingActivities?.[0]?.state === 'PENDING_ACTIVITY_STATE_STARTED' ? d : undefined;
+    return d.pendingActivities?.[0]?.state === 'PENDING_ACTIVITY_STATE_STARTED' && d.pendingActivities[0].lastHeartbeatTime ? d : undefined;
   });
   expectShape('describe-running', described);
   expect(described.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_RUNNING');
