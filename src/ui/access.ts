@@ -91,6 +91,18 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 </form></body></html>`;
 }
 
+/**
+ * The host the browser asked for, from its own Host header: a trusted proxy's X-Forwarded-Host
+ * (which `ctx.hostname` prefers) could otherwise name loopback for a request from anywhere.
+ */
+function hostOf(ctx: Koa.Context): string {
+  try {
+    return new URL(`http://${ctx.get('Host')}`).hostname;
+  } catch {
+    return '';
+  }
+}
+
 async function readForm(ctx: Koa.Context, limit: number): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -118,7 +130,7 @@ export class Access {
       ctx.set('X-Content-Type-Options', 'nosniff');
       ctx.set('Referrer-Policy', 'no-referrer');
       ctx.set('X-Frame-Options', 'DENY');
-      if (this.mode.kind === 'sandbox' && !LOOPBACK.has(ctx.hostname)) {
+      if (this.mode.kind === 'sandbox' && !LOOPBACK.has(hostOf(ctx))) {
         ctx.throw(403, 'in sandbox mode the Temporal UI answers only on loopback (127.0.0.1, localhost)');
       }
       const csrf = this.ensureCsrfCookie(ctx);

@@ -18,6 +18,11 @@ export interface UiAppDeps {
   /** The version of `@temporalio/ui` that was built (the UI reads it back from the settings). */
   uiVersion: string;
   access: AccessMode;
+  /**
+   * Behind a reverse proxy that ends TLS (production): trust its X-Forwarded-Proto, so the
+   * session and CSRF cookies are Secure although the hop to this process is plain HTTP.
+   */
+  proxy?: boolean;
   log: Logger;
 }
 
@@ -54,26 +59,11 @@ function rpcOf(connection: TemporalConnection, match: RouteMatch): Rpc {
 }
 
 /**
- * The Temporal UI server: the built UI (an SPA: unknown paths render the app) and its HTTP API
- * under /api/v1, behind the access rules of access.ts. Built without listening.
+ * The outermost middleware: any error becomes an answer (the API's error shape under /api/v1,
+ * plain text elsewhere) without leaking internals, and every request gets a log line.
  */
-export function createUiApp(deps: UiAppDeps): Koa {
-  const { connection, log } = deps;
-  const routes = buildRoutes();
-  const access = new Access(deps.access);
-  let features: FrontendFeatures | undefined;
-  const frontendFeatures = async (): Promise<FrontendFeatures> => {
-    if (!features) {
-      const info = await connection.workflowService.getClusterInfo({});
-      features = featuresOf(info.clusterId);
-    }
-    return features;
-  };
-
-  const app = new Koa();
-  app.on('error', (err: unknown) => log.error('unhandled ui error', { err }));
-
-  app.use(async (ctx, next) => {
+function errorsAndRequestLog(log: Logger): Koa.Middleware {
+  return async (ctx, next) => {
     const started = process.hrtime.bigint();
     try {
       await next();
@@ -92,7 +82,30 @@ export function createUiApp(deps: UiAppDeps): Koa {
       // The UI polls (counts every few seconds, history long polls): requests are debug lines.
       log.debug('request', { method: ctx.method, route, status: ctx.status, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 });
     }
-  });
+  };
+}
+
+/**
+ * The Temporal UI server: the built UI (an SPA: unknown paths render the app) and its HTTP API
+ * under /api/v1, behind the access rules of access.ts. Built without listening.
+ */
+export function createUiApp(deps: UiAppDeps): Koa {
+  const { connection, log } = deps;
+  const routes = buildRoutes();
+  const access = new Access(deps.access);
+  let features: FrontendFeatures | undefined;
+  const frontendFeatures = async (): Promise<FrontendFeatures> => {
+    if (!features) {
+      const info = await connection.workflowService.getClusterInfo({});
+      features = featuresOf(info.clusterId);
+    }
+    return features;
+  };
+
+  const app = new Koa({ proxy: deps.proxy ?? false });
+  app.on('error', (err: unknown) => log.error('unhandled ui error', { err }));
+
+  app.use(errorsAndRequestLog(log));
   app.use(access.middleware());
 
   app.use(async (ctx, next) => {

@@ -58,6 +58,8 @@ export async function run(): Promise<void> {
     staticDir: UI_BUILD_DIR,
     uiVersion: build.uiVersion,
     access: accessOf(config, support),
+    // As the web tier: in production TLS ends at a proxy in front of both.
+    proxy: config.production,
     log,
   });
   const server: Server = await new Promise((resolve, reject) => {

@@ -22,8 +22,8 @@ const TOKEN = 'operator-token-0123456789-abcdefghijkl';
 const servers: http.Server[] = [];
 let staticDir: string;
 
-async function serve(access: AccessMode): Promise<string> {
-  const app = createUiApp({ connection: frontend, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access, log: silentLogger });
+async function serve(access: AccessMode, proxy = false): Promise<string> {
+  const app = createUiApp({ connection: frontend, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access, proxy, log: silentLogger });
   const server = http.createServer(app.callback());
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,6 +92,25 @@ test('sandbox mode is open, but only to requests for a loopback host', async () 
   expect((await request(base).get('/api/v1/system-info')).status).toBe(200);
   const rebound = await request(base).get('/api/v1/system-info').set('Host', 'attacker.example');
   expect(rebound.status).toBe(403);
+});
+
+test('behind a TLS proxy (production) the cookies are Secure; without one its headers are ignored', async () => {
+  for (const proxy of [true, false]) {
+    const base = await serve({ kind: 'token', token: TOKEN }, proxy);
+    const form = await request(base).get('/login').set('X-Forwarded-Proto', 'https');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] as string;
+    expect(/;\s*secure/i.test(cookieOf(form, '_csrf') as string)).toBe(proxy);
+    const ok = await request(base).post('/login').set('X-Forwarded-Proto', 'https').set('Cookie', `_csrf=${csrf}`).type('form').send({ token: TOKEN, _csrf: csrf, returnUrl: '/' });
+    expect(ok.status).toBe(302);
+    expect(/;\s*secure/i.test(cookieOf(ok, 'durafax_ui_session') as string)).toBe(proxy);
+  }
+});
+
+test("in sandbox mode a proxy's X-Forwarded-Host cannot stand in for a loopback Host", async () => {
+  const base = await serve({ kind: 'sandbox' }, true);
+  const res = await request(base).get('/api/v1/system-info').set('Host', 'attacker.example').set('X-Forwarded-Host', '127.0.0.1');
+  expect(res.status).toBe(403);
+  expect((await request(base).get('/api/v1/system-info').set('Host', 'localhost:8233')).status).toBe(200);
 });
 
 test('a frontend that is down: the settings answer with its gRPC status, not a server error', async () => {
