@@ -3,7 +3,7 @@
 // packages live in ui/node_modules, installed from ui/package-lock.json.
 //   node scripts/ui.js install   install ui/'s packages when its lockfile changed (npm postinstall)
 //   node scripts/ui.js build     the same, then build when an input changed; prints time and size
-// Both do nothing when there is no ui/ folder (the production image has none).
+// Both do nothing without ui/package.json (a copy of the project without the UI's sources).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
