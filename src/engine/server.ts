@@ -7,6 +7,7 @@ import { buildServer } from './grpc/server';
 import { historyHandlers } from './handlers/history';
 import { operatorHandlers, systemHandlers } from './handlers/system';
 import { taskHandlers } from './handlers/tasks';
+import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
 import { visibilityHandlers } from './handlers/visibility';
@@ -101,6 +102,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...historyHandlers(engine),
           ...visibilityHandlers(engine),
           ...updateHandlers(engine),
+          ...multiOperationHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

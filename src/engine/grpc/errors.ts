@@ -18,8 +18,7 @@ export class EngineError extends Error {
 }
 
 export const invalidArgument = (message: string): EngineError => new EngineError(status.INVALID_ARGUMENT, message);
-export const notFound = (message: string): EngineError =>
-  new EngineError(status.NOT_FOUND, message, { type: 'temporal.api.errordetails.v1.NotFoundFailure', value: {} });
+export const notFound = (message: string): EngineError => new EngineError(status.NOT_FOUND, message, { type: 'temporal.api.errordetails.v1.NotFoundFailure', value: {} });
 export const failedPrecondition = (message: string): EngineError => new EngineError(status.FAILED_PRECONDITION, message);
 
 export function workflowNotFound(workflowId: string, runId?: string | null): EngineError {
@@ -47,6 +46,28 @@ export function namespaceNotFound(namespace: string): EngineError {
 
 export function queryFailed(message: string): EngineError {
   return new EngineError(status.INVALID_ARGUMENT, message, { type: 'temporal.api.errordetails.v1.QueryFailedFailure', value: {} });
+}
+
+const anyOf = (detail: { type: string; value: Record<string, unknown> }): { type_url: string; value: Uint8Array } => {
+  const type = protoRoot.lookupType(detail.type);
+  return { type_url: `type.googleapis.com/${detail.type}`, value: type.encode(type.fromObject(detail.value)).finish() };
+};
+
+/**
+ * A multi-operation (update-with-start) that could not be executed, as the real server reports
+ * it: each operation's status in MultiOperationExecutionFailure (`aborted` for one that did not
+ * fail itself, undefined for one that succeeded), and the call's code that of the first failure.
+ */
+export function multiOperationError(message: string, results: (EngineError | 'aborted' | undefined)[]): EngineError {
+  const statuses = results.map((result) =>
+    result === 'aborted'
+      ? { code: status.ABORTED, message: 'Operation was aborted.' }
+      : result
+        ? { code: result.code, message: result.message, details: result.detail ? [anyOf(result.detail)] : [] }
+        : { code: status.OK },
+  );
+  const code = results.find((result): result is EngineError => result instanceof EngineError)?.code ?? status.ABORTED;
+  return new EngineError(code, message, { type: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure', value: { statuses } });
 }
 
 /** Encodes a google.rpc.Status carrying one detail, for the `grpc-status-details-bin` trailer. */

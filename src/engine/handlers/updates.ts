@@ -8,17 +8,17 @@ import { required, waitForRun } from './common';
 
 const STAGE = enums.UpdateWorkflowExecutionLifecycleStage;
 /** The real server turns updates away at once while the workflow's task keeps failing (attempt 3 on). */
-const FAILING_TASK_ATTEMPT = 3;
+export const FAILING_TASK_ATTEMPT = 3;
 
 /** Waits (long poll) until the update reaches the stage the caller asked for, or its run closes. */
-async function waitForStage(run: Execution, u: UpdateState, wanted: number | null | undefined, ctx: CallContext): Promise<number> {
+export async function waitForStage(run: Execution, u: UpdateState, wanted: number | null | undefined, ctx: CallContext): Promise<number> {
   const want = Math.max(Number(wanted ?? 0) || STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED, STAGE.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
   await waitForRun(run, () => stageNumber(u) >= want || !run.open, ctx);
   return want;
 }
 
 /** Where the update stands, as the caller sees it. */
-function report(run: Execution, u: UpdateState, want: number): object {
+export function report(run: Execution, u: UpdateState, want: number): object {
   if (u.stage === 'aborted') throw notFound('update aborted by closing workflow');
   if (stageNumber(u) < want && !run.open) throw alreadyCompleted();
   return {

@@ -37,7 +37,7 @@ function checkBlob(engine: Engine, payloads: Payloads | null | undefined): void 
 }
 
 /** What StartWorkflowExecution and SignalWithStart share: checks and the new run's parameters. */
-function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartParams {
+export function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartParams {
   const namespace = engine.namespaces.get(req.namespace).name;
   const workflowId = required(req.workflowId, 'WorkflowId');
   const workflowType = required(req.workflowType?.name, 'WorkflowType');
@@ -89,12 +89,17 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
         const eager = !!req.requestEagerExecution && engine.config.eagerWorkflowStart;
         const run = createRun(engine, { ...p, eager });
         const wft = run.state.wft;
-        const eagerWorkflowTask = eager && wft?.phase === 'scheduled' ? startWft(engine, run, wft.seq, { namespace: p.namespace, identity: req.identity, taskQueue: req.taskQueue }) : undefined;
+        const eagerWorkflowTask =
+          eager && wft?.phase === 'scheduled' ? startWft(engine, run, wft.seq, { namespace: p.namespace, identity: req.identity, taskQueue: req.taskQueue }) : undefined;
         return { runId: run.runId, started: true, eagerWorkflowTask: eagerWorkflowTask ?? undefined };
       });
     },
 
     SignalWithStartWorkflowExecution: (req: SignalWithStartReq) => {
+      // As the real server: signal-with-start that must start a new workflow is not a thing.
+      if (Number(req.workflowIdConflictPolicy) === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL) {
+        throw invalidArgument('Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.');
+      }
       const p = startParams(engine, req);
       const signalName = required(req.signalName, 'SignalName');
       checkBlob(engine, req.signalInput);
