@@ -7,7 +7,8 @@ import type { Catalog } from '../index';
  */
 export const pageMessages: Catalog = {
   en: {
-    'page.meta.description': 'Send a fax online from your browser: upload a document, see the exact price and a preview, pay once by card — charged only when the fax is delivered.',
+    'page.meta.description':
+      'Send a fax online from your browser: upload a document, see the exact price and a preview, pay once by card — charged only when the fax is delivered.',
     'page.nav.skip': 'Skip to the content',
     'page.nav.home': 'Durafax – home',
     'page.nav.label': 'Main',
@@ -31,6 +32,7 @@ export const pageMessages: Catalog = {
     'page.home.document.label': 'Document',
     'page.home.document.hint': 'PDF, photo (JPEG, PNG, TIFF, GIF, WebP, BMP), text or Word/OpenDocument file; up to {size} and {pages} pages.',
     'page.home.document.drop': 'Choose a file, or drop it here',
+    'page.home.document.again': 'Please choose your document again: for your safety, the browser does not keep it after the form is sent.',
     'page.home.to.legend': 'Fax number',
     'page.home.country.label': 'Country',
     'page.home.to.label': 'Number',
@@ -58,7 +60,8 @@ export const pageMessages: Catalog = {
     'page.home.how.3.title': 'Watch it go out.',
     'page.home.how.3.text': 'Follow each attempt live; busy lines are retried for you.',
     'page.home.promise.heading': 'Charged only on delivery',
-    'page.home.promise.text': 'When you pay, your card is only authorised. The money is taken once the fax is delivered. If it cannot be delivered, the hold is released and you pay nothing.',
+    'page.home.promise.text':
+      'When you pay, your card is only authorised. The money is taken once the fax is delivered. If it cannot be delivered, the hold is released and you pay nothing.',
     'page.home.facts.heading': 'Good to know',
     'page.home.facts.price': 'A one-page fax to {country}: {price}.',
     'page.home.facts.prices_link': 'All prices',
@@ -170,7 +173,8 @@ export const pageMessages: Catalog = {
     'page.timeline.resent.detail': 'Our support team corrected the number, at no charge to you',
 
     'page.prices.title': 'Prices',
-    'page.prices.lead': 'One price per fax: a fee per fax plus a fee per page, cover page included. You see the exact amount before you pay, and you are charged only when the fax is delivered.',
+    'page.prices.lead':
+      'One price per fax: a fee per fax plus a fee per page, cover page included. You see the exact amount before you pay, and you are charged only when the fax is delivered.',
     'page.prices.filter': 'Find a country',
     'page.prices.caption': 'Prices in {currency}, tax included',
     'page.prices.country': 'Country',
@@ -183,19 +187,23 @@ export const pageMessages: Catalog = {
 
     'page.faq.title': 'Help',
     'page.faq.files.q': 'Which files can I send?',
-    'page.faq.files.a': 'PDF documents, photos and scans (JPEG, PNG, TIFF, GIF, WebP, BMP), plain text, and Word or OpenDocument files — up to {maxSize} and {maxPages} pages. Password-protected files cannot be sent.',
+    'page.faq.files.a':
+      'PDF documents, photos and scans (JPEG, PNG, TIFF, GIF, WebP, BMP), plain text, and Word or OpenDocument files — up to {maxSize} and {maxPages} pages. Password-protected files cannot be sent.',
     'page.faq.countries.q': 'Where can I send faxes?',
     'page.faq.countries.a': 'To {countries} countries; the prices page lists them all. Premium-rate and short numbers are not possible.',
     'page.faq.charged.q': 'When am I charged?',
-    'page.faq.charged.a': 'Only when the fax is delivered. Paying authorises the amount on your card; it is taken after delivery. If the fax cannot be delivered, the authorisation is released and you pay nothing. You have {paymentWindow} to pay after the upload.',
+    'page.faq.charged.a':
+      'Only when the fax is delivered. Paying authorises the amount on your card; it is taken after delivery. If the fax cannot be delivered, the authorisation is released and you pay nothing. You have {paymentWindow} to pay after the upload.',
     'page.faq.busy.q': 'What if the line is busy or nobody answers?',
-    'page.faq.busy.a': 'We try again automatically, up to {transmissions} times, {retryDelay} apart. If a number is not a fax machine or not in service, we stop at once, since trying again would not help.',
+    'page.faq.busy.a':
+      'We try again automatically, up to {transmissions} times, {retryDelay} apart. If a number is not a fax machine or not in service, we stop at once, since trying again would not help.',
     'page.faq.cover.q': 'Can I add a cover page?',
     'page.faq.cover.a': 'Yes: fill in sender, recipient, subject or a message and a cover page goes first. It counts as one page in the price.',
     'page.faq.status.q': 'How do I follow my fax?',
     'page.faq.status.a': 'After the upload you are taken to your fax’s private page, which updates by itself. If you gave an email address we also send you its link.',
     'page.faq.privacy.q': 'What happens to my documents?',
-    'page.faq.privacy.a': 'They are used only to send your fax and deleted {retention} after the fax ends, together with the fax number, your email address and the cover page. What accounting needs (country, pages, times, amount, payment reference) stays.',
+    'page.faq.privacy.a':
+      'They are used only to send your fax and deleted {retention} after the fax ends, together with the fax number, your email address and the cover page. What accounting needs (country, pages, times, amount, payment reference) stays.',
     'page.faq.cancel.q': 'Can I cancel?',
     'page.faq.cancel.a': 'Yes, until the transmission starts, and between two attempts. A cancelled fax costs nothing.',
     'page.faq.failed.q': 'My fax was not delivered. What now?',
@@ -210,7 +218,8 @@ export const pageMessages: Catalog = {
     'page.terms.price.h': 'Price',
     'page.terms.price.p': 'The price is shown before you pay and does not change afterwards. It covers up to {transmissions} transmissions to the same number.',
     'page.terms.payment.h': 'Payment',
-    'page.terms.payment.p': 'Paying authorises the amount on your card. It is captured when the fax is delivered; otherwise the authorisation is released. An order not paid within {paymentWindow} lapses.',
+    'page.terms.payment.p':
+      'Paying authorises the amount on your card. It is captured when the fax is delivered; otherwise the authorisation is released. An order not paid within {paymentWindow} lapses.',
     'page.terms.delivery.h': 'Delivery',
     'page.terms.delivery.p': 'A fax counts as delivered when the receiving machine confirms every page. A fax only partly transmitted counts as not delivered.',
     'page.terms.content.h': 'Your content',
@@ -224,15 +233,18 @@ export const pageMessages: Catalog = {
     'page.privacy.who.h': 'Who is responsible',
     'page.privacy.who.p': '{operator} (see the imprint), reachable at {email}.',
     'page.privacy.what.h': 'What we store',
-    'page.privacy.what.p': 'The document you upload and the fax pages made from it, the fax number, the optional cover page and email address, the payment’s reference (never your card number: Stripe processes it), the transmission results and the times of each step.',
+    'page.privacy.what.p':
+      'The document you upload and the fax pages made from it, the fax number, the optional cover page and email address, the payment’s reference (never your card number: Stripe processes it), the transmission results and the times of each step.',
     'page.privacy.why.h': 'Why',
     'page.privacy.why.p': 'Only to send your fax, to show you its status, to charge or release the payment and to send you the receipt you asked for.',
     'page.privacy.how_long.h': 'How long',
-    'page.privacy.how_long.p': 'Documents, previews, the cover page, the fax number and your email address are deleted {retention} after the fax ends. The fax record without them (country, pages, times, amount, payment reference) is kept as long as accounting law requires.',
+    'page.privacy.how_long.p':
+      'Documents, previews, the cover page, the fax number and your email address are deleted {retention} after the fax ends. The fax record without them (country, pages, times, amount, payment reference) is kept as long as accounting law requires.',
     'page.privacy.processors.h': 'Who else is involved',
     'page.privacy.processors.p': 'Stripe processes the card payment, and our fax carrier transmits the pages. Each receives only what its part needs.',
     'page.privacy.cookies.h': 'Cookies',
-    'page.privacy.cookies.p': 'Only necessary ones: one that opens your fax’s page, one that protects the forms against forgery, and one that remembers your language. No tracking, no advertising.',
+    'page.privacy.cookies.p':
+      'Only necessary ones: one that opens your fax’s page, one that protects the forms against forgery, and one that remembers your language. No tracking, no advertising.',
     'page.privacy.rights.h': 'Your rights',
     'page.privacy.rights.p': 'You may ask for access to, correction or deletion of your data, and complain to a data protection authority. Write to {email}.',
 
@@ -267,7 +279,8 @@ export const pageMessages: Catalog = {
     'page.sandbox.mailbox': 'Open the sandbox mailbox',
   },
   de: {
-    'page.meta.description': 'Faxe online aus dem Browser senden: Dokument hochladen, genauen Preis und Vorschau sehen, einmal per Karte bezahlen – belastet wird erst, wenn das Fax zugestellt ist.',
+    'page.meta.description':
+      'Faxe online aus dem Browser senden: Dokument hochladen, genauen Preis und Vorschau sehen, einmal per Karte bezahlen – belastet wird erst, wenn das Fax zugestellt ist.',
     'page.nav.skip': 'Zum Inhalt springen',
     'page.nav.home': 'Durafax – Startseite',
     'page.nav.label': 'Hauptmenü',
@@ -291,6 +304,7 @@ export const pageMessages: Catalog = {
     'page.home.document.label': 'Dokument',
     'page.home.document.hint': 'PDF, Foto (JPEG, PNG, TIFF, GIF, WebP, BMP), Text oder Word-/OpenDocument-Datei; bis {size} und {pages} Seiten.',
     'page.home.document.drop': 'Datei auswählen oder hierher ziehen',
+    'page.home.document.again': 'Bitte wählen Sie Ihr Dokument noch einmal aus: Zu Ihrer Sicherheit behält der Browser es nach dem Absenden nicht.',
     'page.home.to.legend': 'Faxnummer',
     'page.home.country.label': 'Land',
     'page.home.to.label': 'Nummer',
@@ -318,7 +332,8 @@ export const pageMessages: Catalog = {
     'page.home.how.3.title': 'Versand verfolgen.',
     'page.home.how.3.text': 'Jeden Versuch live mitverfolgen; bei besetzter Leitung wählen wir für Sie erneut.',
     'page.home.promise.heading': 'Belastet erst bei Zustellung',
-    'page.home.promise.text': 'Beim Bezahlen wird der Betrag auf Ihrer Karte nur reserviert. Abgebucht wird erst, wenn das Fax zugestellt ist. Kann es nicht zugestellt werden, wird die Reservierung aufgehoben und Sie zahlen nichts.',
+    'page.home.promise.text':
+      'Beim Bezahlen wird der Betrag auf Ihrer Karte nur reserviert. Abgebucht wird erst, wenn das Fax zugestellt ist. Kann es nicht zugestellt werden, wird die Reservierung aufgehoben und Sie zahlen nichts.',
     'page.home.facts.heading': 'Gut zu wissen',
     'page.home.facts.price': 'Ein einseitiges Fax ({country}): {price}.',
     'page.home.facts.prices_link': 'Alle Preise',
@@ -430,7 +445,8 @@ export const pageMessages: Catalog = {
     'page.timeline.resent.detail': 'Unser Support hat die Nummer korrigiert, ohne Kosten für Sie',
 
     'page.prices.title': 'Preise',
-    'page.prices.lead': 'Ein Preis pro Fax: eine Gebühr pro Fax plus eine pro Seite, Deckblatt eingeschlossen. Sie sehen den genauen Betrag vor dem Bezahlen, und belastet wird erst bei Zustellung.',
+    'page.prices.lead':
+      'Ein Preis pro Fax: eine Gebühr pro Fax plus eine pro Seite, Deckblatt eingeschlossen. Sie sehen den genauen Betrag vor dem Bezahlen, und belastet wird erst bei Zustellung.',
     'page.prices.filter': 'Land suchen',
     'page.prices.caption': 'Preise in {currency}, inkl. MwSt.',
     'page.prices.country': 'Land',
@@ -443,19 +459,24 @@ export const pageMessages: Catalog = {
 
     'page.faq.title': 'Hilfe',
     'page.faq.files.q': 'Welche Dateien kann ich senden?',
-    'page.faq.files.a': 'PDF-Dokumente, Fotos und Scans (JPEG, PNG, TIFF, GIF, WebP, BMP), reinen Text sowie Word- und OpenDocument-Dateien – bis {maxSize} und {maxPages} Seiten. Passwortgeschützte Dateien lassen sich nicht senden.',
+    'page.faq.files.a':
+      'PDF-Dokumente, Fotos und Scans (JPEG, PNG, TIFF, GIF, WebP, BMP), reinen Text sowie Word- und OpenDocument-Dateien – bis {maxSize} und {maxPages} Seiten. Passwortgeschützte Dateien lassen sich nicht senden.',
     'page.faq.countries.q': 'Wohin kann ich faxen?',
     'page.faq.countries.a': 'In {countries} Länder; die Preisseite listet sie alle auf. Mehrwertdienst- und Kurzwahlnummern sind nicht möglich.',
     'page.faq.charged.q': 'Wann wird mir etwas berechnet?',
-    'page.faq.charged.a': 'Erst, wenn das Fax zugestellt ist. Beim Bezahlen wird der Betrag auf Ihrer Karte reserviert und nach der Zustellung abgebucht. Kann das Fax nicht zugestellt werden, wird die Reservierung aufgehoben und Sie zahlen nichts. Nach dem Hochladen haben Sie {paymentWindow} Zeit zum Bezahlen.',
+    'page.faq.charged.a':
+      'Erst, wenn das Fax zugestellt ist. Beim Bezahlen wird der Betrag auf Ihrer Karte reserviert und nach der Zustellung abgebucht. Kann das Fax nicht zugestellt werden, wird die Reservierung aufgehoben und Sie zahlen nichts. Nach dem Hochladen haben Sie {paymentWindow} Zeit zum Bezahlen.',
     'page.faq.busy.q': 'Was passiert, wenn besetzt ist oder niemand abnimmt?',
-    'page.faq.busy.a': 'Wir versuchen es automatisch erneut, bis zu {transmissions}-mal im Abstand von {retryDelay}. Ist eine Nummer kein Faxgerät oder nicht vergeben, hören wir sofort auf, denn weitere Versuche würden nicht helfen.',
+    'page.faq.busy.a':
+      'Wir versuchen es automatisch erneut, bis zu {transmissions}-mal im Abstand von {retryDelay}. Ist eine Nummer kein Faxgerät oder nicht vergeben, hören wir sofort auf, denn weitere Versuche würden nicht helfen.',
     'page.faq.cover.q': 'Kann ich ein Deckblatt hinzufügen?',
     'page.faq.cover.a': 'Ja: Geben Sie Absender, Empfänger, Betreff oder eine Nachricht ein, dann wird ein Deckblatt vorangestellt. Es zählt im Preis als eine Seite.',
     'page.faq.status.q': 'Wie verfolge ich mein Fax?',
-    'page.faq.status.a': 'Nach dem Hochladen gelangen Sie auf die private Seite Ihres Faxes, die sich von selbst aktualisiert. Wenn Sie eine E-Mail-Adresse angegeben haben, schicken wir Ihnen auch den Link.',
+    'page.faq.status.a':
+      'Nach dem Hochladen gelangen Sie auf die private Seite Ihres Faxes, die sich von selbst aktualisiert. Wenn Sie eine E-Mail-Adresse angegeben haben, schicken wir Ihnen auch den Link.',
     'page.faq.privacy.q': 'Was passiert mit meinen Dokumenten?',
-    'page.faq.privacy.a': 'Sie dienen nur dem Versand Ihres Faxes und werden {retention} nach Abschluss des Faxes gelöscht, zusammen mit der Faxnummer, Ihrer E-Mail-Adresse und dem Deckblatt. Was die Buchhaltung braucht (Land, Seiten, Zeiten, Betrag, Zahlungsreferenz), bleibt erhalten.',
+    'page.faq.privacy.a':
+      'Sie dienen nur dem Versand Ihres Faxes und werden {retention} nach Abschluss des Faxes gelöscht, zusammen mit der Faxnummer, Ihrer E-Mail-Adresse und dem Deckblatt. Was die Buchhaltung braucht (Land, Seiten, Zeiten, Betrag, Zahlungsreferenz), bleibt erhalten.',
     'page.faq.cancel.q': 'Kann ich stornieren?',
     'page.faq.cancel.a': 'Ja, bis der Versand beginnt, und zwischen zwei Versuchen. Ein storniertes Fax kostet nichts.',
     'page.faq.failed.q': 'Mein Fax wurde nicht zugestellt. Was nun?',
@@ -470,7 +491,8 @@ export const pageMessages: Catalog = {
     'page.terms.price.h': 'Preis',
     'page.terms.price.p': 'Der Preis wird vor dem Bezahlen angezeigt und ändert sich danach nicht. Er deckt bis zu {transmissions} Sendeversuche an dieselbe Nummer.',
     'page.terms.payment.h': 'Zahlung',
-    'page.terms.payment.p': 'Mit dem Bezahlen wird der Betrag auf Ihrer Karte reserviert. Abgebucht wird er bei Zustellung des Faxes; andernfalls wird die Reservierung aufgehoben. Ein Auftrag, der nicht innerhalb von {paymentWindow} bezahlt wird, verfällt.',
+    'page.terms.payment.p':
+      'Mit dem Bezahlen wird der Betrag auf Ihrer Karte reserviert. Abgebucht wird er bei Zustellung des Faxes; andernfalls wird die Reservierung aufgehoben. Ein Auftrag, der nicht innerhalb von {paymentWindow} bezahlt wird, verfällt.',
     'page.terms.delivery.h': 'Zustellung',
     'page.terms.delivery.p': 'Ein Fax gilt als zugestellt, wenn das Empfangsgerät jede Seite bestätigt. Ein nur teilweise übertragenes Fax gilt als nicht zugestellt.',
     'page.terms.content.h': 'Ihre Inhalte',
@@ -484,15 +506,18 @@ export const pageMessages: Catalog = {
     'page.privacy.who.h': 'Verantwortlich',
     'page.privacy.who.p': '{operator} (siehe Impressum), erreichbar unter {email}.',
     'page.privacy.what.h': 'Was wir speichern',
-    'page.privacy.what.p': 'Das hochgeladene Dokument und die daraus erstellten Faxseiten, die Faxnummer, das optionale Deckblatt und die E-Mail-Adresse, die Referenz der Zahlung (nie Ihre Kartennummer: Diese verarbeitet Stripe), die Sendeergebnisse und die Zeitpunkte jedes Schritts.',
+    'page.privacy.what.p':
+      'Das hochgeladene Dokument und die daraus erstellten Faxseiten, die Faxnummer, das optionale Deckblatt und die E-Mail-Adresse, die Referenz der Zahlung (nie Ihre Kartennummer: Diese verarbeitet Stripe), die Sendeergebnisse und die Zeitpunkte jedes Schritts.',
     'page.privacy.why.h': 'Wozu',
     'page.privacy.why.p': 'Nur um Ihr Fax zu senden, Ihnen seinen Stand zu zeigen, die Zahlung abzubuchen oder freizugeben und Ihnen den gewünschten Beleg zu senden.',
     'page.privacy.how_long.h': 'Wie lange',
-    'page.privacy.how_long.p': 'Dokumente, Vorschauen, das Deckblatt, die Faxnummer und Ihre E-Mail-Adresse werden {retention} nach Abschluss des Faxes gelöscht. Der Vorgang ohne sie (Land, Seiten, Zeiten, Betrag, Zahlungsreferenz) bleibt so lange erhalten, wie es das Handels- und Steuerrecht verlangt.',
+    'page.privacy.how_long.p':
+      'Dokumente, Vorschauen, das Deckblatt, die Faxnummer und Ihre E-Mail-Adresse werden {retention} nach Abschluss des Faxes gelöscht. Der Vorgang ohne sie (Land, Seiten, Zeiten, Betrag, Zahlungsreferenz) bleibt so lange erhalten, wie es das Handels- und Steuerrecht verlangt.',
     'page.privacy.processors.h': 'Wer noch beteiligt ist',
     'page.privacy.processors.p': 'Stripe wickelt die Kartenzahlung ab, unser Faxanbieter überträgt die Seiten. Jeder erhält nur, was er für seinen Teil braucht.',
     'page.privacy.cookies.h': 'Cookies',
-    'page.privacy.cookies.p': 'Nur notwendige: eines, das die Seite Ihres Faxes öffnet, eines, das die Formulare vor Fälschung schützt, und eines, das Ihre Sprache speichert. Kein Tracking, keine Werbung.',
+    'page.privacy.cookies.p':
+      'Nur notwendige: eines, das die Seite Ihres Faxes öffnet, eines, das die Formulare vor Fälschung schützt, und eines, das Ihre Sprache speichert. Kein Tracking, keine Werbung.',
     'page.privacy.rights.h': 'Ihre Rechte',
     'page.privacy.rights.p': 'Sie können Auskunft, Berichtigung oder Löschung Ihrer Daten verlangen und sich bei einer Datenschutzbehörde beschweren. Schreiben Sie an {email}.',
 
@@ -527,7 +552,8 @@ export const pageMessages: Catalog = {
     'page.sandbox.mailbox': 'Postfach der Testumgebung öffnen',
   },
   fr: {
-    'page.meta.description': 'Envoyez un fax en ligne depuis votre navigateur : téléversez un document, voyez le prix exact et un aperçu, payez une fois par carte — débité seulement quand le fax est remis.',
+    'page.meta.description':
+      'Envoyez un fax en ligne depuis votre navigateur : téléversez un document, voyez le prix exact et un aperçu, payez une fois par carte — débité seulement quand le fax est remis.',
     'page.nav.skip': 'Aller au contenu',
     'page.nav.home': 'Durafax – accueil',
     'page.nav.label': 'Menu principal',
@@ -551,6 +577,7 @@ export const pageMessages: Catalog = {
     'page.home.document.label': 'Document',
     'page.home.document.hint': 'PDF, photo (JPEG, PNG, TIFF, GIF, WebP, BMP), texte ou fichier Word/OpenDocument ; jusqu’à {size} et {pages} pages.',
     'page.home.document.drop': 'Choisissez un fichier ou déposez-le ici',
+    'page.home.document.again': 'Veuillez choisir à nouveau votre document : par sécurité, le navigateur ne le garde pas après l’envoi du formulaire.',
     'page.home.to.legend': 'Numéro de fax',
     'page.home.country.label': 'Pays',
     'page.home.to.label': 'Numéro',
@@ -578,7 +605,8 @@ export const pageMessages: Catalog = {
     'page.home.how.3.title': 'Suivez l’envoi.',
     'page.home.how.3.text': 'Suivez chaque tentative en direct ; nous rappelons pour vous si la ligne est occupée.',
     'page.home.promise.heading': 'Débité seulement à la remise',
-    'page.home.promise.text': 'Au paiement, le montant est seulement bloqué sur votre carte. Il est débité une fois le fax remis. S’il ne peut pas être remis, le blocage est levé et vous ne payez rien.',
+    'page.home.promise.text':
+      'Au paiement, le montant est seulement bloqué sur votre carte. Il est débité une fois le fax remis. S’il ne peut pas être remis, le blocage est levé et vous ne payez rien.',
     'page.home.facts.heading': 'Bon à savoir',
     'page.home.facts.price': 'Un fax d’une page ({country}) : {price}.',
     'page.home.facts.prices_link': 'Tous les tarifs',
@@ -690,7 +718,8 @@ export const pageMessages: Catalog = {
     'page.timeline.resent.detail': 'Notre assistance a corrigé le numéro, sans frais pour vous',
 
     'page.prices.title': 'Tarifs',
-    'page.prices.lead': 'Un prix par fax : des frais par fax plus des frais par page, page de garde comprise. Vous voyez le montant exact avant de payer, et n’êtes débité qu’à la remise.',
+    'page.prices.lead':
+      'Un prix par fax : des frais par fax plus des frais par page, page de garde comprise. Vous voyez le montant exact avant de payer, et n’êtes débité qu’à la remise.',
     'page.prices.filter': 'Chercher un pays',
     'page.prices.caption': 'Tarifs en {currency}, TTC',
     'page.prices.country': 'Pays',
@@ -703,19 +732,24 @@ export const pageMessages: Catalog = {
 
     'page.faq.title': 'Aide',
     'page.faq.files.q': 'Quels fichiers puis-je envoyer ?',
-    'page.faq.files.a': 'Des documents PDF, des photos et des scans (JPEG, PNG, TIFF, GIF, WebP, BMP), du texte brut et des fichiers Word ou OpenDocument — jusqu’à {maxSize} et {maxPages} pages. Les fichiers protégés par mot de passe ne peuvent pas être envoyés.',
+    'page.faq.files.a':
+      'Des documents PDF, des photos et des scans (JPEG, PNG, TIFF, GIF, WebP, BMP), du texte brut et des fichiers Word ou OpenDocument — jusqu’à {maxSize} et {maxPages} pages. Les fichiers protégés par mot de passe ne peuvent pas être envoyés.',
     'page.faq.countries.q': 'Vers où puis-je envoyer des fax ?',
     'page.faq.countries.a': 'Vers {countries} pays ; la page des tarifs les liste tous. Les numéros surtaxés et courts ne sont pas possibles.',
     'page.faq.charged.q': 'Quand suis-je débité ?',
-    'page.faq.charged.a': 'Seulement quand le fax est remis. Le paiement bloque le montant sur votre carte ; il est débité après la remise. Si le fax ne peut pas être remis, le blocage est levé et vous ne payez rien. Vous avez {paymentWindow} pour payer après le téléversement.',
+    'page.faq.charged.a':
+      'Seulement quand le fax est remis. Le paiement bloque le montant sur votre carte ; il est débité après la remise. Si le fax ne peut pas être remis, le blocage est levé et vous ne payez rien. Vous avez {paymentWindow} pour payer après le téléversement.',
     'page.faq.busy.q': 'Et si la ligne est occupée ou si personne ne répond ?',
-    'page.faq.busy.a': 'Nous réessayons automatiquement, jusqu’à {transmissions} fois, à {retryDelay} d’intervalle. Si le numéro n’est pas un télécopieur ou n’est pas attribué, nous arrêtons aussitôt, car réessayer n’y changerait rien.',
+    'page.faq.busy.a':
+      'Nous réessayons automatiquement, jusqu’à {transmissions} fois, à {retryDelay} d’intervalle. Si le numéro n’est pas un télécopieur ou n’est pas attribué, nous arrêtons aussitôt, car réessayer n’y changerait rien.',
     'page.faq.cover.q': 'Puis-je ajouter une page de garde ?',
     'page.faq.cover.a': 'Oui : indiquez l’expéditeur, le destinataire, l’objet ou un message, et une page de garde est ajoutée en tête. Elle compte comme une page dans le prix.',
     'page.faq.status.q': 'Comment suivre mon fax ?',
-    'page.faq.status.a': 'Après le téléversement, vous arrivez sur la page privée de votre fax, qui se met à jour toute seule. Si vous avez indiqué une adresse e-mail, nous vous envoyons aussi son lien.',
+    'page.faq.status.a':
+      'Après le téléversement, vous arrivez sur la page privée de votre fax, qui se met à jour toute seule. Si vous avez indiqué une adresse e-mail, nous vous envoyons aussi son lien.',
     'page.faq.privacy.q': 'Que deviennent mes documents ?',
-    'page.faq.privacy.a': 'Ils servent uniquement à envoyer votre fax et sont supprimés {retention} après la fin du fax, avec le numéro de fax, votre adresse e-mail et la page de garde. Ce dont la comptabilité a besoin (pays, pages, heures, montant, référence du paiement) est conservé.',
+    'page.faq.privacy.a':
+      'Ils servent uniquement à envoyer votre fax et sont supprimés {retention} après la fin du fax, avec le numéro de fax, votre adresse e-mail et la page de garde. Ce dont la comptabilité a besoin (pays, pages, heures, montant, référence du paiement) est conservé.',
     'page.faq.cancel.q': 'Puis-je annuler ?',
     'page.faq.cancel.a': 'Oui, jusqu’au début de la transmission, et entre deux tentatives. Un fax annulé ne coûte rien.',
     'page.faq.failed.q': 'Mon fax n’a pas été remis. Que faire ?',
@@ -730,11 +764,13 @@ export const pageMessages: Catalog = {
     'page.terms.price.h': 'Prix',
     'page.terms.price.p': 'Le prix est affiché avant le paiement et ne change pas ensuite. Il couvre jusqu’à {transmissions} transmissions vers le même numéro.',
     'page.terms.payment.h': 'Paiement',
-    'page.terms.payment.p': 'Le paiement bloque le montant sur votre carte. Il est débité quand le fax est remis ; sinon le blocage est levé. Une commande non payée dans les {paymentWindow} expire.',
+    'page.terms.payment.p':
+      'Le paiement bloque le montant sur votre carte. Il est débité quand le fax est remis ; sinon le blocage est levé. Une commande non payée dans les {paymentWindow} expire.',
     'page.terms.delivery.h': 'Remise',
     'page.terms.delivery.p': 'Un fax est remis quand le télécopieur destinataire confirme chaque page. Un fax transmis en partie seulement compte comme non remis.',
     'page.terms.content.h': 'Vos contenus',
-    'page.terms.content.p': 'Vous ne pouvez envoyer que des documents que vous avez le droit d’envoyer, à des destinataires qui les attendent. La publicité non sollicitée est interdite.',
+    'page.terms.content.p':
+      'Vous ne pouvez envoyer que des documents que vous avez le droit d’envoyer, à des destinataires qui les attendent. La publicité non sollicitée est interdite.',
     'page.terms.retention.h': 'Conservation',
     'page.terms.retention.p': 'Les documents sont supprimés {retention} après la fin du fax.',
     'page.terms.liability.h': 'Questions et réclamations',
@@ -744,17 +780,21 @@ export const pageMessages: Catalog = {
     'page.privacy.who.h': 'Responsable',
     'page.privacy.who.p': '{operator} (voir les mentions légales), joignable à {email}.',
     'page.privacy.what.h': 'Ce que nous conservons',
-    'page.privacy.what.p': 'Le document téléversé et les pages de fax qui en sont faites, le numéro de fax, la page de garde et l’adresse e-mail facultatives, la référence du paiement (jamais votre numéro de carte : Stripe le traite), les résultats de transmission et l’heure de chaque étape.',
+    'page.privacy.what.p':
+      'Le document téléversé et les pages de fax qui en sont faites, le numéro de fax, la page de garde et l’adresse e-mail facultatives, la référence du paiement (jamais votre numéro de carte : Stripe le traite), les résultats de transmission et l’heure de chaque étape.',
     'page.privacy.why.h': 'Pourquoi',
     'page.privacy.why.p': 'Uniquement pour envoyer votre fax, vous en montrer l’état, débiter ou libérer le paiement et vous envoyer le reçu demandé.',
     'page.privacy.how_long.h': 'Combien de temps',
-    'page.privacy.how_long.p': 'Les documents, les aperçus, la page de garde, le numéro de fax et votre adresse e-mail sont supprimés {retention} après la fin du fax. La trace de l’envoi, sans eux (pays, pages, heures, montant, référence du paiement), est conservée aussi longtemps que la loi comptable l’exige.',
+    'page.privacy.how_long.p':
+      'Les documents, les aperçus, la page de garde, le numéro de fax et votre adresse e-mail sont supprimés {retention} après la fin du fax. La trace de l’envoi, sans eux (pays, pages, heures, montant, référence du paiement), est conservée aussi longtemps que la loi comptable l’exige.',
     'page.privacy.processors.h': 'Qui intervient aussi',
     'page.privacy.processors.p': 'Stripe traite le paiement par carte, et notre opérateur de fax transmet les pages. Chacun ne reçoit que ce dont sa part a besoin.',
     'page.privacy.cookies.h': 'Cookies',
-    'page.privacy.cookies.p': 'Seulement les nécessaires : un qui ouvre la page de votre fax, un qui protège les formulaires contre la falsification, et un qui retient votre langue. Aucun pistage, aucune publicité.',
+    'page.privacy.cookies.p':
+      'Seulement les nécessaires : un qui ouvre la page de votre fax, un qui protège les formulaires contre la falsification, et un qui retient votre langue. Aucun pistage, aucune publicité.',
     'page.privacy.rights.h': 'Vos droits',
-    'page.privacy.rights.p': 'Vous pouvez demander l’accès à vos données, leur rectification ou leur effacement, et saisir une autorité de protection des données. Écrivez à {email}.',
+    'page.privacy.rights.p':
+      'Vous pouvez demander l’accès à vos données, leur rectification ou leur effacement, et saisir une autorité de protection des données. Écrivez à {email}.',
 
     'page.imprint.title': 'Mentions légales',
     'page.imprint.operator': 'Éditeur',
