@@ -6,8 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { t } from '../../src/i18n';
 import { createFax, makePdf, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
-import { describeInBrowser, launchChromium, newContext, SCREENSHOTS, WIDTHS } from './browser';
+import { describeInBrowser, launchChromium, newContext, screenshots, SCREENSHOTS, WIDTHS } from './browser';
+
+/** The columns a support agent sees in the list without configuring anything. */
+const DEFAULT_COLUMNS = ['Status', 'Workflow ID', 'FaxStatus', 'FaxCountry', 'PaymentState', 'FaxPages', 'Run ID', 'Type', 'Start', 'End'];
+
+/** The pages of what the embedded engine lacks: each page's empty state, and the reason it gives. */
+const ENGINE_LACKS: Array<[string, string, RegExp]> = [
+  ['schedules', 'No Schedules Found', /ListSchedules is not implemented/],
+  ['batch-operations', 'No Batch Operations', /does not run batch operations/],
+  ['worker-deployments', 'No Worker Deployments', /ListWorkerDeployments is not implemented/],
+];
 
 /**
  * Screenshots of the UI at each width. Its pages scroll inside `#content-wrapper`, not the
@@ -30,12 +41,100 @@ async function uiScreenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+/**
+ * The README's pictures of the UI (docs/temporal-ui-*.png): the first screen at 1280 px of what
+ * `uiScreenshots` took, written only when asked (UPDATE_README_PICTURES=1) so a test run leaves
+ * the committed files alone.
+ */
+async function readmePicture(page: Page, name: string): Promise<void> {
+  if (process.env.UPDATE_README_PICTURES !== '1') return;
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.resolve(__dirname, '..', '..', 'docs', `temporal-ui-${name}.png`) });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** The create answer's private link to the sender's status page (its `?t=` becomes a cookie). */
+function statusLink(fax: Created): string {
+  const link = (fax as Created & { links?: { status?: unknown } }).links?.status;
+  if (typeof link !== 'string') throw new Error(`the create answer has no links.status: ${JSON.stringify(fax)}`);
+  return link;
+}
+
+/** The list's column headers, and each row's cells by header, as the page shows them. */
+async function listTable(page: Page): Promise<{ headers: string[]; rows: Array<Record<string, string>> }> {
+  const headers = (await page.locator('[data-testid^="workflows-summary-table-header-cell-"]').allInnerTexts()).map((h) => h.trim());
+  const rows: Array<Record<string, string>> = [];
+  for (const row of await page.locator('[data-testid="workflows-summary-configurable-table-row"]').all()) {
+    const cells = (await row.locator('[data-testid="workflows-summary-table-body-cell"]').allInnerTexts()).map((c) => c.trim());
+    rows.push(Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
+  }
+  return { headers, rows };
+}
+
 /** A paid fax: created, converted, paid by card on the sandbox's checkout page. */
 async function paidFax(web: string, to: string, pages: number): Promise<Created> {
   const fax = await createFax(web, to, await makePdf(pages));
   const payable = await waitForFax(web, fax, (f) => f.status === 'awaiting_payment' && !!f.payment.checkoutUrl);
   expect(await payByCard(payable.payment.checkoutUrl as string)).toBeLessThan(400);
   return fax;
+}
+
+/** Two faxes to look at: one delivered (its workflow keeps running until the purge), one waiting for payment. */
+async function deliveredAndUnpaid(web: string): Promise<[Created, Created]> {
+  return Promise.all([
+    paidFax(web, '+49 30 1234567', 1).then(async (fax) => {
+      await waitForFax(web, fax, (f) => f.status === 'delivered');
+      return fax;
+    }),
+    createFax(web, '+49 30 7654321', await makePdf(1)).then(async (fax) => {
+      await waitForFax(web, fax, (f) => f.status === 'awaiting_payment');
+      return fax;
+    }),
+  ]);
+}
+
+/** What the tests use of a page's window. */
+type InPage = { localStorage: { setItem(key: string, value: string): void; clear(): void } };
+
+/** Columns an agent chose in the UI's column drawer (kept in local storage) stay theirs. */
+async function expectChosenColumnsKept(page: Page, fax: Created): Promise<void> {
+  const chosen = JSON.stringify({ default: [{ label: 'Workflow ID' }, { label: 'FaxStatus' }] });
+  // Runs in the page, whose `globalThis` is its window.
+  await page.evaluate((value) => (globalThis as unknown as InPage).localStorage.setItem('namespace-workflow-table-columns', value), chosen);
+  await page.reload();
+  await page.locator('[data-testid="workflows-summary-configurable-table-row"]').filter({ hasText: `fax-${fax.id}` }).waitFor();
+  expect((await listTable(page)).headers).toEqual(['Workflow ID', 'FaxStatus']);
+  await page.evaluate(() => (globalThis as unknown as InPage).localStorage.clear());
+}
+
+/**
+ * Asks for the open workflow's cancellation. Phone and laptop widths render different headers,
+ * each with its own dialog: both are looked at, and the laptop's is confirmed.
+ */
+async function requestCancellation(page: Page): Promise<void> {
+  const modal = page.getByRole('dialog', { name: 'Cancel Workflow' });
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: width < 600 ? 740 : 900 });
+    await page.getByRole('button', { name: 'Request Cancellation' }).click();
+    await modal.getByText('Are you sure you want to cancel this workflow?').waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, `temporal-ui-cancel-${width}.png`) });
+    if (width !== 1280) await modal.getByText('Cancel', { exact: true }).click();
+  }
+  await modal.getByRole('button', { name: 'Confirm' }).click();
+}
+
+/** The sender, in a browser of their own, opens the private link from the create answer: the page says cancelled. */
+async function expectStatusPageCancelled(browser: Browser, web: string, fax: Created): Promise<void> {
+  const sender = await newContext(browser);
+  const statusPage = await sender.newPage();
+  await statusPage.goto(`${web}${statusLink(fax)}`);
+  // The token went into a cookie, out of the address.
+  expect(new URL(statusPage.url()).search).toBe('');
+  await statusPage.locator('[data-status="cancelled"]').waitFor();
+  expect(await statusPage.locator('h1').textContent()).toBe(t('en', 'page.fax.head.cancelled'));
+  await screenshots(statusPage, 'temporal-ui-cancelled-status-page');
+  await sender.close();
 }
 
 describeInBrowser('the Temporal UI', (stack) => {
@@ -50,22 +149,10 @@ describeInBrowser('the Temporal UI', (stack) => {
     const context = await newContext(browser);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    const { web } = stack();
-    [delivered, unpaid] = await Promise.all([
-      paidFax(web, '+49 30 1234567', 1).then(async (fax) => {
-        await waitForFax(web, fax, (f) => f.status === 'delivered');
-        return fax;
-      }),
-      createFax(web, '+49 30 7654321', await makePdf(1)).then(async (fax) => {
-        await waitForFax(web, fax, (f) => f.status === 'awaiting_payment');
-        return fax;
-      }),
-    ]);
+    [delivered, unpaid] = await deliveredAndUnpaid(stack().web);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-  });
+  afterAll(() => browser?.close());
 
   afterEach(() => {
     // The UI must never crash on what this frontend answers.
@@ -78,7 +165,14 @@ describeInBrowser('the Temporal UI', (stack) => {
     const rows = page.locator('[data-testid="workflows-summary-configurable-table-row"]');
     await rows.filter({ hasText: `fax-${delivered.id}` }).waitFor();
     await expect(rows.filter({ hasText: `fax-${unpaid.id}` }).count()).resolves.toBe(1);
+    // A new browser (nothing in local storage): the fax's own attributes beside the UI's columns.
+    const table = await listTable(page);
+    expect(table.headers).toEqual(DEFAULT_COLUMNS);
+    expect(table.rows.find((r) => r['Workflow ID'] === `fax-${delivered.id}`)).toMatchObject({ FaxStatus: 'delivered', FaxCountry: 'DE', PaymentState: 'captured', FaxPages: '1' });
+    expect(table.rows.find((r) => r['Workflow ID'] === `fax-${unpaid.id}`)).toMatchObject({ Status: 'Running', FaxStatus: 'awaiting_payment', FaxCountry: 'DE', PaymentState: 'none' });
     await uiScreenshots(page, 'workflows');
+    await readmePicture(page, 'workflows');
+    await expectChosenColumnsKept(page, delivered);
 
     await page.goto(`${stack().ui}/namespaces/default/workflows?query=${encodeURIComponent('ExecutionStatus="Running"')}`);
     await rows.filter({ hasText: `fax-${unpaid.id}` }).waitFor();
@@ -100,6 +194,7 @@ describeInBrowser('the Temporal UI', (stack) => {
     await page.locator('[data-testid="workflow-id-heading"]').filter({ hasText: `fax-${delivered.id}` }).waitFor();
     await page.getByText('capturePayment').first().waitFor();
     await uiScreenshots(page, 'history');
+    await readmePicture(page, 'history');
   });
 
   test("a fax being sent: its pending activity follows the transmission", async () => {
@@ -115,12 +210,7 @@ describeInBrowser('the Temporal UI', (stack) => {
   });
 
   test("what the embedded engine lacks shows the UI's own empty states", async () => {
-    const states: Array<[string, string, RegExp]> = [
-      ['schedules', 'No Schedules Found', /ListSchedules is not implemented/],
-      ['batch-operations', 'No Batch Operations', /does not run batch operations/],
-      ['worker-deployments', 'No Worker Deployments', /ListWorkerDeployments is not implemented/],
-    ];
-    for (const [path_, title, why] of states) {
+    for (const [path_, title, why] of ENGINE_LACKS) {
       await page.goto(`${stack().ui}/namespaces/default/${path_}`);
       await page.getByText(title).waitFor();
       await page.getByText(why).waitFor();
@@ -128,22 +218,16 @@ describeInBrowser('the Temporal UI', (stack) => {
     }
   });
 
-  test('a cancel sent from the UI cancels the fax', async () => {
+  test("a cancel sent from the UI cancels the fax: the API and the sender's status page say so", async () => {
     await page.goto(`${stack().ui}/namespaces/default/workflows/fax-${unpaid.id}`);
     await page.waitForURL(/\/history/);
-    const modal = page.getByRole('dialog', { name: 'Cancel Workflow' });
-    // Phone and laptop widths render different headers (each with its own dialog): look at both,
-    // then confirm on the laptop one.
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: width < 600 ? 740 : 900 });
-      await page.getByRole('button', { name: 'Request Cancellation' }).click();
-      await modal.getByText('Are you sure you want to cancel this workflow?').waitFor();
-      await page.screenshot({ path: path.join(SCREENSHOTS, `temporal-ui-cancel-${width}.png`) });
-      if (width !== 1280) await modal.getByText('Cancel', { exact: true }).click();
-    }
-    await modal.getByRole('button', { name: 'Confirm' }).click();
+    await requestCancellation(page);
     const cancelled = await waitForFax(stack().web, unpaid, (f) => f.status === 'cancelled');
     expect(cancelled.payment.state).toBe('none');
     expect((await readFax(stack().web, unpaid)).status).toBe('cancelled');
+    // The workflow itself ends cancelled, which the UI's header shows once it polls again.
+    await page.locator('header').getByText('Canceled', { exact: true }).first().waitFor();
+    await uiScreenshots(page, 'cancelled');
+    await expectStatusPageCancelled(browser, stack().web, unpaid);
   });
 });
