@@ -42,7 +42,8 @@ export interface FaxPageModel {
   live: boolean;
 }
 
-const TONE: Record<Fax['status'], Tone> = {
+/** How a fax's heading looks by status, on the sender's page and on support's. */
+export const FAX_TONE: Readonly<Record<Fax['status'], Tone>> = {
   converting: 'progress',
   awaiting_payment: 'neutral',
   queued: 'progress',
@@ -54,6 +55,9 @@ const TONE: Record<Fax['status'], Tone> = {
   expired: 'neutral',
   cancelled: 'neutral',
 };
+
+/** Statuses in which the workflow still honours a cancel: before the transmission starts, and between attempts. */
+export const CANCELLABLE: ReadonlySet<Fax['status']> = new Set(['converting', 'awaiting_payment', 'queued', 'retrying']);
 
 const THUMB_WIDTH = 216;
 
@@ -129,13 +133,12 @@ export function faxPageModel(
     : null;
   const retained = !fax.purgedAt && !!fax.pages && stage !== 'rejected';
   const height = Math.round(THUMB_WIDTH * (paper === 'letter' ? 11 / 8.5 : 297 / 210));
-  const cancellable = ['awaiting_payment', 'queued', 'retrying', 'converting'].includes(fax.status);
   return {
     id: fax.id,
     reference: fax.id.slice(0, 8).toUpperCase(),
     status: fax.status,
     stage,
-    tone: TONE[fax.status],
+    tone: FAX_TONE[fax.status],
     ...headline(fax, locale, opts.limits),
     to: formatForDisplay(fax.toNumber),
     countryName: countryName(fax.country, locale),
@@ -159,7 +162,7 @@ export function faxPageModel(
       : [],
     actions: {
       pay: fax.status === 'awaiting_payment' && fax.paymentState === 'none' && !!fax.checkoutUrl,
-      cancel: cancellable,
+      cancel: CANCELLABLE.has(fax.status),
       // A report tells of a paid fax: its transmissions and what was charged.
       report: final && fax.paidAt !== null,
     },

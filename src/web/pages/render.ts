@@ -50,7 +50,8 @@ function clientText(locale: Locale): string {
   return CLIENT_TEXT.get(locale) ?? '{}';
 }
 
-const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', de: 'Deutsch', fr: 'Français' };
+/** Each language in its own words, for the language switch and support's pages. */
+export const LANGUAGE_NAMES: Readonly<Record<Locale, string>> = { en: 'English', de: 'Deutsch', fr: 'Français' };
 
 /** The path without its language prefix (`/de/prices` → `/prices`, `/de` → `/`). */
 export function withoutLocale(p: string): string {

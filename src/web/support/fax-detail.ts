@@ -17,6 +17,8 @@ import { HttpProblem } from '../errors';
 import type { FaxWorkflows } from '../fax-workflows';
 import { localeOf } from '../middleware/locale';
 import { countryName, shownTime, type ShownTime } from '../pages/format';
+import { CANCELLABLE, FAX_TONE } from '../pages/fax-model';
+import { LANGUAGE_NAMES } from '../pages/render';
 import { timelineOf } from '../pages/timeline';
 import type { SupportRenderer } from './render';
 import { supportFax } from './require-support';
@@ -51,21 +53,6 @@ export interface ActionOffer {
   why?: string;
 }
 
-const CANCELLABLE = new Set<Fax['status']>(['converting', 'awaiting_payment', 'queued', 'retrying']);
-/** The colour of the fax's heading: how it went, as on the sender's page. */
-const TONE: Record<Fax['status'], 'progress' | 'success' | 'failure' | 'neutral'> = {
-  converting: 'progress',
-  awaiting_payment: 'neutral',
-  queued: 'progress',
-  sending: 'progress',
-  retrying: 'progress',
-  delivered: 'success',
-  rejected: 'failure',
-  failed: 'failure',
-  expired: 'neutral',
-  cancelled: 'neutral',
-};
-const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', de: 'Deutsch', fr: 'Français' };
 /** A query of a workflow whose worker is away would wait; the page does not. */
 const LIVE_WAIT_MS = 3000;
 
@@ -186,7 +173,7 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
         reference,
         status: fax.status,
         statusText: tr(`status.${fax.status}`),
-        tone: TONE[fax.status],
+        tone: FAX_TONE[fax.status],
         paper: fax.paper ?? 'a4',
         to: formatForDisplay(fax.toNumber),
         countryName: countryName(fax.country, locale),
