@@ -137,7 +137,7 @@ export class Engine {
   /** Registers a new run and makes it the current run of its workflow id. */
   addRun(run: Execution): void {
     this.runs.set(run.runId, run);
-    const key = wfKey(run.state.namespace, run.state.workflowId);
+    const key = keyOf(run);
     this.current.set(key, run.runId);
     const list = this.history.get(key) ?? [];
     list.push(run);
@@ -160,12 +160,22 @@ export class Engine {
     return this.history.get(wfKey(namespace, workflowId)) ?? [];
   }
 
+  /** The latest standalone activity with this id, and every one it has had (activity ids have a key space of their own). */
+  currentActivityRun(namespace: string, activityId: string): Execution | undefined {
+    const id = this.current.get(activityKey(namespace, activityId));
+    return id ? this.runs.get(id) : undefined;
+  }
+
+  activityRunsOf(namespace: string, activityId: string): Execution[] {
+    return this.history.get(activityKey(namespace, activityId)) ?? [];
+  }
+
   /** The run an API call names: its run id when given, else the workflow id's current run. */
   findRun(namespace: string, execution: WorkflowExecution | null | undefined): Execution {
     const workflowId = execution?.workflowId ?? '';
     const runId = execution?.runId;
     const run = runId ? this.runs.get(runId) : this.currentRun(namespace, workflowId);
-    if (!run || run.state.namespace !== namespace || (workflowId && run.state.workflowId !== workflowId)) {
+    if (!run || run.state.kind === 'activity' || run.state.namespace !== namespace || (workflowId && run.state.workflowId !== workflowId)) {
       throw workflowNotFound(workflowId, runId);
     }
     return run;
@@ -229,7 +239,7 @@ export class Engine {
   private removeRun(run: Execution): void {
     this.runs.delete(run.runId);
     this.dirty.delete(run);
-    const key = wfKey(run.state.namespace, run.state.workflowId);
+    const key = keyOf(run);
     const list = (this.history.get(key) ?? []).filter((other) => other !== run);
     if (list.length) this.history.set(key, list);
     else this.history.delete(key);
@@ -308,3 +318,8 @@ export class Engine {
 export function wfKey(namespace: string, workflowId: string): string {
   return `${namespace}\u0000${workflowId}`;
 }
+
+const activityKey = (namespace: string, activityId: string): string => `${namespace}\u0001${activityId}`;
+
+/** A run's key: its workflow id, or a standalone activity's id in a key space of its own. */
+const keyOf = (run: Execution): string => (run.state.kind === 'activity' ? activityKey : wfKey)(run.state.namespace, run.state.workflowId);

@@ -30,6 +30,9 @@ export const SYSTEM_SEARCH_ATTRIBUTES: Record<string, number> = {
   TemporalWorkerDeploymentVersion: T.INDEXED_VALUE_TYPE_KEYWORD,
   TemporalWorkflowVersioningBehavior: T.INDEXED_VALUE_TYPE_KEYWORD,
   TemporalWorkerDeployment: T.INDEXED_VALUE_TYPE_KEYWORD,
+  // Standalone activities' lists (ListActivityExecutions) filter on these.
+  ActivityId: T.INDEXED_VALUE_TYPE_KEYWORD,
+  ActivityType: T.INDEXED_VALUE_TYPE_KEYWORD,
 };
 
 /** Custom attributes registered out of the box, as in Temporal's test server. */

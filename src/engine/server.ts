@@ -7,6 +7,7 @@ import { buildServer } from './grpc/server';
 import { historyHandlers } from './handlers/history';
 import { operatorHandlers, systemHandlers } from './handlers/system';
 import { taskHandlers } from './handlers/tasks';
+import { activityHandlers } from './handlers/activities';
 import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
@@ -103,6 +104,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...visibilityHandlers(engine),
           ...updateHandlers(engine),
           ...multiOperationHandlers(engine),
+          ...activityHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

@@ -89,3 +89,28 @@ test('namespaces, search attributes and closed runs survive; runs past retention
   const still = await svc.describeWorkflowExecution({ namespace: 'short-lived', execution: { workflowId: expiring } }).catch((e: grpc.ServiceError) => e);
   expect((still as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
 });
+
+test('a standalone activity started before a restart is handed out and completed after it', async () => {
+  let svc = await restart();
+  const queue = `standalone-${randomUUID()}`;
+  const activityId = `standalone-${randomUUID()}`;
+  const started = await svc.startActivityExecution({
+    namespace: 'default',
+    activityId,
+    activityType: { name: 'greet' },
+    taskQueue: { name: queue },
+    startToCloseTimeout: msToTs(10_000),
+    requestId: randomUUID(),
+  });
+  svc = await restart(engine!.port);
+  const task = await conn!.withDeadline(Date.now() + 15_000, () => svc.pollActivityTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'w' }));
+  expect(task.activityId).toBe(activityId);
+  expect(task.activityRunId).toBe(started.runId);
+  await svc.respondActivityTaskCompleted({ namespace: 'default', taskToken: task.taskToken, identity: 'w' });
+  svc = await restart(engine!.port);
+  const described = await svc.describeActivityExecution({ namespace: 'default', activityId });
+  expect(described.info?.status).toBe(E.ActivityExecutionStatus.ACTIVITY_EXECUTION_STATUS_COMPLETED);
+  // Its id is an activity's, not a workflow's.
+  const asWorkflow = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: activityId } }).catch((e: grpc.ServiceError) => e);
+  expect((asWorkflow as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+});

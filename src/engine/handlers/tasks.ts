@@ -2,15 +2,7 @@ import type { Engine } from '../engine';
 import { failedPrecondition, invalidArgument } from '../grpc/errors';
 import type { CallContext, Handler } from '../grpc/server';
 import type { Task } from '../matching';
-import {
-  activityById,
-  activityCanceled,
-  completeActivity,
-  failActivity,
-  heartbeat,
-  runningActivity,
-  startActivity,
-} from '../model/activity';
+import { activityById, activityCanceled, completeActivity, failActivity, heartbeat, runningActivity, startActivity } from '../model/activity';
 import { completeWft, failWft, stickyQueueGone } from '../model/workflow-task';
 import { startWft } from '../model/workflow-task';
 import {
@@ -46,7 +38,8 @@ const serverFailure = (message: string): Failure => ({ message, serverFailureInf
 /** The real server's stand-in for a failure over the size limit: its own, with the original cut down as the cause. */
 function oversizedFailure(failure: Failure | null | undefined, keepBytes: number): Failure {
   const cut: Failure = { message: (failure?.message ?? '').slice(0, keepBytes), source: failure?.source ?? '' };
-  if (failure?.applicationFailureInfo) cut.applicationFailureInfo = { type: failure.applicationFailureInfo.type ?? '', nonRetryable: failure.applicationFailureInfo.nonRetryable ?? false };
+  if (failure?.applicationFailureInfo)
+    cut.applicationFailureInfo = { type: failure.applicationFailureInfo.type ?? '', nonRetryable: failure.applicationFailureInfo.nonRetryable ?? false };
   return { ...serverFailure('Failure exceeds size limit.'), cause: cut };
 }
 
@@ -72,7 +65,8 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
 
   type Running = ReturnType<typeof runningActivity>;
   const byId = (req: { namespace?: string | null; workflowId?: string | null; runId?: string | null; activityId?: string | null }): Running =>
-    activityById(engine, engine.namespaces.get(req.namespace).name, required(req.workflowId, 'WorkflowId'), req.runId, required(req.activityId, 'ActivityId'));
+    // Without a workflow id, the activity is a standalone one (its run id is the activity's).
+    activityById(engine, engine.namespaces.get(req.namespace).name, req.workflowId ?? '', req.runId, required(req.activityId, 'ActivityId'));
   // As the real server's frontend: an activity that reports more than the blob size limit fails
   // instead (non-retryably), and an oversized failure is replaced by the server's own.
   const tooBig = (size: number): boolean => size > engine.config.blobSizeError;

@@ -2,13 +2,14 @@ import type { Engine } from '../engine';
 import { invalidArgument } from '../grpc/errors';
 import type { Handler } from '../grpc/server';
 import type { Execution } from '../model/state';
-import type { CountWorkflowExecutionsReq, ListClosedWorkflowExecutionsReq, ListOpenWorkflowExecutionsReq, ListWorkflowExecutionsReq } from '../proto';
+import type { CountWorkflowExecutionsReq, ListClosedWorkflowExecutionsReq, ListOpenWorkflowExecutionsReq, ListWorkflowExecutionsReq, Payload } from '../proto';
 import { evaluate, fieldValue, fieldsOf, STATUS_NAMES } from '../visibility/evaluate';
 import { parseQuery, type Query } from '../visibility/query';
 import { executionInfo } from './describe';
 import { searchAttributePayload } from '../visibility/payload';
 
-function matching(engine: Engine, namespace: string, text: string | null | undefined): { runs: Execution[]; query: Query; typeOf: (f: string) => number } {
+/** The runs of one kind (workflows, or standalone activities) a list query selects, in its order. */
+export function matching(engine: Engine, namespace: string, text: string | null | undefined, kind: 'workflow' | 'activity' = 'workflow'): { runs: Execution[]; query: Query; typeOf: (f: string) => number } {
   const ns = engine.namespaces.get(namespace);
   const query = parseQuery(text);
   const typeOf = (f: string): number => {
@@ -19,7 +20,9 @@ function matching(engine: Engine, namespace: string, text: string | null | undef
   for (const f of fieldsOf(query.where)) typeOf(f);
   for (const o of query.orderBy) typeOf(o.field);
   const runs: Execution[] = [];
-  for (const run of engine.runs.values()) if (run.state.namespace === ns.name && evaluate(query.where, run, typeOf)) runs.push(run);
+  for (const run of engine.runs.values()) {
+    if (run.state.namespace === ns.name && (run.state.kind ?? 'workflow') === kind && evaluate(query.where, run, typeOf)) runs.push(run);
+  }
   const order = query.orderBy.length ? query.orderBy : [{ field: 'StartTime', desc: true }];
   runs.sort((a, b) => {
     for (const o of order) {
@@ -34,12 +37,31 @@ function matching(engine: Engine, namespace: string, text: string | null | undef
   return { runs, query, typeOf };
 }
 
-function page(runs: Execution[], size: number | null | undefined, token: Uint8Array | null | undefined): { executions: ReturnType<typeof executionInfo>[]; nextPageToken?: Buffer } {
+function page(
+  runs: Execution[],
+  size: number | null | undefined,
+  token: Uint8Array | null | undefined,
+): { executions: ReturnType<typeof executionInfo>[]; nextPageToken?: Buffer } {
   const offset = token && token.length ? Number(Buffer.from(token).toString('utf8')) || 0 : 0;
   const n = size && size > 0 ? size : 1000;
   const slice = runs.slice(offset, offset + n);
   const next = offset + slice.length;
   return { executions: slice.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next), 'utf8') : undefined };
+}
+
+/** A count query's answer: the number, or (GROUP BY ExecutionStatus) the number in each status. */
+export function countOf({ runs, query, typeOf }: ReturnType<typeof matching>): { count: number; groups?: { groupValues: Payload[]; count: number }[] } {
+  if (!query.groupBy.length) return { count: runs.length };
+  if (query.groupBy.length !== 1 || query.groupBy[0] !== 'ExecutionStatus') throw invalidArgument('invalid query: GROUP BY is only supported on ExecutionStatus');
+  const groups = new Map<string, number>();
+  for (const r of runs) {
+    const v = String(fieldValue(r, 'ExecutionStatus', typeOf('ExecutionStatus')) ?? STATUS_NAMES[1]);
+    groups.set(v, (groups.get(v) ?? 0) + 1);
+  }
+  return {
+    count: runs.length,
+    groups: [...groups].map(([value, count]) => ({ groupValues: [searchAttributePayload(value, 'Keyword')], count })),
+  };
 }
 
 export function visibilityHandlers(engine: Engine): Record<string, Handler> {
@@ -50,7 +72,7 @@ export function visibilityHandlers(engine: Engine): Record<string, Handler> {
   const legacy = (req: ListOpenWorkflowExecutionsReq | ListClosedWorkflowExecutionsReq, open: boolean): ReturnType<typeof page> => {
     const ns = engine.namespaces.get(req.namespace).name;
     const runs = [...engine.runs.values()]
-      .filter((r) => r.state.namespace === ns && r.open === open)
+      .filter((r) => r.state.namespace === ns && r.open === open && !r.state.kind)
       .filter((r) => !req.executionFilter?.workflowId || r.state.workflowId === req.executionFilter.workflowId)
       .filter((r) => !req.typeFilter?.name || r.state.workflowType === req.typeFilter.name)
       .sort((a, b) => b.state.startTime - a.state.startTime);
@@ -61,19 +83,6 @@ export function visibilityHandlers(engine: Engine): Record<string, Handler> {
     ScanWorkflowExecutions: list,
     ListOpenWorkflowExecutions: (req: ListOpenWorkflowExecutionsReq) => legacy(req, true),
     ListClosedWorkflowExecutions: (req: ListClosedWorkflowExecutionsReq) => legacy(req, false),
-    CountWorkflowExecutions: (req: CountWorkflowExecutionsReq) => {
-      const { runs, query, typeOf } = matching(engine, engine.namespaces.get(req.namespace).name, req.query);
-      if (!query.groupBy.length) return { count: runs.length };
-      if (query.groupBy.length !== 1 || query.groupBy[0] !== 'ExecutionStatus') throw invalidArgument('invalid query: GROUP BY is only supported on ExecutionStatus');
-      const groups = new Map<string, number>();
-      for (const r of runs) {
-        const v = String(fieldValue(r, 'ExecutionStatus', typeOf('ExecutionStatus')) ?? STATUS_NAMES[1]);
-        groups.set(v, (groups.get(v) ?? 0) + 1);
-      }
-      return {
-        count: runs.length,
-        groups: [...groups].map(([value, count]) => ({ groupValues: [searchAttributePayload(value, 'Keyword')], count })),
-      };
-    },
+    CountWorkflowExecutions: (req: CountWorkflowExecutionsReq) => countOf(matching(engine, engine.namespaces.get(req.namespace).name, req.query)),
   };
 }

@@ -5,7 +5,7 @@ import { durationMs, msDuration, msTimestamp } from '../time';
 import { encodeToken } from '../tokens';
 import { addEvent, addExternal, type Attrs } from './events';
 import { decideRetry, normalizeRetry, retryToProto } from './retry';
-import { ACTIVITY, type ActivityState, type Execution } from './state';
+import { ACTIVITY, RUN, type ActivityOutcome, type ActivityState, type EventOf, type Execution, type RunState } from './state';
 import { scheduleWft } from './schedule-workflow-task';
 
 const EventType = enums.EventType;
@@ -86,9 +86,7 @@ export function scheduleActivity(engine: Engine, run: Execution, attributes: Sch
 /** Arms an activity's timers for its current phase and queues it if it waits for a worker. */
 export function rearmActivity(engine: Engine, run: Execution, act: ActivityState): void {
   if (act.scheduleToCloseMs > 0) {
-    engine.clock.set(closeKey(run, act), act.scheduledTime + act.scheduleToCloseMs, () =>
-      engine.tx(() => scheduleToCloseTimedOut(engine, run, act.scheduledEventId)),
-    );
+    engine.clock.set(closeKey(run, act), act.scheduledTime + act.scheduleToCloseMs, () => engine.tx(() => scheduleToCloseTimedOut(engine, run, act.scheduledEventId)));
   }
   armPhase(engine, run, act);
   if (act.phase === 'scheduled') {
@@ -231,7 +229,30 @@ function finish<K extends keyof typeof END_EVENTS>(engine: Engine, run: Executio
   }
   addExternal(engine, run, type, key, { ...attrs, scheduledEventId: act.scheduledEventId, startedEventId }, startedRef);
   removeActivity(engine, run, act);
-  scheduleWft(engine, run);
+  if (run.state.kind === 'activity') closeStandalone(engine, run, act, END_EVENTS[key], standaloneOutcome(run, attrs));
+  else scheduleWft(engine, run);
+}
+
+/** A standalone activity's outcome from its result event's attributes: a cancellation becomes a CanceledFailure. */
+function standaloneOutcome(run: Execution, attrs: { result?: Payloads | null; failure?: Failure | null; retryState?: number | null; details?: Payloads | null; latestCancelRequestedEventId?: number | null }): ActivityOutcome {
+  if (attrs.latestCancelRequestedEventId !== undefined) return { failure: { ...canceledFailure(run.state), canceledFailureInfo: { details: attrs.details ?? undefined } } };
+  return { result: attrs.result ?? undefined, failure: attrs.failure ?? undefined, retryState: attrs.retryState ?? undefined };
+}
+
+/**
+ * A standalone activity ended (it completed, failed, timed out, was cancelled or terminated):
+ * its host run closes with the matching status, keeping the outcome and the activity's last
+ * state for describe and result.
+ */
+export function closeStandalone(engine: Engine, run: Execution, act: ActivityState, event: EventOf<typeof RUN>, outcome: ActivityOutcome): void {
+  const state = run.state;
+  state.finalActivity = { ...act };
+  state.outcome = event === 'complete' ? { result: outcome.result } : { failure: outcome.failure, retryState: outcome.retryState };
+  state.status = RUN.next(state.status, event);
+  state.closeTime = engine.now();
+  engine.closed(run);
+  engine.touch(run);
+  engine.log.info('activity closed', { namespace: state.namespace, activityId: state.workflowId, runId: run.runId, activityType: state.workflowType, status: event });
 }
 
 function removeActivity(engine: Engine, run: Execution, act: ActivityState): void {
@@ -265,11 +286,14 @@ export function startActivity(engine: Engine, run: Execution, scheduledEventId: 
   armPhase(engine, run, act);
   const scheduled = run.event(scheduledEventId)?.activityTaskScheduledEventAttributes;
   const state = run.state;
+  // A standalone activity belongs to no workflow: it names its own run instead.
+  const standalone = state.kind === 'activity';
   return {
     taskToken: encodeToken({ k: 'a', r: run.runId, e: scheduledEventId, a: attempt }),
     workflowNamespace: state.namespace,
-    workflowType: { name: state.workflowType },
-    workflowExecution: { workflowId: state.workflowId, runId: state.runId },
+    workflowType: standalone ? undefined : { name: state.workflowType },
+    workflowExecution: standalone ? undefined : { workflowId: state.workflowId, runId: state.runId },
+    activityRunId: standalone ? run.runId : undefined,
     activityType: { name: act.activityType },
     activityId: act.activityId,
     header: scheduled?.header ?? undefined,
@@ -297,13 +321,23 @@ export function runningActivity(engine: Engine, runId: string, scheduledEventId:
   return { run, act };
 }
 
+/** The running attempt of an activity named by id: in a workflow, or (no workflow id) a standalone one. */
 export function activityById(engine: Engine, namespace: string, workflowId: string, runId: string | null | undefined, activityId: string): { run: Execution; act: ActivityState } {
-  const run = engine.findRun(namespace, { workflowId, runId: runId || undefined });
+  const run = workflowId ? engine.findRun(namespace, { workflowId, runId: runId || undefined }) : standaloneRun(engine, namespace, activityId, runId);
   for (const key in run.state.activities) {
     const act = run.state.activities[key];
     if (act.activityId === activityId) return runningActivity(engine, run.runId, act.scheduledEventId, undefined);
   }
   throw notFound('Activity task not found.');
+}
+
+/** A standalone activity by its id (and run id when given); NOT_FOUND otherwise. */
+export function standaloneRun(engine: Engine, namespace: string, activityId: string, runId: string | null | undefined): Execution {
+  const run = runId ? engine.runs.get(runId) : engine.currentActivityRun(namespace, activityId);
+  if (!run || run.state.kind !== 'activity' || run.state.namespace !== namespace || (activityId && run.state.workflowId !== activityId)) {
+    throw notFound(`activity not found for ID: ${activityId}`);
+  }
+  return run;
 }
 
 export function heartbeat(engine: Engine, run: Execution, act: ActivityState, details: Payloads | null | undefined): { cancelRequested: boolean } {
@@ -371,6 +405,12 @@ export function requestCancelActivity(engine: Engine, run: Execution, scheduledE
       latestCancelRequestedEventId: act.cancelRequestedEventId,
     });
     removeActivity(engine, run, act);
-    run.state.needsWft = true;
+    if (run.state.kind === 'activity') closeStandalone(engine, run, act, 'cancel', { failure: canceledFailure(run.state) });
+    else run.state.needsWft = true;
   }
+}
+
+/** What a standalone activity cancelled before a worker took it ends with. */
+export function canceledFailure(state: RunState): Failure {
+  return { message: state.cancelReason || 'Activity canceled', source: 'Server', canceledFailureInfo: {} };
 }

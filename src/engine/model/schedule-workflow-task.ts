@@ -23,7 +23,8 @@ export const wftTimerKey = (run: Execution): string => `wft/${run.runId}`;
  */
 export function scheduleWft(engine: Engine, run: Execution, dispatch = true): void {
   const state = run.state;
-  if (!run.open) return;
+  // A standalone activity has no workflow to wake.
+  if (!run.open || state.kind === 'activity') return;
   if (state.wft) {
     if (state.wft.phase === 'started') {
       state.needsWft = true;

@@ -96,8 +96,26 @@ export interface ParentRef {
   initiatedEventId: number;
 }
 
+/** How a standalone activity ended (its result, or why it did not complete). */
+export interface ActivityOutcome {
+  result?: Payloads;
+  failure?: Failure;
+  retryState?: number;
+}
+
 /** Everything about one run except its history: what the journal writes after each change. */
 export interface RunState {
+  /**
+   * `activity`: a standalone activity (StartActivityExecution), hosted as a run without a
+   * workflow: its activity id stands where a workflow id would, its one activity in
+   * `activities`. Absent for workflows (and in journals written before).
+   */
+  kind?: 'activity';
+  /** A standalone activity's end, and its activity as it was then (describe). */
+  outcome?: ActivityOutcome;
+  finalActivity?: ActivityState;
+  /** Why a standalone activity was asked to cancel. */
+  cancelReason?: string;
   namespace: string;
   workflowId: string;
   runId: string;
@@ -211,6 +229,7 @@ export class PhaseTable<const Rows extends readonly Row[]> {
 export type EventOf<Table extends PhaseTable<readonly Row[]>> = Table['rows'][number][1];
 
 /** A workflow task. Asked for while one runs, another follows it (`needsWft`). */
+// prettier-ignore
 export const WORKFLOW_TASK = new PhaseTable('workflow task', [
   // from       event         to
   ['none',      'schedule',   'scheduled'],
@@ -224,6 +243,7 @@ export const WORKFLOW_TASK = new PhaseTable('workflow task', [
 ]);
 
 /** An activity, across all its attempts. */
+// prettier-ignore
 export const ACTIVITY = new PhaseTable('activity', [
   // from       event            to
   ['none',      'schedule',      'scheduled'],
@@ -242,6 +262,7 @@ export const ACTIVITY = new PhaseTable('activity', [
 ]);
 
 /** A workflow update. */
+// prettier-ignore
 export const UPDATE = new PhaseTable('update', [
   // from      event      to
   ['none',     'admit',   'admitted'],
@@ -255,6 +276,7 @@ export const UPDATE = new PhaseTable('update', [
 const Status = enums.WorkflowExecutionStatus;
 
 /** A run. A cancel request leaves it running (`cancelRequested`) until the workflow accepts it. */
+// prettier-ignore
 export const RUN = new PhaseTable('run', [
   // from                                    event            to
   [Status.WORKFLOW_EXECUTION_STATUS_RUNNING, 'complete',      Status.WORKFLOW_EXECUTION_STATUS_COMPLETED],

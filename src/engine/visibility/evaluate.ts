@@ -21,7 +21,12 @@ type FieldValue = string | number | boolean | string[] | null;
 /** A run's value for a search attribute, normalised: datetimes as epoch ms. */
 export function fieldValue(run: Execution, field: string, type: number): FieldValue {
   const s = run.state;
+  const activity = s.kind === 'activity';
   switch (field) {
+    case 'ActivityId':
+      return activity ? s.workflowId : null;
+    case 'ActivityType':
+      return activity ? s.workflowType : null;
     case 'WorkflowId':
       return s.workflowId;
     case 'RunId':
