@@ -52,11 +52,26 @@ export interface Limits {
   maxPages: number;
 }
 
+/** The web tier: where it listens, and how much of its time and memory one client may take. */
+export interface WebConfig {
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  /** Uploads read at once by one web process; more are answered 503 with Retry-After. */
+  maxConcurrentUploads: number;
+  /** The longest a request may take to arrive whole: enough for the largest upload on a slow line. */
+  requestTimeoutMs: number;
+  /** The longest pause within an upload's body before it is given up (408). */
+  uploadIdleMs: number;
+  /** How long a request waits for PostgreSQL or Temporal before it answers 503. */
+  dependencyTimeoutMs: number;
+}
+
 export interface Config {
   sandbox: boolean;
   production: boolean;
   dataDir: string;
-  web: { host: string; port: number; publicBaseUrl: string };
+  web: WebConfig;
   /** The Temporal UI server (`durafax ui`); outside sandbox mode it asks for the operator token. */
   ui: { host: string; port: number; operatorToken?: string };
   databaseUrl: string;
@@ -204,6 +219,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     .filter(Boolean);
   for (const c of countries) if (!/^[A-Z]{2}$/.test(c)) problems.push(`ALLOWED_COUNTRIES: "${c}" is not a two-letter country code`);
 
+  const maxUploadBytes = int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024);
   const priceOverrides = parsePrices(env.PRICES);
   problems.push(...priceOverrides.problems);
   const rateLimits = parseRateLimits(env.RATE_LIMITS);
@@ -234,7 +250,15 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     sandbox,
     production,
     dataDir: path.resolve(env.DURAFAX_DATA_DIR?.trim() || '.durafax'),
-    web: { host, port, publicBaseUrl },
+    web: {
+      host,
+      port,
+      publicBaseUrl,
+      maxConcurrentUploads: int('MAX_CONCURRENT_UPLOADS', 8, 1),
+      requestTimeoutMs: duration('UPLOAD_TIMEOUT', `${uploadTimeoutSecs(maxUploadBytes)}s`),
+      uploadIdleMs: duration('UPLOAD_IDLE_TIMEOUT', '30s'),
+      dependencyTimeoutMs: duration('DEPENDENCY_TIMEOUT', '5s'),
+    },
     ui: { host: uiHost, port: uiPort, operatorToken: uiOperatorToken },
     databaseUrl,
     temporal,
@@ -261,7 +285,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       prices: priceTable(str('CURRENCY', false, 'eur').toLowerCase(), { base: int('PRICE_BASE', 99, 0), perPage: int('PRICE_PER_PAGE', 79, 0) }, priceOverrides.rates),
     },
     limits: {
-      maxUploadBytes: int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024),
+      maxUploadBytes,
       maxPages: int('MAX_PAGES', 50, 1),
     },
     allowedCountries: countries,
@@ -276,6 +300,11 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   }
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/** Time for the largest upload at 1 Mbit/s (128 KiB/s), at least a minute. */
+function uploadTimeoutSecs(maxUploadBytes: number): number {
+  return Math.max(60, Math.ceil(maxUploadBytes / (128 * 1024)));
 }
 
 /** The Temporal settings alone: `durafax temporal setup` talks to Temporal and to nothing else. */

@@ -1,7 +1,10 @@
 import { parseDuration } from './duration';
 
-/** The actions counted per client IP (and, for uploads, per destination number). */
-export const RATE_KINDS = ['upload', 'uploadPerNumber', 'pay', 'cancel', 'numberCheck', 'report', 'supportSignIn'] as const;
+/**
+ * The actions counted per client IP (and uploads also per destination number, and from all
+ * clients together: every upload is an unpaid fax that costs storage and a conversion).
+ */
+export const RATE_KINDS = ['upload', 'uploadPerNumber', 'uploadGlobal', 'pay', 'checkoutReturn', 'cancel', 'numberCheck', 'report', 'supportSignIn'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 export interface RateRule {
@@ -13,7 +16,10 @@ export interface RateRule {
 export const DEFAULT_RATE_LIMITS: Record<RateKind, RateRule> = {
   upload: { points: 20, durationSecs: 3600 },
   uploadPerNumber: { points: 10, durationSecs: 3600 },
+  uploadGlobal: { points: 600, durationSecs: 3600 },
   pay: { points: 30, durationSecs: 3600 },
+  // Returns from Stripe Checkout: each asks Stripe about the session.
+  checkoutReturn: { points: 30, durationSecs: 600 },
   cancel: { points: 30, durationSecs: 3600 },
   numberCheck: { points: 600, durationSecs: 600 },
   report: { points: 60, durationSecs: 3600 },

@@ -20,6 +20,12 @@ export interface DataSourceOptions {
   /** Connection pool size; the web and the worker each hold one pool. */
   poolSize?: number;
   applicationName?: string;
+  /**
+   * The longest wait for a connection from the pool, and for a statement (cancelled by the
+   * server, or given up by the client when the server does not answer at all). Unset: 10 s
+   * for a connection, statements unbounded (the worker's, whose activities have timeouts).
+   */
+  timeoutMs?: number;
 }
 
 /** A TypeORM data source for PostgreSQL. Schema changes come from migrations only. */
@@ -34,7 +40,11 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     migrationsRun: false,
     logging: false,
     applicationName: opts.applicationName ?? 'durafax',
-    extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000 },
+    extra: {
+      max: opts.poolSize ?? 10,
+      connectionTimeoutMillis: opts.timeoutMs ?? 10_000,
+      ...(opts.timeoutMs ? { statement_timeout: opts.timeoutMs, query_timeout: opts.timeoutMs + 1_000 } : {}),
+    },
   });
 }
 

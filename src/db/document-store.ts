@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { DocumentRow, type DocumentKind } from './entities/document';
 
 export interface StoredDocumentInfo {
@@ -17,13 +17,21 @@ export interface StoredDocument extends StoredDocumentInfo {
   data: Buffer;
 }
 
+/** A file too large to hold in memory at once (an upload spooled to disk): read a chunk at a time. */
+export interface StreamedFile {
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+  chunks(): AsyncIterable<Buffer>;
+}
+
 export interface PutDocument {
   faxId: string;
   kind: DocumentKind;
   /** 1-based page for per-page files, 0 (default) for a whole document. */
   page?: number;
   contentType: string;
-  data: Buffer;
+  data: Buffer | StreamedFile;
 }
 
 /**
@@ -31,8 +39,11 @@ export interface PutDocument {
  * an object store can implement the same interface.
  */
 export interface DocumentStore {
-  /** Stores (or replaces) the file for (fax, kind, page); returns its id. Idempotent. */
-  put(doc: PutDocument): Promise<string>;
+  /**
+   * Stores (or replaces) the file for (fax, kind, page); returns its id. Idempotent. With `tx`
+   * the file is written in that transaction (the fax's row and its upload commit together).
+   */
+  put(doc: PutDocument, tx?: EntityManager): Promise<string>;
   get(id: string): Promise<StoredDocument | null>;
   find(faxId: string, kind: DocumentKind, page?: number): Promise<StoredDocument | null>;
   list(faxId: string): Promise<StoredDocumentInfo[]>;
@@ -45,16 +56,32 @@ const INFO_COLUMNS = ['id', 'faxId', 'kind', 'page', 'contentType', 'size', 'sha
 export class PostgresDocumentStore implements DocumentStore {
   constructor(private readonly db: DataSource) {}
 
-  async put(doc: PutDocument): Promise<string> {
-    const sha256 = createHash('sha256').update(doc.data).digest('hex');
-    const rows: Array<{ id: string }> = await this.db.query(
+  async put(doc: PutDocument, tx?: EntityManager): Promise<string> {
+    const { data } = doc;
+    if (Buffer.isBuffer(data)) return this.insert(tx ?? this.db.manager, doc, data.length, createHash('sha256').update(data).digest('hex'), '$7', data);
+    if (!tx) return this.db.transaction((t) => this.put(doc, t));
+    // Streamed into a large object a chunk at a time, then copied into the row by the
+    // server: no process holds the whole file (uploads are up to 20 MB, and many at once).
+    const [{ oid }]: Array<{ oid: number }> = await tx.query('SELECT lo_create(0) AS oid');
+    let offset = 0;
+    for await (const chunk of data.chunks()) {
+      await tx.query('SELECT lo_put($1, $2, $3)', [oid, offset, chunk]);
+      offset += chunk.length;
+    }
+    const id = await this.insert(tx, doc, data.size, data.sha256, 'lo_get($7)', oid);
+    await tx.query('SELECT lo_unlink($1)', [oid]);
+    return id;
+  }
+
+  private async insert(db: EntityManager, doc: PutDocument, size: number, sha256: string, dataSql: string, data: Buffer | number): Promise<string> {
+    const rows: Array<{ id: string }> = await db.query(
       `INSERT INTO document (fax_id, kind, page, content_type, size, sha256, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       VALUES ($1, $2, $3, $4, $5, $6, ${dataSql})
        ON CONFLICT (fax_id, kind, page) DO UPDATE
          SET content_type = EXCLUDED.content_type, size = EXCLUDED.size, sha256 = EXCLUDED.sha256,
              data = EXCLUDED.data, purged_at = NULL
        RETURNING id`,
-      [doc.faxId, doc.kind, doc.page ?? 0, doc.contentType, doc.data.length, sha256, doc.data],
+      [doc.faxId, doc.kind, doc.page ?? 0, doc.contentType, size, sha256, data],
     );
     return rows[0].id;
   }

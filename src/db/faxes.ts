@@ -92,8 +92,8 @@ export class Faxes implements SendLedger {
   }
 
   /** An earlier create under the same Idempotency-Key, with its sealed token. */
-  async findByIdempotencyKey(key: string): Promise<Pick<Fax, 'id' | 'status' | 'requestDigest' | 'tokenSealed' | 'country'> | null> {
-    return this.faxes.findOne({ where: { idempotencyKey: key }, select: ['id', 'status', 'requestDigest', 'tokenSealed', 'country'] });
+  async findByIdempotencyKey(key: string): Promise<Pick<Fax, 'id' | 'status' | 'requestDigest' | 'tokenSealed' | 'country' | 'workflowStartedAt'> | null> {
+    return this.faxes.findOne({ where: { idempotencyKey: key }, select: ['id', 'status', 'requestDigest', 'tokenSealed', 'country', 'workflowStartedAt'] });
   }
 
   /** The fax's sealed access token (kept for faxes with an email), for the status link in emails. */
@@ -102,18 +102,37 @@ export class Faxes implements SendLedger {
     return fax?.tokenSealed ?? null;
   }
 
-  async insert(fax: Partial<Fax>): Promise<void> {
+  /**
+   * Inserts a new fax; `alongside` (its upload) commits in the same transaction, so there is
+   * never a fax without its document. A second insert under an Idempotency-Key waits for the
+   * first to commit, then fails with DuplicateIdempotencyKey.
+   */
+  async insert(fax: Partial<Fax>, alongside?: (tx: EntityManager) => Promise<void>): Promise<void> {
     try {
-      await this.faxes.insert(fax);
+      await this.db.transaction(async (tx) => {
+        await tx.getRepository(Fax).insert(fax);
+        await alongside?.(tx);
+      });
     } catch (err) {
       if (fax.idempotencyKey && (err as { code?: string }).code === '23505') throw new DuplicateIdempotencyKey();
       throw err;
     }
   }
 
-  /** Takes back a fax whose upload could not be stored or whose workflow could not start. */
-  async delete(faxId: string): Promise<void> {
-    await this.faxes.delete({ id: faxId });
+  /** Notes that the fax's workflow runs (started now, or found running). */
+  async workflowStarted(faxId: string): Promise<void> {
+    await this.db.query('UPDATE fax SET workflow_started_at = now() WHERE id = $1 AND workflow_started_at IS NULL', [faxId]);
+  }
+
+  /** Faxes accepted before `before` whose workflow was never seen started (Temporal was out of reach), oldest first. */
+  async awaitingWorkflow(before: Date, limit: number): Promise<Array<Pick<Fax, 'id' | 'country'>>> {
+    return this.faxes
+      .createQueryBuilder('fax')
+      .select(['fax.id', 'fax.country'])
+      .where('fax.workflowStartedAt IS NULL AND fax.createdAt < :before', { before })
+      .orderBy('fax.createdAt', 'ASC')
+      .take(limit)
+      .getMany();
   }
 
   /**

@@ -14,9 +14,11 @@ export const REASONS = {
   invalid_email: 'invalid_email',
   text_too_long: 'text_too_long',
   upload_too_large: 'upload_too_large',
+  upload_timeout: 'upload_timeout',
   idempotency_conflict: 'idempotency_conflict',
   not_found: 'not_found',
   not_cancellable: 'not_cancellable',
+  not_payable: 'not_payable',
   rate_limited: 'rate_limited',
   service_unavailable: 'service_unavailable',
   // Conversion

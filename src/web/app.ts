@@ -19,6 +19,7 @@ import { createMediaRoutes } from './media';
 import { accessLog } from './middleware/access-log';
 import { localeMiddleware } from './middleware/locale';
 import { RateLimits } from './middleware/rate-limit';
+import { UploadGate } from './middleware/upload-gate';
 import { securityHeaders, type SecurityOptions } from './middleware/security-headers';
 import { PageRenderer } from './pages/render';
 import { createPageRoutes } from './pages/routes';
@@ -44,6 +45,12 @@ export interface AppDeps {
   changes?: FaxChanges;
 }
 
+/** Errors of a connection the client broke: Node's HTTP parser (HPE_*), a reset or a closed socket. */
+function isClientFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('HPE_') || ['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE'].includes(code));
+}
+
 /** Where Stripe Checkout lives: the twin in sandbox mode, Stripe's own site otherwise. */
 function checkoutOrigin(config: Config): string {
   return config.stripe.apiBase ? new URL(config.stripe.apiBase).origin : 'https://checkout.stripe.com';
@@ -63,7 +70,18 @@ export interface FrameOptions {
  */
 export function createAppFrame(log: Logger, opts: FrameOptions = {}): Koa {
   const app = new Koa({ proxy: opts.proxy ?? false });
-  app.on('error', (err: unknown) => log.error('unhandled web error', { err }));
+  const warned = new WeakSet<Koa.Context>();
+  app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    if (!isClientFault(err)) {
+      log.error('unhandled web error', { err });
+      return;
+    }
+    // A client that hung up or sent a broken body: any client can do that at will, so a
+    // warning without a stack, once per request, never an error.
+    if (ctx && warned.has(ctx)) return;
+    if (ctx) warned.add(ctx);
+    log.warn('client went away or sent a broken request', { code: (err as { code?: unknown }).code, method: ctx?.method, path: ctx?.path });
+  });
   app.use(accessLog(log));
   app.use(errorMiddleware(log, opts.errorPage));
   app.use(securityHeaders(opts.security ?? { formTargets: [], hsts: false }));
@@ -98,9 +116,11 @@ export function createApp(deps: AppDeps): Koa {
     allowedCountries: config.allowedCountries,
     appSecret: config.appSecret,
     maxUploadBytes: config.limits.maxUploadBytes,
+    uploadIdleMs: config.web.uploadIdleMs,
     log,
   };
   const limits = new RateLimits(db, config.rateLimits);
+  const uploads = new UploadGate(config.web.maxConcurrentUploads);
   const routers = [
     createHealthRoutes(deps.readiness),
     assets.routes(),
@@ -112,10 +132,11 @@ export function createApp(deps: AppDeps): Koa {
       workflows: deps.workflows,
       changes: deps.changes ?? new FaxChanges(config.databaseUrl, log),
       limits,
+      uploads,
       create,
       supportActions: new SupportActions(db),
     }),
-    createApiRoutes({ ...create, faxes, store, workflows: deps.workflows, limits }),
+    createApiRoutes({ ...create, faxes, store, workflows: deps.workflows, limits, uploads }),
     createMediaRoutes({ store, appSecret: config.appSecret }),
     createStripeRoutes({
       db,
@@ -124,6 +145,7 @@ export function createApp(deps: AppDeps): Koa {
       webhookSecret: config.stripe.webhookSecret,
       publicBaseUrl: config.web.publicBaseUrl,
       log,
+      limits,
     }),
     createTelnyxRoutes({ db, signals: deps.signals, publicKey: config.carrier.publicKey, log }),
     createSandboxMailRoutes({ sandbox: config.sandbox, mailDir: config.email.sandboxMailDir, pages: renderer }),

@@ -44,6 +44,8 @@ export class Assets {
       }
       // koa-static serves by path: strip the prefix so it looks in the folder itself.
       ctx.path = `/${file}`;
+      // Versioned and public: cached for long (koa-send keeps a Cache-Control already set, the frame's no-store).
+      ctx.remove('Cache-Control');
       for (const s of servers) {
         await s(ctx, async () => undefined);
         if (ctx.body !== undefined) return;

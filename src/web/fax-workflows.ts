@@ -13,16 +13,27 @@ export interface FaxWorkflows {
   state(faxId: string): Promise<FaxState | null>;
 }
 
+/**
+ * Fax workflows through the Temporal client. Every call has a deadline: a Temporal that does
+ * not answer in time (frozen, overloaded, cut off) fails the call instead of holding the
+ * request, and the web answers 503.
+ */
 export class TemporalFaxWorkflows implements FaxWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** How long one call to Temporal may take. */
+    private readonly deadlineMs: number,
     private readonly decisionWaitMs = 5_000,
   ) {}
 
+  private within<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.deadlineMs, call);
+  }
+
   async start(faxId: string, summary: { country: string }): Promise<void> {
     try {
-      await this.client.workflow.start(FAX_WORKFLOW_TYPE, {
+      await this.within(() => this.client.workflow.start(FAX_WORKFLOW_TYPE, {
         taskQueue: this.taskQueue,
         workflowId: faxWorkflowId(faxId),
         args: [{ faxId, country: summary.country }],
@@ -37,7 +48,7 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
           `**Destination:** ${summary.country} (the number and the document stay in Durafax's database)`,
           '**Pages, price and current step:** in the current details',
         ].join('\n\n'),
-      });
+      }));
     } catch (err) {
       // The fax already ran to its end once: nothing to start again.
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
@@ -49,14 +60,14 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
     const handle = this.client.workflow.getHandle(faxWorkflowId(faxId));
     const requestId = randomUUID();
     try {
-      await handle.signal(cancelSignal, { by, requestId });
+      await this.within(() => handle.signal(cancelSignal, { by, requestId }));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return 'refused';
       throw err;
     }
     const deadline = Date.now() + this.decisionWaitMs;
     while (Date.now() < deadline) {
-      const state = await handle.query(stateQuery).catch(() => null);
+      const state = await this.within(() => handle.query(stateQuery)).catch(() => null);
       if (state?.lastCancel?.requestId === requestId) return state.lastCancel.outcome;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -65,7 +76,7 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
 
   async state(faxId: string): Promise<FaxState | null> {
     try {
-      return await this.client.workflow.getHandle(faxWorkflowId(faxId)).query(stateQuery);
+      return await this.within(() => this.client.workflow.getHandle(faxWorkflowId(faxId)).query(stateQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;

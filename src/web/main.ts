@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from '../config/config';
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
+import { Faxes } from '../db/faxes';
 import { createLogger } from '../log';
 import { portInUse } from '../net';
 import { createPayments } from '../payments/stripe-payments';
@@ -12,6 +13,13 @@ import { TemporalFaxWorkflows } from './fax-workflows';
 import { supportStartUp } from './support/start-up';
 import { TemporalSupportWorkflows } from './support/support-workflows';
 import { TemporalFaxSignals } from './temporal-signals';
+import { WorkflowStarter } from './workflow-starter';
+
+/** Node's answers to requests it could not read (the rest are 400). */
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+};
 
 /** `durafax web`: pages, API, webhooks. Stateless: run several behind a load balancer. */
 export async function run(): Promise<void> {
@@ -20,18 +28,19 @@ export async function run(): Promise<void> {
   if (await portInUse(config.web.port, config.web.host)) {
     throw new Error(`port ${config.web.port} on ${config.web.host} is already in use; set PORT to another port`);
   }
-  const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-web' });
+  const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-web', timeoutMs: config.web.dependencyTimeoutMs });
   await db.initialize();
   const client = await connectClient(config.temporal);
   const changes = new FaxChanges(config.databaseUrl, log);
+  const workflows = new TemporalFaxWorkflows(client, config.temporal.taskQueue, config.web.dependencyTimeoutMs);
   const app = createApp({
     changes,
     config,
     db,
     store: new PostgresDocumentStore(db),
-    workflows: new TemporalFaxWorkflows(client, config.temporal.taskQueue),
+    workflows,
     support: new TemporalSupportWorkflows(client),
-    signals: new TemporalFaxSignals(client),
+    signals: new TemporalFaxSignals(client, config.web.dependencyTimeoutMs),
     payments: createPayments(config.stripe),
     log,
     readiness: {
@@ -46,6 +55,21 @@ export async function run(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.web.port, config.web.host, () => resolve(s));
   });
+  // A request must arrive whole in the time the largest upload takes on a slow line, its
+  // headers in seconds: a client trickling its bytes cannot hold a connection for long.
+  server.requestTimeout = config.web.requestTimeoutMs;
+  server.headersTimeout = Math.min(20_000, config.web.requestTimeoutMs);
+  // A request Node cannot parse, or one too slow to arrive, is the client's doing: a warning
+  // without a stack, once, and Node's own answer.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log.warn('unreadable request', { code: err.code });
+    const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
+  });
+  // Faxes accepted while Temporal was out of reach get their workflow as soon as it answers.
+  const starter = new WorkflowStarter(new Faxes(db), workflows, log, { intervalMs: 15_000, graceMs: 2 * config.web.dependencyTimeoutMs });
+  starter.start();
   log.info('web listening', { url: config.web.publicBaseUrl, host: config.web.host, port: config.web.port });
   await supportStartUp(db, config, log);
 
@@ -60,6 +84,7 @@ export async function run(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  await starter.stop();
   await changes.stop();
   await client.connection.close();
   await db.destroy();

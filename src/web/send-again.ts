@@ -26,7 +26,7 @@ export async function sendAgain(deps: CreateFaxDeps & { rateLimits: RateLimits }
   return acceptFax(
     deps,
     {
-      document: { field: 'document', filename: 'original', data: original.data },
+      document: { size: original.size, sha256: original.sha256, chunks: async function* () { yield original.data; } },
       toNumber: number.e164,
       country: number.country,
       email: fax.email,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Fax } from '../../src/db/entities/fax';
+import { DEFAULT_RATE_LIMITS } from '../../src/config/rate-limits';
 import { silentLogger } from '../../src/log';
+import { RateLimits } from '../../src/web/middleware/rate-limit';
 import { freePort } from '../../src/net';
 import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
 import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
@@ -19,7 +21,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   twin = await startStripeTwin({ port: 0, webhookSecret: WEBHOOK_SECRET, log: silentLogger });
   payments = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url }, { maxNetworkRetries: 0 });
-  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger });
+  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
   app = await serve(router);
 });
 afterAll(async () => {
@@ -105,24 +107,44 @@ test('a payment completed after the fax was cancelled is released, and the sende
   expect(signals.payments).toHaveLength(0);
 });
 
-test('a session of another fax, an unknown fax or a malformed link is a clear 4xx', async () => {
+test('a session of another fax, an unknown fax, an unknown or missing session all get one answer: no link tells whether a fax exists', async () => {
   const a = await checkout();
   const b = await insertFax(db.db, { locale: 'de' });
-  expect(await get(`/checkout/${b.id}/success?session_id=${a.sessionId}`)).toMatchObject({ status: 404, error: { code: 'not_found' } });
-  expect(await get(`/checkout/${randomUUID()}/success?session_id=${a.sessionId}`)).toMatchObject({ status: 404 });
-  expect(await get(`/checkout/not-a-fax/success?session_id=${a.sessionId}`)).toMatchObject({ status: 404 });
-  expect(await get(`/checkout/${b.id}/success?session_id=cs_test_nosuchsession`)).toMatchObject({ status: 404 });
-  const missing = await get(`/de/checkout/${b.id}/success`);
-  expect(missing.status).toBe(400);
-  expect(missing.error?.message).toBe('Der Zahlungslink ist unvollständig: Die Checkout-Sitzung fehlt.');
+  const answers = [
+    await get(`/checkout/${b.id}/success?session_id=${a.sessionId}`),
+    await get(`/checkout/${randomUUID()}/success?session_id=${a.sessionId}`),
+    await get(`/checkout/not-a-fax/success?session_id=${a.sessionId}`),
+    await get(`/checkout/${b.id}/success?session_id=cs_test_nosuchsession`),
+    await get(`/checkout/${b.id}/success?session_id=%3Cscript%3E`),
+    await get(`/checkout/${b.id}/success`),
+  ];
+  expect(answers[0]).toEqual({ status: 404, location: null, error: { code: 'not_found', message: 'This payment link is not valid. If you paid, your fax’s status page shows it.' } });
+  for (const answer of answers) expect(answer).toEqual(answers[0]);
+  expect((await get(`/de/checkout/${randomUUID()}/success?session_id=cs_test_x`)).error?.message).toBe('Dieser Zahlungslink ist ungültig. Wenn Sie bezahlt haben, zeigt die Statusseite Ihres Faxes das an.');
   expect(signals.payments).toHaveLength(0);
+});
+
+test('the success redirect is rate-limited per address, before it asks Stripe', async () => {
+  const limited = await serve(
+    createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, { ...DEFAULT_RATE_LIMITS, checkoutReturn: { points: 2, durationSecs: 600 } }) }),
+  );
+  try {
+    // The counters are shared by every app on this database: the earlier tests' returns count too.
+    await db.db.query(`DELETE FROM rate_limit WHERE key LIKE 'checkoutReturn%'`);
+    const path = `/checkout/${randomUUID()}/success?session_id=cs_test_x`;
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${limited.url}${path}`, { redirect: 'manual' })).status);
+    expect(statuses).toEqual([404, 404, 429]);
+  } finally {
+    await limited.stop();
+  }
 });
 
 test('when Stripe cannot be reached, the sender is asked to look again shortly (503), not shown an error page', async () => {
   const fax = await insertFax(db.db, { locale: 'de' });
   const port = await freePort();
   const offline = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: `http://127.0.0.1:${port}` }, { maxNetworkRetries: 0, timeoutMs: 2000 });
-  const router = createStripeRoutes({ db: db.db, payments: offline, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger });
+  const router = createStripeRoutes({ db: db.db, payments: offline, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
   const offlineApp = await serve(router);
   try {
     const res = await fetch(`${offlineApp.url}/checkout/${fax.id}/success?session_id=cs_test_abc`, { redirect: 'manual' });
@@ -139,5 +161,8 @@ test('when Stripe cannot be reached, the sender is asked to look again shortly (
 test('the cancel redirect leads back to the status page', async () => {
   const { fax } = await checkout({}, null);
   expect(await get(`/checkout/${fax.id}/cancel`)).toMatchObject({ status: 303, location: `${PUBLIC}/${fax.locale}/faxes/${fax.id}` });
+  // Looked up nowhere: an unknown fax is sent the same way (its status page asks for the token).
+  const unknown = randomUUID();
+  expect(await get(`/fr/checkout/${unknown}/cancel`)).toMatchObject({ status: 303, location: `${PUBLIC}/fr/faxes/${unknown}` });
   expect(await get('/checkout/nope/cancel')).toMatchObject({ status: 404 });
 });

@@ -1,7 +1,9 @@
 import Stripe from 'stripe';
 import { Fax } from '../../src/db/entities/fax';
 import { WebhookEvent } from '../../src/db/entities/webhook-event';
+import { DEFAULT_RATE_LIMITS } from '../../src/config/rate-limits';
 import { silentLogger } from '../../src/log';
+import { RateLimits } from '../../src/web/middleware/rate-limit';
 import { freePort } from '../../src/net';
 import { createStripeClient } from '../../src/payments/stripe-client';
 import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
@@ -24,7 +26,7 @@ beforeAll(async () => {
   const config = { secretKey: 'sk_test_routes', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url };
   payments = createPayments(config, { maxNetworkRetries: 0 });
   raw = createStripeClient(config, { maxNetworkRetries: 0 });
-  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger });
+  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
   app = await serve(router);
 });
 afterAll(async () => {
@@ -224,7 +226,7 @@ describe('delivered by the twin', () => {
     });
     const localSignals = new RecordingSignals();
     const localPayments = createPayments({ secretKey: 'sk_test_routes', webhookSecret: WEBHOOK_SECRET, apiBase: webhookTwin.url });
-    const router = createStripeRoutes({ db: local.db, payments: localPayments, signals: localSignals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger });
+    const router = createStripeRoutes({ db: local.db, payments: localPayments, signals: localSignals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger, limits: new RateLimits(local.db, DEFAULT_RATE_LIMITS) });
     const localApp = await serve(router, port);
     try {
       localSignals.outcome = new Error('temporal unavailable');

@@ -3,7 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { Fax } from '../../src/db/entities/fax';
 import { FaxAttempt } from '../../src/db/entities/fax-attempt';
+import request from 'supertest';
+import type { DocumentStore } from '../../src/db/document-store';
+import { Faxes } from '../../src/db/faxes';
+import { silentLogger } from '../../src/log';
+import { createApp } from '../../src/web/app';
 import { signMediaPath } from '../../src/web/media-url';
+import { WorkflowStarter } from '../../src/web/workflow-starter';
 import { createWebHarness, type WebHarness } from './harness';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
@@ -84,6 +90,8 @@ test.each([
   [{ to: '+49 900 1234567' }, 422, 'number_type_not_allowed'],
   [{ to: '+7 495 1234567' }, 422, 'country_not_served'],
   [{ email: 'not an email' }, 422, 'invalid_email'],
+  [{ email: '<script>alert(1)</script>@example.com' }, 422, 'invalid_email'],
+  [{ email: 'Ada <ada@example.org>' }, 422, 'invalid_email'],
   [{ paper: 'a3' }, 422, 'invalid_request'],
 ])('bad input %j → %i %s, nothing stored', async (fields, status, code) => {
   const before = await t.db.getRepository(Fax).count();
@@ -147,18 +155,54 @@ test('a retried create with the same Idempotency-Key returns the same fax and to
   expect(other.body.error.code).toBe('idempotency_conflict');
 });
 
-test('when the workflow cannot start, the fax is not kept and the answer is 503', async () => {
+test('a fax accepted while Temporal does not answer is kept whole, gets its token, and its workflow once Temporal answers', async () => {
   workflows.failStart = true;
+  let res;
   try {
-    const before = await t.db.getRepository(Fax).count();
-    const res = await createFax();
-    expect(res.status).toBe(503);
-    expect(res.headers['retry-after']).toBe('5');
-    expect(res.body.error.code).toBe('service_unavailable');
-    expect(await t.db.getRepository(Fax).count()).toBe(before);
+    res = await createFax();
   } finally {
     workflows.failStart = false;
   }
+  // Row and document are committed before the start: the fax is accepted, only its workflow is late.
+  expect(res.status).toBe(201);
+  expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  const { id } = res.body as { id: string };
+  expect(workflows.started).not.toContain(id);
+  expect((await t.db.getRepository(Fax).findOneByOrFail({ id })).workflowStartedAt).toBeNull();
+  expect((await new PostgresDocumentStore(t.db).find(id, 'original'))?.data.equals(PDF)).toBe(true);
+
+  const starter = new WorkflowStarter(new Faxes(t.db), workflows, silentLogger, { intervalMs: 60_000, graceMs: 0 });
+  expect(await starter.startWaiting()).toBe(1);
+  expect(workflows.started).toContain(id);
+  expect((await t.db.getRepository(Fax).findOneByOrFail({ id })).workflowStartedAt).toBeInstanceOf(Date);
+  expect(await starter.startWaiting()).toBe(0);
+});
+
+test('identical concurrent retries under one Idempotency-Key all get the one fax, and one workflow', async () => {
+  const key = `concurrent-${Date.now()}`;
+  const answers = await Promise.all(Array.from({ length: 10 }, () => createFax({ email: 'ada@example.org' }, PDF, { 'Idempotency-Key': key })));
+  expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+  const bodies = answers.map((a) => a.body as { id: string; token: string });
+  const ids = new Set(bodies.map((b) => b.id));
+  const tokens = new Set(bodies.map((b) => b.token));
+  expect(ids.size).toBe(1);
+  expect(tokens.size).toBe(1);
+  expect(await t.db.getRepository(Fax).countBy({ idempotencyKey: key })).toBe(1);
+  expect(workflows.started.filter((id) => ids.has(id)).length).toBeGreaterThanOrEqual(1);
+});
+
+test('a document that cannot be stored leaves no fax behind: row and upload commit together', async () => {
+  const store = new PostgresDocumentStore(t.db);
+  const failing: DocumentStore = Object.assign(Object.create(store) as PostgresDocumentStore, {
+    put: async () => {
+      throw new Error('disk full');
+    },
+  });
+  const app = createApp({ ...h.deps, store: failing });
+  const before = await t.db.getRepository(Fax).count();
+  const res = await request(app.callback()).post('/api/faxes').field('to', '+49 30 1234567').attach('document', PDF, 'letter.pdf');
+  expect(res.status).toBe(500);
+  expect(await t.db.getRepository(Fax).count()).toBe(before);
 });
 
 test('cancel asks the workflow and reports its decision', async () => {

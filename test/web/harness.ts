@@ -68,7 +68,9 @@ export async function createWebHarness(env: Record<string, string> = {}): Promis
     TELNYX_API_BASE: 'http://127.0.0.1:1',
     TELNYX_PUBLIC_KEY: 'a1wrR1MonmiaAiI2j97liVJc4wNQNh8jTkGFHyYq7Fg=',
     // Tests about other things make many faxes from one address; the limits' own tests set theirs.
-    RATE_LIMITS: 'upload=10000/1h,uploadPerNumber=10000/1h,cancel=10000/1h,pay=10000/1h',
+    RATE_LIMITS: 'upload=10000/1h,uploadPerNumber=10000/1h,uploadGlobal=10000/1h,cancel=10000/1h,pay=10000/1h,checkoutReturn=10000/1h',
+    // Likewise for uploads at once: the admission limit's own tests set theirs.
+    MAX_CONCURRENT_UPLOADS: '100',
     ...env,
   });
   const workflows = new RecordingWorkflows();

@@ -89,7 +89,7 @@ test('list queries on FaxStatus and FaxCountry find the right faxes', async () =
 test('the web starts a fax with a summary and details that name it and its destination country only', async () => {
   const faxId = randomUUID();
   // No worker polls this queue: the test is about what the start request carries.
-  await new TemporalFaxWorkflows(env().client, `start-${faxId}`).start(faxId, { country: 'FR' });
+  await new TemporalFaxWorkflows(env().client, `start-${faxId}`, 10_000).start(faxId, { country: 'FR' });
   const handle = env().client.workflow.getHandle(faxWorkflowId(faxId));
   try {
     const description = await handle.describe();

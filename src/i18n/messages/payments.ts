@@ -8,7 +8,7 @@ export const paymentMessages: Catalog = {
     'payments.webhook.bad_signature': 'The Stripe signature does not match this request.',
     'payments.webhook.stale': 'The Stripe signature is too old: its timestamp is outside the allowed five minutes.',
     'payments.webhook.bad_body': 'The body is not a Stripe event.',
-    'payments.redirect.bad_session': 'The payment link is incomplete: the checkout session is missing.',
+    'payments.redirect.invalid': 'This payment link is not valid. If you paid, your fax’s status page shows it.',
     'payments.confirm_later':
       'We could not confirm your payment with the payment provider just now. If you paid, your fax continues on its own and nothing is charged twice. Please reload this page in a moment.',
   },
@@ -18,7 +18,7 @@ export const paymentMessages: Catalog = {
     'payments.webhook.bad_signature': 'Die Stripe-Signatur passt nicht zu dieser Anfrage.',
     'payments.webhook.stale': 'Die Stripe-Signatur ist zu alt: Ihr Zeitstempel liegt außerhalb der erlaubten fünf Minuten.',
     'payments.webhook.bad_body': 'Der Inhalt ist kein Stripe-Ereignis.',
-    'payments.redirect.bad_session': 'Der Zahlungslink ist unvollständig: Die Checkout-Sitzung fehlt.',
+    'payments.redirect.invalid': 'Dieser Zahlungslink ist ungültig. Wenn Sie bezahlt haben, zeigt die Statusseite Ihres Faxes das an.',
     'payments.confirm_later':
       'Wir konnten Ihre Zahlung gerade nicht beim Zahlungsanbieter bestätigen. Wenn Sie bezahlt haben, geht Ihr Fax von selbst weiter, und nichts wird doppelt belastet. Bitte laden Sie diese Seite gleich neu.',
   },
@@ -28,7 +28,7 @@ export const paymentMessages: Catalog = {
     'payments.webhook.bad_signature': 'La signature Stripe ne correspond pas à cette requête.',
     'payments.webhook.stale': 'La signature Stripe est trop ancienne : son horodatage dépasse les cinq minutes autorisées.',
     'payments.webhook.bad_body': 'Le contenu n’est pas un événement Stripe.',
-    'payments.redirect.bad_session': 'Le lien de paiement est incomplet : la session de paiement manque.',
+    'payments.redirect.invalid': 'Ce lien de paiement n’est pas valide. Si vous avez payé, la page de suivi de votre fax l’indique.',
     'payments.confirm_later':
       'Nous n’avons pas pu confirmer votre paiement auprès du prestataire pour le moment. Si vous avez payé, votre fax continue tout seul et rien n’est débité deux fois. Veuillez recharger cette page dans un instant.',
   },

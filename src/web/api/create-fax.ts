@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { acceptFax, checkFaxForm, readFaxUpload, type CreateFaxDeps } from '../create-fax';
+import { acceptFax, checkFaxForm, withFaxUpload, type CreateFaxDeps } from '../create-fax';
 import type { RateLimits } from '../middleware/rate-limit';
 import { privateLinkPath } from '../page-paths';
 
@@ -7,11 +7,12 @@ import { privateLinkPath } from '../page-paths';
 export function createFaxHandler(deps: CreateFaxDeps & { limits: RateLimits }): Koa.Middleware {
   return async (ctx) => {
     const idempotencyKey = ctx.get('Idempotency-Key').trim() || null;
-    const { fields, files } = await readFaxUpload(ctx, deps.maxUploadBytes);
-    const checked = checkFaxForm(ctx, fields, files, deps.allowedCountries);
-    if (!checked.ok) throw checked.problems[0];
-    await deps.limits.consume('uploadPerNumber', checked.request.toNumber);
-    const fax = await acceptFax(deps, checked.request, idempotencyKey);
+    const fax = await withFaxUpload(ctx, deps, async ({ fields, files }) => {
+      const checked = checkFaxForm(ctx, fields, files, deps.allowedCountries);
+      if (!checked.ok) throw checked.problems[0];
+      await deps.limits.consume('uploadPerNumber', checked.request.toNumber);
+      return acceptFax(deps, checked.request, idempotencyKey);
+    });
     ctx.status = fax.replayed ? 200 : 201;
     if (fax.replayed) ctx.set('Idempotent-Replayed', 'true');
     else ctx.set('Location', `/api/faxes/${fax.id}`);

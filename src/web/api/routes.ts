@@ -3,7 +3,8 @@ import type { DocumentStore } from '../../db/document-store';
 import type { Faxes } from '../../db/faxes';
 import type { CreateFaxDeps } from '../create-fax';
 import type { FaxWorkflows } from '../fax-workflows';
-import { limitPerIp, type RateLimits } from '../middleware/rate-limit';
+import { limitGlobally, limitPerIp, type RateLimits } from '../middleware/rate-limit';
+import type { UploadGate } from '../middleware/upload-gate';
 import { requireFax } from '../middleware/require-fax';
 import { cancelFaxHandler } from './cancel-fax';
 import { createFaxHandler } from './create-fax';
@@ -15,13 +16,14 @@ export interface ApiDeps extends CreateFaxDeps {
   store: DocumentStore;
   workflows: FaxWorkflows;
   limits: RateLimits;
+  uploads: UploadGate;
 }
 
 /** The JSON API: create a fax, read it, cancel it, and see its pages. */
 export function createApiRoutes(deps: ApiDeps): Router {
   const fax = requireFax(deps.faxes, { cookieWrites: false });
   const router = new Router({ prefix: '/api' });
-  router.post('/faxes', limitPerIp(deps.limits, 'upload'), createFaxHandler(deps));
+  router.post('/faxes', deps.uploads.admit(), limitPerIp(deps.limits, 'upload'), limitGlobally(deps.limits, 'uploadGlobal'), createFaxHandler(deps));
   router.get('/faxes/:id', fax, readFaxHandler(deps.faxes));
   router.post('/faxes/:id/cancel', limitPerIp(deps.limits, 'cancel'), fax, cancelFaxHandler(deps.workflows));
   router.get('/faxes/:id/pages/:page', fax, pageImageHandler(deps.store));

@@ -4,7 +4,6 @@ import type { DataSource } from 'typeorm';
 import type { RateKind, RateRule } from '../../config/rate-limits';
 import { HttpProblem } from '../errors';
 
-
 /**
  * Fixed-window counters kept in PostgreSQL's `rate_limit` table, so every web process
  * counts against the same numbers. One limiter per kind of action.
@@ -52,6 +51,17 @@ export class RateLimits {
       throw err;
     }
   }
+}
+
+/** The key of the counters shared by every client. */
+const EVERYONE = 'all';
+
+/** Policy in front of a handler: one action of `kind` per request, counted for all clients together. */
+export function limitGlobally(limits: RateLimits, kind: RateKind): Koa.Middleware {
+  return async (_ctx, next) => {
+    await limits.consume(kind, EVERYONE);
+    await next();
+  };
 }
 
 /** Policy in front of a handler: one action of `kind` per request, counted per client IP. */

@@ -8,7 +8,7 @@ export interface SecurityOptions {
 }
 
 /**
- * Headers on every answer. The Content-Security-Policy allows nothing inline and nothing
+ * Headers on every answer, errors included. The Content-Security-Policy allows nothing inline and nothing
  * from elsewhere: one stylesheet and one script, both ours. Chromium applies `form-action`
  * to the redirect after a form too, hence the checkout's origin.
  */
@@ -32,6 +32,9 @@ export function securityHeaders(opts: SecurityOptions): Koa.Middleware {
     ctx.set('Content-Security-Policy', csp);
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
     if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    // Answers carry access tokens, CSRF tokens, numbers, emails or documents: nothing is
+    // stored by a browser or a proxy unless its route says otherwise (the assets do).
+    ctx.set('Cache-Control', 'no-store');
     await next();
   };
 }

@@ -3,7 +3,7 @@ import { formatBytes } from '../../conversion/limits';
 import { formatMoney, priceFor, type PriceTable } from '../../domain/pricing';
 import type { Locale } from '../../domain/status';
 import { t } from '../../i18n';
-import { acceptFax, checkFaxForm, COVER_FIELDS, readFaxUpload, type CreateFaxDeps, type FaxForm } from '../create-fax';
+import { acceptFax, checkFaxForm, COVER_FIELDS, withFaxUpload, type CreateFaxDeps, type FaxForm } from '../create-fax';
 import { HttpProblem } from '../errors';
 import { CSRF_FIELD, CSRF_HEADER, verifyCsrf } from '../middleware/csrf';
 import { localeOf } from '../middleware/locale';
@@ -86,23 +86,25 @@ export function submitFax(deps: HomeDeps): Koa.Middleware {
     // The script sends the CSRF token as a header: checked before the upload is read.
     const headerToken = ctx.get(CSRF_HEADER);
     if (headerToken) verifyCsrf(ctx, headerToken);
-    const { fields, files } = await readFaxUpload(ctx, deps.create.maxUploadBytes);
-    if (!headerToken) verifyCsrf(ctx, fields[CSRF_FIELD]);
-    const checked = checkFaxForm(ctx, fields, files, deps.create.allowedCountries);
-    const form = Object.fromEntries(Object.entries(fields).filter(([k]) => k !== CSRF_FIELD));
-    if (!checked.ok) {
+    const fax = await withFaxUpload(ctx, deps.create, async ({ fields, files }) => {
+      if (!headerToken) verifyCsrf(ctx, fields[CSRF_FIELD]);
+      const checked = checkFaxForm(ctx, fields, files, deps.create.allowedCountries);
+      if (checked.ok) {
+        await deps.limits.consume('uploadPerNumber', checked.request.toNumber);
+        return acceptFax(deps.create, checked.request, null);
+      }
+      const form = Object.fromEntries(Object.entries(fields).filter(([k]) => k !== CSRF_FIELD));
       const status = Math.max(...checked.problems.map((p) => p.status));
       if (wantsJson(ctx)) {
         const locale = localeOf(ctx);
         ctx.status = status;
         ctx.body = { errors: checked.problems.map((p) => ({ field: p.field, code: p.code, message: p.translated(locale) })) };
-        return;
+      } else {
+        renderHome(ctx, deps, form, checked.problems, status);
       }
-      renderHome(ctx, deps, form, checked.problems, status);
-      return;
-    }
-    await deps.limits.consume('uploadPerNumber', checked.request.toNumber);
-    const fax = await acceptFax(deps.create, checked.request, null);
+      return null;
+    });
+    if (!fax) return;
     setFaxCookie(ctx, fax.id, fax.token, deps.secureCookies);
     const location = statusPagePath(fax);
     if (wantsJson(ctx)) {

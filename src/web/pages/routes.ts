@@ -11,7 +11,8 @@ import type { FaxChanges } from '../fax-changes';
 import type { FaxWorkflows } from '../fax-workflows';
 import { requireCsrf } from '../middleware/csrf';
 import { localeOf } from '../middleware/locale';
-import { limitPerIp, type RateLimits } from '../middleware/rate-limit';
+import { limitGlobally, limitPerIp, type RateLimits } from '../middleware/rate-limit';
+import type { UploadGate } from '../middleware/upload-gate';
 import { requireFax } from '../middleware/require-fax';
 import { faxEvents } from './fax-events';
 import { cancelFax, exchangeToken, faxPage, payForFax } from './fax-pages';
@@ -30,6 +31,7 @@ export interface PageDeps {
   workflows: FaxWorkflows;
   changes: FaxChanges;
   limits: RateLimits;
+  uploads: UploadGate;
   create: CreateFaxDeps;
   supportActions: SupportActions;
 }
@@ -86,13 +88,13 @@ export function createPageRoutes(deps: PageDeps): Router {
   for (const path of ['/', '/prices', '/faq', '/terms', '/privacy', '/imprint', '/faxes/:id']) router.get(path, toLocale());
   for (const l of LOCALES) {
     router.get(`/${l}/`, homePage(home));
-    router.post(`/${l}/faxes`, limitPerIp(limits, 'upload'), uploadProblemsAsForm(home), submitFax(home));
+    router.post(`/${l}/faxes`, deps.uploads.admit(), limitPerIp(limits, 'upload'), limitGlobally(limits, 'uploadGlobal'), uploadProblemsAsForm(home), submitFax(home));
     router.get(`/${l}/faxes/:id`, exchangeToken(fax), ownFax, faxPage(fax));
     router.get(`/${l}/faxes/:id/events`, ownFax, faxEvents({ faxes, changes: deps.changes }));
     router.get(`/${l}/faxes/:id/report.pdf`, limitPerIp(limits, 'report'), ownFax, reportDownload({ faxes, store: deps.store, operator: config.operator }));
     router.post(`/${l}/faxes/:id/pay`, form, csrf, limitPerIp(limits, 'pay'), ownFax, payForFax());
     router.post(`/${l}/faxes/:id/cancel`, form, csrf, limitPerIp(limits, 'cancel'), ownFax, cancelFax(fax));
-    router.post(`/${l}/faxes/:id/send-again`, form, csrf, limitPerIp(limits, 'upload'), ownFax, sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }));
+    router.post(`/${l}/faxes/:id/send-again`, form, csrf, limitPerIp(limits, 'upload'), limitGlobally(limits, 'uploadGlobal'), ownFax, sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }));
     router.get(`/${l}/prices`, pricesPage(info));
     for (const view of ['faq', 'terms', 'privacy', 'imprint'] as const) router.get(`/${l}/${view}`, infoPage(info, view));
   }

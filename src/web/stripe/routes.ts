@@ -7,6 +7,7 @@ import { WebhookEvents } from '../../db/webhook-events';
 import type { Logger } from '../../log';
 import type { Payments } from '../../payments/types';
 import type { FaxSignals } from '../fax-signals';
+import { limitPerIp, type RateLimits } from '../middleware/rate-limit';
 import { checkoutCancelled, checkoutSuccess } from './redirects';
 import { createStripeSignatureChecker } from './signature';
 import { stripeWebhook } from './webhook';
@@ -26,6 +27,8 @@ export interface StripeRouteDeps {
   stripe?: { webhooks: Stripe['webhooks'] };
   /** How old a signed event may be, in seconds (default 300, Stripe's recommendation). */
   toleranceSecs?: number;
+  /** Counts the success redirects per client address: each asks Stripe. */
+  limits: RateLimits;
 }
 
 /** Stripe's side of the app: the signed webhook and Checkout's success and cancel redirects. */
@@ -37,10 +40,11 @@ export function createStripeRoutes(deps: StripeRouteDeps): Router {
   const router = new Router();
   router.post('/webhooks/stripe', stripeWebhook({ ...common, events: new WebhookEvents(deps.db) }, check));
   const success = checkoutSuccess({ ...common, publicBaseUrl: deps.publicBaseUrl });
-  const cancelled = checkoutCancelled({ faxes, publicBaseUrl: deps.publicBaseUrl });
+  const cancelled = checkoutCancelled({ publicBaseUrl: deps.publicBaseUrl });
+  const limited = limitPerIp(deps.limits, 'checkoutReturn');
   // Checkouts opened before the return URLs carried the language prefix come back without it.
   for (const prefix of ['', ...LOCALES.map((l) => `/${l}`)]) {
-    router.get(`${prefix}/checkout/:faxId/success`, success);
+    router.get(`${prefix}/checkout/:faxId/success`, limited, success);
     router.get(`${prefix}/checkout/:faxId/cancel`, cancelled);
   }
   return router;
