@@ -11,9 +11,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY views ./views
 # The UI's sources by name: a checkout's own ui/node_modules or ui/build must not come along.
-COPY ui/svelte.config.js ui/vite.config.js ui/tailwind.config.js ui/postcss.config.js ./ui/
+COPY ui/svelte.config.js ui/vite.config.js ui/vite.markdown.config.js ui/tailwind.config.js ui/postcss.config.js ./ui/
 COPY ui/src ./ui/src
 COPY ui/static ./ui/static
+COPY ui/server ./ui/server
 # Builds the code, the pages' script, the workflow bundle and the Temporal UI (ui/build).
 RUN npm run build && npm prune --omit=dev
 

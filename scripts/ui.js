@@ -15,7 +15,9 @@ const BUILD = path.join(UI, 'build');
 const INSTALLED_STAMP = path.join(UI, 'node_modules', '.durafax-installed');
 const BUILT_STAMP = path.join(BUILD, 'durafax-ui.json');
 const LOCK = path.join(UI, '.build-lock');
-const CONFIG_FILES = ['package.json', 'package-lock.json', 'svelte.config.js', 'vite.config.js', 'tailwind.config.js', 'postcss.config.js'];
+const CONFIG_FILES = ['package.json', 'package-lock.json', 'svelte.config.js', 'vite.config.js', 'vite.markdown.config.js', 'tailwind.config.js', 'postcss.config.js'];
+/** Folders of inputs: the app shell, its static files, and what the UI server loads (server/). */
+const SOURCE_DIRS = ['src', 'static', 'server'];
 
 const say = (line) => process.stdout.write(`[ui] ${line}\n`);
 
@@ -71,7 +73,7 @@ function dirSize(dir) {
 
 function build() {
   install();
-  const inputs = hashFiles([...CONFIG_FILES.map((f) => path.join(UI, f)), ...listFiles(path.join(UI, 'src')), ...listFiles(path.join(UI, 'static'))]);
+  const inputs = hashFiles([...CONFIG_FILES.map((f) => path.join(UI, f)), ...SOURCE_DIRS.flatMap((d) => listFiles(path.join(UI, d)))]);
   const built = readStamp(BUILT_STAMP);
   if (built?.inputs === inputs && fs.existsSync(path.join(BUILD, 'index.html'))) {
     say(`the Temporal UI is up to date (@temporalio/ui ${built.uiVersion}, built ${built.builtAt})`);
@@ -80,7 +82,10 @@ function build() {
   say('building the Temporal UI (vite build; about a minute on 2 cores)…');
   const started = Date.now();
   fs.rmSync(BUILD, { recursive: true, force: true });
-  run(process.execPath, [path.join(UI, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+  const vite = path.join(UI, 'node_modules', 'vite', 'bin', 'vite.js');
+  run(process.execPath, [vite, 'build', '--logLevel', 'warn']);
+  // The markdown renderer of the UI's /render frames, for the server (ui/build/_server).
+  run(process.execPath, [vite, 'build', '--config', 'vite.markdown.config.js']);
   const uiVersion = JSON.parse(fs.readFileSync(path.join(UI, 'node_modules', '@temporalio', 'ui', 'package.json'), 'utf8')).version;
   const { bytes, files } = dirSize(BUILD);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import { Access, type AccessMode } from './access';
 import { API_PREFIX, buildRequest, buildRoutes, errorJson, matchRoute, responseJson, rpcName, type RouteMatch } from './gateway';
 import type { Json } from './proto-json';
+import { markdownFrames } from './render';
 import { featuresOf, settingsJson, type FrontendFeatures } from './settings';
 import { staticFiles } from './static';
 
@@ -158,6 +159,7 @@ export function createUiApp(deps: UiAppDeps): Koa {
     }
   });
 
+  app.use(markdownFrames(deps.staticDir));
   app.use(staticFiles(deps.staticDir));
   return app;
 }

@@ -18,6 +18,9 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
+/** Inside the build, what the UI server itself loads (ui/vite.markdown.config.js writes it). */
+const SERVER_DIR = '_server';
+
 /** The SPA's entry page: every path that is not a file renders the app, which routes itself. */
 const FALLBACK_PAGE = 'index.html';
 
@@ -40,6 +43,8 @@ export function staticFiles(root: string): Koa.Middleware {
     }
     const file = path.resolve(base, `.${rel}`);
     if (file !== base && !file.startsWith(base + path.sep)) return ctx.throw(404);
+    // The server's own code built with the UI (render.ts loads it), not a file for browsers.
+    if (file.startsWith(path.join(base, SERVER_DIR) + path.sep)) return ctx.throw(404);
     let target = file;
     let stat = await fs.promises.stat(target).catch(() => null);
     if (!stat?.isFile()) {
@@ -47,7 +52,7 @@ export function staticFiles(root: string): Koa.Middleware {
       if (rel.startsWith('/_app/') || path.extname(rel) !== '') return ctx.throw(404);
       target = path.join(base, FALLBACK_PAGE);
       stat = await fs.promises.stat(target).catch(() => null);
-      if (!stat?.isFile()) return ctx.throw(503, 'the Temporal UI is not built: run `npm run build`');
+      if (!stat?.isFile()) return ctx.throw(503, 'the Temporal UI is not built: run `npm run build`', { expose: true });
     }
     ctx.type = TYPES[path.extname(target)] ?? 'application/octet-stream';
     ctx.length = stat.size;

@@ -94,6 +94,19 @@ async function deliveredAndUnpaid(web: string): Promise<[Created, Created]> {
   ]);
 }
 
+/**
+ * A delivered fax's history page in plain words: its summary and details, and its current
+ * details, each in a frame that this server renders (/render).
+ */
+async function expectDeliveredInPlainWords(page: Page, fax: Created): Promise<void> {
+  await page.getByText('Summary & Details').click();
+  await page.getByText('Current Details').click();
+  const frames = page.frameLocator('iframe[title="output"]');
+  await frames.first().getByText(`Fax ${fax.id} to DE`).waitFor();
+  await frames.last().getByText('Payment:').waitFor();
+  expect(await frames.last().locator('main').innerText()).toMatch(/1 page, €\d+\.\d\d[\s\S]*Now: delivered[\s\S]*Payment: captured/);
+}
+
 /** What the tests use of a page's window. */
 type InPage = { localStorage: { setItem(key: string, value: string): void; clear(): void } };
 
@@ -193,6 +206,7 @@ describeInBrowser('the Temporal UI', (stack) => {
     await page.waitForURL(/\/history/);
     await page.locator('[data-testid="workflow-id-heading"]').filter({ hasText: `fax-${delivered.id}` }).waitFor();
     await page.getByText('capturePayment').first().waitFor();
+    await expectDeliveredInPlainWords(page, delivered);
     await uiScreenshots(page, 'history');
     await readmePicture(page, 'history');
   });
