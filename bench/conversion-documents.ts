@@ -63,7 +63,12 @@ function letterPage(page: PDFPage, fonts: { body: PDFFont; bold: PDFFont }, rand
   }
   for (let r = 0; r < 6; r++)
     for (let c = 0; c < 4; c++)
-      page.drawText(r === 0 ? `Column ${c + 1}` : (random() * 10000).toFixed(2), { x: left + 6 + (c * textWidth) / 4, y: 240 - r * 22 - 15, size: 10, font: r === 0 ? fonts.bold : fonts.body });
+      page.drawText(r === 0 ? `Column ${c + 1}` : (random() * 10000).toFixed(2), {
+        x: left + 6 + (c * textWidth) / 4,
+        y: 240 - r * 22 - 15,
+        size: 10,
+        font: r === 0 ? fonts.bold : fonts.body,
+      });
   page.drawText(`Page ${n}`, { x: width / 2 - 20, y: 40, size: 9, font: fonts.body });
 }
 

@@ -116,10 +116,31 @@ async function main(): Promise<void> {
   const pps = (pages: number, ms: number): string => ((pages * 1000) / ms).toFixed(1);
   const ratio = (gs: Sample[], ours: Sample[]): string => (gs.length > 0 ? `${(best(gs) / best(ours)).toFixed(2)}×` : '–');
   const orDash = (gs: Sample[], f: (s: Sample[]) => string): string => (gs.length > 0 ? f(gs) : '–');
-  process.stdout.write(`\nBuild: ${dist}\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg()[0].toFixed(1)}; ${RUNS} runs each, alternating.\n`);
-  process.stdout.write(gsVersion ? `Baseline: Ghostscript ${gsVersion}, tiffg4 device at 204×196 dpi.\n\n` : 'Ghostscript is not installed: no baseline (apt-get install ghostscript).\n\n');
+  process.stdout.write(
+    `\nBuild: ${dist}\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg()[0].toFixed(1)}; ${RUNS} runs each, alternating.\n`,
+  );
+  process.stdout.write(
+    gsVersion ? `Baseline: Ghostscript ${gsVersion}, tiffg4 device at 204×196 dpi.\n\n` : 'Ghostscript is not installed: no baseline (apt-get install ghostscript).\n\n',
+  );
 
-  const header = ['document', 'pages', 'best ms', 'median', 'pages/s', 'CPU ms', 'RSS MB', 'gs best', 'gs median', 'gs pages/s', 'gs CPU', 'gs RSS', 'vs gs', 'start incl.: ms', 'gs ms', 'vs gs'];
+  const header = [
+    'document',
+    'pages',
+    'best ms',
+    'median',
+    'pages/s',
+    'CPU ms',
+    'RSS MB',
+    'gs best',
+    'gs median',
+    'gs pages/s',
+    'gs CPU',
+    'gs RSS',
+    'vs gs',
+    'start incl.: ms',
+    'gs ms',
+    'vs gs',
+  ];
   const table = rows.map((r) => [
     r.name,
     String(r.pages),
@@ -147,7 +168,7 @@ async function main(): Promise<void> {
       'Columns up to the first "vs gs": process start excluded on both sides (Durafax: warmed-up spare process;',
       'gs: started ahead, then handed the document). Last three: process start included (a fresh Durafax process;',
       'the one-shot gs command). Durafax also writes the carrier PDF, a PNG preview and a thumbnail per page.',
-      'Ghostscript\'s page is 1687 × 2292 pixels (A4 at 204×196 dpi), Durafax\'s 1728 × 2287 (the full scan line).',
+      "Ghostscript's page is 1687 × 2292 pixels (A4 at 204×196 dpi), Durafax's 1728 × 2287 (the full scan line).",
     ].join('\n') + '\n',
   );
 }

@@ -113,7 +113,9 @@ async function main(): Promise<void> {
     const rows = [await throughput('in-memory (baseline)', ['--in-memory']), await throughput("journal, fsync'ed (default)", ['--data-dir', dataDir])];
     console.log(`  mode                          workflows/s    p50 ms    p95 ms   p50 ms one at a time`);
     for (const r of rows) {
-      console.log(`  ${r.label.padEnd(28)} ${r.perSecond.toFixed(1).padStart(12)} ${r.p50.toFixed(1).padStart(9)} ${r.p95.toFixed(1).padStart(9)} ${r.alone.toFixed(1).padStart(12)}`);
+      console.log(
+        `  ${r.label.padEnd(28)} ${r.perSecond.toFixed(1).padStart(12)} ${r.p50.toFixed(1).padStart(9)} ${r.p95.toFixed(1).padStart(9)} ${r.alone.toFixed(1).padStart(12)}`,
+      );
     }
 
     console.log(`\nFax-sized workflow (15 activities) under time skipping, ${RUNS} runs each, wall time`);

@@ -92,17 +92,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < FAXES; i++) times.push((await oneFax(api)).times);
     const column = (key: keyof FaxTimes): number[] => times.map((t) => t[key]);
 
-    printTable('Latency (ms)', ['measure', 'n', 'p50', 'p99', 'max'], [
-      latencyRow('floor: GET /healthz', healthz),
-      latencyRow('floor: GET /api/faxes/:id', read),
-      latencyRow('floor: engine, empty workflow start→complete', empty),
-      latencyRow('floor: engine, one-activity workflow start→complete', oneActivity),
-      latencyRow('POST /api/faxes → 201', column('post')),
-      latencyRow('create → quote (awaiting_payment, price)', column('quote')),
-      latencyRow('card POST → 303 (Stripe sandbox page)', column('card')),
-      latencyRow('payment → attempt 1 queued at the carrier', column('queued')),
-      latencyRow('payment → delivered and captured', column('done')),
-    ]);
+    printTable(
+      'Latency (ms)',
+      ['measure', 'n', 'p50', 'p99', 'max'],
+      [
+        latencyRow('floor: GET /healthz', healthz),
+        latencyRow('floor: GET /api/faxes/:id', read),
+        latencyRow('floor: engine, empty workflow start→complete', empty),
+        latencyRow('floor: engine, one-activity workflow start→complete', oneActivity),
+        latencyRow('POST /api/faxes → 201', column('post')),
+        latencyRow('create → quote (awaiting_payment, price)', column('quote')),
+        latencyRow('card POST → 303 (Stripe sandbox page)', column('card')),
+        latencyRow('payment → attempt 1 queued at the carrier', column('queued')),
+        latencyRow('payment → delivered and captured', column('done')),
+      ],
+    );
   });
 }
 

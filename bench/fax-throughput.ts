@@ -118,21 +118,26 @@ async function main(): Promise<void> {
     const snapshots = watcher.snapshots;
     const first = Math.ceil(drained.done * 0.1);
     const last = Math.floor(drained.done * 0.9);
-    printTable(`Throughput (${CLIENTS} concurrent senders)`, ['measure', 'count', 'per minute'], [
-      ['faxes paid by the senders (offered load)', String(paid), perMinute(paid, allPaid - start)],
-      ['faxes completed (delivered and captured), whole run', String(drained.done), perMinute(drained.done, reached(snapshots, drained.done) - start)],
-      ['faxes completed, middle 80 % of the run', String(last - first), perMinute(last - first, reached(snapshots, last) - reached(snapshots, first))],
-      ['faxes that ended otherwise', String(drained.failed), '–'],
-      ['senders that hit an error', String(senderErrors.length), '–'],
-      ['baseline: engine, empty workflows start→complete', String(BASELINE_WORKFLOWS), emptyRate],
-      ['baseline: engine, one-activity workflows start→complete', String(BASELINE_WORKFLOWS), oneActivityRate],
-    ]);
+    printTable(
+      `Throughput (${CLIENTS} concurrent senders)`,
+      ['measure', 'count', 'per minute'],
+      [
+        ['faxes paid by the senders (offered load)', String(paid), perMinute(paid, allPaid - start)],
+        ['faxes completed (delivered and captured), whole run', String(drained.done), perMinute(drained.done, reached(snapshots, drained.done) - start)],
+        ['faxes completed, middle 80 % of the run', String(last - first), perMinute(last - first, reached(snapshots, last) - reached(snapshots, first))],
+        ['faxes that ended otherwise', String(drained.failed), '–'],
+        ['senders that hit an error', String(senderErrors.length), '–'],
+        ['baseline: engine, empty workflows start→complete', String(BASELINE_WORKFLOWS), emptyRate],
+        ['baseline: engine, one-activity workflows start→complete', String(BASELINE_WORKFLOWS), oneActivityRate],
+      ],
+    );
     if (senderErrors.length) note(`first sender error: ${senderErrors[0]}`);
 
-    printTable('Time per fax under that load (ms, server timestamps)', ['measure', 'n', 'p50', 'p99', 'max'], [
-      latencyRow('upload → completed (with the quote wait and the payment)', times.total),
-      latencyRow('payment confirmed → completed', times.afterPayment),
-    ]);
+    printTable(
+      'Time per fax under that load (ms, server timestamps)',
+      ['measure', 'n', 'p50', 'p99', 'max'],
+      [latencyRow('upload → completed (with the quote wait and the payment)', times.total), latencyRow('payment confirmed → completed', times.afterPayment)],
+    );
 
     const perFax = (ms: number): string => (ms / Math.max(1, drained.done)).toFixed(0);
     const cpuRows = [...cpuAfter].map(([name, after]) => [name, perFax(after - (cpuBefore.get(name) ?? 0))]);

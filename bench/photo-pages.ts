@@ -52,7 +52,9 @@ async function main(): Promise<void> {
       cpu.push(last.cpuMs ?? NaN);
       peak = Math.max(peak, last.peakRssMb ?? 0);
     }
-    process.stdout.write(`${String(pages).padStart(3)} photo pages (${(input.length / 2 ** 20).toFixed(0)} MB): best ${Math.min(...times).toFixed(0)} ms, ${(Math.min(...times) / pages).toFixed(0)} ms a page, CPU ${Math.min(...cpu)} ms, peak RSS ${peak} MB\n`);
+    process.stdout.write(
+      `${String(pages).padStart(3)} photo pages (${(input.length / 2 ** 20).toFixed(0)} MB): best ${Math.min(...times).toFixed(0)} ms, ${(Math.min(...times) / pages).toFixed(0)} ms a page, CPU ${Math.min(...cpu)} ms, peak RSS ${peak} MB\n`,
+    );
   }
 }
 

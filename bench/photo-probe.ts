@@ -65,7 +65,9 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
     const t0 = performance.now();
     await warmUp(threads);
     const used = process.cpuUsage(cpu);
-    console.log(`warm-up: ${(performance.now() - t0).toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU (all threads), heap ${heapMb()} MB, rss ${rssMb()} MB, faults ${faults()}`);
+    console.log(
+      `warm-up: ${(performance.now() - t0).toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU (all threads), heap ${heapMb()} MB, rss ${rssMb()} MB, faults ${faults()}`,
+    );
   }
   const input = fs.readFileSync(kind === 'jpeg' ? JPEG : kind === 'baseline' ? BASELINE : PDF);
   const type: 'pdf' | 'jpeg' = kind === 'pdf' ? 'pdf' : 'jpeg';

@@ -81,7 +81,9 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${CONNECTIONS} connections, ${SECONDS} s each, on ${stack.webUrl} (the load generator runs in this process)\n\n`);
     process.stdout.write(`${'what'.padEnd(44)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)} ${'non-2xx'.padStart(8)}\n`);
     for (const r of rows) {
-      process.stdout.write(`${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}\n`);
+      process.stdout.write(
+        `${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.errors).padStart(7)} ${String(r.non2xx).padStart(8)}\n`,
+      );
     }
     process.stdout.write(`\nweb process memory: at rest ${mb(rest?.rssMb)}, peak under load ${mb(loaded?.peakMb)}, 5 s after ${mb(after?.rssMb)}\n`);
   });

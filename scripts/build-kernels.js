@@ -17,7 +17,10 @@ function compile() {
   try {
     const wasm = path.join(dir, 'fax-kernels.wasm');
     const asc = path.join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
-    execFileSync(process.execPath, [asc, source, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', wasm], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(process.execPath, [asc, source, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--outFile', wasm], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     return fs.readFileSync(wasm);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -80,15 +80,20 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       const final = FINAL_FAX_STATUSES.includes(update.status);
       const fax = await records.get(faxId);
       const receipt = receiptDue(fax, update.status) ? deps.outbox?.queue(fax, 'receipt') : undefined;
-      await records.update(faxId, {
-        status: update.status,
-        failureReason: isReasonCode(update.failureReason) ? update.failureReason : update.status === 'delivered' ? null : fax.failureReason,
-        ...(final ? { completedAt: fax.completedAt ?? new Date(), checkoutUrl: null } : {}),
-        ...(update.status === 'delivered' ? { deliveredAt: fax.deliveredAt ?? new Date() } : {}),
-        ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
-        // The pause before the next transmission is the policy's (read again here: a status page shows it).
-        nextAttemptAt: update.status === 'retrying' ? new Date(Date.now() + policy.retryDelayMs) : null,
-      }, receipt);
+      await records.update(
+        faxId,
+        {
+          status: update.status,
+          failureReason: isReasonCode(update.failureReason) ? update.failureReason : update.status === 'delivered' ? null : fax.failureReason,
+          ...(final ? { completedAt: fax.completedAt ?? new Date(), checkoutUrl: null } : {}),
+          ...(update.status === 'delivered' ? { deliveredAt: fax.deliveredAt ?? new Date() } : {}),
+          ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
+          ...(update.payBy ? { paymentExpiresAt: new Date(update.payBy) } : {}),
+          // The pause before the next transmission is the policy's (read again here: a status page shows it).
+          nextAttemptAt: update.status === 'retrying' ? new Date(Date.now() + policy.retryDelayMs) : null,
+        },
+        receipt,
+      );
       deps.log.info('fax status', { faxId, status: update.status, reason: update.failureReason ?? undefined });
     },
 

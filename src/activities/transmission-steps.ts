@@ -74,16 +74,21 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
   async function record(faxId: string, attempt: number, report: Report): Promise<TransmissionSnapshot> {
     const snapshot = snapshotOf(report);
     const failure = classify(report);
-    const written = await records.advanceAttempt(faxId, attempt, CARRIER_STATUSES.filter((s) => !isStaleTransition(s, report.status)), {
-      carrierStatus: report.status,
-      status: ATTEMPT_STATUS[report.status],
-      carrierReason: report.failureReason,
-      reason: failure?.reason ?? null,
-      retryable: failure ? failure.class === 'retryable' : null,
-      pagesSent: report.pagesSent,
-      durationSecs: report.callDurationSecs,
-      completedAt: snapshot.final ? new Date() : null,
-    });
+    const written = await records.advanceAttempt(
+      faxId,
+      attempt,
+      CARRIER_STATUSES.filter((s) => !isStaleTransition(s, report.status)),
+      {
+        carrierStatus: report.status,
+        status: ATTEMPT_STATUS[report.status],
+        carrierReason: report.failureReason,
+        reason: failure?.reason ?? null,
+        retryable: failure ? failure.class === 'retryable' : null,
+        pagesSent: report.pagesSent,
+        durationSecs: report.callDurationSecs,
+        completedAt: snapshot.final ? new Date() : null,
+      },
+    );
     if (written) return snapshot;
     // Stale: what is recorded stands.
     const row = await records.attempt(faxId, attempt);

@@ -126,10 +126,7 @@ class TelnyxCarrier implements Carrier {
     const from = new Date(since.getTime() - this.reconcileMarginMs);
     const matches: CarrierFax[] = [];
     try {
-      let page = await this.client.faxes.list(
-        { filter: { to: { eq: req.to }, created_at: { gte: from.toISOString() } }, 'page[size]': PAGE_SIZE },
-        { timeout: this.timeoutMs },
-      );
+      let page = await this.client.faxes.list({ filter: { to: { eq: req.to }, created_at: { gte: from.toISOString() } }, 'page[size]': PAGE_SIZE }, { timeout: this.timeoutMs });
       for (let n = 1; ; n++) {
         for (const item of page.getPaginatedItems()) {
           const fax = toCarrierFax(item);

@@ -51,9 +51,7 @@ const FAX_EVENTS: Readonly<Record<string, CarrierStatus>> = {
 };
 
 export type ParsedWebhook =
-  | { kind: 'fax'; eventType: string; event: CarrierEvent }
-  | { kind: 'ignored'; eventType: string; eventId: string | null }
-  | { kind: 'invalid'; problem: string };
+  { kind: 'fax'; eventType: string; event: CarrierEvent } | { kind: 'ignored'; eventType: string; eventId: string | null } | { kind: 'invalid'; problem: string };
 
 /**
  * A verified Telnyx webhook body (`{ data: { id, event_type, occurred_at, payload } }`).

@@ -16,8 +16,7 @@ const INDEXED_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
-const typeName = (type: number | null | undefined): string =>
-  Object.entries(INDEXED_TYPES).find(([, value]) => value === type)?.[0] ?? `type ${type}`;
+const typeName = (type: number | null | undefined): string => Object.entries(INDEXED_TYPES).find(([, value]) => value === type)?.[0] ?? `type ${type}`;
 
 /**
  * Temporal Cloud takes custom search attributes through its control plane (tcld or the Cloud

@@ -34,7 +34,10 @@ export const DEFAULT_RATES: Readonly<Record<string, Rate>> = {
 export function parsePrices(raw: string | undefined): { rates: Record<string, Rate>; problems: string[] } {
   const rates: Record<string, Rate> = {};
   const problems: string[] = [];
-  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z]{2}):(\d{1,6}):(\d{1,6})$/.exec(entry);
     if (!match) {
       problems.push(`PRICES: "${entry}" is not COUNTRY:base:perPage (for example DE:99:79)`);

@@ -20,7 +20,13 @@ function executable(file: string): boolean {
 export function findLibreOffice(envPath = process.env.PATH ?? ''): string | null {
   const cached = cache.get(envPath);
   if (cached !== undefined) return cached;
-  const candidates = [...envPath.split(path.delimiter).filter(Boolean).flatMap((dir) => NAMES.map((n) => path.join(dir, n))), ...KNOWN];
+  const candidates = [
+    ...envPath
+      .split(path.delimiter)
+      .filter(Boolean)
+      .flatMap((dir) => NAMES.map((n) => path.join(dir, n))),
+    ...KNOWN,
+  ];
   const found = candidates.find(executable) ?? null;
   cache.set(envPath, found);
   return found;

@@ -19,10 +19,7 @@ export interface DueEmail {
 }
 
 /** What became of one sending attempt. */
-export type SendOutcome =
-  | { result: 'sent' }
-  | { result: 'retry'; at: Date; error: string }
-  | { result: 'failed'; error: string };
+export type SendOutcome = { result: 'sent' } | { result: 'retry'; at: Date; error: string } | { result: 'failed'; error: string };
 
 export interface OutboxListener {
   close(): Promise<void>;

@@ -19,10 +19,7 @@ export class SupportLockouts {
 
   /** Until when the name is locked, or null. */
   async lockedUntil(username: string): Promise<Date | null> {
-    const rows: Array<{ locked_until: Date }> = await this.db.query(
-      'SELECT locked_until FROM support_lockout WHERE username = $1 AND locked_until > now()',
-      [username],
-    );
+    const rows: Array<{ locked_until: Date }> = await this.db.query('SELECT locked_until FROM support_lockout WHERE username = $1 AND locked_until > now()', [username]);
     return rows[0]?.locked_until ?? null;
   }
 

@@ -9,14 +9,7 @@ export type FaxNumberResult = { ok: true; e164: string; country: string } | { ok
  * machine. Fixed lines, mobiles (fax-to-email services), toll-free and VoIP numbers pass;
  * so does a valid number whose type the metadata cannot tell.
  */
-const REFUSED_TYPES: ReadonlySet<NumberType> = new Set<NumberType>([
-  'PREMIUM_RATE',
-  'SHARED_COST',
-  'PERSONAL_NUMBER',
-  'PAGER',
-  'VOICEMAIL',
-  'UAN',
-]);
+const REFUSED_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'VOICEMAIL', 'UAN']);
 
 /** Longer input is not a phone number, and parsing it would only cost time. */
 const MAX_INPUT_LENGTH = 40;

@@ -1,16 +1,5 @@
 /** Where a fax is in its life. Written by activities; read by pages, the API and support. */
-export const FAX_STATUSES = [
-  'converting',
-  'rejected',
-  'awaiting_payment',
-  'expired',
-  'cancelled',
-  'queued',
-  'sending',
-  'retrying',
-  'delivered',
-  'failed',
-] as const;
+export const FAX_STATUSES = ['converting', 'rejected', 'awaiting_payment', 'expired', 'cancelled', 'queued', 'sending', 'retrying', 'delivered', 'failed'] as const;
 export type FaxStatus = (typeof FAX_STATUSES)[number];
 
 /** Statuses after which nothing more happens to the fax (apart from the purge). */

@@ -47,7 +47,8 @@ export function parseEngineArgs(argv: string[], env: Record<string, string | und
   const attrs: Record<string, number> = {};
   const dynamicConfig: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
+    const [flag, inline] =
+      args[i].startsWith('--') && args[i].includes('=') ? [args[i].slice(0, args[i].indexOf('=')), args[i].slice(args[i].indexOf('=') + 1)] : [args[i], undefined];
     const value = (): string => {
       if (inline !== undefined) return inline;
       const v = args[++i];

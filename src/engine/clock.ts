@@ -197,11 +197,14 @@ export class Clock {
     this.realDue = Infinity;
     if (!next) return;
     this.realDue = due;
-    this.real = setTimeout(() => {
-      this.real = undefined;
-      this.realDue = Infinity;
-      this.fireDue();
-    }, Math.min(MAX_DELAY, Math.max(0, due - this.now())));
+    this.real = setTimeout(
+      () => {
+        this.real = undefined;
+        this.realDue = Infinity;
+        this.fireDue();
+      },
+      Math.min(MAX_DELAY, Math.max(0, due - this.now())),
+    );
   }
 }
 

@@ -17,21 +17,26 @@ export async function run(argv: string[]): Promise<void> {
   process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   const running: RunningEngine = await startEngine({ ...opts, log });
   const stopUi = opts.ui
-    ? await serveDevUi({ address: running.address, namespace: opts.namespaces?.[0] ?? 'default', host: opts.ui.host ?? '127.0.0.1', port: opts.ui.port, log }).catch((err: unknown) => {
-        // The gRPC server is what the SDK waits for; a UI that cannot start is reported, not fatal.
-        log.error('the Temporal UI could not start; serving without it', { err });
-        return undefined;
-      })
+    ? await serveDevUi({ address: running.address, namespace: opts.namespaces?.[0] ?? 'default', host: opts.ui.host ?? '127.0.0.1', port: opts.ui.port, log }).catch(
+        (err: unknown) => {
+          // The gRPC server is what the SDK waits for; a UI that cannot start is reported, not fatal.
+          log.error('the Temporal UI could not start; serving without it', { err });
+          return undefined;
+        },
+      )
     : undefined;
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('engine stopping', { signal });
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      Promise.all([stopUi?.(), running.stop()]).then(() => resolve(), (err: unknown) => {
-        log.error('engine stop failed', { err });
-        resolve();
-      });
+      Promise.all([stopUi?.(), running.stop()]).then(
+        () => resolve(),
+        (err: unknown) => {
+          log.error('engine stop failed', { err });
+          resolve();
+        },
+      );
     };
     const onInt = (): void => stop('SIGINT');
     const onTerm = (): void => stop('SIGTERM');

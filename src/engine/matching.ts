@@ -4,9 +4,7 @@
  * returns null for a stale task (completed, timed out, cancelled meanwhile), which is dropped.
  */
 export type Task =
-  | { kind: 'wft'; runId: string; seq: number }
-  | { kind: 'query'; queryId: string }
-  | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number };
+  { kind: 'wft'; runId: string; seq: number } | { kind: 'query'; queryId: string } | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number };
 
 export type QueueType = 'workflow' | 'activity';
 
@@ -52,14 +50,7 @@ export class Matching {
    * task is matched and returns the poll response, or null to skip a stale task.
    * Resolves undefined on timeout or when `cancelled` fires first.
    */
-  poll<R>(
-    namespace: string,
-    name: string,
-    type: QueueType,
-    take: (task: Task) => R | null,
-    timeoutMs: number,
-    onCancel: (fn: () => void) => void,
-  ): Promise<R | undefined> {
+  poll<R>(namespace: string, name: string, type: QueueType, take: (task: Task) => R | null, timeoutMs: number, onCancel: (fn: () => void) => void): Promise<R | undefined> {
     const q = this.queue(namespace, name, type);
     q.lastPollAt = Date.now();
     while (q.tasks.length) {
@@ -86,10 +77,13 @@ export class Matching {
           return true;
         },
       };
-      const timer = setTimeout(() => {
-        finish();
-        resolve(undefined);
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          finish();
+          resolve(undefined);
+        },
+        Math.max(0, timeoutMs),
+      );
       const finish = (): void => {
         poller.done = true;
         clearTimeout(timer);

@@ -70,10 +70,13 @@ export class Queries {
     const sticky = run.open ? run.state.sticky : null;
     const ns = run.state.namespace;
     if (sticky) {
-      q.fallback = setTimeout(() => {
-        q.fallback = undefined;
-        if (this.pending.has(id) && !q.taken) this.engine.matching.push(ns, run.state.taskQueue, 'workflow', { kind: 'query', queryId: id });
-      }, Math.min(sticky.timeoutMs, 10_000));
+      q.fallback = setTimeout(
+        () => {
+          q.fallback = undefined;
+          if (this.pending.has(id) && !q.taken) this.engine.matching.push(ns, run.state.taskQueue, 'workflow', { kind: 'query', queryId: id });
+        },
+        Math.min(sticky.timeoutMs, 10_000),
+      );
     }
     this.engine.matching.push(ns, sticky ? sticky.queue : run.state.taskQueue, 'workflow', { kind: 'query', queryId: id });
   }

@@ -7,10 +7,7 @@ import { invalidArgument } from './grpc/errors';
  * run id, `s` the workflow task's seq, `e` the activity's scheduled event id, `a` its attempt,
  * `q` the query id.
  */
-export type Token =
-  | { k: 'w'; r: string; s: number }
-  | { k: 'a'; r: string; e: number; a: number }
-  | { k: 'q'; q: string };
+export type Token = { k: 'w'; r: string; s: number } | { k: 'a'; r: string; e: number; a: number } | { k: 'q'; q: string };
 
 export function encodeToken(t: Token): Buffer {
   return Buffer.from(JSON.stringify(t), 'utf8');

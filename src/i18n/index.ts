@@ -19,7 +19,18 @@ function merge(...catalogs: Catalog[]): Catalog {
   return out;
 }
 
-const CATALOG = merge(commonMessages, reasonMessages, paymentMessages, carrierMessages, conversionMessages, reportMessages, emailMessages, pageMessages, supportMessages, sendAgainMessages);
+const CATALOG = merge(
+  commonMessages,
+  reasonMessages,
+  paymentMessages,
+  carrierMessages,
+  conversionMessages,
+  reportMessages,
+  emailMessages,
+  pageMessages,
+  supportMessages,
+  sendAgainMessages,
+);
 
 /** Translates `key` into `locale`, falling back to English, then to the key itself. */
 export function t(locale: Locale, key: string, params: Params = {}): string {

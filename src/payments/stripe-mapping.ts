@@ -4,8 +4,7 @@ import type { CheckoutSessionInfo, PaymentIntentInfo, PaymentIntentStatus, Refun
 /** The metadata key that ties Stripe objects to a fax. */
 export const FAX_ID_KEY = 'fax_id';
 
-const idOf = (value: string | { id: string } | null | undefined): string | null =>
-  value == null ? null : typeof value === 'string' ? value : value.id;
+const idOf = (value: string | { id: string } | null | undefined): string | null => (value == null ? null : typeof value === 'string' ? value : value.id);
 
 export function toSessionInfo(s: Stripe.Checkout.Session): CheckoutSessionInfo {
   return {

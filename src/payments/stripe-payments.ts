@@ -4,15 +4,7 @@ import { silentLogger, type Logger } from '../log';
 import { createStripeClient, type StripeClientOptions } from './stripe-client';
 import { stripeCode, toPaymentError } from './stripe-errors';
 import { FAX_ID_KEY, toIntentInfo, toRefundInfo, toSessionInfo } from './stripe-mapping';
-import {
-  PaymentError,
-  type CancelOptions,
-  type CheckoutRequest,
-  type CheckoutSessionInfo,
-  type PaymentIntentInfo,
-  type Payments,
-  type RefundInfo,
-} from './types';
+import { PaymentError, type CancelOptions, type CheckoutRequest, type CheckoutSessionInfo, type PaymentIntentInfo, type Payments, type RefundInfo } from './types';
 
 const EXPAND_CHARGE = ['latest_charge'];
 

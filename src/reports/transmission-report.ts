@@ -165,7 +165,10 @@ function writeAttempts(w: ReportWriter, { fax, attempts, locale }: TransmissionR
     return;
   }
   const header = (): void => {
-    w.cells(COLUMNS.map((c) => tr(c.key)), { font: w.fonts.bold, size: 8.5, color: MUTED });
+    w.cells(
+      COLUMNS.map((c) => tr(c.key)),
+      { font: w.fonts.bold, size: 8.5, color: MUTED },
+    );
     w.rule();
   };
   header();
@@ -208,9 +211,7 @@ function amountWords(fax: Fax, locale: Locale, tr: Translate): string {
 }
 
 function durationWords(seconds: number, tr: Translate): string {
-  return seconds < 60
-    ? tr('report.duration.seconds', { seconds })
-    : tr('report.duration.minutes', { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
+  return seconds < 60 ? tr('report.duration.seconds', { seconds }) : tr('report.duration.minutes', { minutes: Math.floor(seconds / 60), seconds: seconds % 60 });
 }
 
 function countryName(code: string, locale: Locale): string {

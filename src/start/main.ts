@@ -196,7 +196,21 @@ export async function run(): Promise<void> {
       const ready = await new Promise<SandboxReady>((resolve, reject) => {
         const child = spawnChild(
           'sandbox',
-          ['sandbox', '--stripe-port', String(stripePort), '--carrier-port', String(carrierPort), '--smtp-port', String(smtpPort), '--data-dir', path.join(dataDir, 'twins'), '--public-base-url', publicBaseUrl, '--ms-per-page', String(envMs('SANDBOX_MS_PER_PAGE', 2000))],
+          [
+            'sandbox',
+            '--stripe-port',
+            String(stripePort),
+            '--carrier-port',
+            String(carrierPort),
+            '--smtp-port',
+            String(smtpPort),
+            '--data-dir',
+            path.join(dataDir, 'twins'),
+            '--public-base-url',
+            publicBaseUrl,
+            '--ms-per-page',
+            String(envMs('SANDBOX_MS_PER_PAGE', 2000)),
+          ],
           (line) => {
             if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
           },

@@ -16,10 +16,7 @@ export const IDLE_MS = 2 * 3_600_000;
 /** Five wrong passwords within 15 minutes lock the name for 15 minutes. */
 export const DEFAULT_LOCKOUT: LockoutRule = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 };
 
-export type SignInResult =
-  | { ok: true; username: string; token: string }
-  | { ok: false; reason: 'invalid' }
-  | { ok: false; reason: 'locked'; until: Date };
+export type SignInResult = { ok: true; username: string; token: string } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'locked'; until: Date };
 
 export interface SignInOptions {
   /** The configured users (SUPPORT_USERS). */

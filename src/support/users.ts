@@ -26,7 +26,10 @@ export function isSupportUserName(name: string): boolean {
 export function parseSupportUsers(raw: string | undefined): { users: SupportUser[]; problems: string[] } {
   const users: SupportUser[] = [];
   const problems: string[] = [];
-  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const name = colon > 0 ? entry.slice(0, colon) : entry;
     const hash = colon > 0 ? entry.slice(colon + 1) : '';

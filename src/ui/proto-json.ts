@@ -25,7 +25,9 @@ export class JsonInputError extends Error {}
 
 const LONG_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 const INT_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
-const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((n) => `.google.protobuf.${n}`));
+const WRAPPERS = new Set(
+  ['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((n) => `.google.protobuf.${n}`),
+);
 
 interface LongLike {
   low: number;
@@ -124,7 +126,7 @@ function structValueJson(v: Obj): Json {
   if (typeof v.stringValue === 'string') return v.stringValue;
   if (typeof v.boolValue === 'boolean') return v.boolValue;
   if (v.structValue) return structJson(v.structValue as Obj);
-  if (v.listValue) return ((v.listValue as Obj).values as Obj[] | undefined ?? []).map(structValueJson);
+  if (v.listValue) return (((v.listValue as Obj).values as Obj[] | undefined) ?? []).map(structValueJson);
   return null;
 }
 

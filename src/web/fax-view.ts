@@ -50,10 +50,7 @@ export function faxView(fax: Fax, attempts: FaxAttempt[], locale: Locale): FaxVi
     locale: fax.locale,
     pages: fax.pages,
     paper: fax.paper,
-    price:
-      fax.priceAmount !== null && fax.currency
-        ? { amount: fax.priceAmount, currency: fax.currency, formatted: formatMoney(fax.priceAmount, fax.currency, locale) }
-        : null,
+    price: fax.priceAmount !== null && fax.currency ? { amount: fax.priceAmount, currency: fax.currency, formatted: formatMoney(fax.priceAmount, fax.currency, locale) } : null,
     payment: { state: fax.paymentState, checkoutUrl: payable ? fax.checkoutUrl : null, payBy: payable ? iso(fax.paymentExpiresAt) : null },
     attempts: attempts
       .sort((a, b) => a.number - b.number)

@@ -47,16 +47,16 @@ export async function run(): Promise<void> {
   });
   const relay = smtpUrl
     ? new EmailRelay({
-      db,
-      store,
-      smtpUrl,
-      from: config.email.from,
-      publicBaseUrl: config.web.publicBaseUrl,
-      appSecret: config.appSecret,
-      operator: config.operator,
-      limits: config.limits,
-      log,
-    })
+        db,
+        store,
+        smtpUrl,
+        from: config.email.from,
+        publicBaseUrl: config.web.publicBaseUrl,
+        appSecret: config.appSecret,
+        operator: config.operator,
+        limits: config.limits,
+        log,
+      })
     : null;
   const prebuilt = existsSync(WORKFLOW_BUNDLE_PATH);
   const worker = await Worker.create({

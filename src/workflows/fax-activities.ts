@@ -37,13 +37,10 @@ const words = (code: string): string => code.replace(/_/g, ' ');
 export const act = {
   loadPolicy: () => steps.loadPolicy.executeWithOptions({ summary: 'read the fax policy' }, []),
   convertDocument: (faxId: string) => conversion.convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
-  openCheckout: (faxId: string, expiresAt: number) =>
-    steps.openCheckout.executeWithOptions({ summary: 'open checkout' }, [faxId, expiresAt]),
+  openCheckout: (faxId: string, expiresAt: number) => steps.openCheckout.executeWithOptions({ summary: 'open checkout' }, [faxId, expiresAt]),
   closeCheckout: (faxId: string) => steps.closeCheckout.executeWithOptions({ summary: 'close checkout' }, [faxId]),
-  confirmPayment: (faxId: string, paymentIntentId: string) =>
-    steps.confirmPayment.executeWithOptions({ summary: 'confirm card hold' }, [faxId, paymentIntentId]),
-  setStatus: (faxId: string, update: StatusUpdate) =>
-    steps.setStatus.executeWithOptions({ summary: `record status: ${words(update.status)}` }, [faxId, update]),
+  confirmPayment: (faxId: string, paymentIntentId: string) => steps.confirmPayment.executeWithOptions({ summary: 'confirm card hold' }, [faxId, paymentIntentId]),
+  setStatus: (faxId: string, update: StatusUpdate) => steps.setStatus.executeWithOptions({ summary: `record status: ${words(update.status)}` }, [faxId, update]),
   submitTransmission: (faxId: string, attempt: number, of: number) =>
     submission.submitTransmission.executeWithOptions({ summary: `transmission ${attempt} of ${of}` }, [faxId, attempt]),
   watchTransmission: (faxId: string, attempt: number, of: number, carrierFaxId: string) =>
@@ -53,14 +50,9 @@ export const act = {
   cancelTransmission: (faxId: string, attempt: number, carrierFaxId: string) =>
     steps.cancelTransmission.executeWithOptions({ summary: `cancel transmission ${attempt}` }, [faxId, carrierFaxId]),
   capturePayment: (faxId: string, paymentIntentId: string, why: 'delivered' | 'hold lapses') =>
-    steps.capturePayment.executeWithOptions(
-      { summary: why === 'delivered' ? 'capture payment' : 'capture payment before the card hold lapses' },
-      [faxId, paymentIntentId],
-    ),
-  releasePayment: (faxId: string, paymentIntentId: string) =>
-    steps.releasePayment.executeWithOptions({ summary: 'release card hold' }, [faxId, paymentIntentId]),
-  refundPayment: (faxId: string, paymentIntentId: string) =>
-    steps.refundPayment.executeWithOptions({ summary: 'refund payment' }, [faxId, paymentIntentId]),
+    steps.capturePayment.executeWithOptions({ summary: why === 'delivered' ? 'capture payment' : 'capture payment before the card hold lapses' }, [faxId, paymentIntentId]),
+  releasePayment: (faxId: string, paymentIntentId: string) => steps.releasePayment.executeWithOptions({ summary: 'release card hold' }, [faxId, paymentIntentId]),
+  refundPayment: (faxId: string, paymentIntentId: string) => steps.refundPayment.executeWithOptions({ summary: 'refund payment' }, [faxId, paymentIntentId]),
   purgeDocuments: (faxId: string) => steps.purgeDocuments.executeWithOptions({ summary: 'purge documents' }, [faxId]),
   supportRefund: (faxId: string, paymentIntentId: string, by: string) =>
     steps.refundPayment.executeWithOptions({ summary: `refund payment, asked by support (${by})` }, [faxId, paymentIntentId]),

@@ -56,11 +56,7 @@ function currentDetails(state: FaxState, country: string | null, maxTransmission
     state.pages !== null && state.amount !== null && state.currency !== null
       ? `${state.pages} ${state.pages === 1 ? 'page' : 'pages'}, ${formatMoney(state.amount, state.currency, 'en')}`
       : 'pages and price follow from the conversion';
-  return [
-    `**Fax ${state.faxId}**${to}: ${priced}`,
-    `**Now:** ${currentStep(state, maxTransmissions)}`,
-    `**Payment:** ${PAYMENT_WORDS[state.paymentState]}`,
-  ].join('\n\n');
+  return [`**Fax ${state.faxId}**${to}: ${priced}`, `**Now:** ${currentStep(state, maxTransmissions)}`, `**Payment:** ${PAYMENT_WORDS[state.paymentState]}`].join('\n\n');
 }
 
 const PAYMENT_WORDS: Record<FaxState['paymentState'], string> = {

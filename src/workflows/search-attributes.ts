@@ -20,7 +20,4 @@ export const FAX_SEARCH_ATTRIBUTES: Readonly<Record<string, 'Keyword' | 'Int'>> 
 };
 
 /** The engine's flags that register them when it starts (`durafax engine --search-attribute Name=Type`). */
-export const ENGINE_SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.entries(FAX_SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
-  '--search-attribute',
-  `${name}=${type}`,
-]);
+export const ENGINE_SEARCH_ATTRIBUTE_FLAGS: readonly string[] = Object.entries(FAX_SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);

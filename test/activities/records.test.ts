@@ -143,7 +143,16 @@ describe('purgeDocuments', () => {
     const text = JSON.stringify(row);
     for (const value of [personal.email, personal.number, personal.sender, 'Babbage', 'sealed-token', 'cs_test_personal', 'd'.repeat(64)]) expect(text).not.toContain(value);
     expect(row).toMatchObject({ to_number: null, email: null, cover: null, token_sealed: null, idempotency_key: null, request_digest: null, checkout_url: null });
-    expect(row).toMatchObject({ status: 'delivered', country: 'DE', pages: 2, price_amount: 257, currency: 'eur', amount_captured: 257, payment_state: 'captured', payment_intent_id: 'pi_accounting' });
+    expect(row).toMatchObject({
+      status: 'delivered',
+      country: 'DE',
+      pages: 2,
+      price_amount: 257,
+      currency: 'eur',
+      amount_captured: 257,
+      payment_state: 'captured',
+      payment_intent_id: 'pi_accounting',
+    });
     expect(row.purged_at).not.toBeNull();
     expect(row.delivered_at).not.toBeNull();
 

@@ -55,7 +55,10 @@ function update(carrierFaxId: string, status: CarrierUpdate['status'], extra: Pa
 async function recordedAttempt(): Promise<{ faxId: string; carrierFaxId: string }> {
   const faxId = await readyFax();
   const carrierFaxId = randomUUID();
-  await h.db.query(`INSERT INTO fax_attempt (fax_id, number, status, carrier_fax_id, carrier_status, submitted_at) VALUES ($1, 1, 'queued', $2, 'queued', now())`, [faxId, carrierFaxId]);
+  await h.db.query(`INSERT INTO fax_attempt (fax_id, number, status, carrier_fax_id, carrier_status, submitted_at) VALUES ($1, 1, 'queued', $2, 'queued', now())`, [
+    faxId,
+    carrierFaxId,
+  ]);
   return { faxId, carrierFaxId };
 }
 
@@ -217,7 +220,11 @@ describe('recordCarrierUpdate', () => {
 
     const delivered = await run(h.activities.recordCarrierUpdate, faxId, 1, update(carrierFaxId, 'delivered', { pagesSent: 2, callDurationSecs: 68 }));
     expect(delivered).toEqual({ carrierFaxId, status: 'delivered', final: true, delivered: true, retryable: false, reason: null, pagesSent: 2 });
-    for (const late of [update(carrierFaxId, 'sending'), update(carrierFaxId, 'failed', { failureReason: 'receiver_call_dropped', pagesSent: 1 }), update(carrierFaxId, 'delivered', { pagesSent: 9 })]) {
+    for (const late of [
+      update(carrierFaxId, 'sending'),
+      update(carrierFaxId, 'failed', { failureReason: 'receiver_call_dropped', pagesSent: 1 }),
+      update(carrierFaxId, 'delivered', { pagesSent: 9 }),
+    ]) {
       expect(await run(h.activities.recordCarrierUpdate, faxId, 1, late)).toEqual(delivered);
     }
     expect(await attemptRow(faxId)).toMatchObject({ status: 'delivered', carrierStatus: 'delivered', pagesSent: 2, durationSecs: 68, reason: null });

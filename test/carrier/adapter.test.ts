@@ -193,7 +193,10 @@ describe('typed errors', () => {
   test('a malformed request is refused before it leaves', async () => {
     const ledger = new MemoryLedger();
     await expect(carrier.sendOnce({ ...request(DELIVERABLE), to: '0301234567' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request', field: 'to', refusesDestination: true });
-    await expect(carrier.sendOnce({ ...request(DELIVERABLE), mediaUrl: 'ftp://host/doc.pdf' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request', refusesDestination: false });
+    await expect(carrier.sendOnce({ ...request(DELIVERABLE), mediaUrl: 'ftp://host/doc.pdf' }, ledger)).rejects.toMatchObject({
+      kind: 'invalid_request',
+      refusesDestination: false,
+    });
     await expect(carrier.sendOnce({ ...request(DELIVERABLE), attempt: 0 }, ledger)).rejects.toMatchObject({ kind: 'invalid_request' });
     await expect(carrier.sendOnce({ ...request(DELIVERABLE), mediaUrl: 'file:///etc/passwd' }, ledger)).rejects.toMatchObject({ kind: 'invalid_request' });
     expect(ledger.starts.size).toBe(0);

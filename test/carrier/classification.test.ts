@@ -99,7 +99,15 @@ describe('client_state', () => {
 
 describe('reading Telnyx shapes', () => {
   test('a fax resource keeps pages, duration and failure; unknown statuses read as queued', () => {
-    const fax = toCarrierFax({ id: 'f1', status: 'failed', to: '+493012340005', failure_reason: 'receiver_call_dropped', page_count: 1, call_duration_secs: 38, created_at: '2025-01-01T10:00:00Z' });
+    const fax = toCarrierFax({
+      id: 'f1',
+      status: 'failed',
+      to: '+493012340005',
+      failure_reason: 'receiver_call_dropped',
+      page_count: 1,
+      call_duration_secs: 38,
+      created_at: '2025-01-01T10:00:00Z',
+    });
     expect(fax).toMatchObject({ id: 'f1', status: 'failed', failureReason: 'receiver_call_dropped', pagesSent: 1, callDurationSecs: 38, clientState: null });
     expect(fax.createdAt.toISOString()).toBe('2025-01-01T10:00:00.000Z');
     expect(toCarrierFax({ id: 'f2', status: 'media.processing' }).status).toBe('queued');

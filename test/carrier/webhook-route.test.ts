@@ -228,10 +228,7 @@ test('end to end: the twin transmits, signs and retries webhooks; the route forw
     await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
     const webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/telnyx`;
 
-    const carrier = createCarrier(
-      { apiKey: 'KEY_SANDBOX', connectionId: 'c', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url },
-      { webhookUrl },
-    );
+    const carrier = createCarrier({ apiKey: 'KEY_SANDBOX', connectionId: 'c', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url }, { webhookUrl });
     const id = faxId();
     const sent = await carrier.sendOnce({ faxId: id, attempt: 1, to: '+493012345678', mediaUrl: media.url('/doc-2.pdf') }, new MemoryLedger());
     await waitForFinal(carrier, sent.id);

@@ -65,9 +65,7 @@ test('sandbox mode fills in the twins, refuses a live key, and still needs the t
   expect(problems('worker', sandbox)).toEqual(['STRIPE_API_BASE is required', 'TELNYX_API_BASE is required']);
   const full = { ...sandbox, STRIPE_API_BASE: 'http://127.0.0.1:12111', TELNYX_API_BASE: 'http://127.0.0.1:12112' };
   expect(loadConfig('worker', full).stripe).toMatchObject({ secretKey: 'sk_test_sandbox', apiBase: 'http://127.0.0.1:12111' });
-  expect(problems('worker', { ...full, STRIPE_SECRET_KEY: 'sk_live_real' })).toEqual([
-    'a live Stripe key (sk_live_…) cannot be used in sandbox mode with the offline twins',
-  ]);
+  expect(problems('worker', { ...full, STRIPE_SECRET_KEY: 'sk_live_real' })).toEqual(['a live Stripe key (sk_live_…) cannot be used in sandbox mode with the offline twins']);
 });
 
 test('bad values are explained', () => {

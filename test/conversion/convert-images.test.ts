@@ -54,7 +54,13 @@ describe('image conversion', () => {
   });
 
   test('multi-page TIFF gives one fax page per image', async () => {
-    const result = await convert(tiff([{ width: W, height: H }, { width: W, height: H }, { width: 600, height: 800 }]));
+    const result = await convert(
+      tiff([
+        { width: W, height: H },
+        { width: W, height: H },
+        { width: 600, height: 800 },
+      ]),
+    );
     expect(result.sourceType).toBe('tiff');
     expect(result.pages).toBe(3);
     const pages = verifyResult(result, 2287, A4_BOX);

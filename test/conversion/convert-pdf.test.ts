@@ -88,7 +88,13 @@ describe('PDF conversion', () => {
   });
 
   test('fits pages to Letter paper when asked', async () => {
-    const result = await convert(await pdf([{ size: LETTER, marker: 50 }, { size: A4, marker: 50 }]), { paper: 'letter' });
+    const result = await convert(
+      await pdf([
+        { size: LETTER, marker: 50 },
+        { size: A4, marker: 50 },
+      ]),
+      { paper: 'letter' },
+    );
     expect(result.paper).toBe('letter');
     const pages = verifyResult(result, 2156, LETTER_BOX);
     expect(pages.every((p) => inkBox(p) !== null)).toBe(true);
@@ -97,7 +103,12 @@ describe('PDF conversion', () => {
   test('scales other sizes to fit and says so; warns about dark and blank pages', async () => {
     const a3: [number, number] = [841.89, 1190.55];
     const result = await convert(
-      await pdf([{ size: a3, marker: 200 }, { size: A4, blank: true }, { size: A4, black: true }, { size: A4, text: 'fine' }]),
+      await pdf([
+        { size: a3, marker: 200 },
+        { size: A4, blank: true },
+        { size: A4, black: true },
+        { size: A4, text: 'fine' },
+      ]),
       { paper: 'a4' },
     );
     verifyResult(result, 2287, A4_BOX);
@@ -125,9 +136,7 @@ describe('PDF conversion', () => {
   test('cover pages differ by language', async () => {
     const doc = await textPdf(1);
     const base = { senderName: 'Ada', recipientName: 'Bob', subject: 'Hello' };
-    const [en, de] = await Promise.all(
-      (['en', 'de'] as const).map((locale) => convert(doc, { paper: 'a4', cover: { ...base, locale } })),
-    );
+    const [en, de] = await Promise.all((['en', 'de'] as const).map((locale) => convert(doc, { paper: 'a4', cover: { ...base, locale } })));
     expect(en.pageImages[0].preview.equals(de.pageImages[0].preview)).toBe(false);
     expect(en.pageImages[1].preview.equals(de.pageImages[1].preview)).toBe(true);
   });

@@ -57,7 +57,15 @@ describe('image headers', () => {
     expect(inspectImage(bombPng(), 'png')).toEqual([{ width: 100000, height: 100000 }]);
     expect(inspectImage(bmp(30, 20), 'bmp')).toEqual([{ width: 30, height: 20 }]);
     expect(inspectImage(gif(17, 9), 'gif')).toEqual([{ width: 17, height: 9 }]);
-    expect(inspectImage(tiff([{ width: 5, height: 6 }, { width: 7, height: 8 }]), 'tiff')).toEqual([
+    expect(
+      inspectImage(
+        tiff([
+          { width: 5, height: 6 },
+          { width: 7, height: 8 },
+        ]),
+        'tiff',
+      ),
+    ).toEqual([
       { width: 5, height: 6 },
       { width: 7, height: 8 },
     ]);

@@ -25,7 +25,9 @@ async function colourJpeg(width: number, height: number): Promise<Buffer> {
       rgb[o + 2] = inDisc ? 10 : ((x * y) >> 6) & 0xff;
     }
   }
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(rgb, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** White with a black block in the top-left quarter, as a JPEG with the given EXIF orientation. */
@@ -64,7 +66,12 @@ describe('JPEG decoding', () => {
     // Orientation 6: the stored pixels are shown turned a quarter clockwise, so the block that is
     // stored top left appears top right, and the stored landscape picture is shown as portrait.
     const tagged = await convert(await markedJpeg(1200, 800, 6));
-    const upright = await convert(await sharp(await markedJpeg(1200, 800)).rotate(90).jpeg({ quality: 95 }).toBuffer());
+    const upright = await convert(
+      await sharp(await markedJpeg(1200, 800))
+        .rotate(90)
+        .jpeg({ quality: 95 })
+        .toBuffer(),
+    );
     const [a] = verifyResult(tagged, 2287, '0 0 595.28 841.89');
     const [b] = verifyResult(upright, 2287, '0 0 595.28 841.89');
     const boxA = inkBox(a)!;

@@ -15,7 +15,7 @@ describe('placing a page on the fax', () => {
     const p = placePage([0, 0, 595.28, 841.89], PAPERS.a4, 0);
     expect(p.rotated).toBe(false);
     // The fax page is 840.1 pt long: the page shrinks by 0.2 %.
-    expect(p.scale).toBeCloseTo(2287 / 196 * 72 / 841.89, 6);
+    expect(p.scale).toBeCloseTo(((2287 / 196) * 72) / 841.89, 6);
     const [x0, y0] = transformPoint(p.matrix, 0, 0);
     const [x1, y1] = transformPoint(p.matrix, 595.28, 841.89);
     expect(y0).toBeCloseTo(0, 6);

@@ -44,7 +44,17 @@ describe('durafax convert', () => {
     const { code, out: stdout } = await run([input, out, '--paper', 'letter', '--cover-subject', 'Hello', '--locale', 'de']);
     expect(code).toBe(0);
     expect(stdout).toContain('3 page(s)');
-    expect(fs.readdirSync(out).sort()).toEqual(['fax.pdf', 'fax.tiff', 'page-01.png', 'page-02.png', 'page-03.png', 'summary.json', 'thumb-01.png', 'thumb-02.png', 'thumb-03.png']);
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'fax.pdf',
+      'fax.tiff',
+      'page-01.png',
+      'page-02.png',
+      'page-03.png',
+      'summary.json',
+      'thumb-01.png',
+      'thumb-02.png',
+      'thumb-03.png',
+    ]);
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ pages: 3, paper: 'letter', sourceType: 'pdf', warnings: [] });
     expect(readTiff(fs.readFileSync(path.join(out, 'fax.tiff')))).toHaveLength(3);

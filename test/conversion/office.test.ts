@@ -21,38 +21,54 @@ describe('office documents through LibreOffice', () => {
     ['docx', () => docx(['Hello from Word.', 'A second paragraph.'])],
     ['odt', () => odt(['Hello from Writer.', 'A second paragraph.'])],
     ['rtf', () => RTF],
-  ] as const)('%s becomes fax pages', async (type, make) => {
-    const result = await convert(make());
-    expect(result.sourceType).toBe(type);
-    expect(result.pages).toBe(1);
-    const [page] = verifyResult(result, 2287, A4_BOX);
-    const box = inkBox(page)!;
-    // Text near the top of the page, inside LibreOffice's default margins.
-    expect(box.y0).toBeLessThan(500);
-    expect(box.x0).toBeGreaterThan(100);
-  }, 120_000);
-
-  officeTest('a Word 97–2003 .doc (made by LibreOffice from a .docx) is recognised and converted', async () => {
-    const dir = tempDir();
-    try {
-      fs.writeFileSync(path.join(dir, 'in.docx'), docx(['Hello from an old Word file.']));
-      execFileSync(soffice!, [`-env:UserInstallation=${pathToFileURL(path.join(dir, 'profile')).href}`, '--headless', '--convert-to', 'doc', '--outdir', dir, path.join(dir, 'in.docx')], {
-        stdio: 'ignore',
-        timeout: 60_000,
-      });
-      const result = await convert(fs.readFileSync(path.join(dir, 'in.doc')));
-      expect(result.sourceType).toBe('doc');
+  ] as const)(
+    '%s becomes fax pages',
+    async (type, make) => {
+      const result = await convert(make());
+      expect(result.sourceType).toBe(type);
       expect(result.pages).toBe(1);
-      expect(inkBox(verifyResult(result, 2287, A4_BOX)[0])).not.toBeNull();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+      const [page] = verifyResult(result, 2287, A4_BOX);
+      const box = inkBox(page)!;
+      // Text near the top of the page, inside LibreOffice's default margins.
+      expect(box.y0).toBeLessThan(500);
+      expect(box.x0).toBeGreaterThan(100);
+    },
+    120_000,
+  );
 
-  officeTest('two conversions run side by side, each with its own LibreOffice profile', async () => {
-    const [a, b] = await Promise.all([convert(docx(['First document.'])), convert(docx(['Second document.', 'With two paragraphs.']))]);
-    expect(a.pages).toBe(1);
-    expect(b.pages).toBe(1);
-    expect(a.pageImages[0].preview.equals(b.pageImages[0].preview)).toBe(false);
-  }, 120_000);
+  officeTest(
+    'a Word 97–2003 .doc (made by LibreOffice from a .docx) is recognised and converted',
+    async () => {
+      const dir = tempDir();
+      try {
+        fs.writeFileSync(path.join(dir, 'in.docx'), docx(['Hello from an old Word file.']));
+        execFileSync(
+          soffice!,
+          [`-env:UserInstallation=${pathToFileURL(path.join(dir, 'profile')).href}`, '--headless', '--convert-to', 'doc', '--outdir', dir, path.join(dir, 'in.docx')],
+          {
+            stdio: 'ignore',
+            timeout: 60_000,
+          },
+        );
+        const result = await convert(fs.readFileSync(path.join(dir, 'in.doc')));
+        expect(result.sourceType).toBe('doc');
+        expect(result.pages).toBe(1);
+        expect(inkBox(verifyResult(result, 2287, A4_BOX)[0])).not.toBeNull();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
+
+  officeTest(
+    'two conversions run side by side, each with its own LibreOffice profile',
+    async () => {
+      const [a, b] = await Promise.all([convert(docx(['First document.'])), convert(docx(['Second document.', 'With two paragraphs.']))]);
+      expect(a.pages).toBe(1);
+      expect(b.pages).toBe(1);
+      expect(a.pageImages[0].preview.equals(b.pageImages[0].preview)).toBe(false);
+    },
+    120_000,
+  );
 });

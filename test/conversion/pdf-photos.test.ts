@@ -23,7 +23,6 @@ function blockTones(g4base64: string): number[] {
   return blockTonesOf(bits, ROWS);
 }
 
-
 const mean = (t: number[]): number => t.reduce((sum, v) => sum + v, 0) / t.length;
 
 /** Same picture: the same tone overall and in every block, give or take a dot pattern. */
@@ -98,7 +97,13 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
     const file = await photoPdf([
       rgbImage(first),
       rgbImage(await raw(W, H, 2).jpeg({ quality: 85, progressive: true, chromaSubsampling: '4:4:4' }).toBuffer()),
-      { jpeg: await sharp(grey, { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer(), dict: { Width: W, Height: H, ColorSpace: 'DeviceGray', BitsPerComponent: 8, Filter: 'DCTDecode' } },
+      {
+        jpeg: await sharp(grey, { raw: { width: W, height: H, channels: 1 } })
+          .toColourspace('b-w')
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+        dict: { Width: W, Height: H, ColorSpace: 'DeviceGray', BitsPerComponent: 8, Filter: 'DCTDecode' },
+      },
       (doc) => {
         // With colour management off, MuPDF reads an ICC-based space by its number of components.
         const profile: PDFRef = doc.context.register(doc.context.stream(new Uint8Array(128), { N: 3, Alternate: 'DeviceRGB' }));
@@ -119,7 +124,10 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
   test('anything either decoder might read differently stays with MuPDF and renders as before', async () => {
     const jpeg = await raw(W, H).jpeg({ quality: 90 }).toBuffer();
     const file = await photoPdf([
-      { jpeg: await raw(W, H).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer(), dict: { Width: W, Height: H, ColorSpace: 'DeviceCMYK', BitsPerComponent: 8, Filter: 'DCTDecode' } },
+      {
+        jpeg: await raw(W, H).toColourspace('cmyk').jpeg({ quality: 90 }).toBuffer(),
+        dict: { Width: W, Height: H, ColorSpace: 'DeviceCMYK', BitsPerComponent: 8, Filter: 'DCTDecode' },
+      },
       rgbImage(jpeg, { Decode: [1, 0, 1, 0, 1, 0] }),
       rgbImage(jpeg, { ImageMask: true }),
       // The dictionary's size differs from the JPEG's, and so do its colour components.
@@ -166,7 +174,14 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
 
   test('a multi-page PDF of photos converts on every thread with the pages MuPDF would draw', async () => {
     const images: ImageSpec[] = [];
-    for (let i = 0; i < 4; i++) images.push(rgbImage(await raw(W, H, 10 + i).jpeg({ quality: 90 }).toBuffer()));
+    for (let i = 0; i < 4; i++)
+      images.push(
+        rgbImage(
+          await raw(W, H, 10 + i)
+            .jpeg({ quality: 90 })
+            .toBuffer(),
+        ),
+      );
     const file = await photoPdf(images);
     const result = await convert(file);
     expect(result.pages).toBe(4);

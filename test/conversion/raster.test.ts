@@ -32,7 +32,7 @@ describe('G4 (T.6) encoder', () => {
     ['checkerboard', bitmapOf(1728, 16, (x, y) => ((x + y) & 1) === 1)],
     ['vertical stripes of many widths', bitmapOf(1728, 30, (x) => Math.floor(Math.sqrt(x)) % 2 === 0)],
     ['diagonal edges (vertical modes ±1..3)', bitmapOf(1728, 60, (x, y) => (x + 3 * y) % 200 < 90 || (x - 2 * y + 4000) % 150 < 40)],
-    ['long runs beyond make-up limits', bitmapOf(3000, 4, (x, y) => y % 2 === 0 ? x > 2700 : x < 2650)],
+    ['long runs beyond make-up limits', bitmapOf(3000, 4, (x, y) => (y % 2 === 0 ? x > 2700 : x < 2650))],
     ['odd width with black at the right edge', bitmapOf(1001, 12, (x, y) => x > 990 || (y === 5 && x % 3 === 0))],
     ['first pixel black', bitmapOf(64, 3, (x) => x === 0)],
   ];
@@ -87,8 +87,24 @@ describe('grey to 1-bit conversion', () => {
   };
 
   test('white stays white and black stays black', () => {
-    expect(blackRatio(ditherToBitmap(grey(() => 255), W, H))).toBe(0);
-    expect(blackRatio(ditherToBitmap(grey(() => 0), W, H))).toBe(1);
+    expect(
+      blackRatio(
+        ditherToBitmap(
+          grey(() => 255),
+          W,
+          H,
+        ),
+      ),
+    ).toBe(0);
+    expect(
+      blackRatio(
+        ditherToBitmap(
+          grey(() => 0),
+          W,
+          H,
+        ),
+      ),
+    ).toBe(1);
   });
 
   test.each([
@@ -96,19 +112,37 @@ describe('grey to 1-bit conversion', () => {
     [64, 0.65, 0.85],
     [192, 0.15, 0.35],
   ])('a flat area of grey %i comes out between %f and %f black', (value, min, max) => {
-    const ratio = blackRatio(ditherToBitmap(grey(() => value), W, H));
+    const ratio = blackRatio(
+      ditherToBitmap(
+        grey(() => value),
+        W,
+        H,
+      ),
+    );
     expect(ratio).toBeGreaterThanOrEqual(min);
     expect(ratio).toBeLessThanOrEqual(max);
   });
 
   test('paper-white scan noise does not turn into dots', () => {
     const noise = rng(3);
-    expect(blackRatio(ditherToBitmap(grey(() => 240 + Math.floor(noise() * 16)), W, H))).toBe(0);
+    expect(
+      blackRatio(
+        ditherToBitmap(
+          grey(() => 240 + Math.floor(noise() * 16)),
+          W,
+          H,
+        ),
+      ),
+    ).toBe(0);
   });
 
   test('a thin anti-aliased or light stroke stays a solid line', () => {
     // A one-pixel vertical line of grey 140 with a faint anti-aliased neighbour: the kind of stem small text has.
-    const b = ditherToBitmap(grey((x) => (x === 100 ? 140 : x === 101 ? 220 : 255)), W, H);
+    const b = ditherToBitmap(
+      grey((x) => (x === 100 ? 140 : x === 101 ? 220 : 255)),
+      W,
+      H,
+    );
     for (let y = 0; y < H; y++) expect((b.data[y * b.rowBytes + (100 >> 3)] >> (7 - (100 & 7))) & 1).toBe(1);
     expect(blackRatio(b)).toBeCloseTo(1 / W, 3);
   });

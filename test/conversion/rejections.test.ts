@@ -69,7 +69,16 @@ describe('documents that cannot be faxed are refused with a reason', () => {
   });
 
   test('a TIFF with more pages than allowed: too_many_pages', async () => {
-    const err = await rejection(convert(tiff([{ width: 20, height: 20 }, { width: 20, height: 20 }, { width: 20, height: 20 }]), { limits: { maxPages: 2 } }));
+    const err = await rejection(
+      convert(
+        tiff([
+          { width: 20, height: 20 },
+          { width: 20, height: 20 },
+          { width: 20, height: 20 },
+        ]),
+        { limits: { maxPages: 2 } },
+      ),
+    );
     expect(err.reason).toBe('too_many_pages');
   });
 
@@ -111,7 +120,14 @@ describe('documents that cannot be faxed are refused with a reason', () => {
     ['an empty file', async () => Buffer.alloc(0)],
     ['text with only white space', async () => Buffer.from(' \n\t\n\f  \r\n')],
     ['a PDF without pages', async () => pdf([])],
-    ['a PDF of blank pages', async () => pdf([{ size: A4, blank: true }, { size: A4, blank: true }])],
+    [
+      'a PDF of blank pages',
+      async () =>
+        pdf([
+          { size: A4, blank: true },
+          { size: A4, blank: true },
+        ]),
+    ],
   ])('%s: empty_document', async (_name, make) => {
     expect((await rejection(convert(await make()))).reason).toBe('empty_document');
   });

@@ -29,9 +29,7 @@ test('migrations create the tables with their constraints', async () => {
   const row = await t.db.getRepository(Fax).findOneByOrFail({ id: '00000000-0000-4000-8000-000000000001' });
   expect(row.paymentState).toBe('none');
   expect(row.warnings).toEqual([]);
-  await expect(
-    t.db.query(`UPDATE fax SET status = 'lost' WHERE id = '00000000-0000-4000-8000-000000000001'`),
-  ).rejects.toThrow(/check constraint/);
+  await expect(t.db.query(`UPDATE fax SET status = 'lost' WHERE id = '00000000-0000-4000-8000-000000000001'`)).rejects.toThrow(/check constraint/);
 });
 
 test('webhook events are recorded once', async () => {
@@ -64,7 +62,19 @@ test('the document store keeps, replaces and purges files', async () => {
 test('a hold is marked released only from authorized, and says whether it changed anything', async () => {
   const faxes = new Faxes(t.db);
   const id = '00000000-0000-4000-8000-0000000000aa';
-  await t.db.getRepository(Fax).insert({ id, tokenHash: 'a'.repeat(64), status: 'queued', toNumber: '+49301234567', country: 'DE', locale: 'en', workflowId: `fax-${id}`, paymentIntentId: 'pi_1', paymentState: 'authorized' });
+  await t.db
+    .getRepository(Fax)
+    .insert({
+      id,
+      tokenHash: 'a'.repeat(64),
+      status: 'queued',
+      toNumber: '+49301234567',
+      country: 'DE',
+      locale: 'en',
+      workflowId: `fax-${id}`,
+      paymentIntentId: 'pi_1',
+      paymentState: 'authorized',
+    });
   expect(await faxes.markHoldReleased(id, 'pi_other')).toBe(false);
   expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(true);
   expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(false);

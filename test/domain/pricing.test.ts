@@ -17,11 +17,28 @@ test('PRICES overrides a country’s rate; a malformed entry is named', () => {
   expect(rates).toEqual({ DE: { base: 49, perPage: 19 }, US: { base: 150, perPage: 100 } });
   expect(problems).toEqual([]);
   expect(parsePrices('DE=49+19').problems).toEqual(['PRICES: "DE=49+19" is not COUNTRY:base:perPage (for example DE:99:79)']);
-  const config = loadConfig('worker', { DURAFAX_SANDBOX: '1', DATABASE_URL: 'postgres://x/y', TEMPORAL_ADDRESS: 'x:1', STRIPE_API_BASE: 'http://x', TELNYX_API_BASE: 'http://x', PRICES: 'DE:49:19', PRICE_BASE: '120' });
+  const config = loadConfig('worker', {
+    DURAFAX_SANDBOX: '1',
+    DATABASE_URL: 'postgres://x/y',
+    TEMPORAL_ADDRESS: 'x:1',
+    STRIPE_API_BASE: 'http://x',
+    TELNYX_API_BASE: 'http://x',
+    PRICES: 'DE:49:19',
+    PRICE_BASE: '120',
+  });
   expect(priceFor('DE', 1, config.policy.prices).amount).toBe(68);
   expect(priceFor('AT', 1, config.policy.prices).amount).toBe(120 + 79);
   expect(priceFor('US', 1, config.policy.prices).amount).toBe(DEFAULT_RATES.US.base + DEFAULT_RATES.US.perPage);
-  expect(() => loadConfig('worker', { DURAFAX_SANDBOX: '1', DATABASE_URL: 'postgres://x/y', TEMPORAL_ADDRESS: 'x:1', STRIPE_API_BASE: 'http://x', TELNYX_API_BASE: 'http://x', PRICES: 'Germany:1:2' })).toThrow(/PRICES: "Germany:1:2"/);
+  expect(() =>
+    loadConfig('worker', {
+      DURAFAX_SANDBOX: '1',
+      DATABASE_URL: 'postgres://x/y',
+      TEMPORAL_ADDRESS: 'x:1',
+      STRIPE_API_BASE: 'http://x',
+      TELNYX_API_BASE: 'http://x',
+      PRICES: 'Germany:1:2',
+    }),
+  ).toThrow(/PRICES: "Germany:1:2"/);
 });
 
 test('amounts read as people in each language write them', () => {

@@ -90,10 +90,7 @@ test('upload → quote → pay through the Stripe sandbox → delivered once and
   // Ask the Stripe sandbox itself, through the official library: one capture of the quoted amount.
   const db = new Client({ connectionString: `postgres://durafax:durafax@127.0.0.1:${ports.pg}/durafax` });
   await db.connect();
-  const { rows } = await db.query<{ payment_intent_id: string; amount_captured: number }>(
-    'SELECT payment_intent_id, amount_captured FROM fax WHERE id = $1',
-    [fax.id],
-  );
+  const { rows } = await db.query<{ payment_intent_id: string; amount_captured: number }>('SELECT payment_intent_id, amount_captured FROM fax WHERE id = $1', [fax.id]);
   await db.end();
   expect(rows[0].amount_captured).toBe(257);
   const stripe = new Stripe('sk_test_e2e', { host: '127.0.0.1', port: ports.stripe, protocol: 'http' });
@@ -116,7 +113,14 @@ test('everything stops on Ctrl-C, and the data is still there after a restart', 
   const fax = await createFax(baseUrl, '+49 30 1234567', await makePdf(1));
   await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
   const code = await stopSupervisor();
-  if (code !== 0) process.stderr.write(output.split('\n').filter((l) => !l.includes('"request"')).slice(-30).join('\n'));
+  if (code !== 0)
+    process.stderr.write(
+      output
+        .split('\n')
+        .filter((l) => !l.includes('"request"'))
+        .slice(-30)
+        .join('\n'),
+    );
   expect(code).toBe(0);
   expect(output).toContain('[durafax] stopped');
   for (const port of Object.values(ports)) expect(await portInUse(port)).toBe(false);

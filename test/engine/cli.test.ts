@@ -16,8 +16,24 @@ test('the time-skipping test server shape: <port> [extra args]', () => {
 test("the temporal CLI's dev-server shape, unknown flags tolerated", () => {
   const opts = parseEngineArgs(
     [
-      'server', 'start-dev', '--port', '7244', '--namespace', 'faxes', '--ip', '127.0.0.1', '--log-format', 'pretty', '--log-level', 'warn',
-      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true', '--headless', '--search-attribute', 'FaxStatus=Keyword', '--brand-new-flag',
+      'server',
+      'start-dev',
+      '--port',
+      '7244',
+      '--namespace',
+      'faxes',
+      '--ip',
+      '127.0.0.1',
+      '--log-format',
+      'pretty',
+      '--log-level',
+      'warn',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecution=true',
+      '--headless',
+      '--search-attribute',
+      'FaxStatus=Keyword',
+      '--brand-new-flag',
     ],
     {},
   );

@@ -26,7 +26,9 @@ test('eager workflow start: a client sharing its worker connection gets the firs
 });
 
 /** A workflow task completed with one activity asking for eager execution; what the worker gets back. */
-async function completeWithEagerActivity(engine: RunningEngine): Promise<{ conn: Connection; response: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse; workflowId: string }> {
+async function completeWithEagerActivity(
+  engine: RunningEngine,
+): Promise<{ conn: Connection; response: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse; workflowId: string }> {
   const conn = await Connection.connect({ address: engine.address });
   const svc = conn.workflowService;
   const queue = `eager-${randomUUID()}`;
@@ -40,7 +42,13 @@ async function completeWithEagerActivity(engine: RunningEngine): Promise<{ conn:
     commands: [
       {
         commandType: E.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
-        scheduleActivityTaskCommandAttributes: { activityId: 'a1', activityType: { name: 'greet' }, taskQueue: { name: queue }, startToCloseTimeout: { seconds: 10 }, requestEagerExecution: true },
+        scheduleActivityTaskCommandAttributes: {
+          activityId: 'a1',
+          activityType: { name: 'greet' },
+          taskQueue: { name: queue },
+          startToCloseTimeout: { seconds: 10 },
+          requestEagerExecution: true,
+        },
       },
     ],
   });
@@ -58,7 +66,11 @@ test('eager activity dispatch: the activity comes back in the completion respons
     expect(activity.attempt).toBe(1);
     await eager.conn.workflowService.respondActivityTaskCompleted({ namespace: 'default', taskToken: activity.taskToken, identity: 'w' });
     const events = (await eager.conn.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: eager.workflowId } })).history!.events!;
-    expect(events.map((e) => E.EventType[e.eventType!].replace('EVENT_TYPE_', '')).slice(-3)).toEqual(['ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_COMPLETED', 'WORKFLOW_TASK_SCHEDULED']);
+    expect(events.map((e) => E.EventType[e.eventType!].replace('EVENT_TYPE_', '')).slice(-3)).toEqual([
+      'ACTIVITY_TASK_STARTED',
+      'ACTIVITY_TASK_COMPLETED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
     await eager.conn.close();
 
     const queued = await completeWithEagerActivity(off);

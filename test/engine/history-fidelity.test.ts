@@ -56,7 +56,11 @@ test('a workflow task whose completion keeps being turned down is written once; 
 
   // Registered at last: the next attempt completes and its scheduled and started events are written with it.
   await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { [name]: E.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD } });
-  await waitFor('the upsert', async () => typesOf((await handle.fetchHistory()).events!), (types) => types.includes('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'));
+  await waitFor(
+    'the upsert',
+    async () => typesOf((await handle.fetchHistory()).events!),
+    (types) => types.includes('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'),
+  );
   await handle.signal(doneSignal);
   expect(await handle.result()).toBe('x');
   const history = await handle.fetchHistory();

@@ -13,7 +13,14 @@ afterEach(async () => {
 });
 
 const open = (policy?: SnapshotPolicy): ReturnType<typeof Journal.open> => Journal.open({ dir }, silentLogger, policy);
-const segment = async (): Promise<string> => path.join(dir, (await fs.readdir(dir)).filter((n) => n.startsWith('journal-')).sort().at(-1)!);
+const segment = async (): Promise<string> =>
+  path.join(
+    dir,
+    (await fs.readdir(dir))
+      .filter((n) => n.startsWith('journal-'))
+      .sort()
+      .at(-1)!,
+  );
 /** A journal holding the records { n: 1 } and { n: 2 }, synced and closed; returns its segment file. */
 async function twoRecords(): Promise<string> {
   const { journal } = await open();

@@ -6,7 +6,7 @@ type AnyTable = PhaseTable<readonly (readonly [string | number, string, string |
 /** Every phase `start` leads to, through any number of rows. */
 function reachable(table: AnyTable, start: string | number): Set<string | number> {
   const seen = new Set([start]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [from, , to] of table.rows) {
       if (seen.has(from) && !seen.has(to)) {

@@ -25,8 +25,7 @@ afterAll(async () => {
 });
 
 const svc = (): Connection['workflowService'] => conn.workflowService;
-const types = (events: temporal.api.history.v1.IHistoryEvent[] | null | undefined): string[] =>
-  (events ?? []).map((e) => E.EventType[e.eventType!].replace('EVENT_TYPE_', ''));
+const types = (events: temporal.api.history.v1.IHistoryEvent[] | null | undefined): string[] => (events ?? []).map((e) => E.EventType[e.eventType!].replace('EVENT_TYPE_', ''));
 
 async function start(taskQueue: string, extra: Partial<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest> = {}): Promise<{ workflowId: string; runId: string }> {
   const workflowId = `wire-${randomUUID()}`;
@@ -132,7 +131,12 @@ test('workflow task attempts: a timed-out task is retried; attempts after the fi
     'WORKFLOW_TASK_SCHEDULED',
     'WORKFLOW_TASK_STARTED',
   ]);
-  await svc().respondWorkflowTaskFailed({ namespace: NS, taskToken: second.taskToken, cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE, identity: 'test-worker' });
+  await svc().respondWorkflowTaskFailed({
+    namespace: NS,
+    taskToken: second.taskToken,
+    cause: E.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+    identity: 'test-worker',
+  });
   const third = await poll(queue);
   expect(third.attempt).toBe(3);
   // While its tasks keep failing, the workflow cannot answer queries: the caller is told at once.
@@ -210,7 +214,12 @@ test('history pages with tokens, and long-polls for new events', async () => {
   expect(types(page2.history?.events)).toEqual(['WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED']);
   expect(page2.nextPageToken?.length ?? 0).toBe(0);
 
-  const waiting = svc().getWorkflowExecutionHistory({ namespace: NS, execution: { workflowId }, waitNewEvent: true, nextPageToken: Buffer.from(JSON.stringify({ r: task.workflowExecution!.runId, n: 5 })) });
+  const waiting = svc().getWorkflowExecutionHistory({
+    namespace: NS,
+    execution: { workflowId },
+    waitNewEvent: true,
+    nextPageToken: Buffer.from(JSON.stringify({ r: task.workflowExecution!.runId, n: 5 })),
+  });
   await svc().signalWorkflowExecution({ namespace: NS, workflowExecution: { workflowId }, signalName: 'wake', identity: 'test' });
   expect(types((await waiting).history?.events)[0]).toBe('WORKFLOW_EXECUTION_SIGNALED');
 });

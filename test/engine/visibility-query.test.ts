@@ -10,7 +10,10 @@ const json = (v: unknown): { metadata: Record<string, Uint8Array>; data: Uint8Ar
 
 function run(partial: Partial<RunState>, attrs: Record<string, unknown> = {}): Execution {
   const searchAttributes = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, json(v)]));
-  return new Execution({ workflowId: 'wf', runId: 'r', workflowType: 'faxWorkflow', status: 1, startTime: Date.parse('2026-01-10T00:00:00Z'), searchAttributes, ...partial } as RunState, []);
+  return new Execution(
+    { workflowId: 'wf', runId: 'r', workflowType: 'faxWorkflow', status: 1, startTime: Date.parse('2026-01-10T00:00:00Z'), searchAttributes, ...partial } as RunState,
+    [],
+  );
 }
 
 const typeOf = (f: string): number => SYSTEM_SEARCH_ATTRIBUTES[f] ?? DEFAULT_CUSTOM_SEARCH_ATTRIBUTES[f];

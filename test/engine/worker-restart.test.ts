@@ -61,9 +61,13 @@ test('the dev-server shape keeps queries and signals working across many workflo
 test('a worker killed with SIGKILL: its sticky task falls back to the normal queue and another worker finishes', async () => {
   const taskQueue = id('killed');
   const root = path.resolve(__dirname, '..', '..');
-  const child = spawn(process.execPath, ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), env.address, taskQueue, 'doomed-worker'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), env.address, taskQueue, 'doomed-worker'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());

@@ -38,7 +38,14 @@ test('a top-level run has no root, timeouts nobody set are undefined, and a long
 test('the build id of the worker that completed a task is recorded: workflowInfo reads it on replay, BuildIds lists it', async () => {
   const queue = `build-${randomUUID()}`;
   // Nothing cached: every task replays the history from the start, so the first task's build id comes from its events.
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: queue, workflowsPath, activities: createActivities(new Probe()), buildId: 'engine-build-7', maxCachedWorkflows: 0 });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: queue,
+    workflowsPath,
+    activities: createActivities(new Probe()),
+    buildId: 'engine-build-7',
+    maxCachedWorkflows: 0,
+  });
   const report: InfoReport = await worker.runUntil(env.client.workflow.execute('reportsInfo', { taskQueue: queue, workflowId: id('build'), args: [1] }));
   expect(report.firstBuildId).toBe('engine-build-7');
   const ids: string[] = [];

@@ -13,9 +13,7 @@ let probe: Probe;
 withTimeSkippingWorker((context) => ({ env, taskQueue, probe } = context));
 
 const eventTypes = async (workflowId: string, runId?: string): Promise<string[]> =>
-  (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!.map((e) =>
-    temporal.api.enums.v1.EventType[e.eventType!].replace('EVENT_TYPE_', ''),
-  );
+  (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!.map((e) => temporal.api.enums.v1.EventType[e.eventType!].replace('EVENT_TYPE_', ''));
 
 const failureOf = async (p: Promise<unknown>): Promise<unknown> =>
   p.then(
@@ -87,9 +85,7 @@ test('reuse policies decide whether a closed workflow id may start again', async
   await done.result();
   const rejected = await failureOf(env.client.workflow.start('collectNotes', { taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'REJECT_DUPLICATE' }));
   expect(rejected).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
-  const failedOnly = await failureOf(
-    env.client.workflow.start('collectNotes', { taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }),
-  );
+  const failedOnly = await failureOf(env.client.workflow.start('collectNotes', { taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' }));
   expect(failedOnly).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
   const again = await env.client.workflow.start('collectNotes', { taskQueue, workflowId, args: [1], workflowIdReusePolicy: 'ALLOW_DUPLICATE' });
   await again.terminate('make room');
@@ -137,9 +133,7 @@ test('a parent cancels its child; a workflow signals another, and signalling a m
   expect((await env.client.workflow.getHandle(`${parent}-child`).describe()).status.name).toBe('CANCELLED');
 
   const target = await env.client.workflow.start('collectNotes', { taskQueue, workflowId: id('target'), args: [1] });
-  expect(await env.client.workflow.execute('signalsAnother', { taskQueue, workflowId: id('signaller'), args: [target.workflowId] })).toBe(
-    'signalled; the missing one failed',
-  );
+  expect(await env.client.workflow.execute('signalsAnother', { taskQueue, workflowId: id('signaller'), args: [target.workflowId] })).toBe('signalled; the missing one failed');
   expect(await target.result()).toEqual(['from a workflow']);
 });
 
@@ -223,7 +217,7 @@ test('a workflow retry policy starts a new run after a failure', async () => {
   expect(statuses.sort()).toEqual(['COMPLETED', 'FAILED']);
 });
 
-test("every history this file produced replays deterministically on a fresh worker", async () => {
+test('every history this file produced replays deterministically on a fresh worker', async () => {
   const histories = [];
   for await (const w of env.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'` })) {
     histories.push({ workflowId: w.workflowId, history: await env.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory() });

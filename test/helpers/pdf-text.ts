@@ -31,20 +31,18 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export function pdfPages(pdf: Buffer): Promise<PdfPageText[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      ['--input-type=module', '-e', READER],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`MuPDF could not read the PDF: ${stderr || err.message}`));
-        else resolve(JSON.parse(stdout) as PdfPageText[]);
-      },
-    );
+    const child = execFile(process.execPath, ['--input-type=module', '-e', READER], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`MuPDF could not read the PDF: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout) as PdfPageText[]);
+    });
     child.stdin!.end(pdf);
   });
 }
 
 /** The text of every page, joined, with runs of white space made single spaces. */
 export async function pdfText(pdf: Buffer): Promise<string> {
-  return (await pdfPages(pdf)).map((p) => p.text).join('\n').replace(/\s+/g, ' ');
+  return (await pdfPages(pdf))
+    .map((p) => p.text)
+    .join('\n')
+    .replace(/\s+/g, ' ');
 }

@@ -299,11 +299,15 @@ describe('error mapping', () => {
   });
 
   test('Stripe’s own error body reaches the library intact', async () => {
-    const err: unknown = await raw.checkout.sessions
-      .create({ mode: 'payment', success_url: 'http://127.0.0.1:9/ok' })
-      .then(() => null, (e: unknown) => e);
+    const err: unknown = await raw.checkout.sessions.create({ mode: 'payment', success_url: 'http://127.0.0.1:9/ok' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ type: 'StripeInvalidRequestError', code: 'parameter_missing', param: 'line_items', statusCode: 400 });
-    const notFound: unknown = await raw.paymentIntents.capture('pi_nothere').then(() => null, (e: unknown) => e);
+    const notFound: unknown = await raw.paymentIntents.capture('pi_nothere').then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(notFound).toMatchObject({ code: 'resource_missing', statusCode: 404, message: "No such payment_intent: 'pi_nothere'" });
   });
 });

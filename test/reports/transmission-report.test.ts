@@ -77,30 +77,44 @@ const failedAfterRetries = (locale: Locale): TransmissionReportInput =>
     thumbnail(),
   );
 
-const purged = (locale: Locale): TransmissionReportInput =>
-  input(locale, fax({ purgedAt: at('2026-03-09T09:18:31Z') }), [attempt(1)], null);
+const purged = (locale: Locale): TransmissionReportInput => input(locale, fax({ purgedAt: at('2026-03-09T09:18:31Z') }), [attempt(1)], null);
 
 describe('a delivered fax', () => {
   test.each([
     ['en', 'Durafax — transmission report', 'Delivered', '+49 30 12345678 (Germany)', '€2.57', 'Document uploaded', '2 / 2', '1 min 23 s', 'Page 1 of 1'],
     ['de', 'Durafax — Sendebericht', 'Zugestellt', '+49 30 12345678 (Deutschland)', '2,57 €', 'Dokument hochgeladen', '2 / 2', '1 Min. 23 Sek.', 'Seite 1 von 1'],
     ['fr', 'Durafax — rapport de transmission', 'Remis', '+49 30 12345678 (Allemagne)', '2,57 €', 'Document déposé', '2 / 2', '1 min 23 s', 'Page 1 sur 1'],
-  ] as const)('%s: header, outcome, destination, amount, times, the attempt, the operator, the id, page 1', async (locale, header, outcome, destination, amount, uploaded, pagesSent, call, pageOf) => {
-    const pdf = await buildTransmissionReport(delivered(locale));
-    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    const text = await pdfText(pdf);
-    for (const expected of [header, outcome, destination, amount, uploaded, pagesSent, call, pageOf, FAX_ID, OPERATOR.name]) expect(text).toContain(expected);
-    expect(text).toContain(locale === 'en' ? '2 Mar 2026, 09:18:31' : locale === 'de' ? '02.03.2026, 09:18:31' : '2 mars 2026, 09:18:31');
-    const [page] = await pdfPages(pdf);
-    expect(page.images).toBe(1);
-  });
+  ] as const)(
+    '%s: header, outcome, destination, amount, times, the attempt, the operator, the id, page 1',
+    async (locale, header, outcome, destination, amount, uploaded, pagesSent, call, pageOf) => {
+      const pdf = await buildTransmissionReport(delivered(locale));
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      const text = await pdfText(pdf);
+      for (const expected of [header, outcome, destination, amount, uploaded, pagesSent, call, pageOf, FAX_ID, OPERATOR.name]) expect(text).toContain(expected);
+      expect(text).toContain(locale === 'en' ? '2 Mar 2026, 09:18:31' : locale === 'de' ? '02.03.2026, 09:18:31' : '2 mars 2026, 09:18:31');
+      const [page] = await pdfPages(pdf);
+      expect(page.images).toBe(1);
+    },
+  );
 });
 
 describe('a fax that failed after retries', () => {
   test.each([
     ['en', 'Not delivered', ['The line was busy.', 'The connection dropped or the line was noisy.', 'The fax machine did not answer.'], 'Not charged: hold released', 'Ended'],
-    ['de', 'Nicht zugestellt', ['Die Leitung war besetzt.', 'Die Verbindung wurde unterbrochen oder die Leitung war gestört.', 'Das Faxgerät hat nicht geantwortet.'], 'Nicht belastet: Reservierung freigegeben', 'Beendet'],
-    ['fr', 'Non remis', ['La ligne était occupée.', 'La communication a été coupée ou la ligne était perturbée.', 'Le télécopieur n’a pas répondu.'], 'Non débité : autorisation libérée', 'Terminé'],
+    [
+      'de',
+      'Nicht zugestellt',
+      ['Die Leitung war besetzt.', 'Die Verbindung wurde unterbrochen oder die Leitung war gestört.', 'Das Faxgerät hat nicht geantwortet.'],
+      'Nicht belastet: Reservierung freigegeben',
+      'Beendet',
+    ],
+    [
+      'fr',
+      'Non remis',
+      ['La ligne était occupée.', 'La communication a été coupée ou la ligne était perturbée.', 'Le télécopieur n’a pas répondu.'],
+      'Non débité : autorisation libérée',
+      'Terminé',
+    ],
   ] as const)('%s: every attempt with its reason in plain words, the outcome, nothing charged', async (locale, outcome, reasons, amount, ended) => {
     const text = await pdfText(await buildTransmissionReport(failedAfterRetries(locale)));
     for (const expected of [outcome, ...reasons, amount, ended]) expect(text).toContain(expected);

@@ -27,7 +27,10 @@ function warmUpPdf(pages: number): Buffer {
     text.push(`BT /${font} ${size} Tf 60 ${y} Td (${LINES[i % LINES.length]}) Tj ET`);
   }
   const content = `${text.join(' ')} 0.6 w 60 100 m 535 100 l S 60 60 m 535 60 l S 0.5 g 400 790 120 40 re f`;
-  const pageObjects = Array.from({ length: pages }, (_, i) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents ${7 + pages + i} 0 R >>`);
+  const pageObjects = Array.from(
+    { length: pages },
+    (_, i) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents ${7 + pages + i} 0 R >>`,
+  );
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${pageObjects.map((_, i) => `${7 + i} 0 R`).join(' ')}] /Count ${pages} >>`,

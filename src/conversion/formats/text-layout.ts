@@ -66,7 +66,10 @@ function wrap(chars: string[], columns: number): string[] {
  */
 export function layoutText(text: string, columns: number, linesPerPage: number): string[][] {
   const pages: string[][] = [];
-  const sections = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n').split('\f');
+  const sections = text
+    .replace(/^\ufeff/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\f');
   for (const section of sections) {
     let page: string[] = [];
     for (const logical of section.split('\n')) {

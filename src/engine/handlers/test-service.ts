@@ -8,8 +8,7 @@ let sleeps = 0;
 /** Temporal's TestService: the clock controls the SDK's time-skipping test environment uses. */
 export function testServiceHandlers(engine: Engine): Record<string, Handler> {
   const clock = engine.clock;
-  const sleep = (ms: number, unlock: boolean, ctx: CallContext): Promise<object> =>
-    clock.sleep(Math.max(0, ms), `sleep/${++sleeps}`, unlock, ctx.onCancel).then(() => ({}));
+  const sleep = (ms: number, unlock: boolean, ctx: CallContext): Promise<object> => clock.sleep(Math.max(0, ms), `sleep/${++sleeps}`, unlock, ctx.onCancel).then(() => ({}));
   return {
     LockTimeSkipping: () => {
       clock.lock();

@@ -21,7 +21,14 @@ type CancelAttributes = NonNullable<Command['requestCancelExternalWorkflowExecut
  */
 
 /** The StartChildWorkflowExecution command. */
-export function initiateChild(engine: Engine, run: Execution, attributes: ChildAttributes, wftCompletedId: number, userMetadata: UserMetadata | null | undefined, after: (() => void)[]): void {
+export function initiateChild(
+  engine: Engine,
+  run: Execution,
+  attributes: ChildAttributes,
+  wftCompletedId: number,
+  userMetadata: UserMetadata | null | undefined,
+  after: (() => void)[],
+): void {
   const state = run.state;
   const initiated = addEvent(engine, run, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED, 'startChildWorkflowExecutionInitiatedEventAttributes', {
     namespace: attributes.namespace || state.namespace,
@@ -73,14 +80,20 @@ export function initiateSignalExternal(engine: Engine, run: Execution, attribute
 
 /** The RequestCancelExternalWorkflowExecution command. */
 export function initiateCancelExternal(engine: Engine, run: Execution, attributes: CancelAttributes, wftCompletedId: number, identity: string, after: (() => void)[]): void {
-  const initiated = addEvent(engine, run, EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED, 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes', {
-    workflowTaskCompletedEventId: wftCompletedId,
-    namespace: attributes.namespace || run.state.namespace,
-    workflowExecution: { workflowId: attributes.workflowId ?? '', runId: attributes.runId ?? '' },
-    control: attributes.control ?? '',
-    childWorkflowOnly: attributes.childWorkflowOnly ?? false,
-    reason: attributes.reason ?? '',
-  });
+  const initiated = addEvent(
+    engine,
+    run,
+    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+    'requestCancelExternalWorkflowExecutionInitiatedEventAttributes',
+    {
+      workflowTaskCompletedEventId: wftCompletedId,
+      namespace: attributes.namespace || run.state.namespace,
+      workflowExecution: { workflowId: attributes.workflowId ?? '', runId: attributes.runId ?? '' },
+      control: attributes.control ?? '',
+      childWorkflowOnly: attributes.childWorkflowOnly ?? false,
+      reason: attributes.reason ?? '',
+    },
+  );
   const initiatedEventId = Number(initiated.eventId);
   after.push(() => cancelExternal(engine, run, initiatedEventId, attributes, identity));
 }

@@ -236,7 +236,12 @@ export function runTimedOut(engine: Engine, run: Execution): StartParams | undef
   const retry = executionOver ? { state: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(engine, run, failure);
   const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
   closeRun(engine, run, 'timeOut', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, 'workflowExecutionTimedOutEventAttributes', {
-    retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET ? enums.RetryState.RETRY_STATE_TIMEOUT : retry.state,
+    retryState:
+      'delayMs' in retry
+        ? enums.RetryState.RETRY_STATE_IN_PROGRESS
+        : retry.state === enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET
+          ? enums.RetryState.RETRY_STATE_TIMEOUT
+          : retry.state,
     newExecutionRunId: newRunId,
   });
   return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
@@ -255,7 +260,9 @@ export function continueAsNew(engine: Engine, run: Execution, attributes: Contin
   const memo = attributes.memo?.fields && Object.keys(attributes.memo.fields).length ? attributes.memo.fields : state.memo;
   const searchAttributes = engine.typedSearchAttributes(
     state.namespace,
-    attributes.searchAttributes?.indexedFields && Object.keys(attributes.searchAttributes.indexedFields).length ? attributes.searchAttributes.indexedFields : state.searchAttributes,
+    attributes.searchAttributes?.indexedFields && Object.keys(attributes.searchAttributes.indexedFields).length
+      ? attributes.searchAttributes.indexedFields
+      : state.searchAttributes,
   );
   const backoff = durationMs(attributes.backoffStartInterval);
   closeRun(engine, run, 'continueAsNew', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, 'workflowExecutionContinuedAsNewEventAttributes', {

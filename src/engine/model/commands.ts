@@ -34,7 +34,8 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
         if (!attributes) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, 'ScheduleActivityTaskCommandAttributes is not set on command.');
         if (!attributes.activityId) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, 'ActivityId is not set on command.');
         if (!attributes.activityType?.name) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, 'ActivityType is not set on command.');
-        if (activityIds.has(attributes.activityId)) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID, `Activity id ${attributes.activityId} is already in use.`);
+        if (activityIds.has(attributes.activityId))
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID, `Activity id ${attributes.activityId} is already in use.`);
         const timeouts = normalizeActivityTimeouts(attributes, state.runTimeoutMs);
         if (typeof timeouts === 'string') return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, timeouts);
         activityIds.add(attributes.activityId);
@@ -42,13 +43,15 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       }
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
         const id = Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
-        if (!state.activities[id]) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES, `Unable to find activity with scheduled event id ${id}.`);
+        if (!state.activities[id])
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES, `Unable to find activity with scheduled event id ${id}.`);
         break;
       }
       case CommandType.COMMAND_TYPE_START_TIMER: {
         const attributes = command.startTimerCommandAttributes;
         if (!attributes?.timerId) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, 'TimerId is not set on command.');
-        if (durationMs(attributes.startToFireTimeout) <= 0) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, 'A valid StartToFireTimeout is not set on command.');
+        if (durationMs(attributes.startToFireTimeout) <= 0)
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES, 'A valid StartToFireTimeout is not set on command.');
         if (timerIds.has(attributes.timerId)) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID, `Timer id ${attributes.timerId} is already in use.`);
         timerIds.add(attributes.timerId);
         break;
@@ -61,7 +64,8 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       }
       case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const attributes = command.startChildWorkflowExecutionCommandAttributes;
-        if (!attributes?.workflowId || !attributes.workflowType?.name) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, 'WorkflowId and WorkflowType must be set on StartChildWorkflowExecution.');
+        if (!attributes?.workflowId || !attributes.workflowType?.name)
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, 'WorkflowId and WorkflowType must be set on StartChildWorkflowExecution.');
         if (attributes.searchAttributes) {
           const message = engine.checkSearchAttributes(state.namespace, attributes.searchAttributes.indexedFields);
           if (message) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message);
@@ -69,10 +73,15 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
         break;
       }
       case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-        if (!command.signalExternalWorkflowExecutionCommandAttributes?.execution?.workflowId) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'Execution is not set on SignalExternalWorkflowExecution.');
+        if (!command.signalExternalWorkflowExecutionCommandAttributes?.execution?.workflowId)
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'Execution is not set on SignalExternalWorkflowExecution.');
         break;
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-        if (!command.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'WorkflowId is not set on RequestCancelExternalWorkflowExecution.');
+        if (!command.requestCancelExternalWorkflowExecutionCommandAttributes?.workflowId)
+          return bad(
+            FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+            'WorkflowId is not set on RequestCancelExternalWorkflowExecution.',
+          );
         break;
       case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: {
         const message = engine.checkSearchAttributes(state.namespace, command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields);
@@ -92,7 +101,10 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE:
         break;
       default:
-        return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, `Command type ${enums.CommandType[command.commandType ?? 0] ?? command.commandType} is not supported by the embedded engine.`);
+        return bad(
+          FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+          `Command type ${enums.CommandType[command.commandType ?? 0] ?? command.commandType} is not supported by the embedded engine.`,
+        );
     }
   }
   return undefined;
@@ -134,7 +146,15 @@ export function applyCommands(
 ): number[] {
   // Protocol messages (update acceptances and results) take effect where their command stands;
   // those without one (rejections, which write no event) after all commands.
-  const task: CompletedTask = { engine, run, completedEventId: wftCompletedId, identity, after, messages: new Map(messages.map((message) => [message.id ?? '', message])), eager: [] };
+  const task: CompletedTask = {
+    engine,
+    run,
+    completedEventId: wftCompletedId,
+    identity,
+    after,
+    messages: new Map(messages.map((message) => [message.id ?? '', message])),
+    eager: [],
+  };
   for (const command of commands) {
     if (!run.open) break;
     applyCommand(task, command);
@@ -147,21 +167,36 @@ export function applyCommands(
 function applyCommand(task: CompletedTask, command: Command): void {
   const { engine, run, completedEventId, identity, after } = task;
   switch (Number(command.commandType)) {
-    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: return scheduleCommandActivity(task, command);
-    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: return requestCancelActivity(engine, run, Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0), completedEventId);
-    case CommandType.COMMAND_TYPE_START_TIMER: return startTimer(engine, run, command.startTimerCommandAttributes ?? {}, completedEventId, command.userMetadata);
-    case CommandType.COMMAND_TYPE_CANCEL_TIMER: return cancelTimer(engine, run, command.cancelTimerCommandAttributes?.timerId ?? '', completedEventId, identity);
-    case CommandType.COMMAND_TYPE_RECORD_MARKER: return recordMarker(engine, run, command.recordMarkerCommandAttributes ?? {}, completedEventId);
-    case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: return upsertSearchAttributes(engine, run, command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {}, completedEventId);
-    case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: return upsertMemo(engine, run, command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {}, completedEventId);
-    case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION: return completeRun(engine, run, command.completeWorkflowExecutionCommandAttributes?.result ?? undefined, completedEventId);
-    case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION: return startContinuation(engine, failRun(engine, run, command.failWorkflowExecutionCommandAttributes?.failure ?? undefined, completedEventId));
-    case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION: return cancelRun(engine, run, command.cancelWorkflowExecutionCommandAttributes?.details ?? undefined, completedEventId);
-    case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: return startContinuation(engine, continueAsNew(engine, run, command.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedEventId));
-    case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: return initiateChild(engine, run, command.startChildWorkflowExecutionCommandAttributes ?? {}, completedEventId, command.userMetadata, after);
-    case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION: return initiateSignalExternal(engine, run, command.signalExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
-    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION: return initiateCancelExternal(engine, run, command.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
-    case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE: return applyMessageById(task, command.protocolMessageCommandAttributes?.messageId ?? '');
+    case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
+      return scheduleCommandActivity(task, command);
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
+      return requestCancelActivity(engine, run, Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0), completedEventId);
+    case CommandType.COMMAND_TYPE_START_TIMER:
+      return startTimer(engine, run, command.startTimerCommandAttributes ?? {}, completedEventId, command.userMetadata);
+    case CommandType.COMMAND_TYPE_CANCEL_TIMER:
+      return cancelTimer(engine, run, command.cancelTimerCommandAttributes?.timerId ?? '', completedEventId, identity);
+    case CommandType.COMMAND_TYPE_RECORD_MARKER:
+      return recordMarker(engine, run, command.recordMarkerCommandAttributes ?? {}, completedEventId);
+    case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      return upsertSearchAttributes(engine, run, command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {}, completedEventId);
+    case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
+      return upsertMemo(engine, run, command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {}, completedEventId);
+    case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
+      return completeRun(engine, run, command.completeWorkflowExecutionCommandAttributes?.result ?? undefined, completedEventId);
+    case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
+      return startContinuation(engine, failRun(engine, run, command.failWorkflowExecutionCommandAttributes?.failure ?? undefined, completedEventId));
+    case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:
+      return cancelRun(engine, run, command.cancelWorkflowExecutionCommandAttributes?.details ?? undefined, completedEventId);
+    case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
+      return startContinuation(engine, continueAsNew(engine, run, command.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedEventId));
+    case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
+      return initiateChild(engine, run, command.startChildWorkflowExecutionCommandAttributes ?? {}, completedEventId, command.userMetadata, after);
+    case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
+      return initiateSignalExternal(engine, run, command.signalExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
+      return initiateCancelExternal(engine, run, command.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
+    case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE:
+      return applyMessageById(task, command.protocolMessageCommandAttributes?.messageId ?? '');
   }
 }
 

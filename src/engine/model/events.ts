@@ -44,14 +44,7 @@ export function wftRunning(run: Execution): boolean {
  * `startedRef` names the attribute field whose startedEventId must point at the event
  * written just before this one (ActivityTaskStarted before its result).
  */
-export function addExternal<K extends AttrKey>(
-  engine: Engine,
-  run: Execution,
-  type: EventType,
-  key: K,
-  attrs: Attrs<K>,
-  startedRef?: boolean,
-): HistoryEvent {
+export function addExternal<K extends AttrKey>(engine: Engine, run: Execution, type: EventType, key: K, attrs: Attrs<K>, startedRef?: boolean): HistoryEvent {
   const event = makeEvent(engine, type, key, attrs);
   if (wftRunning(run)) {
     run.state.buffered.push(startedRef ? { event, startedRef: key } : { event });

@@ -41,18 +41,48 @@ export function oversized(engine: Engine, run: Execution, commands: Command[], m
   function check(command: Command): Oversized | undefined {
     switch (Number(command.commandType)) {
       case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK:
-        return over(sizeOf.payloads(command.scheduleActivityTaskCommandAttributes?.input), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, 'ScheduleActivityTaskCommandAttributes.Input exceeds size limit.');
+        return over(
+          sizeOf.payloads(command.scheduleActivityTaskCommandAttributes?.input),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+          'ScheduleActivityTaskCommandAttributes.Input exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
         // The real server's cause for an oversized result, however odd it reads.
-        return over(sizeOf.payloads(command.completeWorkflowExecutionCommandAttributes?.result), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES, 'CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.');
+        return over(
+          sizeOf.payloads(command.completeWorkflowExecutionCommandAttributes?.result),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+          'CompleteWorkflowExecutionCommandAttributes.Result exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
-        return over(sizeOf.failure(command.failWorkflowExecutionCommandAttributes?.failure), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES, 'FailWorkflowExecutionCommandAttributes.Failure exceeds size limit.');
+        return over(
+          sizeOf.failure(command.failWorkflowExecutionCommandAttributes?.failure),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          'FailWorkflowExecutionCommandAttributes.Failure exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_RECORD_MARKER:
-        return over(markerSize(command.recordMarkerCommandAttributes?.details), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES, 'RecordMarkerCommandAttributes.Details exceeds size limit.');
+        return over(
+          markerSize(command.recordMarkerCommandAttributes?.details),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
+          'RecordMarkerCommandAttributes.Details exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-        return over(sizeOf.payloads(command.signalExternalWorkflowExecutionCommandAttributes?.input), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES, 'SignalExternalWorkflowExecutionCommandAttributes.Input exceeds size limit.');
+        return over(
+          sizeOf.payloads(command.signalExternalWorkflowExecutionCommandAttributes?.input),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
+          'SignalExternalWorkflowExecutionCommandAttributes.Input exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-        return over(sizeOf.fields(command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields), blobSizeError, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, 'UpsertWorkflowSearchAttributesCommandAttributes exceeds size limit.');
+        return over(
+          sizeOf.fields(command.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields),
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
+          'UpsertWorkflowSearchAttributesCommandAttributes exceeds size limit.',
+        );
       case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES: {
         const fields = command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields;
         const cause = Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES;

@@ -178,7 +178,13 @@ export interface IdPolicies {
  * when no new run must be created (same request id retried, or USE_EXISTING), else undefined.
  * TERMINATE_EXISTING terminates the running run first.
  */
-export function resolveIdConflict(engine: Engine, namespace: string, workflowId: string, requestId: string, policies: IdPolicies): { run: Execution; started: boolean } | undefined {
+export function resolveIdConflict(
+  engine: Engine,
+  namespace: string,
+  workflowId: string,
+  requestId: string,
+  policies: IdPolicies,
+): { run: Execution; started: boolean } | undefined {
   let { reuse, conflict } = policies;
   if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING) {
     if (conflict) throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING cannot be used together with a WorkflowIDConflictPolicy.');
@@ -186,7 +192,9 @@ export function resolveIdConflict(engine: Engine, namespace: string, workflowId:
     conflict = ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING;
   }
   if (reuse === ReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE && conflict === ConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-    throw invalidArgument('Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with a WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.');
+    throw invalidArgument(
+      'Invalid WorkflowIDReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE cannot be used together with a WorkflowIdConflictPolicy WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING.',
+    );
   }
   if (requestId) {
     const same = engine.runsOf(namespace, workflowId).find((earlier) => earlier.state.requestId === requestId);

@@ -59,7 +59,11 @@ export function abortUpdates(engine: Engine, run: Execution): void {
 }
 
 export function stageNumber(update: UpdateState): number {
-  return update.stage === 'completed' ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED : update.stage === 'accepted' ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED : LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
+  return update.stage === 'completed'
+    ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+    : update.stage === 'accepted'
+      ? LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED
+      : LifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
 }
 
 /** The protocol messages a workflow task hands the worker: every update still waiting for an answer. */

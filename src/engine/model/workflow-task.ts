@@ -149,13 +149,22 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
   const commands = req.commands ?? [];
   const messages = req.messages ?? [];
   const badMessage = validateMessages(commands, messages);
-  const invalid = validateCommands(engine, run, commands) ?? (badMessage ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
+  const invalid =
+    validateCommands(engine, run, commands) ??
+    (badMessage ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE, message: badMessage } : undefined);
   const tooBig = invalid ? undefined : oversized(engine, run, commands, messages);
   // A signal (or other event, or an update) that arrived while the task ran must be seen before the workflow closes.
   const closing = commands.some((command) => isCloseCommand(command.commandType ?? 0));
   const unhandledEvents = closing && state.buffered.length > 0;
   const unhandledUpdates = closing && hasUnseenUpdates(run, wft.seq);
-  const turnedDown = invalid ?? tooBig ?? (unhandledEvents ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND } : unhandledUpdates ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE } : undefined);
+  const turnedDown =
+    invalid ??
+    tooBig ??
+    (unhandledEvents
+      ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND }
+      : unhandledUpdates
+        ? { cause: FailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE }
+        : undefined);
   if (turnedDown) {
     // The real server's message: the cause, then what was wrong, e.g. `BadSearchAttributes: …`.
     const message = 'message' in turnedDown ? `${causeName(turnedDown.cause)}: ${turnedDown.message}` : causeName(turnedDown.cause);
@@ -229,7 +238,14 @@ function historyPastLimits(engine: Engine, run: Execution): boolean {
   if (size > historySizeError || count > historyCountError) return true;
   if ((size > historySizeWarn || count > historyCountWarn) && !run.state.historyWarned) {
     run.state.historyWarned = true;
-    engine.log.warn('workflow history is large; it is terminated past the limits', { workflowId: run.state.workflowId, runId: run.runId, events: count, bytes: size, maxEvents: historyCountError, maxBytes: historySizeError });
+    engine.log.warn('workflow history is large; it is terminated past the limits', {
+      workflowId: run.state.workflowId,
+      runId: run.runId,
+      events: count,
+      bytes: size,
+      maxEvents: historyCountError,
+      maxBytes: historySizeError,
+    });
   }
   return false;
 }

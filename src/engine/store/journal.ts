@@ -130,11 +130,7 @@ export class Journal {
 
   /** True once the journal has grown enough, for long enough, that a snapshot pays off. */
   get wantsSnapshot(): boolean {
-    return (
-      !this.snapshotting &&
-      this.segmentBytes >= Math.max(this.compactBytes, 2 * this.lastSnapshotBytes) &&
-      Date.now() - this.lastSnapshotAt >= this.minIntervalMs
-    );
+    return !this.snapshotting && this.segmentBytes >= Math.max(this.compactBytes, 2 * this.lastSnapshotBytes) && Date.now() - this.lastSnapshotAt >= this.minIntervalMs;
   }
 
   append(record: unknown): void {

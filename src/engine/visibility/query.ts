@@ -166,7 +166,7 @@ export function parseQuery(text: string | null | undefined): Query {
     return e;
   };
   let where: Expr = { kind: 'true' };
-  if (toks.length && !isKw('ORDER') && !(isKw('GROUP'))) where = or();
+  if (toks.length && !isKw('ORDER') && !isKw('GROUP')) where = or();
   const orderBy: Query['orderBy'] = [];
   const groupBy: string[] = [];
   while (p < toks.length) {

@@ -4,7 +4,8 @@ import type { Catalog } from '../index';
 export const sendAgainMessages: Catalog = {
   en: {
     'page.fax.send_again.heading': 'Send it again to a corrected number',
-    'page.fax.send_again.text': 'Was a digit wrong? Send the same pages to another number. It is a new fax: you see its price and pay as before — and again, you are charged only if it is delivered.',
+    'page.fax.send_again.text':
+      'Was a digit wrong? Send the same pages to another number. It is a new fax: you see its price and pay as before — and again, you are charged only if it is delivered.',
     'page.fax.send_again.label': 'Fax number',
     'page.fax.send_again.hint': 'With the country code, e.g. +49 30 1234567.',
     'page.fax.send_again.submit': 'Send to this number',
@@ -13,7 +14,8 @@ export const sendAgainMessages: Catalog = {
   },
   de: {
     'page.fax.send_again.heading': 'An eine korrigierte Nummer erneut senden',
-    'page.fax.send_again.text': 'War eine Ziffer falsch? Senden Sie dieselben Seiten an eine andere Nummer. Das ist ein neues Fax: Sie sehen seinen Preis und bezahlen wie zuvor – und wieder nur, wenn es zugestellt wird.',
+    'page.fax.send_again.text':
+      'War eine Ziffer falsch? Senden Sie dieselben Seiten an eine andere Nummer. Das ist ein neues Fax: Sie sehen seinen Preis und bezahlen wie zuvor – und wieder nur, wenn es zugestellt wird.',
     'page.fax.send_again.label': 'Faxnummer',
     'page.fax.send_again.hint': 'Mit Ländervorwahl, z. B. +49 30 1234567.',
     'page.fax.send_again.submit': 'An diese Nummer senden',
@@ -22,7 +24,8 @@ export const sendAgainMessages: Catalog = {
   },
   fr: {
     'page.fax.send_again.heading': 'Renvoyer à un numéro corrigé',
-    'page.fax.send_again.text': 'Un chiffre était faux ? Envoyez les mêmes pages à un autre numéro. C’est un nouveau fax : vous voyez son prix et payez comme avant — et, là encore, vous n’êtes débité que s’il est remis.',
+    'page.fax.send_again.text':
+      'Un chiffre était faux ? Envoyez les mêmes pages à un autre numéro. C’est un nouveau fax : vous voyez son prix et payez comme avant — et, là encore, vous n’êtes débité que s’il est remis.',
     'page.fax.send_again.label': 'Numéro de fax',
     'page.fax.send_again.hint': 'Avec l’indicatif du pays, p. ex. +33 1 23 45 67 89.',
     'page.fax.send_again.submit': 'Envoyer à ce numéro',

@@ -32,7 +32,8 @@ export const supportMessages: Catalog = {
     'support.search.title': 'Find a fax',
     'support.search.heading': 'Find a fax',
     'support.search.q': 'Fax id, reference, fax number, email or payment id',
-    'support.search.q.hint': 'The reference is the 8 characters on the sender’s page (e.g. 1A2B3C4D). A number can be whole (+49 30 1234567) or a part of it. Payment ids start with pi_ or cs_.',
+    'support.search.q.hint':
+      'The reference is the 8 characters on the sender’s page (e.g. 1A2B3C4D). A number can be whole (+49 30 1234567) or a part of it. Payment ids start with pi_ or cs_.',
     'support.search.status': 'Status',
     'support.search.status.any': 'Any status',
     'support.search.from': 'Sent on or after',
@@ -84,7 +85,8 @@ export const supportMessages: Catalog = {
     'support.action.refund': 'Refund',
     'support.action.resend': 'Send again',
     'support.action.refund.title': 'Refund the payment',
-    'support.action.refund.what': 'Gives the sender everything they paid ({amount}) back to their card. The fax stays delivered. The refund shows on their statement within 5–10 days.',
+    'support.action.refund.what':
+      'Gives the sender everything they paid ({amount}) back to their card. The fax stays delivered. The refund shows on their statement within 5–10 days.',
     'support.action.refund.confirm': 'Refund {amount} to the sender’s card? This cannot be undone.',
     'support.action.refund.submit': 'Refund {amount}',
     'support.action.resend.title': 'Send again to a corrected number',
@@ -208,8 +210,10 @@ export const supportMessages: Catalog = {
     'support.login.hint': 'Kein Zugang? Eine Administratorin legt Support-Benutzer mit „durafax support-user add NAME“ an.',
     'support.login.hint.sandbox': 'Testumgebung: Der Web-Dienst gibt beim Start einen einmaligen Anmeldelink aus.',
     'support.login.invalid': 'Benutzername oder Passwort ist falsch.',
-    'support.login.locked': 'Zu viele fehlgeschlagene Anmeldungen: Dieser Benutzername ist bis {until} gesperrt. Versuchen Sie es später erneut oder wenden Sie sich an eine Administratorin.',
-    'support.login.link_used': 'Dieser Anmeldelink wurde schon benutzt oder ist abgelaufen. Starten Sie den Web-Dienst neu für einen neuen Link, oder melden Sie sich mit Passwort an.',
+    'support.login.locked':
+      'Zu viele fehlgeschlagene Anmeldungen: Dieser Benutzername ist bis {until} gesperrt. Versuchen Sie es später erneut oder wenden Sie sich an eine Administratorin.',
+    'support.login.link_used':
+      'Dieser Anmeldelink wurde schon benutzt oder ist abgelaufen. Starten Sie den Web-Dienst neu für einen neuen Link, oder melden Sie sich mit Passwort an.',
     'support.login.signed_out': 'Sie sind abgemeldet.',
     'support.error.signed_out': 'Bitte melden Sie sich zuerst bei den Supportseiten an.',
     'support.error.no_fax': 'Es gibt kein Fax mit dieser ID.',
@@ -218,7 +222,8 @@ export const supportMessages: Catalog = {
     'support.search.title': 'Fax suchen',
     'support.search.heading': 'Fax suchen',
     'support.search.q': 'Fax-ID, Referenz, Faxnummer, E-Mail oder Zahlungs-ID',
-    'support.search.q.hint': 'Die Referenz sind die 8 Zeichen auf der Seite des Absenders (z. B. 1A2B3C4D). Eine Nummer kann vollständig (+49 30 1234567) oder ein Teil davon sein. Zahlungs-IDs beginnen mit pi_ oder cs_.',
+    'support.search.q.hint':
+      'Die Referenz sind die 8 Zeichen auf der Seite des Absenders (z. B. 1A2B3C4D). Eine Nummer kann vollständig (+49 30 1234567) oder ein Teil davon sein. Zahlungs-IDs beginnen mit pi_ oder cs_.',
     'support.search.status': 'Status',
     'support.search.status.any': 'Jeder Status',
     'support.search.from': 'Gesendet ab',
@@ -240,7 +245,8 @@ export const supportMessages: Catalog = {
     'support.search.previous': '← Neuere',
     'support.search.next': 'Ältere →',
     'support.search.page': 'Seite {page} von {pages}',
-    'support.search.problem.query': 'Danach können wir nicht suchen. Geben Sie eine Fax-ID oder Referenz, eine Faxnummer, eine E-Mail-Adresse oder eine Zahlungs-ID (pi_… oder cs_…) ein.',
+    'support.search.problem.query':
+      'Danach können wir nicht suchen. Geben Sie eine Fax-ID oder Referenz, eine Faxnummer, eine E-Mail-Adresse oder eine Zahlungs-ID (pi_… oder cs_…) ein.',
     'support.search.problem.dates': 'Bitte geben Sie die Daten als Jahr-Monat-Tag an, das erste nicht nach dem zweiten.',
 
     'support.col.reference': 'Referenz',
@@ -265,16 +271,19 @@ export const supportMessages: Catalog = {
     'support.fax.payment_line': 'Zahlung: {payment}',
 
     'support.actions.heading': 'Was Sie tun können',
-    'support.actions.hint': 'Der Workflow des Faxes führt jede Aktion aus, nachdem er geprüft hat, dass sie noch möglich ist; das Protokoll unten hält sie mit Ihrem Namen und Grund fest.',
+    'support.actions.hint':
+      'Der Workflow des Faxes führt jede Aktion aus, nachdem er geprüft hat, dass sie noch möglich ist; das Protokoll unten hält sie mit Ihrem Namen und Grund fest.',
     'support.action.cancel': 'Stornieren',
     'support.action.refund': 'Erstatten',
     'support.action.resend': 'Erneut senden',
     'support.action.refund.title': 'Zahlung erstatten',
-    'support.action.refund.what': 'Gibt dem Absender alles Gezahlte ({amount}) auf seine Karte zurück. Das Fax bleibt zugestellt. Die Erstattung erscheint innerhalb von 5–10 Tagen auf seiner Abrechnung.',
+    'support.action.refund.what':
+      'Gibt dem Absender alles Gezahlte ({amount}) auf seine Karte zurück. Das Fax bleibt zugestellt. Die Erstattung erscheint innerhalb von 5–10 Tagen auf seiner Abrechnung.',
     'support.action.refund.confirm': '{amount} auf die Karte des Absenders erstatten? Das lässt sich nicht rückgängig machen.',
     'support.action.refund.submit': '{amount} erstatten',
     'support.action.resend.title': 'An eine korrigierte Nummer erneut senden',
-    'support.action.resend.what': 'Sendet dieselben Seiten erneut an die eingegebene Nummer, für den Absender kostenlos: Das gescheiterte Fax hat ihn nichts gekostet, und dies auch nicht.',
+    'support.action.resend.what':
+      'Sendet dieselben Seiten erneut an die eingegebene Nummer, für den Absender kostenlos: Das gescheiterte Fax hat ihn nichts gekostet, und dies auch nicht.',
     'support.action.resend.confirm': 'Dieses Fax kostenlos an die korrigierte Nummer erneut senden?',
     'support.action.resend.submit': 'Kostenlos erneut senden',
     'support.action.resend.number': 'Korrigierte Faxnummer',
@@ -290,7 +299,8 @@ export const supportMessages: Catalog = {
     'support.action.reason.too_long': 'Bitte halten Sie den Grund unter {max} Zeichen.',
     'support.action.why_not.cancel_sending': 'Gerade nicht möglich: Das Fax wird übertragen. Zwischen zwei Versuchen lässt es sich stornieren.',
     'support.action.why_not.cancel_final': 'Nicht möglich: Das Fax ist abgeschlossen.',
-    'support.action.why_not.refund_not_delivered': 'Erstattet wird nur ein zugestelltes Fax. Ein nicht zugestelltes Fax kostet nichts: Seine Kartenreservierung wird von selbst aufgehoben.',
+    'support.action.why_not.refund_not_delivered':
+      'Erstattet wird nur ein zugestelltes Fax. Ein nicht zugestelltes Fax kostet nichts: Seine Kartenreservierung wird von selbst aufgehoben.',
     'support.action.why_not.refund_done': 'Bereits erstattet.',
     'support.action.why_not.refund_not_captured': 'Es wurde nichts belastet, also gibt es nichts zu erstatten.',
     'support.action.why_not.resend_not_failed': 'Erneut senden lässt sich nur ein Fax, dessen Übertragung gescheitert ist.',
@@ -404,7 +414,8 @@ export const supportMessages: Catalog = {
     'support.search.title': 'Trouver un fax',
     'support.search.heading': 'Trouver un fax',
     'support.search.q': 'Identifiant, référence, numéro de fax, e-mail ou identifiant de paiement',
-    'support.search.q.hint': 'La référence correspond aux 8 caractères affichés sur la page de l’expéditeur (p. ex. 1A2B3C4D). Un numéro peut être complet (+49 30 1234567) ou partiel. Les identifiants de paiement commencent par pi_ ou cs_.',
+    'support.search.q.hint':
+      'La référence correspond aux 8 caractères affichés sur la page de l’expéditeur (p. ex. 1A2B3C4D). Un numéro peut être complet (+49 30 1234567) ou partiel. Les identifiants de paiement commencent par pi_ ou cs_.',
     'support.search.status': 'Statut',
     'support.search.status.any': 'Tous les statuts',
     'support.search.from': 'Envoyé à partir du',
@@ -426,7 +437,8 @@ export const supportMessages: Catalog = {
     'support.search.previous': '← Plus récents',
     'support.search.next': 'Plus anciens →',
     'support.search.page': 'Page {page} sur {pages}',
-    'support.search.problem.query': 'Nous ne pouvons pas chercher ceci. Saisissez un identifiant ou une référence de fax, un numéro de fax, une adresse e-mail ou un identifiant de paiement (pi_… ou cs_…).',
+    'support.search.problem.query':
+      'Nous ne pouvons pas chercher ceci. Saisissez un identifiant ou une référence de fax, un numéro de fax, une adresse e-mail ou un identifiant de paiement (pi_… ou cs_…).',
     'support.search.problem.dates': 'Veuillez saisir les dates au format année-mois-jour, la première au plus tard à la seconde.',
 
     'support.col.reference': 'Référence',
@@ -451,12 +463,14 @@ export const supportMessages: Catalog = {
     'support.fax.payment_line': 'Paiement : {payment}',
 
     'support.actions.heading': 'Ce que vous pouvez faire',
-    'support.actions.hint': 'Le workflow du fax exécute chaque action après avoir vérifié qu’elle est encore possible ; le journal ci-dessous l’enregistre avec votre nom et votre motif.',
+    'support.actions.hint':
+      'Le workflow du fax exécute chaque action après avoir vérifié qu’elle est encore possible ; le journal ci-dessous l’enregistre avec votre nom et votre motif.',
     'support.action.cancel': 'Annulation',
     'support.action.refund': 'Remboursement',
     'support.action.resend': 'Nouvel envoi',
     'support.action.refund.title': 'Rembourser le paiement',
-    'support.action.refund.what': 'Rend à l’expéditeur tout ce qu’il a payé ({amount}) sur sa carte. Le fax reste remis. Le remboursement apparaît sur son relevé sous 5 à 10 jours.',
+    'support.action.refund.what':
+      'Rend à l’expéditeur tout ce qu’il a payé ({amount}) sur sa carte. Le fax reste remis. Le remboursement apparaît sur son relevé sous 5 à 10 jours.',
     'support.action.refund.confirm': 'Rembourser {amount} sur la carte de l’expéditeur ? C’est irréversible.',
     'support.action.refund.submit': 'Rembourser {amount}',
     'support.action.resend.title': 'Renvoyer à un numéro corrigé',

@@ -32,12 +32,14 @@ export const errors = {
   notFound: () => new ApiError(404, '10005', 'Resource not found', 'The requested resource or URL could not be found.'),
   missing: (field: string) => new ApiError(422, '10004', 'Missing required parameter', `The '${field}' parameter is required.`, `/${field}`),
   notE164: (field: string) => new ApiError(422, '10016', 'Phone number must be in +E.164 format', `The '${field}' parameter must be in +E.164 format.`, `/${field}`),
-  invalidUrl: (field: string) => new ApiError(422, '10003', 'Invalid URL', 'The URL provided was invalid, malformed, or too long. URLs can be a maximum of 2000 characters.', `/${field}`),
+  invalidUrl: (field: string) =>
+    new ApiError(422, '10003', 'Invalid URL', 'The URL provided was invalid, malformed, or too long. URLs can be a maximum of 2000 characters.', `/${field}`),
   invalidValue: (field: string, detail: string) => new ApiError(422, '10015', 'Invalid value for parameter', detail, `/${field}`),
   invalidJson: () => new ApiError(400, '10023', 'Invalid JSON', 'The request body is not valid JSON.'),
   unsupportedMediaType: () => new ApiError(415, '10014', 'Unsupported Media Type', 'Send the request body as application/json.'),
   tooLarge: () => new ApiError(413, '10015', 'Bad Request', 'The request body is too large.'),
   methodNotAllowed: () => new ApiError(405, '10015', 'Bad Request', 'This method is not allowed on this resource.'),
-  notCancellable: (status: string) => new ApiError(422, '10015', 'Fax cannot be cancelled', `Only faxes that are queued, media.processed, originated or sending can be cancelled; this one is ${status}.`),
+  notCancellable: (status: string) =>
+    new ApiError(422, '10015', 'Fax cannot be cancelled', `Only faxes that are queued, media.processed, originated or sending can be cancelled; this one is ${status}.`),
   unexpected: () => new ApiError(500, '10007', 'Unexpected error', 'An unexpected error occurred.'),
 };

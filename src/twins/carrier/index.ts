@@ -79,8 +79,7 @@ export async function startCarrierTwin(opts: CarrierTwinOptions): Promise<Carrie
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     publicKey: key.publicKey,
-    transmissions: (id, attempt) =>
-      store.all().filter((f) => (f.id === id || f.fax_key === id) && (attempt === undefined || f.attempt === attempt)).length,
+    transmissions: (id, attempt) => store.all().filter((f) => (f.id === id || f.fax_key === id) && (attempt === undefined || f.attempt === attempt)).length,
     fax: (id) => {
       const f = store.get(id);
       return f ? faxResource(f) : null;

@@ -3,7 +3,6 @@ import { SMTPServer } from 'smtp-server';
 import { silentLogger, type Logger } from '../../log';
 import { Mailbox } from './mailbox';
 
-
 export interface MailTwinOptions {
   /** 0 picks a free port. */
   port: number;

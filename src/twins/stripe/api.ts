@@ -2,17 +2,7 @@ import { createHash } from 'node:crypto';
 import type Koa from 'koa';
 import { createSession, expireSession, getSession } from './checkout';
 import { TWIN_API_VERSION, type RequestRef, type TwinContext } from './context';
-import {
-  authenticationFailed,
-  idempotencyInUse,
-  idempotencyMismatch,
-  injected,
-  invalidParam,
-  noSuchResource,
-  TwinApiError,
-  unrecognizedUrl,
-  type InjectedFault,
-} from './errors';
+import { authenticationFailed, idempotencyInUse, idempotencyMismatch, injected, invalidParam, noSuchResource, TwinApiError, unrecognizedUrl, type InjectedFault } from './errors';
 import { expand } from './expand';
 import { FormError, Params, parseForm } from './form';
 import { BodyTooLargeError, readRawBody } from '../../web/raw-body';
@@ -107,7 +97,9 @@ function authenticate(koa: Koa.Context, apiKey: string | undefined): void {
 
 /** Stripe compares the parameters of a retried request with the first one's. */
 function digest(method: string, params: Params): string {
-  return createHash('sha256').update(`${method}\n${JSON.stringify(params.raw)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method}\n${JSON.stringify(params.raw)}`)
+    .digest('hex');
 }
 
 function send(koa: Koa.Context, status: number, body: unknown, headers: Record<string, string> = {}): void {

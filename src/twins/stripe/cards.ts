@@ -40,10 +40,7 @@ function luhnValid(digits: string): boolean {
 }
 
 /** Reads the form's card fields; `now` decides whether the expiry lies in the past. */
-export function parseCard(
-  fields: { number?: string; expiry?: string; cvc?: string },
-  now: Date,
-): { card: CardInput } | { problem: CardInputProblem } {
+export function parseCard(fields: { number?: string; expiry?: string; cvc?: string }, now: Date): { card: CardInput } | { problem: CardInputProblem } {
   const number = (fields.number ?? '').replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) return { problem: 'incorrect_number' };
   const exp = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(fields.expiry ?? '');

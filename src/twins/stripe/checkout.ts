@@ -9,8 +9,47 @@ const MAX_LIFETIME_S = 24 * 60 * 60;
 /** Stripe's minimum charge is about 50 cents in most currencies. */
 const MIN_AMOUNT = 50;
 const LOCALES = [
-  'auto', 'bg', 'cs', 'da', 'de', 'el', 'en', 'en-GB', 'es', 'es-419', 'et', 'fi', 'fil', 'fr', 'fr-CA', 'hr', 'hu', 'id', 'it', 'ja',
-  'ko', 'lt', 'lv', 'ms', 'mt', 'nb', 'nl', 'pl', 'pt', 'pt-BR', 'ro', 'ru', 'sk', 'sl', 'sv', 'th', 'tr', 'vi', 'zh', 'zh-HK', 'zh-TW',
+  'auto',
+  'bg',
+  'cs',
+  'da',
+  'de',
+  'el',
+  'en',
+  'en-GB',
+  'es',
+  'es-419',
+  'et',
+  'fi',
+  'fil',
+  'fr',
+  'fr-CA',
+  'hr',
+  'hu',
+  'id',
+  'it',
+  'ja',
+  'ko',
+  'lt',
+  'lv',
+  'ms',
+  'mt',
+  'nb',
+  'nl',
+  'pl',
+  'pt',
+  'pt-BR',
+  'ro',
+  'ru',
+  'sk',
+  'sl',
+  'sv',
+  'th',
+  'tr',
+  'vi',
+  'zh',
+  'zh-HK',
+  'zh-TW',
 ];
 
 function validUrl(param: string, value: string): string {
@@ -47,8 +86,18 @@ function lineItems(p: Params): LineItem[] {
 
 export function createSession(ctx: TwinContext, p: Params): CheckoutSessionJson {
   p.only(
-    'mode', 'line_items', 'payment_intent_data', 'metadata', 'success_url', 'cancel_url', 'locale', 'expires_at',
-    'client_reference_id', 'customer_email', 'payment_method_types', 'expand',
+    'mode',
+    'line_items',
+    'payment_intent_data',
+    'metadata',
+    'success_url',
+    'cancel_url',
+    'locale',
+    'expires_at',
+    'client_reference_id',
+    'customer_email',
+    'payment_method_types',
+    'expand',
   );
   const mode = p.string('mode');
   if (!mode) throw missingParam('mode');
@@ -138,10 +187,7 @@ export function expireSession(ctx: TwinContext, id: string, req: RequestRef): Ch
   const rec = getSession(ctx, id);
   expireSessionIfDue(ctx, rec, req);
   if (rec.json.status !== 'open') {
-    throw invalidRequest(
-      'checkout_session_not_open',
-      `This Checkout Session has a status of ${rec.json.status}. Only Checkout Sessions with a status of open can be expired.`,
-    );
+    throw invalidRequest('checkout_session_not_open', `This Checkout Session has a status of ${rec.json.status}. Only Checkout Sessions with a status of open can be expired.`);
   }
   expire(ctx, rec, req);
   return rec.json;

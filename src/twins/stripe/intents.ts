@@ -62,7 +62,13 @@ function newCharge(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, f
     livemode: false,
     metadata: {},
     outcome: failure
-      ? { network_status: 'declined_by_network', reason: failure.decline_code ?? null, risk_level: 'normal', seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' }
+      ? {
+          network_status: 'declined_by_network',
+          reason: failure.decline_code ?? null,
+          risk_level: 'normal',
+          seller_message: 'The bank did not return any further details with this decline.',
+          type: 'issuer_declined',
+        }
       : { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
     paid: !failure,
     payment_intent: pi.id,
@@ -133,8 +139,7 @@ export function failAuthentication(ctx: TwinContext, pi: PaymentIntentJson, req:
   pi.last_payment_error = {
     type: 'invalid_request_error',
     code: 'payment_intent_authentication_failure',
-    message:
-      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
   };
   ctx.emit('payment_intent.payment_failed', pi, req);
 }

@@ -57,7 +57,13 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
     koa.set('Cache-Control', 'no-store');
     koa.set('X-Frame-Options', 'DENY');
     koa.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action *; frame-ancestors 'none'");
-    koa.body = eta.render(`./${view}`, { lang, sandboxText: text(lang, 'sandbox'), pageTitle: `${text(lang, 'title')} – ${opts.merchantName}`, merchant: opts.merchantName, ...data });
+    koa.body = eta.render(`./${view}`, {
+      lang,
+      sandboxText: text(lang, 'sandbox'),
+      pageTitle: `${text(lang, 'title')} – ${opts.merchantName}`,
+      merchant: opts.merchantName,
+      ...data,
+    });
   };
 
   const session = (koa: Koa.Context): SessionRecord | null => {
@@ -84,9 +90,7 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
     const lang = langOf(koa, rec);
     const amount = formatAmount(rec.json.amount_total, rec.json.currency, lang);
     const time = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(rec.json.expires_at * 1000));
-    const t = Object.fromEntries(
-      (['total', 'card_number', 'expiry', 'cvc', 'back', 'test_cards', 'any_expiry'] as TextKey[]).map((k) => [k, text(lang, k)]),
-    );
+    const t = Object.fromEntries((['total', 'card_number', 'expiry', 'cvc', 'back', 'test_cards', 'any_expiry'] as TextKey[]).map((k) => [k, text(lang, k)]));
     render(koa, status, 'pay', lang, {
       t: { ...t, pay: text(lang, 'pay', { amount }), expires: text(lang, 'expires', { time }) },
       amount,
@@ -105,7 +109,12 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
     const lang = langOf(koa, rec);
     const amount = formatAmount(rec.json.amount_total, rec.json.currency, lang);
     render(koa, 200, 'authenticate', lang, {
-      t: { authenticate_title: text(lang, 'authenticate_title'), authenticate_text: text(lang, 'authenticate_text', { amount }), complete_auth: text(lang, 'complete_auth'), fail_auth: text(lang, 'fail_auth') },
+      t: {
+        authenticate_title: text(lang, 'authenticate_title'),
+        authenticate_text: text(lang, 'authenticate_text', { amount }),
+        complete_auth: text(lang, 'complete_auth'),
+        fail_auth: text(lang, 'fail_auth'),
+      },
       action: `/c/pay/${rec.json.id}/authenticate`,
       csrf: csrfToken(ctx.state.secret, rec.json.id, nonceFor(koa)),
     });

@@ -7,10 +7,7 @@ import { newId } from './store';
 
 /** What the hosted page shows after a payment attempt. */
 export type PayOutcome =
-  | { kind: 'paid'; redirect: string }
-  | { kind: 'declined'; error: StripeErrorSnapshot }
-  | { kind: 'requires_action' }
-  | { kind: 'closed'; status: 'complete' | 'expired' };
+  { kind: 'paid'; redirect: string } | { kind: 'declined'; error: StripeErrorSnapshot } | { kind: 'requires_action' } | { kind: 'closed'; status: 'complete' | 'expired' };
 
 const DECLINES: Record<'decline' | 'insufficient_funds' | 'live_card', StripeErrorSnapshot> = {
   decline: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },

@@ -33,15 +33,26 @@ const RECEIVED: Record<Locale, Intl.DateTimeFormat> = {
 export function createSandboxMailRoutes(deps: SandboxMailDeps): Router {
   const router = new Router();
   const mailbox = deps.sandbox && deps.mailDir ? new Mailbox(deps.mailDir) : null;
-  const withMailbox = (handler: (ctx: Koa.Context, mailbox: Mailbox) => Promise<void> | void): Koa.Middleware => async (ctx) => {
-    if (!mailbox) throw new HttpProblem(404, 'not_found');
-    ctx.set('Cache-Control', 'no-store');
-    await handler(ctx, mailbox);
-  };
-  router.get('/sandbox/mail', withMailbox((ctx) => ctx.redirect(`/${localeOf(ctx)}/sandbox/mail`)));
+  const withMailbox =
+    (handler: (ctx: Koa.Context, mailbox: Mailbox) => Promise<void> | void): Koa.Middleware =>
+    async (ctx) => {
+      if (!mailbox) throw new HttpProblem(404, 'not_found');
+      ctx.set('Cache-Control', 'no-store');
+      await handler(ctx, mailbox);
+    };
+  router.get(
+    '/sandbox/mail',
+    withMailbox((ctx) => ctx.redirect(`/${localeOf(ctx)}/sandbox/mail`)),
+  );
   for (const l of LOCALES) {
-    router.get(`/${l}/sandbox/mail`, withMailbox((ctx, m) => listPage(ctx, m, deps.pages)));
-    router.get(`/${l}/sandbox/mail/:id`, withMailbox((ctx, m) => messagePage(ctx, m, deps.pages)));
+    router.get(
+      `/${l}/sandbox/mail`,
+      withMailbox((ctx, m) => listPage(ctx, m, deps.pages)),
+    );
+    router.get(
+      `/${l}/sandbox/mail/:id`,
+      withMailbox((ctx, m) => messagePage(ctx, m, deps.pages)),
+    );
     router.get(`/${l}/sandbox/mail/:id/attachments/:n`, withMailbox(attachmentDownload));
   }
   return router;

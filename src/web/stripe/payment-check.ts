@@ -36,12 +36,7 @@ function matchesQuote(fax: Fax, pi: PaymentIntentInfo): boolean {
  * event payload, only Stripe's own state — then tells the workflow. A hold that does not
  * match the quote, or that arrives for a fax that has ended, is released at once.
  */
-export async function checkPayment(
-  deps: PaymentCheckDeps,
-  faxId: string,
-  sessionId: string,
-  source: PaymentAuthorized['source'],
-): Promise<PaymentCheck> {
+export async function checkPayment(deps: PaymentCheckDeps, faxId: string, sessionId: string, source: PaymentAuthorized['source']): Promise<PaymentCheck> {
   const { faxes, payments, signals } = deps;
   const log = deps.log.child({ faxId, source });
   const fax = await faxes.find(faxId);

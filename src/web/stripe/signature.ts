@@ -1,8 +1,6 @@
 import Stripe from 'stripe';
 
-export type StripeSignatureCheck =
-  | { ok: true; event: Stripe.Event }
-  | { ok: false; problem: 'no_signature' | 'stale' | 'bad_signature' | 'bad_body' };
+export type StripeSignatureCheck = { ok: true; event: Stripe.Event } | { ok: false; problem: 'no_signature' | 'stale' | 'bad_signature' | 'bad_body' };
 
 /** Stripe's recommended tolerance for the signed timestamp, in seconds. */
 const DEFAULT_TOLERANCE_SECS = 300;
@@ -12,11 +10,7 @@ const DEFAULT_TOLERANCE_SECS = 300;
  * `${timestamp}.${rawBody}` with the endpoint's `whsec_…` secret) built on the `stripe`
  * library's own verifier. A verified body must also have the shape of an event.
  */
-export function createStripeSignatureChecker(
-  webhookSecret: string,
-  toleranceSecs = DEFAULT_TOLERANCE_SECS,
-  webhooks: Stripe['webhooks'] = Stripe.webhooks,
-) {
+export function createStripeSignatureChecker(webhookSecret: string, toleranceSecs = DEFAULT_TOLERANCE_SECS, webhooks: Stripe['webhooks'] = Stripe.webhooks) {
   return (rawBody: Buffer, header: string | undefined): StripeSignatureCheck => {
     if (!header) return { ok: false, problem: 'no_signature' };
     let event: Stripe.Event;

@@ -15,7 +15,10 @@ export function decodeG4(data: Uint8Array, width: number, height: number): Uint8
     return m;
   };
   const runs = [runTable(WHITE_TERMINATING, WHITE_MAKEUP), runTable(BLACK_TERMINATING, BLACK_MAKEUP)];
-  const modes = new Map<string, string>([[MODE.pass, 'P'], [MODE.horizontal, 'H']]);
+  const modes = new Map<string, string>([
+    [MODE.pass, 'P'],
+    [MODE.horizontal, 'H'],
+  ]);
   MODE.vertical.forEach((c, i) => modes.set(c, `V${i - 3}`));
 
   let bitPos = 0;

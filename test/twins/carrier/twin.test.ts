@@ -21,8 +21,7 @@ afterAll(async () => {
   await media.close();
 });
 
-const carrierFor = (twin: CarrierTwin): Carrier =>
-  createCarrier({ apiKey: KEY, connectionId: 'conn', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url });
+const carrierFor = (twin: CarrierTwin): Carrier => createCarrier({ apiKey: KEY, connectionId: 'conn', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url });
 
 async function api(twin: CarrierTwin, method: string, p: string, body?: unknown, auth: string | null = `Bearer ${KEY}`) {
   const res = await fetch(`${twin.url}${p}`, {
@@ -58,8 +57,11 @@ describe('Telnyx API shapes', () => {
     expect(missing.body.errors[0]).toMatchObject({ code: '10004', source: { pointer: '/to' } });
     expect((await api(twin, 'POST', '/v2/faxes', { ...valid(), to: '030 1234567' })).body.errors[0]).toMatchObject({ code: '10016', source: { pointer: '/to' } });
     expect((await api(twin, 'POST', '/v2/faxes', { ...valid(), media_url: 'ftp://x/y.pdf' })).body.errors[0]).toMatchObject({ code: '10003' });
-    expect((await api(twin, 'POST', '/v2/faxes', { ...valid(), client_state: 'not base64!' })).body.errors[0]).toMatchObject({ code: '10015', source: { pointer: '/client_state' } });
-    expect((await api(twin, 'POST', '/v2/faxes', '{"broken'))).toMatchObject({ status: 400, body: { errors: [{ code: '10023' }] } });
+    expect((await api(twin, 'POST', '/v2/faxes', { ...valid(), client_state: 'not base64!' })).body.errors[0]).toMatchObject({
+      code: '10015',
+      source: { pointer: '/client_state' },
+    });
+    expect(await api(twin, 'POST', '/v2/faxes', '{"broken')).toMatchObject({ status: 400, body: { errors: [{ code: '10023' }] } });
     expect((await api(twin, 'GET', '/v2/faxes?page[size]=1000')).status).toBe(422);
     expect((await api(twin, 'GET', '/v2/faxes?filter[created_at][gte]=yesterday')).status).toBe(422);
     // Nothing refused was accepted as a fax.
@@ -90,7 +92,11 @@ describe('Telnyx API shapes', () => {
     const listed = [...eq.body.data, ...page2.body.data].map((f: { id: string }) => f.id);
     expect(new Set(listed)).toEqual(new Set(ids));
     expect(listed[0]).toBe(ids[2]);
-    const later = await api(twin, 'GET', `/v2/faxes?filter[to][eq]=${encodeURIComponent(to)}&filter[created_at][gte]=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
+    const later = await api(
+      twin,
+      'GET',
+      `/v2/faxes?filter[to][eq]=${encodeURIComponent(to)}&filter[created_at][gte]=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+    );
     expect(later.body.data).toEqual([]);
     const since = await api(twin, 'GET', `/v2/faxes?filter[created_at][gte]=${encodeURIComponent(before)}&filter[to][eq]=${encodeURIComponent(to)}`);
     expect(since.body.data).toHaveLength(3);
@@ -131,7 +137,13 @@ test('webhooks verify with the published key through the telnyx library', async 
       data: {
         event_type: 'fax.failed',
         record_type: 'event',
-        payload: { fax_id: sent.id, status: 'failed', failure_reason: 'receiver_incompatible_destination', client_state: encodeClientState({ faxId, attempt: 1 }), direction: 'outbound' },
+        payload: {
+          fax_id: sent.id,
+          status: 'failed',
+          failure_reason: 'receiver_incompatible_destination',
+          client_state: encodeClientState({ faxId, attempt: 1 }),
+          direction: 'outbound',
+        },
       },
       meta: { attempt: 1 },
     });

@@ -81,8 +81,12 @@ describe('the hosted checkout page', () => {
     expect((await browser.pay(url, CARDS.visa)).status).toBe(303);
     expect((await intentOf(sessionId)).status).toBe('requires_capture');
     expect(eventTypesFor(pi.id, sessionId)).toEqual([
-      'payment_intent.created', 'charge.failed', 'payment_intent.payment_failed',
-      'charge.succeeded', 'payment_intent.amount_capturable_updated', 'checkout.session.completed',
+      'payment_intent.created',
+      'charge.failed',
+      'payment_intent.payment_failed',
+      'charge.succeeded',
+      'payment_intent.amount_capturable_updated',
+      'checkout.session.completed',
     ]);
   });
 

@@ -42,10 +42,14 @@ export async function decodeJpeg(data: Uint8Array, maxPixels: number, meanwhile?
     const image = sharp(data, { limitInputPixels: maxPixels, failOn: 'error', ignoreIcc: true, sequentialRead: true }).rotate();
     // sharp widens grey to RGB on output unless told to keep it.
     if (frame?.components === 1) image.toColourspace('b-w');
-    decoding = image.raw().toBuffer({ resolveWithObject: true }).then(
-      ({ data: samples, info }): Picture | null => (info.channels === 1 || info.channels === 3 ? { width: info.width, height: info.height, channels: info.channels, samples } : null),
-      () => null,
-    );
+    decoding = image
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+      .then(
+        ({ data: samples, info }): Picture | null =>
+          info.channels === 1 || info.channels === 3 ? { width: info.width, height: info.height, channels: info.channels, samples } : null,
+        () => null,
+      );
   } catch {
     return null;
   }
@@ -134,7 +138,9 @@ export function startPdfJpegDecode(sharp: Sharp, data: Uint8Array, width: number
       .toBuffer({ resolveWithObject: true })
       .then(
         ({ data: samples, info }) =>
-          info.width === width && info.height === height && info.channels === components && samples.length === width * height * components ? { width, height, channels: components, samples } : null,
+          info.width === width && info.height === height && info.channels === components && samples.length === width * height * components
+            ? { width, height, channels: components, samples }
+            : null,
         () => null,
       );
   } catch {
