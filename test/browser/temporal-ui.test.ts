@@ -213,7 +213,7 @@ describeInBrowser('the Temporal UI', (stack) => {
 
   test("a fax being sent: its pending activity follows the transmission", async () => {
     const { web } = stack();
-    // Forty pages take the carrier sandbox long enough to look at the transmission in flight.
+    // Fifty pages take the carrier sandbox long enough to look at the transmission in flight.
     const sending = await paidFax(web, '+49 30 2345678', 50);
     await waitForFax(web, sending, (f) => f.status === 'sending', 90_000);
     await page.goto(`${stack().ui}/namespaces/default/workflows/fax-${sending.id}`);
