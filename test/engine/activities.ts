@@ -4,6 +4,8 @@ import { ApplicationFailure, CompleteAsyncError, Context } from '@temporalio/act
 export class Probe {
   readonly attempts = new Map<string, { attempt: number; scheduledMs: number; heartbeatDetails: unknown }[]>();
   readonly events: string[] = [];
+  /** Why a `stoppable` activity stopped, by key: the cancellation details its SDK context saw. */
+  readonly stops = new Map<string, { paused: boolean; reset: boolean; cancelRequested: boolean }>();
   private readonly waiters = new Map<string, () => void>();
   private readonly gates = new Map<string, Promise<void>>();
   private readonly openers = new Map<string, () => void>();
@@ -107,6 +109,29 @@ export function createActivities(probe: Probe) {
       probe.mark(`${key}:started`);
       await Context.current().sleep(ms);
       return attempt;
+    },
+
+    /**
+     * Heartbeats until it is first stopped (paused, reset or cancelled: the probe records which)
+     * and fails as the SDK then makes it; any later attempt returns its attempt number. With
+     * `failFirst`, its first attempt fails before it heartbeats.
+     */
+    async stoppable(key: string, failFirst: boolean): Promise<number> {
+      const ctx = Context.current();
+      const attempt = probe.record(key);
+      if (failFirst && probe.attempts.get(key)?.length === 1) throw new Error('the first attempt fails');
+      if (probe.stops.has(key)) return attempt;
+      probe.mark(`${key}:heartbeating`);
+      try {
+        for (;;) {
+          ctx.heartbeat();
+          await ctx.sleep(50);
+        }
+      } catch (err) {
+        const details = ctx.cancellationDetails;
+        probe.stops.set(key, { paused: !!details?.paused, reset: !!details?.reset, cancelRequested: !!details?.cancelRequested });
+        throw err;
+      }
     },
 
     /** Returns `bytes` characters: more than the server takes as one payload when big enough. */

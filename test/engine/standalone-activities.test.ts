@@ -38,7 +38,13 @@ test('retries follow the retry policy; a non-retryable failure ends it with Acti
   const retried = await env.client.activity.execute('flaky', { id: key, taskQueue, args: [key, 3], startToCloseTimeout: '10s', retry: { initialInterval: '1s' } });
   expect(retried).toBe(3);
   const declined = await failureOf(
-    env.client.activity.execute('declines', { id: id('declines'), taskQueue, args: [id('k'), 'CardDeclined'], startToCloseTimeout: '10s', retry: { nonRetryableErrorTypes: ['CardDeclined'] } }),
+    env.client.activity.execute('declines', {
+      id: id('declines'),
+      taskQueue,
+      args: [id('k'), 'CardDeclined'],
+      startToCloseTimeout: '10s',
+      retry: { nonRetryableErrorTypes: ['CardDeclined'] },
+    }),
   );
   expect(declined).toBeInstanceOf(ActivityExecutionFailedError);
   expect(((declined as ActivityExecutionFailedError).cause as ApplicationFailure).type).toBe('CardDeclined');

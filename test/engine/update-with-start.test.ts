@@ -51,14 +51,28 @@ test('with conflict policy FAIL a running workflow id is already started', async
 test('requests the real server refuses: the errors and per-operation statuses it gives', async () => {
   const svc = env.connection.workflowService;
   const workflowId = `uws-${randomUUID()}`;
-  const startWorkflow = { namespace: 'default', workflowId, workflowType: { name: 'updatable' }, taskQueue: { name: taskQueue }, requestId: randomUUID(), workflowIdConflictPolicy: 2 };
-  const updateWorkflow = { namespace: 'default', workflowExecution: { workflowId }, request: { meta: { updateId: 'u1' }, input: { name: 'addNote' } }, waitPolicy: { lifecycleStage: 2 } };
+  const startWorkflow = {
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 'updatable' },
+    taskQueue: { name: taskQueue },
+    requestId: randomUUID(),
+    workflowIdConflictPolicy: 2,
+  };
+  const updateWorkflow = {
+    namespace: 'default',
+    workflowExecution: { workflowId },
+    request: { meta: { updateId: 'u1' }, input: { name: 'addNote' } },
+    waitPolicy: { lifecycleStage: 2 },
+  };
 
   const onlyStart = (await failureOf(svc.executeMultiOperation({ namespace: 'default', operations: [{ startWorkflow }] }))) as grpc.ServiceError;
   expect(onlyStart.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(onlyStart.details).toBe('Operations have to be exactly [Start, Update].');
 
-  const cron = (await failureOf(svc.executeMultiOperation({ namespace: 'default', operations: [{ startWorkflow: { ...startWorkflow, cronSchedule: '@daily' } }, { updateWorkflow }] }))) as grpc.ServiceError;
+  const cron = (await failureOf(
+    svc.executeMultiOperation({ namespace: 'default', operations: [{ startWorkflow: { ...startWorkflow, cronSchedule: '@daily' } }, { updateWorkflow }] }),
+  )) as grpc.ServiceError;
   expect(cron.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(operationStatuses(cron)).toEqual([
     { code: grpc.status.INVALID_ARGUMENT, message: 'CronSchedule is not allowed.' },
@@ -71,9 +85,7 @@ test('requests the real server refuses: the errors and per-operation statuses it
   expect(operationStatuses(otherId)[1]).toEqual({ code: grpc.status.INVALID_ARGUMENT, message: 'WorkflowId is not consistent with previous operation(s).' });
 
   // Signal-with-start that may only start is refused too.
-  const sws = (await failureOf(
-    svc.signalWithStartWorkflowExecution({ ...startWorkflow, workflowIdConflictPolicy: 1, signalName: noteSignal.name }),
-  )) as grpc.ServiceError;
+  const sws = (await failureOf(svc.signalWithStartWorkflowExecution({ ...startWorkflow, workflowIdConflictPolicy: 1, signalName: noteSignal.name }))) as grpc.ServiceError;
   expect(sws.code).toBe(grpc.status.INVALID_ARGUMENT);
   expect(sws.details).toBe('Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.');
 });

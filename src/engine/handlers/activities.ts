@@ -1,12 +1,15 @@
 import type { Engine } from '../engine';
+import { alreadyCompleted, invalidArgument, notFound } from '../grpc/errors';
 import type { CallContext, Handler } from '../grpc/server';
+import { pauseActivity, resetActivity, unpauseActivity } from '../model/activity-operator';
 import { standaloneRun } from '../model/activity';
 import { hostedActivity, requestCancelStandalone, startStandaloneActivity, terminateStandalone, type StartActivityReq } from '../model/standalone-activity';
-import type { Execution } from '../model/state';
-import { enums, type temporal, type Plain } from '../proto';
+import type { ActivityState, Execution } from '../model/state';
+import { enums, type Duration, type temporal, type Plain } from '../proto';
 import { retryToProto } from '../model/retry';
-import { msDuration, msTimestamp, optionalDuration } from '../time';
+import { durationMs, msDuration, msTimestamp, optionalDuration } from '../time';
 import { required, waitForRun } from './common';
+import { pendingActivityState } from './describe';
 import { countOf, matching } from './visibility';
 
 type W = typeof temporal.api.workflowservice.v1;
@@ -46,10 +49,10 @@ function listInfo(run: Execution): object {
 function executionInfo(engine: Engine, run: Execution, details: { heartbeat: boolean; failure: boolean }): object {
   const a = hostedActivity(run);
   const open = run.open;
-  const runState = !open || !a ? PA.PENDING_ACTIVITY_STATE_UNSPECIFIED : a.cancelRequestedEventId ? PA.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : a.phase === 'started' ? PA.PENDING_ACTIVITY_STATE_STARTED : PA.PENDING_ACTIVITY_STATE_SCHEDULED;
   return {
     ...listInfo(run),
-    runState,
+    status: open && a?.paused ? ActivityStatus.ACTIVITY_EXECUTION_STATUS_PAUSED : ACTIVITY_STATUS[run.state.status],
+    runState: open && a ? pendingActivityState(a) : PA.PENDING_ACTIVITY_STATE_UNSPECIFIED,
     scheduleToCloseTimeout: optionalDuration(a?.scheduleToCloseMs ?? 0),
     scheduleToStartTimeout: optionalDuration(a?.scheduleToStartMs ?? 0),
     startToCloseTimeout: optionalDuration(a?.startToCloseMs ?? 0),
@@ -70,11 +73,73 @@ function executionInfo(engine: Engine, run: Execution, details: { heartbeat: boo
   };
 }
 
-/** StartActivityExecution and the calls on a standalone activity by id (and run id when given). */
+/** The activities of a workflow an operator names: by id, by type, or all of them. */
+function selectActivities(run: Execution, req: { id?: string | null; type?: string | null }, all: boolean): ActivityState[] {
+  if (!run.open) throw alreadyCompleted();
+  const pending = Object.values(run.state.activities);
+  if (!req.id && !req.type && !all) throw invalidArgument('Either activity id or activity type must be provided.');
+  const selected = req.id ? pending.filter((a) => a.activityId === req.id) : req.type ? pending.filter((a) => a.activityType === req.type) : pending;
+  if (!selected.length) throw notFound(`activity not found: ${req.id || req.type || 'any'}`);
+  return selected;
+}
+
+/** StartActivityExecution and the calls on a standalone activity by id (and run id when given); operator calls on any activity. */
 export function activityHandlers(engine: Engine): Record<string, Handler> {
   const find = (req: { namespace?: string | null; activityId?: string | null; runId?: string | null }): Execution =>
     standaloneRun(engine, engine.namespaces.get(req.namespace).name, required(req.activityId, 'ActivityId'), req.runId);
+  /** A standalone activity, or (given a workflow id) one of that workflow's: what the *ActivityExecution operator calls name. */
+  const target = (req: { namespace?: string | null; workflowId?: string | null; activityId?: string | null; runId?: string | null }): { run: Execution; act: ActivityState } => {
+    if (req.workflowId) {
+      const run = engine.findRun(engine.namespaces.get(req.namespace).name, { workflowId: req.workflowId, runId: req.runId || undefined });
+      return { run, act: selectActivities(run, { id: required(req.activityId, 'ActivityId') }, false)[0] };
+    }
+    const run = find(req);
+    const act = Object.values(run.state.activities)[0];
+    if (!run.open || !act) throw notFound('activity execution already completed');
+    return { run, act };
+  };
+  const jitter = (d: Duration | null | undefined): number => durationMs(d);
   return {
+    PauseActivity: (req: Req<'PauseActivityRequest'>) => {
+      const run = engine.findRun(engine.namespaces.get(req.namespace).name, req.execution);
+      const options = { identity: req.identity ?? '', reason: req.reason ?? '', requestId: req.requestId ?? undefined };
+      engine.tx(() => {
+        for (const act of selectActivities(run, req, false)) pauseActivity(engine, run, act, options);
+      });
+      return {};
+    },
+    UnpauseActivity: (req: Req<'UnpauseActivityRequest'>) => {
+      const run = engine.findRun(engine.namespaces.get(req.namespace).name, req.execution);
+      const options = { resetAttempts: !!req.resetAttempts, resetHeartbeat: !!req.resetHeartbeat, jitterMs: jitter(req.jitter) };
+      engine.tx(() => {
+        for (const act of selectActivities(run, req, !!req.unpauseAll)) if (act.paused || !req.unpauseAll) unpauseActivity(engine, run, act, options);
+      });
+      return {};
+    },
+    ResetActivity: (req: Req<'ResetActivityRequest'>) => {
+      const run = engine.findRun(engine.namespaces.get(req.namespace).name, req.execution);
+      const options = { resetHeartbeat: !!req.resetHeartbeat, keepPaused: !!req.keepPaused, jitterMs: jitter(req.jitter) };
+      engine.tx(() => {
+        for (const act of selectActivities(run, req, !!req.matchAll)) resetActivity(engine, run, act, options);
+      });
+      return {};
+    },
+    PauseActivityExecution: (req: Req<'PauseActivityExecutionRequest'>) => {
+      const { run, act } = target(req);
+      engine.tx(() => pauseActivity(engine, run, act, { identity: req.identity ?? '', reason: req.reason ?? '', requestId: req.requestId ?? undefined }));
+      return {};
+    },
+    UnpauseActivityExecution: (req: Req<'UnpauseActivityExecutionRequest'>) => {
+      const { run, act } = target(req);
+      engine.tx(() => unpauseActivity(engine, run, act, { resetAttempts: false, resetHeartbeat: false, jitterMs: jitter(req.jitter) }));
+      return {};
+    },
+    ResetActivityExecution: (req: Req<'ResetActivityExecutionRequest'>) => {
+      const { run, act } = target(req);
+      engine.tx(() => resetActivity(engine, run, act, { resetHeartbeat: !!req.resetHeartbeat, keepPaused: !!req.keepPaused, jitterMs: jitter(req.jitter) }));
+      return {};
+    },
+
     StartActivityExecution: (req: StartActivityReq) => {
       const { run, started } = engine.tx(() => startStandaloneActivity(engine, req));
       return { runId: run.runId, started };

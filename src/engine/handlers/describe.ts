@@ -1,9 +1,16 @@
 import type { Engine } from '../engine';
-import type { Execution } from '../model/state';
+import type { ActivityState, Execution } from '../model/state';
 import { enums, type DescribeWorkflowExecutionRes, type WorkflowExecutionInfo } from '../proto';
 import { msDuration, msTimestamp, optionalDuration } from '../time';
 
 const PA = enums.PendingActivityState;
+
+/** A pending activity's state as the real server reports it: paused while waiting, pause requested while running. */
+export function pendingActivityState(a: ActivityState): number {
+  if (a.cancelRequestedEventId) return PA.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
+  if (a.phase === 'started') return a.paused ? PA.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED : PA.PENDING_ACTIVITY_STATE_STARTED;
+  return a.paused ? PA.PENDING_ACTIVITY_STATE_PAUSED : PA.PENDING_ACTIVITY_STATE_SCHEDULED;
+}
 
 /** The visibility record of a run, as Describe and List return it. */
 export function executionInfo(run: Execution): WorkflowExecutionInfo {
@@ -43,7 +50,9 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
     pendingActivities: Object.values(s.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },
-      state: a.cancelRequestedEventId ? PA.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : a.phase === 'started' ? PA.PENDING_ACTIVITY_STATE_STARTED : PA.PENDING_ACTIVITY_STATE_SCHEDULED,
+      state: pendingActivityState(a),
+      paused: !!a.paused,
+      pauseInfo: a.paused ? { pauseTime: msTimestamp(a.paused.time), manual: { identity: a.paused.identity, reason: a.paused.reason } } : undefined,
       heartbeatDetails: a.heartbeatDetails ?? undefined,
       lastHeartbeatTime: a.lastHeartbeatTime ? msTimestamp(a.lastHeartbeatTime) : undefined,
       lastStartedTime: a.startedTime ? msTimestamp(a.startedTime) : undefined,
@@ -66,7 +75,8 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
     })),
     pendingWorkflowTask: s.wft
       ? {
-          state: s.wft.phase === 'started' ? enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED : enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+          state:
+            s.wft.phase === 'started' ? enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED : enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
           scheduledTime: msTimestamp(s.wft.scheduledTime),
           originalScheduledTime: msTimestamp(s.wft.scheduledTime),
           startedTime: s.wft.startedTime ? msTimestamp(s.wft.startedTime) : undefined,

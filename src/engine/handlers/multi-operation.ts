@@ -60,7 +60,8 @@ export function multiOperationHandlers(engine: Engine): Record<string, Handler> 
       if (!start || !update || rest.length) throw invalidArgument('Operations have to be exactly [Start, Update].');
       const { params, error: startError } = checkStart(engine, { ...start, namespace: start.namespace || ns });
       let updateError = checkUpdate(update);
-      if (!startError && !updateError && update.workflowExecution?.workflowId !== start.workflowId) updateError = invalidArgument('WorkflowId is not consistent with previous operation(s).');
+      if (!startError && !updateError && update.workflowExecution?.workflowId !== start.workflowId)
+        updateError = invalidArgument('WorkflowId is not consistent with previous operation(s).');
       if (!params || startError || updateError) throw multiOperationError('MultiOperation could not be executed.', [startError ?? 'aborted', updateError ?? 'aborted']);
 
       const updateId = update.request?.meta?.updateId ?? '';
@@ -72,17 +73,22 @@ export function multiOperationHandlers(engine: Engine): Record<string, Handler> 
         if (current && known) return { run: current, u: known, started: false };
         if (current?.open && (current.state.requestId === params.requestId || conflict === enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)) {
           if (current.state.wftAttempt >= FAILING_TASK_ATTEMPT) {
-            throw multiOperationError('MultiOperation could not be executed: Update failed.', ['aborted', workflowNotReady('Unable to perform workflow execution update due to Workflow Task in failed state.')]);
+            throw multiOperationError('MultiOperation could not be executed: Update failed.', [
+              'aborted',
+              workflowNotReady('Unable to perform workflow execution update due to Workflow Task in failed state.'),
+            ]);
           }
           return { run: current, u: admitUpdate(engine, current, update.request ?? {}), started: false };
         }
         try {
           const existing = resolveIdConflict(engine, ns, params.workflowId, params.requestId, { reuse: start.workflowIdReusePolicy ?? 0, conflict });
           // A retried start whose run has closed since: the update has nothing to go to.
-          if (existing && !existing.run.open) throw multiOperationError('MultiOperation could not be executed: Update failed: workflow execution already completed', ['aborted', alreadyCompleted()]);
+          if (existing && !existing.run.open)
+            throw multiOperationError('MultiOperation could not be executed: Update failed: workflow execution already completed', ['aborted', alreadyCompleted()]);
           if (existing) return { run: existing.run, u: admitUpdate(engine, existing.run, update.request ?? {}), started: false };
         } catch (err) {
-          if (err instanceof EngineError && !isMultiOperationError(err)) throw multiOperationError(`MultiOperation could not be executed: Start failed: ${err.message}`, [err, 'aborted']);
+          if (err instanceof EngineError && !isMultiOperationError(err))
+            throw multiOperationError(`MultiOperation could not be executed: Start failed: ${err.message}`, [err, 'aborted']);
           throw err;
         }
         const run = createRun(engine, params);

@@ -9,7 +9,12 @@ import { executionInfo } from './describe';
 import { searchAttributePayload } from '../visibility/payload';
 
 /** The runs of one kind (workflows, or standalone activities) a list query selects, in its order. */
-export function matching(engine: Engine, namespace: string, text: string | null | undefined, kind: 'workflow' | 'activity' = 'workflow'): { runs: Execution[]; query: Query; typeOf: (f: string) => number } {
+export function matching(
+  engine: Engine,
+  namespace: string,
+  text: string | null | undefined,
+  kind: 'workflow' | 'activity' = 'workflow',
+): { runs: Execution[]; query: Query; typeOf: (f: string) => number } {
   const ns = engine.namespaces.get(namespace);
   const query = parseQuery(text);
   const typeOf = (f: string): number => {

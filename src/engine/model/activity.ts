@@ -120,7 +120,7 @@ function armPhase(engine: Engine, run: Execution, act: ActivityState): void {
 
 function phaseTimerFired(engine: Engine, run: Execution, scheduledEventId: number, attempt: number): void {
   const act = run.state.activities[scheduledEventId];
-  if (!run.open || !act || act.attempt !== attempt) return;
+  if (!run.open || !act || act.attempt !== attempt || act.phase === 'paused') return;
   const now = engine.now();
   if (act.phase === 'backoff') {
     act.phase = ACTIVITY.next(act.phase, 'retryDue');
@@ -182,14 +182,33 @@ function timeoutFailure(type: number, details?: Payloads, cause?: Failure): Fail
   };
 }
 
+/**
+ * The next attempt of an activity whose attempt failed or timed out and may be retried: after
+ * the policy's delay; at once as attempt 1 after a reset; not before it is unpaused if paused
+ * (the failed attempt still counts, as the real server does).
+ */
 function retryLater(engine: Engine, run: Execution, act: ActivityState, failure: Failure, delayMs: number): void {
   const now = engine.now();
   act.lastFailure = failure;
   act.lastAttemptCompleteTime = now;
-  act.attempt++;
+  act.startedTime = undefined;
+  if (act.resetPending) {
+    act.resetPending = false;
+    act.attempt = 1;
+    delayMs = 0;
+    if (act.resetHeartbeat) act.heartbeatDetails = undefined;
+    act.resetHeartbeat = false;
+  } else {
+    act.attempt++;
+  }
+  if (act.paused) {
+    act.phase = ACTIVITY.next(act.phase, 'absorb');
+    engine.touch(run);
+    armPhase(engine, run, act);
+    return;
+  }
   act.phase = ACTIVITY.next(act.phase, 'retry');
   act.retryAt = now + delayMs;
-  act.startedTime = undefined;
   engine.touch(run);
   engine.log.debug('activity attempt failed; retrying', {
     workflowId: run.state.workflowId,
@@ -234,7 +253,10 @@ function finish<K extends keyof typeof END_EVENTS>(engine: Engine, run: Executio
 }
 
 /** A standalone activity's outcome from its result event's attributes: a cancellation becomes a CanceledFailure. */
-function standaloneOutcome(run: Execution, attrs: { result?: Payloads | null; failure?: Failure | null; retryState?: number | null; details?: Payloads | null; latestCancelRequestedEventId?: number | null }): ActivityOutcome {
+function standaloneOutcome(
+  run: Execution,
+  attrs: { result?: Payloads | null; failure?: Failure | null; retryState?: number | null; details?: Payloads | null; latestCancelRequestedEventId?: number | null },
+): ActivityOutcome {
   if (attrs.latestCancelRequestedEventId !== undefined) return { failure: { ...canceledFailure(run.state), canceledFailureInfo: { details: attrs.details ?? undefined } } };
   return { result: attrs.result ?? undefined, failure: attrs.failure ?? undefined, retryState: attrs.retryState ?? undefined };
 }
@@ -340,12 +362,18 @@ export function standaloneRun(engine: Engine, namespace: string, activityId: str
   return run;
 }
 
-export function heartbeat(engine: Engine, run: Execution, act: ActivityState, details: Payloads | null | undefined): { cancelRequested: boolean } {
+export function heartbeat(
+  engine: Engine,
+  run: Execution,
+  act: ActivityState,
+  details: Payloads | null | undefined,
+): { cancelRequested: boolean; activityPaused: boolean; activityReset: boolean } {
   if (details) act.heartbeatDetails = details;
   act.lastHeartbeatTime = engine.now();
   engine.touch(run);
   armPhase(engine, run, act);
-  return { cancelRequested: !!act.cancelRequestedEventId };
+  // A paused or reset activity's worker learns it here (the SDK cancels it with those details).
+  return { cancelRequested: !!act.cancelRequestedEventId, activityPaused: !!act.paused, activityReset: !!act.resetPending };
 }
 
 export function completeActivity(engine: Engine, run: Execution, act: ActivityState, result: Payloads | null | undefined, identity: string): void {

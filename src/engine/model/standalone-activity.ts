@@ -42,10 +42,18 @@ function resolveActivityId(engine: Engine, namespace: string, req: StartActivity
   }
   const reuse = Number(req.idReusePolicy);
   if (reuse === Reuse.ACTIVITY_ID_REUSE_POLICY_REJECT_DUPLICATE) {
-    throw alreadyStarted(`Activity execution already finished. ActivityId: ${activityId}, RunId: ${current.runId}. Id reuse policy: reject duplicate.`, current.state.requestId, current.runId);
+    throw alreadyStarted(
+      `Activity execution already finished. ActivityId: ${activityId}, RunId: ${current.runId}. Id reuse policy: reject duplicate.`,
+      current.state.requestId,
+      current.runId,
+    );
   }
   if (reuse === Reuse.ACTIVITY_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && current.state.status === Status.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
-    throw alreadyStarted(`Activity execution already finished successfully. ActivityId: ${activityId}, RunId: ${current.runId}. Id reuse policy: allow duplicate if last run failed.`, current.state.requestId, current.runId);
+    throw alreadyStarted(
+      `Activity execution already finished successfully. ActivityId: ${activityId}, RunId: ${current.runId}. Id reuse policy: allow duplicate if last run failed.`,
+      current.state.requestId,
+      current.runId,
+    );
   }
   return undefined;
 }

@@ -16,8 +16,8 @@ export interface ActivityState {
   activityType: string;
   taskQueue: string;
   attempt: number;
-  /** `backoff`: waiting for the next attempt; the worker has nothing. */
-  phase: 'scheduled' | 'started' | 'backoff';
+  /** `backoff`: waiting for the next attempt; `paused`: held by an operator; the worker has nothing in either. */
+  phase: 'scheduled' | 'started' | 'backoff' | 'paused';
   scheduledTime: number;
   attemptScheduledTime: number;
   startedTime?: number;
@@ -34,6 +34,12 @@ export interface ActivityState {
   heartbeatMs: number;
   retry: Retry;
   retryAt?: number;
+  /** Paused by an operator (PauseActivity): no attempt is dispatched; a running one learns it from its heartbeat. */
+  paused?: { time: number; identity: string; reason: string; requestId?: string };
+  /** Reset (ResetActivity) while an attempt ran: its heartbeat says so, and its end starts attempt 1 at once. */
+  resetPending?: boolean;
+  /** The reset also drops the heartbeat details, when that attempt ends. */
+  resetHeartbeat?: boolean;
 }
 
 export interface TimerState {
@@ -259,6 +265,13 @@ export const ACTIVITY = new PhaseTable('activity', [
   ['scheduled', 'requestCancel', 'none'],      // on no worker: cancelled at once
   ['backoff',   'requestCancel', 'none'],
   ['started',   'requestCancel', 'started'],   // the worker learns it from its next heartbeat
+  ['scheduled', 'pause',         'paused'],    // an operator pauses it: nothing is dispatched
+  ['backoff',   'pause',         'paused'],
+  ['started',   'absorb',        'paused'],    // a paused activity's attempt failed: counted, not retried until unpaused
+  ['paused',    'unpause',       'scheduled'],
+  ['paused',    'unpauseLater',  'backoff'],   // unpaused with jitter
+  ['paused',    'timeOut',       'none'],      // schedule-to-close
+  ['paused',    'requestCancel', 'none'],
 ]);
 
 /** A workflow update. */

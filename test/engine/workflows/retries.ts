@@ -97,3 +97,9 @@ export async function startToCloseRetry(key: string): Promise<ActivityOutcome> {
   const { heartbeatThenHang } = proxyActivities<TestActivities>({ startToCloseTimeout: '1s', retry: { initialInterval: '1s' } });
   return outcome(() => heartbeatThenHang(key, 'page-3'));
 }
+
+/** Runs the `stoppable` activity (heartbeating, retried after 1 s) and returns its result. */
+export async function runsStoppable(key: string, failFirst: boolean): Promise<number> {
+  const { stoppable } = proxyActivities<TestActivities>({ startToCloseTimeout: '1m', heartbeatTimeout: '5s', retry: { initialInterval: '1s' } });
+  return await stoppable(key, failFirst);
+}
