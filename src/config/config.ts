@@ -128,9 +128,56 @@ export class ConfigError extends Error {
 
 /** The destination countries served by default (ISO 3166-1 alpha-2). */
 export const DEFAULT_COUNTRIES = [
-  'AT', 'AU', 'BE', 'BG', 'BR', 'CA', 'CH', 'CL', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GB', 'GR',
-  'HK', 'HR', 'HU', 'IE', 'IL', 'IS', 'IT', 'JP', 'KR', 'LI', 'LT', 'LU', 'LV', 'MC', 'MT', 'MX', 'NL', 'NO',
-  'NZ', 'PL', 'PT', 'RO', 'SE', 'SG', 'SI', 'SK', 'TW', 'US', 'ZA', 'AR', 'CO', 'PR',
+  'AT',
+  'AU',
+  'BE',
+  'BG',
+  'BR',
+  'CA',
+  'CH',
+  'CL',
+  'CY',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GB',
+  'GR',
+  'HK',
+  'HR',
+  'HU',
+  'IE',
+  'IL',
+  'IS',
+  'IT',
+  'JP',
+  'KR',
+  'LI',
+  'LT',
+  'LU',
+  'LV',
+  'MC',
+  'MT',
+  'MX',
+  'NL',
+  'NO',
+  'NZ',
+  'PL',
+  'PT',
+  'RO',
+  'SE',
+  'SG',
+  'SI',
+  'SK',
+  'TW',
+  'US',
+  'ZA',
+  'AR',
+  'CO',
+  'PR',
 ];
 
 type Env = Record<string, string | undefined>;
@@ -197,10 +244,12 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const uiOperatorToken = env.UI_OPERATOR_TOKEN?.trim() || undefined;
   // Support staff may sign in to the UI with their support session instead: it is a row in the database.
   const uiBySupportSession = !!databaseUrl && supportUsers.users.length > 0;
-  if (role === 'ui' && !sandbox && !uiOperatorToken && !uiBySupportSession) problems.push('UI_OPERATOR_TOKEN is required outside sandbox mode (the Temporal UI is for support only)');
+  if (role === 'ui' && !sandbox && !uiOperatorToken && !uiBySupportSession)
+    problems.push('UI_OPERATOR_TOKEN is required outside sandbox mode (the Temporal UI is for support only)');
   if (uiOperatorToken && uiOperatorToken.length < 32) problems.push('UI_OPERATOR_TOKEN must be at least 32 characters');
   const uiHost = str('UI_HOST', false, '127.0.0.1');
-  if (role === 'ui' && sandbox && !['127.0.0.1', 'localhost', '::1'].includes(uiHost)) problems.push('UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login');
+  if (role === 'ui' && sandbox && !['127.0.0.1', 'localhost', '::1'].includes(uiHost))
+    problems.push('UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login');
 
   const temporal = temporalSettings(env, needsTemporal, problems);
 
@@ -214,9 +263,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const appSecret = str('APP_SECRET', needsProviders && !sandbox, sandbox ? 'sandbox-secret-not-for-production-use' : '');
   if (!sandbox && appSecret && appSecret.length < 32) problems.push('APP_SECRET must be at least 32 characters');
 
-  const countries = (env.ALLOWED_COUNTRIES?.trim() ? env.ALLOWED_COUNTRIES.split(',') : DEFAULT_COUNTRIES)
-    .map((c) => c.trim().toUpperCase())
-    .filter(Boolean);
+  const countries = (env.ALLOWED_COUNTRIES?.trim() ? env.ALLOWED_COUNTRIES.split(',') : DEFAULT_COUNTRIES).map((c) => c.trim().toUpperCase()).filter(Boolean);
   for (const c of countries) if (!/^[A-Z]{2}$/.test(c)) problems.push(`ALLOWED_COUNTRIES: "${c}" is not a two-letter country code`);
 
   const maxUploadBytes = int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024);
@@ -228,7 +275,10 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   // The imprint must name a real operator; the sandbox names itself.
   const operator: Operator = {
     name: str('OPERATOR_NAME', needsWeb && !sandbox, sandbox ? 'Durafax sandbox' : ''),
-    address: str('OPERATOR_ADDRESS', needsWeb && !sandbox, sandbox ? 'Sandbox Street 1|10115 Berlin|Germany' : '').split('|').map((l) => l.trim()).filter(Boolean),
+    address: str('OPERATOR_ADDRESS', needsWeb && !sandbox, sandbox ? 'Sandbox Street 1|10115 Berlin|Germany' : '')
+      .split('|')
+      .map((l) => l.trim())
+      .filter(Boolean),
     email: str('OPERATOR_EMAIL', needsWeb && !sandbox, sandbox ? 'support@sandbox.invalid' : ''),
   };
 
@@ -323,8 +373,9 @@ function temporalSettings(env: Env, required: boolean, problems: string[]): Temp
   const tlsKey = value('TEMPORAL_TLS_KEY');
   if (Boolean(tlsCert) !== Boolean(tlsKey)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
   const apiKey = value('TEMPORAL_API_KEY');
-  const tls = env.TEMPORAL_TLS === '1' || tlsCert || apiKey
-    ? { clientCertPath: tlsCert, clientKeyPath: tlsKey, serverRootCaPath: value('TEMPORAL_TLS_CA'), serverName: value('TEMPORAL_TLS_SERVER_NAME') }
-    : undefined;
+  const tls =
+    env.TEMPORAL_TLS === '1' || tlsCert || apiKey
+      ? { clientCertPath: tlsCert, clientKeyPath: tlsKey, serverRootCaPath: value('TEMPORAL_TLS_CA'), serverName: value('TEMPORAL_TLS_SERVER_NAME') }
+      : undefined;
   return { address, namespace: value('TEMPORAL_NAMESPACE') ?? 'default', taskQueue: value('TEMPORAL_TASK_QUEUE') ?? 'durafax-fax', tls, apiKey };
 }

@@ -31,7 +31,10 @@ export const DEFAULT_RATE_LIMITS: Record<RateKind, RateRule> = {
 export function parseRateLimits(raw: string | undefined): { rules: Record<RateKind, RateRule>; problems: string[] } {
   const rules = { ...DEFAULT_RATE_LIMITS };
   const problems: string[] = [];
-  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const match = /^(\w+)=(\d{1,9})\/(\w+)$/.exec(entry);
     const kind = match?.[1] as RateKind | undefined;
     if (!match || !kind || !RATE_KINDS.includes(kind)) {

@@ -5,10 +5,7 @@ import type { PaymentIntentInfo } from '../payments/types';
 import { Fax } from './entities/fax';
 import { FaxAttempt } from './entities/fax-attempt';
 
-export type AttemptReport = Pick<
-  FaxAttempt,
-  'carrierStatus' | 'status' | 'carrierReason' | 'reason' | 'retryable' | 'pagesSent' | 'durationSecs' | 'completedAt'
->;
+export type AttemptReport = Pick<FaxAttempt, 'carrierStatus' | 'status' | 'carrierReason' | 'reason' | 'retryable' | 'pagesSent' | 'durationSecs' | 'completedAt'>;
 
 /** What support finds faxes by; every part given must match. */
 export interface FaxSearch {
@@ -220,10 +217,7 @@ export class Faxes implements SendLedger {
   //    carrier is called and gets the carrier's fax id as soon as it is known ─────────────
 
   async recorded(faxId: string, attempt: number): Promise<string | null> {
-    const rows: Array<{ carrier_fax_id: string | null }> = await this.db.query(
-      'SELECT carrier_fax_id FROM fax_attempt WHERE fax_id = $1 AND number = $2',
-      [faxId, attempt],
-    );
+    const rows: Array<{ carrier_fax_id: string | null }> = await this.db.query('SELECT carrier_fax_id FROM fax_attempt WHERE fax_id = $1 AND number = $2', [faxId, attempt]);
     return rows[0]?.carrier_fax_id ?? null;
   }
 
@@ -237,10 +231,7 @@ export class Faxes implements SendLedger {
   }
 
   async submittingSince(faxId: string, attempt: number): Promise<Date | null> {
-    const rows: Array<{ submitted_at: Date | null }> = await this.db.query(
-      'SELECT submitted_at FROM fax_attempt WHERE fax_id = $1 AND number = $2',
-      [faxId, attempt],
-    );
+    const rows: Array<{ submitted_at: Date | null }> = await this.db.query('SELECT submitted_at FROM fax_attempt WHERE fax_id = $1 AND number = $2', [faxId, attempt]);
     return rows[0]?.submitted_at ?? null;
   }
 

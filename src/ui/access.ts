@@ -59,9 +59,7 @@ function safeReturn(value: unknown): string {
 }
 
 function loginPage(csrf: string, returnUrl: string, error: string, mode: Exclude<AccessMode, { kind: 'sandbox' }>): string {
-  const support = mode.support
-    ? `<p>Support staff: <a href="${escapeHtml(mode.support.signInUrl)}">sign in to the support pages</a>, then open the Temporal UI again.</p>`
-    : '';
+  const support = mode.support ? `<p>Support staff: <a href="${escapeHtml(mode.support.signInUrl)}">sign in to the support pages</a>, then open the Temporal UI again.</p>` : '';
   if (mode.kind === 'support') {
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

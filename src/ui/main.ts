@@ -46,7 +46,8 @@ export async function run(): Promise<void> {
   const build = readBuildInfo(UI_BUILD_DIR);
   if (await portInUse(port, host)) throw new Error(`port ${port} on ${host} is already in use; set UI_PORT to another port`);
   const connection = await connectTemporal(config.temporal);
-  const db = !config.sandbox && config.databaseUrl && config.support.users.length ? createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'durafax-ui' }) : null;
+  const db =
+    !config.sandbox && config.databaseUrl && config.support.users.length ? createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'durafax-ui' }) : null;
   if (db) await db.initialize();
   const signIn = db ? new SupportSignIn(db, { users: config.support.users, sandbox: false }) : null;
   const support: SupportAccess | undefined = signIn

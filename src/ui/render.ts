@@ -53,7 +53,10 @@ export function markdownFrames(staticDir: string): Koa.Middleware {
     const content = typeof ctx.query.content === 'string' ? ctx.query.content : '';
     const theme = ctx.query.theme === 'dark' ? 'dark' : 'light';
     const nonce = randomBytes(16).toString('base64url');
-    ctx.set('Content-Security-Policy', `base-uri 'self'; default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'self'; form-action 'none'; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox`);
+    ctx.set(
+      'Content-Security-Policy',
+      `base-uri 'self'; default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'self'; form-action 'none'; sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox`,
+    );
     // The access layer denies all framing; this page exists to be framed by the UI.
     ctx.set('X-Frame-Options', 'SAMEORIGIN');
     ctx.set('Cache-Control', 'no-store');

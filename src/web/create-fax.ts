@@ -67,7 +67,11 @@ export const COVER_FIELDS: Record<string, { key: keyof CoverSheet; max: number }
  * up to the size limit (413 at once past it), and the form's text fields. Nothing is stored
  * yet. `use` gets the upload; its temporary file is gone once `use` has finished.
  */
-export async function withFaxUpload<T>(ctx: Koa.Context, deps: Pick<CreateFaxDeps, 'maxUploadBytes' | 'uploadIdleMs'>, use: (upload: { fields: FaxForm; files: UploadedFile[] }) => Promise<T>): Promise<T> {
+export async function withFaxUpload<T>(
+  ctx: Koa.Context,
+  deps: Pick<CreateFaxDeps, 'maxUploadBytes' | 'uploadIdleMs'>,
+  use: (upload: { fields: FaxForm; files: UploadedFile[] }) => Promise<T>,
+): Promise<T> {
   if (!ctx.is('multipart/form-data')) throw new HttpProblem(415, 'invalid_request', { detail: 'multipart/form-data' });
   const declared = Number(ctx.get('Content-Length') || 0);
   if (declared > deps.maxUploadBytes + 64 * 1024) {

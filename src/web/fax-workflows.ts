@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cancelSignal, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type FaxState } from '../workflows/contract';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { cancelSignal, checkoutUpdate, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type CheckoutOffer, type FaxState } from '../workflows/contract';
 
 export type CancelDecision = 'accepted' | 'refused' | 'pending';
 
@@ -11,6 +12,8 @@ export interface FaxWorkflows {
   /** Asks the workflow to cancel and waits briefly for its decision. */
   cancel(faxId: string, by: 'sender' | 'support'): Promise<CancelDecision>;
   state(faxId: string): Promise<FaxState | null>;
+  /** The checkout to pay the fax at (opened on this request, or the one opened before); null when the fax cannot be paid now. */
+  checkout(faxId: string): Promise<CheckoutOffer | null>;
 }
 
 /**
@@ -33,22 +36,24 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
 
   async start(faxId: string, summary: { country: string }): Promise<void> {
     try {
-      await this.within(() => this.client.workflow.start(FAX_WORKFLOW_TYPE, {
-        taskQueue: this.taskQueue,
-        workflowId: faxWorkflowId(faxId),
-        args: [{ faxId, country: summary.country }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        // For support in the Temporal UI: ids and the destination country, no personal data.
-        // Pages, price and the current step follow in the workflow's current details.
-        memo: { faxId, country: summary.country },
-        staticSummary: `Fax ${faxId} to ${summary.country}`,
-        staticDetails: [
-          `**Fax** ${faxId}`,
-          `**Destination:** ${summary.country} (the number and the document stay in Durafax's database)`,
-          '**Pages, price and current step:** in the current details',
-        ].join('\n\n'),
-      }));
+      await this.within(() =>
+        this.client.workflow.start(FAX_WORKFLOW_TYPE, {
+          taskQueue: this.taskQueue,
+          workflowId: faxWorkflowId(faxId),
+          args: [{ faxId, country: summary.country }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          // For support in the Temporal UI: ids and the destination country, no personal data.
+          // Pages, price and the current step follow in the workflow's current details.
+          memo: { faxId, country: summary.country },
+          staticSummary: `Fax ${faxId} to ${summary.country}`,
+          staticDetails: [
+            `**Fax** ${faxId}`,
+            `**Destination:** ${summary.country} (the number and the document stay in Durafax's database)`,
+            '**Pages, price and current step:** in the current details',
+          ].join('\n\n'),
+        }),
+      );
     } catch (err) {
       // The fax already ran to its end once: nothing to start again.
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
@@ -72,6 +77,18 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
       await new Promise((r) => setTimeout(r, 100));
     }
     return 'pending';
+  }
+
+  async checkout(faxId: string): Promise<CheckoutOffer | null> {
+    const handle = this.client.workflow.getHandle(faxWorkflowId(faxId));
+    try {
+      // Opening the checkout asks Stripe, through an activity: more than one plain call's time.
+      return await this.client.withDeadline(Date.now() + 3 * this.deadlineMs, () => handle.executeUpdate(checkoutUpdate));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'not_payable') return null;
+      throw err;
+    }
   }
 
   async state(faxId: string): Promise<FaxState | null> {

@@ -26,7 +26,13 @@ export async function sendAgain(deps: CreateFaxDeps & { rateLimits: RateLimits }
   return acceptFax(
     deps,
     {
-      document: { size: original.size, sha256: original.sha256, chunks: async function* () { yield original.data; } },
+      document: {
+        size: original.size,
+        sha256: original.sha256,
+        chunks: async function* () {
+          yield original.data;
+        },
+      },
       toNumber: number.e164,
       country: number.country,
       email: fax.email,

@@ -62,19 +62,17 @@ test('the document store keeps, replaces and purges files', async () => {
 test('a hold is marked released only from authorized, and says whether it changed anything', async () => {
   const faxes = new Faxes(t.db);
   const id = '00000000-0000-4000-8000-0000000000aa';
-  await t.db
-    .getRepository(Fax)
-    .insert({
-      id,
-      tokenHash: 'a'.repeat(64),
-      status: 'queued',
-      toNumber: '+49301234567',
-      country: 'DE',
-      locale: 'en',
-      workflowId: `fax-${id}`,
-      paymentIntentId: 'pi_1',
-      paymentState: 'authorized',
-    });
+  await t.db.getRepository(Fax).insert({
+    id,
+    tokenHash: 'a'.repeat(64),
+    status: 'queued',
+    toNumber: '+49301234567',
+    country: 'DE',
+    locale: 'en',
+    workflowId: `fax-${id}`,
+    paymentIntentId: 'pi_1',
+    paymentState: 'authorized',
+  });
   expect(await faxes.markHoldReleased(id, 'pi_other')).toBe(false);
   expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(true);
   expect(await faxes.markHoldReleased(id, 'pi_1')).toBe(false);

@@ -21,7 +21,15 @@ beforeAll(async () => {
   db = await createTestDatabase();
   twin = await startStripeTwin({ port: 0, webhookSecret: WEBHOOK_SECRET, log: silentLogger });
   payments = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url }, { maxNetworkRetries: 0 });
-  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
+  const router = createStripeRoutes({
+    db: db.db,
+    payments,
+    signals,
+    webhookSecret: WEBHOOK_SECRET,
+    publicBaseUrl: PUBLIC,
+    log: silentLogger,
+    limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS),
+  });
   app = await serve(router);
 });
 afterAll(async () => {
@@ -118,15 +126,29 @@ test('a session of another fax, an unknown fax, an unknown or missing session al
     await get(`/checkout/${b.id}/success?session_id=%3Cscript%3E`),
     await get(`/checkout/${b.id}/success`),
   ];
-  expect(answers[0]).toEqual({ status: 404, location: null, error: { code: 'not_found', message: 'This payment link is not valid. If you paid, your fax’s status page shows it.' } });
+  expect(answers[0]).toEqual({
+    status: 404,
+    location: null,
+    error: { code: 'not_found', message: 'This payment link is not valid. If you paid, your fax’s status page shows it.' },
+  });
   for (const answer of answers) expect(answer).toEqual(answers[0]);
-  expect((await get(`/de/checkout/${randomUUID()}/success?session_id=cs_test_x`)).error?.message).toBe('Dieser Zahlungslink ist ungültig. Wenn Sie bezahlt haben, zeigt die Statusseite Ihres Faxes das an.');
+  expect((await get(`/de/checkout/${randomUUID()}/success?session_id=cs_test_x`)).error?.message).toBe(
+    'Dieser Zahlungslink ist ungültig. Wenn Sie bezahlt haben, zeigt die Statusseite Ihres Faxes das an.',
+  );
   expect(signals.payments).toHaveLength(0);
 });
 
 test('the success redirect is rate-limited per address, before it asks Stripe', async () => {
   const limited = await serve(
-    createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, { ...DEFAULT_RATE_LIMITS, checkoutReturn: { points: 2, durationSecs: 600 } }) }),
+    createStripeRoutes({
+      db: db.db,
+      payments,
+      signals,
+      webhookSecret: WEBHOOK_SECRET,
+      publicBaseUrl: PUBLIC,
+      log: silentLogger,
+      limits: new RateLimits(db.db, { ...DEFAULT_RATE_LIMITS, checkoutReturn: { points: 2, durationSecs: 600 } }),
+    }),
   );
   try {
     // The counters are shared by every app on this database: the earlier tests' returns count too.
@@ -144,7 +166,15 @@ test('when Stripe cannot be reached, the sender is asked to look again shortly (
   const fax = await insertFax(db.db, { locale: 'de' });
   const port = await freePort();
   const offline = createPayments({ secretKey: 'sk_test_redirect', webhookSecret: WEBHOOK_SECRET, apiBase: `http://127.0.0.1:${port}` }, { maxNetworkRetries: 0, timeoutMs: 2000 });
-  const router = createStripeRoutes({ db: db.db, payments: offline, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: PUBLIC, log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
+  const router = createStripeRoutes({
+    db: db.db,
+    payments: offline,
+    signals,
+    webhookSecret: WEBHOOK_SECRET,
+    publicBaseUrl: PUBLIC,
+    log: silentLogger,
+    limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS),
+  });
   const offlineApp = await serve(router);
   try {
     const res = await fetch(`${offlineApp.url}/checkout/${fax.id}/success?session_id=cs_test_abc`, { redirect: 'manual' });

@@ -144,8 +144,7 @@ const fr: ReasonTexts = {
   partially_sent: 'Seule une partie du fax a été transmise.',
 };
 
-const prefix = (texts: ReasonTexts): Record<string, string> =>
-  Object.fromEntries(Object.entries(texts).map(([code, text]) => [`reason.${code}`, text]));
+const prefix = (texts: ReasonTexts): Record<string, string> => Object.fromEntries(Object.entries(texts).map(([code, text]) => [`reason.${code}`, text]));
 
 /** Keys are `reason.<code>`. */
 export const reasonMessages: Catalog = { en: prefix(en), de: prefix(de), fr: prefix(fr) };
