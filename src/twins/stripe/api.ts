@@ -7,6 +7,7 @@ import { expand } from './expand';
 import { FormError, Params, parseForm } from './form';
 import { BodyTooLargeError, readRawBody } from '../../web/raw-body';
 import { cancel, capture, getIntent } from './intents';
+import { listPage } from './lists';
 import { createRefund, getRefund, listRefunds } from './refunds';
 import { newId } from './store';
 
@@ -43,6 +44,10 @@ const ROUTES: Route[] = [
     p.only('expand');
     return expand(ctx, expireSession(ctx, id, req), expansions(p));
   }),
+  route('GET', '/v1/payment_intents', (ctx, p) => {
+    p.only('limit', 'starting_after');
+    return listPage(Object.values(ctx.state.intents), p, '/v1/payment_intents');
+  }),
   route('GET', '/v1/payment_intents/:id', (ctx, p, [id]) => {
     p.only('expand', 'client_secret');
     return expand(ctx, getIntent(ctx, id), expansions(p));
@@ -56,17 +61,24 @@ const ROUTES: Route[] = [
     return expand(ctx, cancel(ctx, id, p.string('cancellation_reason'), req), expansions(p));
   }),
   route('POST', '/v1/refunds', (ctx, p, _ids, req) => expand(ctx, createRefund(ctx, p, req), expansions(p))),
-  route('GET', '/v1/refunds', (ctx, p) => ({
-    object: 'list',
-    data: listRefunds(ctx, p).map((r) => expand(ctx, r, expansions(p))),
-    has_more: false,
-    url: '/v1/refunds',
-  })),
+  route('GET', '/v1/refunds', (ctx, p) => {
+    const page = listRefunds(ctx, p);
+    return { ...page, data: page.data.map((r) => expand(ctx, r, expansions(p))) };
+  }),
   route('GET', '/v1/charges/:id', (ctx, p, [id]) => {
     p.only('expand');
     const charge = ctx.state.charges[id];
     if (!charge) throw noSuchResource('charge', id, 'id');
     return expand(ctx, charge, expansions(p));
+  }),
+  route('GET', '/v1/events', (ctx, p) => {
+    p.only('limit', 'starting_after', 'type');
+    const type = p.string('type');
+    return listPage(
+      Object.values(ctx.state.events).filter((e) => !type || e.type === type),
+      p,
+      '/v1/events',
+    );
   }),
   route('GET', '/v1/events/:id', (ctx, p, [id]) => {
     p.only();

@@ -2,6 +2,7 @@ import type { RequestRef, TwinContext } from './context';
 import { invalidParam, invalidRequest, missingParam, noSuchResource, unexpectedState } from './errors';
 import type { Params } from './form';
 import { getIntent } from './intents';
+import { listPage, type ListPage } from './lists';
 import type { ChargeJson, PaymentIntentJson, RefundJson } from './model';
 import { newId } from './store';
 
@@ -70,16 +71,12 @@ export function getRefund(ctx: TwinContext, id: string): RefundJson {
   return refund;
 }
 
-export function listRefunds(ctx: TwinContext, p: Params): RefundJson[] {
-  p.only('payment_intent', 'charge', 'limit', 'expand');
+export function listRefunds(ctx: TwinContext, p: Params): ListPage<RefundJson> {
+  p.only('payment_intent', 'charge', 'limit', 'starting_after', 'expand');
   const piId = p.string('payment_intent');
   const chargeId = p.string('charge');
-  const limit = p.integer('limit') ?? 10;
-  if (limit < 1 || limit > 100) throw invalidParam('limit', 'This value must be between 1 and 100.');
-  return Object.values(ctx.state.refunds)
-    .filter((r) => (!piId || r.payment_intent === piId) && (!chargeId || r.charge === chargeId))
-    .sort((a, b) => b.created - a.created)
-    .slice(0, limit);
+  const refunds = Object.values(ctx.state.refunds).filter((r) => (!piId || r.payment_intent === piId) && (!chargeId || r.charge === chargeId));
+  return listPage(refunds, p, '/v1/refunds');
 }
 
 /** Refunds to the 5126 test card fail after they were reported as succeeded, as on Stripe. */

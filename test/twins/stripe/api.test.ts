@@ -171,6 +171,41 @@ describe('the API surface', () => {
     }
   });
 
+  test('lists payment intents, events and refunds newest first, page by page, as Stripe does', async () => {
+    const { twin, payments } = await twinWithPayments();
+    const raw = createStripeClient({ secretKey: 'sk_test_api', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url }, { maxNetworkRetries: 0 });
+    try {
+      const paid: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const session = await payments.createCheckoutSession(checkoutRequest(randomUUID()));
+        await new CheckoutBrowser().pay(session.url!, CARDS.visa);
+        paid.push((await payments.retrieveCheckoutSession(session.id)).paymentIntentId!);
+      }
+      await raw.paymentIntents.capture(paid[0]);
+      await raw.refunds.create({ payment_intent: paid[0] });
+
+      const first = await raw.paymentIntents.list({ limit: 2 });
+      expect(first.data.map((pi) => pi.id)).toEqual([paid[2], paid[1]]);
+      expect(first.has_more).toBe(true);
+      const rest = await raw.paymentIntents.list({ limit: 2, starting_after: paid[1] });
+      expect(rest).toMatchObject({ data: [{ id: paid[0], status: 'succeeded' }], has_more: false });
+      // The library's auto-pagination walks the cursor to the end.
+      const all: string[] = [];
+      for await (const pi of raw.paymentIntents.list({ limit: 1 })) all.push(pi.id);
+      expect(all).toEqual([...paid].reverse());
+
+      const captured = await raw.events.list({ type: 'charge.captured', limit: 100 });
+      expect(captured.data.map((e) => (e.data.object as Stripe.Charge).payment_intent)).toEqual([paid[0]]);
+      expect((await raw.events.list({ limit: 100 })).data.length).toBe(twin.events().length);
+      expect((await raw.refunds.list({ payment_intent: paid[0] })).data).toEqual([expect.objectContaining({ payment_intent: paid[0], status: 'succeeded' })]);
+      expect((await raw.refunds.list({ payment_intent: paid[1] })).data).toEqual([]);
+      const badCursor = (await raw.paymentIntents.list({ starting_after: 'pi_nothing' }).catch((e: unknown) => e)) as object;
+      expect(badCursor).toMatchObject({ statusCode: 400, param: 'starting_after' });
+    } finally {
+      await twin.stop();
+    }
+  });
+
   test('the command line refuses to run outside sandbox mode', async () => {
     await expect(stripeTwinCommand(['--port', '0'], {})).rejects.toThrow('only in sandbox mode');
     await expect(stripeTwinCommand(['--colour', 'blue'], { DURAFAX_SANDBOX: '1' })).rejects.toThrow('unknown option --colour');
