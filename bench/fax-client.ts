@@ -41,6 +41,14 @@ export class FaxApi {
     return body;
   }
 
+  /** Asks for the fax's checkout, as the Pay button does; returns where to pay. */
+  async checkout(fax: CreatedFax): Promise<string> {
+    const res = await fetch(`${this.baseUrl}/api/faxes/${fax.id}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${fax.token}` } });
+    const body = (await res.json()) as { checkoutUrl?: string };
+    if (res.status !== 200 || !body.checkoutUrl) throw new Error(`POST /api/faxes/:id/checkout answered ${res.status}: ${JSON.stringify(body)}`);
+    return body.checkoutUrl;
+  }
+
   /** Reads the fax every `intervalMs` until `done` holds; fails on a final status that is not wanted. */
   async waitFor(fax: CreatedFax, what: string, done: (view: FaxView) => boolean, intervalMs: number, timeoutMs = 60_000): Promise<FaxView> {
     const deadline = performance.now() + timeoutMs;
@@ -62,7 +70,7 @@ export class FaxApi {
   }
 }
 
-export const quoted = (v: FaxView): boolean => v.status === 'awaiting_payment' && v.price !== null && v.payment.checkoutUrl !== null;
+export const quoted = (v: FaxView): boolean => v.status === 'awaiting_payment' && v.price !== null;
 /** Attempt 1 is with the carrier: submitted and accepted (or already further along). */
 export const handedToCarrier = (v: FaxView): boolean => ['queued', 'sending', 'delivered'].includes(v.attempts[0]?.status ?? '');
 export const completed = (v: FaxView): boolean => v.status === 'delivered' && v.payment.state === 'captured';

@@ -81,8 +81,8 @@ async function main(): Promise<void> {
       await pool(FAXES, CLIENTS, async () => {
         try {
           const fax = await api.create(ONE_PAGE_LETTER, DELIVERED_NUMBER);
-          const view = await api.waitFor(fax, 'the quote', quoted, POLL_MS);
-          await payByCard(view.payment.checkoutUrl!);
+          await api.waitFor(fax, 'the quote', quoted, POLL_MS);
+          await payByCard(await api.checkout(fax));
           paid++;
         } catch (err) {
           // One sender's bad luck is a figure of the run, not the end of it.

@@ -50,8 +50,8 @@ async function main(): Promise<void> {
   await withStack({ msPerPage: 0, env: { RATE_LIMITS: 'upload=1000/1h,pay=1000/1h' } }, async (stack) => {
     const api = new FaxApi(stack.webUrl);
     const fax = await api.create(ONE_PAGE_LETTER, DELIVERED_NUMBER);
-    const quote = await api.waitFor(fax, 'the quote', quoted, 50);
-    await payByCard(quote.payment.checkoutUrl!);
+    await api.waitFor(fax, 'the quote', quoted, 50);
+    await payByCard(await api.checkout(fax));
     await api.waitFor(fax, 'delivery', completed, 50);
     const cookie = { Cookie: `fax_${fax.id}=${fax.token}` };
     const statusUrl = `${stack.webUrl}/en/faxes/${fax.id}`;

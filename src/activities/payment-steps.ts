@@ -30,9 +30,17 @@ function rethrow(err: unknown, step: string): never {
 
 export function createPaymentSteps({ records, payments, publicBaseUrl, outbox }: PaymentStepDeps) {
   return {
+    /**
+     * Opens the fax's Stripe Checkout session, or finds the one it opened before (asked
+     * again, or retried after a crash: Stripe's idempotency key covers a crash before the row
+     * was written).
+     */
     async openCheckout(faxId: string, expiresAt: number): Promise<CheckoutOpened> {
       const fax = await records.get(faxId);
       if (fax.priceAmount === null || !fax.currency || !fax.pages) throw new Error(`fax ${faxId} has no quote yet`);
+      if (fax.checkoutSessionId && fax.checkoutUrl && fax.paymentExpiresAt) {
+        return { checkoutSessionId: fax.checkoutSessionId, url: fax.checkoutUrl, expiresAt: fax.paymentExpiresAt.getTime() };
+      }
       let session;
       try {
         session = await payments.createCheckoutSession({
@@ -54,9 +62,10 @@ export function createPaymentSteps({ records, payments, publicBaseUrl, outbox }:
         status: 'awaiting_payment',
         checkoutSessionId: session.id,
         checkoutUrl: session.url,
-        paymentExpiresAt: session.expiresAt,
+        // The fax's own deadline when it has one: Stripe may keep a session open longer.
+        paymentExpiresAt: fax.paymentExpiresAt ?? session.expiresAt,
       });
-      return { checkoutSessionId: session.id, expiresAt: session.expiresAt.getTime() };
+      return { checkoutSessionId: session.id, url: session.url, expiresAt: session.expiresAt.getTime() };
     },
 
     async closeCheckout(faxId: string): Promise<{ paymentIntentId: string | null }> {

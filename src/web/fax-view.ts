@@ -33,7 +33,8 @@ export interface FaxView {
   deliveredAt: string | null;
   purgeAt: string | null;
   documentsPurged: boolean;
-  links: { self: string; cancel: string; previews: string[] };
+  /** `checkout` while the fax can be paid: POST there for where to pay. */
+  links: { self: string; cancel: string; checkout?: string; previews: string[] };
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -73,6 +74,7 @@ export function faxView(fax: Fax, attempts: FaxAttempt[], locale: Locale): FaxVi
     links: {
       self: `/api/faxes/${fax.id}`,
       cancel: `/api/faxes/${fax.id}/cancel`,
+      ...(payable ? { checkout: `/api/faxes/${fax.id}/checkout` } : {}),
       previews: fax.purgedAt ? [] : Array.from({ length: pages }, (_, i) => `/api/faxes/${fax.id}/pages/${i + 1}`),
     },
   };

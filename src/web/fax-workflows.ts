@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { cancelSignal, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type FaxState } from '../workflows/contract';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { cancelSignal, checkoutUpdate, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type CheckoutOffer, type FaxState } from '../workflows/contract';
 
 export type CancelDecision = 'accepted' | 'refused' | 'pending';
 
@@ -11,6 +12,8 @@ export interface FaxWorkflows {
   /** Asks the workflow to cancel and waits briefly for its decision. */
   cancel(faxId: string, by: 'sender' | 'support'): Promise<CancelDecision>;
   state(faxId: string): Promise<FaxState | null>;
+  /** The checkout to pay the fax at (opened on this request, or the one opened before); null when the fax cannot be paid now. */
+  checkout(faxId: string): Promise<CheckoutOffer | null>;
 }
 
 /**
@@ -74,6 +77,18 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
       await new Promise((r) => setTimeout(r, 100));
     }
     return 'pending';
+  }
+
+  async checkout(faxId: string): Promise<CheckoutOffer | null> {
+    const handle = this.client.workflow.getHandle(faxWorkflowId(faxId));
+    try {
+      // Opening the checkout asks Stripe, through an activity: more than one plain call's time.
+      return await this.client.withDeadline(Date.now() + 3 * this.deadlineMs, () => handle.executeUpdate(checkoutUpdate));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'not_payable') return null;
+      throw err;
+    }
   }
 
   async state(faxId: string): Promise<FaxState | null> {

@@ -50,6 +50,21 @@ export const paymentAuthorizedSignal = defineSignal<[PaymentAuthorized]>('paymen
 export const carrierEventSignal = defineSignal<[CarrierUpdate]>('carrierEvent');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 
+/** The sender's way to pay: the checkout page, and until when the fax can be paid. */
+export interface CheckoutOffer {
+  url: string;
+  /** ISO time after which the fax expires unpaid. */
+  payBy: string;
+}
+
+/**
+ * Opens the fax's checkout when the sender asks to pay (the Pay button, or the API's
+ * `POST /api/faxes/:id/checkout`), not for every upload: a Stripe session for each upload
+ * would cost every unpaid fax a call to Stripe. Asked again, the same checkout. Refused with
+ * `not_payable` unless the fax awaits payment.
+ */
+export const checkoutUpdate = defineUpdate<CheckoutOffer, []>('checkout');
+
 export interface AttemptState {
   number: number;
   carrierFaxId: string | null;
@@ -149,6 +164,8 @@ export interface Quote {
 
 export interface CheckoutOpened {
   checkoutSessionId: string;
+  /** Where the sender pays; absent in the results of faxes whose checkout opened before the sender asked for it. */
+  url?: string | null;
   /** Epoch ms after which the checkout can no longer be paid. */
   expiresAt: number;
 }
@@ -173,6 +190,8 @@ export interface TransmissionSnapshot {
 
 export interface StatusUpdate {
   status: FaxStatus;
+  /** Epoch ms until which the fax can be paid (set when it starts to await payment). */
+  payBy?: number;
   failureReason?: string | null;
   /** Epoch ms when documents will be purged (set when the fax becomes final). */
   purgeAt?: number | null;

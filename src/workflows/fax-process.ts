@@ -4,6 +4,8 @@ import type {
   AttemptState,
   CancelRequest,
   CarrierUpdate,
+  CheckoutOffer,
+  CheckoutOpened,
   FaxPolicySnapshot,
   FaxState,
   PaymentAuthorized,
@@ -33,7 +35,13 @@ interface PendingResend {
   refusal?: string;
 }
 
-function refusal(type: SupportRefusal, message: string): ApplicationFailure {
+/**
+ * The `patched()` id of opening the checkout when the sender asks to pay: faxes begun before
+ * it opened theirs right after the conversion, and keep replaying so.
+ */
+export const CHECKOUT_ON_REQUEST_PATCH = 'checkout-on-request';
+
+function refusal(type: SupportRefusal | 'not_payable', message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
@@ -49,6 +57,10 @@ export class FaxProcess {
   private payment: PaymentAuthorized | undefined;
   /** Only while the checkout is open; a payment after that is released. */
   private acceptingPayment = true;
+  /** Epoch ms when the fax expires unpaid: the payment window from the quote on. */
+  private payBy = 0;
+  /** The checkout, once opened (or while it opens): asked again, it is the same one. */
+  private checkout: Promise<CheckoutOpened> | undefined;
   /** Payment intents other than the accepted one: released, never used. */
   private readonly strayPayments: string[] = [];
   private cancelRequest: CancelRequest | undefined;
@@ -106,6 +118,29 @@ export class FaxProcess {
 
   // Support's updates. Validators refuse what does not fit the fax's state, before anything is
   // written to the history; the handlers also hold when two requests race.
+
+  // The sender's update
+
+  validateCheckout(): void {
+    if (this.state.status !== 'awaiting_payment' || !this.acceptingPayment || this.payment || this.cancelRequest) {
+      throw refusal('not_payable', `only a fax that awaits payment can be paid (this one is ${this.state.status}, payment ${this.state.paymentState})`);
+    }
+  }
+
+  /** Opens the checkout on the sender's request, once: a second request gets the same one. */
+  async onCheckout(): Promise<CheckoutOffer> {
+    this.checkout ??= act.openCheckout(this.faxId, this.payBy).catch((err: unknown) => {
+      // A checkout that could not open may be asked for again.
+      this.checkout = undefined;
+      throw err;
+    });
+    let opened = await this.checkout;
+    // A fax begun before the patch opened its checkout at once, and its history may hold no
+    // URL: the activity finds the open session on the fax again.
+    if (!opened.url) opened = await act.openCheckout(this.faxId, this.payBy);
+    if (!opened.url) throw refusal('not_payable', 'the payment provider gave the checkout no address');
+    return { url: opened.url, payBy: new Date(this.payBy).toISOString() };
+  }
 
   validateRefund(): void {
     if (this.purging) throw refusal('not_refundable', 'the fax is no longer kept');
@@ -173,17 +208,31 @@ export class FaxProcess {
     return this.cancelRequest ? this.cancelled() : null;
   }
 
-  /** Checkout with a card hold, then wait for the payment signal until the payment window ends. */
+  /**
+   * The quote is offered: the sender may ask for the checkout (a card hold) until the payment
+   * window ends, and the workflow waits for the payment signal. Faxes begun before the patch
+   * opened their checkout at once.
+   */
   async awaitPayment(): Promise<Ending | null> {
-    const checkout = await act.openCheckout(this.faxId, Date.now() + this.policy.paymentWindowMs);
+    this.payBy = Date.now() + this.policy.paymentWindowMs;
+    if (patched(CHECKOUT_ON_REQUEST_PATCH)) {
+      await act.setStatus(this.faxId, { status: 'awaiting_payment', payBy: this.payBy });
+    } else {
+      const opened = await act.openCheckout(this.faxId, this.payBy);
+      this.checkout = Promise.resolve(opened);
+      this.payBy = opened.expiresAt;
+    }
     addUndoStep(this.undoSteps, 'close the checkout', () => this.closeOpenCheckout());
     this.moveTo('awaiting_payment');
-    await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, Math.max(1, checkout.expiresAt - Date.now()));
+    await condition(() => this.payment !== undefined || this.cancelRequest !== undefined, Math.max(1, this.payBy - Date.now()));
     this.acceptingPayment = false;
     if (!this.payment) {
-      // The checkout closes first, so a payment racing the deadline is caught and released.
-      const late = await act.closeCheckout(this.faxId);
-      if (late.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
+      // The checkout closes first (one still opening, once open), so a payment racing the
+      // deadline is caught and released.
+      if (await this.checkoutOpened()) {
+        const late = await act.closeCheckout(this.faxId);
+        if (late.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
+      }
       return this.cancelRequest ? this.cancelled() : { status: 'expired', reason: 'payment_expired' };
     }
     this.state.paymentIntentId = this.payment.paymentIntentId;
@@ -396,9 +445,17 @@ export class FaxProcess {
     this.show();
   }
 
+  /** Whether a checkout was opened (waiting for one that is opening). */
+  private async checkoutOpened(): Promise<boolean> {
+    return this.checkout ? this.checkout.then(
+      () => true,
+      () => false,
+    ) : false;
+  }
+
   /** While the fax awaits payment, its checkout is closed; a payment made meanwhile is kept to be released. */
   private async closeOpenCheckout(): Promise<void> {
-    if (this.state.status !== 'awaiting_payment') return;
+    if (this.state.status !== 'awaiting_payment' || !(await this.checkoutOpened())) return;
     const late = await act.closeCheckout(this.faxId);
     if (late.paymentIntentId && late.paymentIntentId !== this.state.paymentIntentId) this.strayPayments.push(late.paymentIntentId);
     if (late.paymentIntentId && !this.state.paymentIntentId) {

@@ -2,6 +2,7 @@ import { isCancellation, setHandler } from '@temporalio/workflow';
 import {
   cancelSignal,
   carrierEventSignal,
+  checkoutUpdate,
   paymentAuthorizedSignal,
   refundUpdate,
   resendUpdate,
@@ -12,8 +13,9 @@ import {
 import { FaxProcess } from './fax-process';
 
 /**
- * One fax from upload to purge: convert → checkout with a card hold → wait for the payment →
- * transmit (submit, follow, retry) → capture on delivery or release the hold → retain → purge.
+ * One fax from upload to purge: convert → offer the quote (the checkout, a card hold, opens
+ * when the sender asks to pay, by update) → wait for the payment → transmit (submit, follow,
+ * retry) → capture on delivery or release the hold → retain → purge.
  * Inputs carry the fax id and the destination country only; activities read and write
  * PostgreSQL and talk to the providers. While the fax is retained, support may refund it
  * (delivered) or send it again to a corrected number (failed), by update. The phases and their
@@ -25,6 +27,7 @@ export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise
   setHandler(paymentAuthorizedSignal, (p) => fax.onPaymentAuthorized(p));
   setHandler(cancelSignal, (c) => fax.onCancel(c));
   setHandler(carrierEventSignal, (u) => fax.onCarrierEvent(u));
+  setHandler(checkoutUpdate, () => fax.onCheckout(), { validator: () => fax.validateCheckout() });
   setHandler(refundUpdate, (r) => fax.onRefund(r), { validator: (_r) => fax.validateRefund() });
   setHandler(resendUpdate, (r) => fax.onResend(r), { validator: (_r) => fax.validateResend() });
 

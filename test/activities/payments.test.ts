@@ -59,6 +59,26 @@ describe('openCheckout', () => {
     expect((await readFax(h.db, faxId)).checkoutSessionId).toBe(opened.checkoutSessionId);
   });
 
+  test('asked again it answers the open checkout from the fax, URL included, without a second session; the fax keeps its own deadline', async () => {
+    const faxId = await quotedFax();
+    const payBy = inWindow();
+    await run(h.activities.setStatus, faxId, { status: 'awaiting_payment', payBy });
+    expect((await readFax(h.db, faxId)).paymentExpiresAt?.getTime()).toBe(payBy);
+    let created = 0;
+    const counting = Object.assign(Object.create(h.payments) as typeof h.payments, {
+      createCheckoutSession: (req: Parameters<typeof h.payments.createCheckoutSession>[0]) => {
+        created++;
+        return h.payments.createCheckoutSession(req);
+      },
+    });
+    const activities = h.activitiesWith({ payments: counting });
+    const opened = await run(activities.openCheckout, faxId, payBy);
+    expect(opened.url).toBe(`${h.stripe.url}/c/pay/${opened.checkoutSessionId}`);
+    expect(await run(activities.openCheckout, faxId, payBy)).toEqual({ checkoutSessionId: opened.checkoutSessionId, url: opened.url, expiresAt: payBy });
+    expect(created).toBe(1);
+    expect((await readFax(h.db, faxId)).paymentExpiresAt?.getTime()).toBe(payBy);
+  });
+
   test('a fax without a quote is a fault, not a checkout for nothing', async () => {
     const fax = await insertFax(h.db);
     await expect(run(h.activities.openCheckout, fax.id, inWindow())).rejects.toThrow(/no quote/);

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { formatMoney } from '../../src/domain/pricing';
 import type { Locale } from '../../src/domain/status';
 import { t } from '../../src/i18n';
-import { createFax, makePdf, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
 import { describeInBrowser, launchChromium, newContext, SCREENSHOTS, screenshots, seriousA11yViolations } from './browser';
 import { STACK_SUPPORT_USER } from './support-user';
 
@@ -47,8 +47,8 @@ describeInBrowser("support's pages", (stack) => {
 
   async function paidFax(to: string): Promise<Created> {
     const fax = await createFax(stack().web, to, await makePdf(2));
-    const payable = await waitForFax(stack().web, fax, (f) => f.status === 'awaiting_payment' && !!f.payment.checkoutUrl);
-    expect(await payByCard(payable.payment.checkoutUrl as string)).toBeLessThan(400);
+    await waitForFax(stack().web, fax, (f) => f.status === 'awaiting_payment');
+    expect(await payByCard(await openCheckout(stack().web, fax))).toBeLessThan(400);
     return fax;
   }
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { t } from '../../src/i18n';
-import { createFax, makePdf, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
 import { describeInBrowser, launchChromium, newContext, screenshots, SCREENSHOTS, WIDTHS } from './browser';
 
 /** The columns a support agent sees in the list without configuring anything. */
@@ -75,8 +75,8 @@ async function listTable(page: Page): Promise<{ headers: string[]; rows: Array<R
 /** A paid fax: created, converted, paid by card on the sandbox's checkout page. */
 async function paidFax(web: string, to: string, pages: number): Promise<Created> {
   const fax = await createFax(web, to, await makePdf(pages));
-  const payable = await waitForFax(web, fax, (f) => f.status === 'awaiting_payment' && !!f.payment.checkoutUrl);
-  expect(await payByCard(payable.payment.checkoutUrl as string)).toBeLessThan(400);
+  await waitForFax(web, fax, (f) => f.status === 'awaiting_payment');
+  expect(await payByCard(await openCheckout(web, fax))).toBeLessThan(400);
   return fax;
 }
 

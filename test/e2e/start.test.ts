@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { freePort, portInUse } from '../../src/net';
-import { createFax, makePdf, payByCard, readFax, waitForFax } from './support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax } from './support';
 
 /**
  * The whole product through `npm start`'s processes: embedded PostgreSQL, the engine, the
@@ -80,10 +80,13 @@ test('upload → quote → pay through the Stripe sandbox → delivered once and
   const quoted = await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
   expect(quoted.pages).toBe(2);
   expect(quoted.price).toEqual(expect.objectContaining({ amount: 99 + 2 * 79, currency: 'eur' }));
-  expect(quoted.payment.checkoutUrl).toContain(`127.0.0.1:${ports.stripe}`);
+  // No checkout until the sender asks to pay.
+  expect(quoted.payment.checkoutUrl).toBeNull();
+  const checkoutUrl = await openCheckout(baseUrl, fax);
+  expect(checkoutUrl).toContain(`127.0.0.1:${ports.stripe}`);
 
   // The browser lands on the app's success URL, which verifies the hold and redirects to the status page.
-  expect(await payByCard(quoted.payment.checkoutUrl!)).toBe(303);
+  expect(await payByCard(checkoutUrl)).toBe(303);
   const delivered = await waitForFax(baseUrl, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
   expect(delivered.attempts).toEqual([expect.objectContaining({ number: 1, status: 'delivered', pagesSent: 2 })]);
 
@@ -100,8 +103,8 @@ test('upload → quote → pay through the Stripe sandbox → delivered once and
 
 test('a busy line is retried by the workflow, then delivered', async () => {
   const fax = await createFax(baseUrl, '+49 30 12340001', await makePdf(1));
-  const quoted = await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
-  await payByCard(quoted.payment.checkoutUrl!);
+  await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment');
+  await payByCard(await openCheckout(baseUrl, fax));
   // The sandbox number is busy twice; retries wait RETRY_DELAY (5 minutes by default), so the
   // fax is seen retrying with the carrier's reason.
   const retrying = await waitForFax(baseUrl, fax, (f) => f.status === 'retrying');
@@ -129,6 +132,6 @@ test('everything stops on Ctrl-C, and the data is still there after a restart', 
   const again = await readFax(baseUrl, fax);
   expect(again.status).toBe('awaiting_payment');
   // The workflow survived the engine's restart: paying now still sends the fax.
-  await payByCard(again.payment.checkoutUrl!);
+  await payByCard(await openCheckout(baseUrl, fax));
   await waitForFax(baseUrl, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
 }, 180_000);

@@ -57,6 +57,14 @@ export async function waitForFax(baseUrl: string, fax: Created, pred: (f: FaxJso
   throw new Error(`fax never reached the expected state; last: ${JSON.stringify(last)}`);
 }
 
+/** Asks for the fax's checkout, as the Pay button does (`POST /api/faxes/:id/checkout`); returns where to pay. */
+export async function openCheckout(baseUrl: string, fax: Created): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/faxes/${fax.id}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${fax.token}` } });
+  const body = (await res.json()) as { checkoutUrl?: string };
+  if (res.status !== 200 || !body.checkoutUrl) throw new Error(`checkout answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.checkoutUrl;
+}
+
 /**
  * Pays on the Stripe sandbox's hosted page with the succeeding test card and follows the
  * redirect to the app's success URL, as a browser would. Returns the success URL's status.

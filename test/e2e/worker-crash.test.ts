@@ -20,7 +20,7 @@ import { TemporalSupportWorkflows } from '../../src/web/support/support-workflow
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { createFax, makePdf, payByCard, waitForFax } from './support';
+import { createFax, makePdf, openCheckout, payByCard, waitForFax } from './support';
 
 /**
  * A worker killed with `kill -9` in the middle of a transmission: a new worker picks the
@@ -130,8 +130,8 @@ afterAll(async () => {
 test('kill -9 of the worker mid-transmission: delivered once, charged once', async () => {
   const first = startWorker();
   const fax = await createFax(baseUrl, '+49 30 5550199', await makePdf(2));
-  const quoted = await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment', 30_000);
-  expect(await payByCard(quoted.payment.checkoutUrl!)).toBe(303);
+  await waitForFax(baseUrl, fax, (f) => f.status === 'awaiting_payment', 30_000);
+  expect(await payByCard(await openCheckout(baseUrl, fax))).toBe(303);
 
   // The carrier is sending page 1 of 2 (1.5 s a page) when the worker dies.
   await waitForFax(baseUrl, fax, (f) => f.attempts[0]?.status === 'sending', 30_000);

@@ -205,6 +205,28 @@ test('a document that cannot be stored leaves no fax behind: row and upload comm
   expect(await t.db.getRepository(Fax).count()).toBe(before);
 });
 
+test('the checkout opens when the sender asks for it, with the bearer token only, while the fax is payable', async () => {
+  const { body: created } = await createFax();
+  const auth = { Authorization: `Bearer ${created.token}` };
+  // Converting: nothing to pay yet, and Stripe is not asked for a session.
+  const early = await api().post(`/api/faxes/${created.id}/checkout`).set(auth).set('Accept-Language', 'fr');
+  expect(early.status).toBe(409);
+  expect(early.body.error).toEqual({ code: 'not_payable', message: expect.stringContaining('Ce fax ne peut pas être payé maintenant') });
+  expect(workflows.checkouts).not.toContain(created.id);
+
+  await t.db.getRepository(Fax).update({ id: created.id }, { status: 'awaiting_payment', pages: 1, priceAmount: 178, currency: 'eur', paymentExpiresAt: new Date(Date.now() + 3_600_000) });
+  const view = await api().get(`/api/faxes/${created.id}`).set(auth);
+  expect(view.body.links.checkout).toBe(`/api/faxes/${created.id}/checkout`);
+  expect(view.body.payment.checkoutUrl).toBeNull();
+  const res = await api().post(`/api/faxes/${created.id}/checkout`).set(auth);
+  expect(res.status).toBe(200);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.body).toEqual({ id: created.id, checkoutUrl: workflows.offer!.url, payBy: workflows.offer!.payBy });
+  expect(workflows.checkouts).toEqual([created.id]);
+  // The fax's cookie reads, it does not pay: a change through the API needs the bearer token.
+  expect((await api().post(`/api/faxes/${created.id}/checkout`).set('Cookie', `fax_${created.id}=${created.token}`)).status).toBe(404);
+});
+
 test('cancel asks the workflow and reports its decision', async () => {
   const { body: created } = await createFax();
   const auth = { Authorization: `Bearer ${created.token}` };

@@ -10,7 +10,7 @@ import { createApp, type AppDeps } from '../../src/web/app';
 import { FaxChanges } from '../../src/web/fax-changes';
 import type { FaxSignals } from '../../src/web/fax-signals';
 import type { CancelDecision, FaxWorkflows } from '../../src/web/fax-workflows';
-import type { FaxState } from '../../src/workflows/contract';
+import type { CheckoutOffer, FaxState } from '../../src/workflows/contract';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { RecordingSupport } from '../support/recording-support';
 
@@ -30,6 +30,13 @@ export class RecordingWorkflows implements FaxWorkflows {
   }
   async state(): Promise<FaxState | null> {
     return null;
+  }
+  /** The checkouts asked for, and the workflow's answer (null: not payable). */
+  checkouts: string[] = [];
+  offer: CheckoutOffer | null = { url: 'http://127.0.0.1:9/c/pay/cs_test_recorded', payBy: new Date(Date.now() + 3_600_000).toISOString() };
+  async checkout(faxId: string): Promise<CheckoutOffer | null> {
+    this.checkouts.push(faxId);
+    return this.offer;
   }
 }
 

@@ -296,8 +296,8 @@ describe('rate limits', () => {
 });
 
 describe('the fax page', () => {
-  test('the quote shows the pages, the price and how it was computed, and Pay leads to the checkout', async () => {
-    const { fax, token } = await h.insertFax({ status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', checkoutUrl: 'http://127.0.0.1:9/c/pay/cs_1', paymentExpiresAt: new Date(Date.now() + 3_600_000), convertedAt: new Date() });
+  test('the quote shows the pages, the price and how it was computed, and Pay asks the workflow for the checkout', async () => {
+    const { fax, token } = await h.insertFax({ status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', paymentExpiresAt: new Date(Date.now() + 3_600_000), convertedAt: new Date() });
     const store = new PostgresDocumentStore(h.t.db);
     for (const page of [1, 2]) await store.put({ faxId: fax.id, kind: 'thumbnail', page, contentType: 'image/png', data: Buffer.from('png') });
     const page = await h.api().get(`/de/faxes/${fax.id}`).set('Cookie', `fax_${fax.id}=${token}`);
@@ -309,9 +309,22 @@ describe('the fax page', () => {
     expect(thumb.status).toBe(200);
 
     const form = await visit('/de/');
+    // No checkout exists until the sender clicks Pay: the workflow opens it then.
+    expect(h.workflows.checkouts).not.toContain(fax.id);
     const pay = await h.api().post(`/de/faxes/${fax.id}/pay`).set('Cookie', `fax_${fax.id}=${token}; ${form.cookies}`).type('form').send({ _csrf: form.csrf });
     expect(pay.status).toBe(303);
-    expect(pay.headers.location).toBe('http://127.0.0.1:9/c/pay/cs_1');
+    expect(pay.headers.location).toBe(h.workflows.offer!.url);
+    expect(h.workflows.checkouts).toEqual([fax.id]);
+
+    // A fax the workflow will not take payment for (paid meanwhile, expired…) goes back to its page with a note.
+    h.workflows.offer = null;
+    try {
+      const refused = await h.api().post(`/de/faxes/${fax.id}/pay`).set('Cookie', `fax_${fax.id}=${token}; ${form.cookies}`).type('form').send({ _csrf: form.csrf });
+      expect(refused.status).toBe(303);
+      expect(refused.headers.location).toBe(`/de/faxes/${fax.id}?note=not_payable`);
+    } finally {
+      h.workflows.offer = { url: 'http://127.0.0.1:9/c/pay/cs_test_recorded', payBy: new Date(Date.now() + 3_600_000).toISOString() };
+    }
   });
 
   test('a refused document says why and offers a new upload', async () => {

@@ -98,7 +98,7 @@ export class FakeProviders {
       },
       openCheckout: async (faxId, expiresAt) => {
         await record('openCheckout', faxId, expiresAt);
-        return { checkoutSessionId: `cs_${faxId}`, expiresAt };
+        return { checkoutSessionId: `cs_${faxId}`, url: `https://checkout.test/c/pay/cs_${faxId}`, expiresAt };
       },
       closeCheckout: async (faxId) => {
         await record('closeCheckout', faxId);

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
-import { faxWorkflowId } from '../../src/workflows/contract';
+import { checkoutUpdate, faxWorkflowId } from '../../src/workflows/contract';
 import { faxCountryKey, faxPagesKey, faxStatusKey, paymentStateKey } from '../../src/workflows/search-attributes';
 import { pay, until, useFaxTestBed } from './fax-harness';
 
@@ -34,6 +34,7 @@ test('support sees the fax move in the Temporal UI: search attributes, current d
     expect(waiting).toContain('**Now:** waiting for the payment');
     expect(waiting).toContain('**Payment:** not paid');
 
+    await handle.executeUpdate(checkoutUpdate);
     await pay(handle);
     await until(handle, (s) => s.status === 'retrying');
     expect(await attributesOf(handle)).toMatchObject({ FaxStatus: 'retrying', PaymentState: 'authorized' });
@@ -49,6 +50,7 @@ test('support sees the fax move in the Temporal UI: search attributes, current d
     expect(summaries).toEqual([
       'read the fax policy',
       'convert document',
+      'record status: awaiting payment',
       'open checkout',
       'confirm card hold',
       'transmission 1 of 3',

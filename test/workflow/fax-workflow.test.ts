@@ -1,14 +1,36 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { cancelSignal, carrierEventSignal } from '../../src/workflows/contract';
+import { cancelSignal, carrierEventSignal, checkoutUpdate } from '../../src/workflows/contract';
+import { CHECKOUT_ON_REQUEST_PATCH } from '../../src/workflows/fax-process';
 import type { Scenario } from './fake-providers';
 import { event, FIXTURES, pay, until, useFaxTestBed, workflowsPath } from './fax-harness';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const { env, runHistories, withFax } = useFaxTestBed();
+
+/** The `patched()` ids a history recorded (its core_patch markers). */
+function patchesOf(history: unknown): string[] {
+  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: Array<{ data: string }> }> } }> }).events;
+  return events
+    .map((e) => e.markerRecordedEventAttributes)
+    .filter((m) => m?.markerName === 'core_patch')
+    .flatMap((m) => Object.values(m!.details ?? {}).flatMap((d) => d.payloads.map((p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id)));
+}
+
+/** The reason code an update was refused with. */
+async function refusalOf(p: Promise<unknown>): Promise<string | null> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  return cause instanceof ApplicationFailure ? cause.type ?? null : null;
+}
 
 test('a paid fax is delivered, captured once, and purged after seven days', async () => {
   await withFax('delivered', { pages: 3 }, async ({ providers, handle }) => {
@@ -114,17 +136,57 @@ test('a hold that outlasts the fax is captured on delivery, not early', async ()
   });
 });
 
-test('without payment the fax expires after the payment window and nothing is charged', async () => {
+test('without payment the fax expires after the payment window and nothing is charged; no checkout was opened for it', async () => {
   await withFax('expired', {}, async ({ providers, handle }) => {
     const result = await handle.result();
     expect(result.status).toBe('expired');
     expect(result.failureReason).toBe('payment_expired');
-    expect(providers.count('closeCheckout')).toBe(1);
+    expect(providers.count('openCheckout')).toBe(0);
+    expect(providers.count('closeCheckout')).toBe(0);
     expect(providers.count('submitTransmission')).toBe(0);
-    const [opened] = providers.callTimes('openCheckout');
-    const [closed] = providers.callTimes('closeCheckout');
-    expect(closed - opened).toBeGreaterThanOrEqual(HOUR - 1000);
+    const offered = providers.statuses.findIndex((s) => s.status === 'awaiting_payment');
+    const [offeredAt, expiredAt] = [providers.callTimes('setStatus')[offered], providers.callTimes('setStatus').at(-1)!];
+    expect(Math.abs(providers.statuses[offered].payBy! - offeredAt - HOUR)).toBeLessThan(1000);
+    expect(expiredAt - offeredAt).toBeGreaterThanOrEqual(HOUR - 1000);
     expect(providers.payment).toMatchObject({ captures: 0, releases: 0, refunds: 0 });
+  });
+});
+
+test('the checkout opens when the sender asks to pay, once however often asked, and the fax still expires at the end of its window', async () => {
+  await withFax('checkout-on-request', {}, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    expect(providers.count('openCheckout')).toBe(0);
+    const [first, second] = await Promise.all([handle.executeUpdate(checkoutUpdate), handle.executeUpdate(checkoutUpdate)]);
+    expect(first.url).toMatch(/^https:\/\/checkout\.test\/c\/pay\/cs_/);
+    expect(second).toEqual(first);
+    expect(providers.count('openCheckout')).toBe(1);
+    const [offeredAt] = providers.callTimes('setStatus');
+    // The window runs from the quote, not from the click: asking late does not buy time.
+    expect(Math.abs(new Date(first.payBy).getTime() - offeredAt - HOUR)).toBeLessThan(1000);
+    expect(providers.calls.find((c) => c.name === 'openCheckout')?.args[1]).toBe(new Date(first.payBy).getTime());
+    const result = await handle.result();
+    expect(result.status).toBe('expired');
+    expect(providers.count('closeCheckout')).toBe(1);
+    expect(providers.callTimes('closeCheckout')[0] - offeredAt).toBeGreaterThanOrEqual(HOUR - 1000);
+  });
+});
+
+test('asking to pay a fax that is paid, or has expired, is refused as not payable', async () => {
+  await withFax('checkout-refused', {}, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await handle.executeUpdate(checkoutUpdate);
+    await pay(handle);
+    await until(handle, (s) => s.paymentState !== 'none');
+    expect(await refusalOf(handle.executeUpdate(checkoutUpdate))).toBe('not_payable');
+    await handle.result();
+    expect(providers.count('openCheckout')).toBe(1);
+  });
+  await withFax('checkout-after-expiry', {}, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await env().sleep(HOUR + 60_000);
+    await until(handle, (s) => s.status === 'expired');
+    expect(await refusalOf(handle.executeUpdate(checkoutUpdate))).toBe('not_payable');
+    expect(providers.count('openCheckout')).toBe(0);
   });
 });
 
@@ -140,9 +202,10 @@ test('a payment that arrives after the fax expired is released', async () => {
   });
 });
 
-test('the sender can cancel while the fax awaits payment', async () => {
+test('the sender can cancel while the fax awaits payment; the checkout they opened is closed', async () => {
   await withFax('cancel-before-payment', {}, async ({ providers, handle }) => {
     await until(handle, (s) => s.status === 'awaiting_payment');
+    await handle.executeUpdate(checkoutUpdate);
     await handle.signal(cancelSignal, { by: 'sender' });
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
@@ -256,6 +319,10 @@ test('every history of this run and every committed fixture replays on the curre
   const upserts = (h: unknown): boolean => JSON.stringify(h).includes('EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES');
   expect(fixtures.filter((f) => !upserts(f.history)).length).toBeGreaterThanOrEqual(14);
   expect(fixtures.filter((f) => upserts(f.history)).length).toBeGreaterThanOrEqual(1);
+  // And of the checkout patch: faxes that opened their checkout at once, and faxes that open it on request.
+  const onRequest = (h: unknown): boolean => patchesOf(h).includes(CHECKOUT_ON_REQUEST_PATCH);
+  expect(fixtures.filter((f) => !onRequest(f.history)).length).toBeGreaterThanOrEqual(14);
+  expect(fixtures.filter((f) => onRequest(f.history)).length).toBeGreaterThanOrEqual(1);
   const failures: string[] = [];
   let replayed = 0;
   for await (const result of Worker.runReplayHistories({ workflowsPath }, [...fixtures, ...runs])) {

@@ -76,7 +76,7 @@ test('support resends a failed fax to a corrected number: new attempts, free of 
     expect(result.paymentState).toBe('released');
     expect(providers.payment).toMatchObject({ captures: 0, releases: 1, refunds: 0 });
     expect(providers.calls.filter((c) => c.name === 'prepareResend').map((c) => c.args)).toEqual([[handle.workflowId.slice(4), asked(2).actionId]]);
-    expect(providers.statuses.map((s) => s.status)).toEqual(['failed', 'delivered']);
+    expect(providers.statuses.map((s) => s.status)).toEqual(['awaiting_payment', 'failed', 'delivered']);
     expect(result.supportActions).toEqual([{ actionId: asked(2).actionId, kind: 'resend', by: 'alice' }]);
     expect((await handle.describe()).typedSearchAttributes.get(faxCountryKey)).toBe('FR');
     // Retained again from the resend's end.

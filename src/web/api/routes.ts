@@ -8,6 +8,7 @@ import type { UploadGate } from '../middleware/upload-gate';
 import { requireFax } from '../middleware/require-fax';
 import { cancelFaxHandler } from './cancel-fax';
 import { createFaxHandler } from './create-fax';
+import { openCheckoutHandler } from './open-checkout';
 import { pageImageHandler } from './page-image';
 import { readFaxHandler } from './read-fax';
 
@@ -19,12 +20,13 @@ export interface ApiDeps extends CreateFaxDeps {
   uploads: UploadGate;
 }
 
-/** The JSON API: create a fax, read it, cancel it, and see its pages. */
+/** The JSON API: create a fax, read it, pay for it, cancel it, and see its pages. */
 export function createApiRoutes(deps: ApiDeps): Router {
   const fax = requireFax(deps.faxes, { cookieWrites: false });
   const router = new Router({ prefix: '/api' });
   router.post('/faxes', deps.uploads.admit(), limitPerIp(deps.limits, 'upload'), limitGlobally(deps.limits, 'uploadGlobal'), createFaxHandler(deps));
   router.get('/faxes/:id', fax, readFaxHandler(deps.faxes));
+  router.post('/faxes/:id/checkout', limitPerIp(deps.limits, 'pay'), fax, openCheckoutHandler(deps.workflows));
   router.post('/faxes/:id/cancel', limitPerIp(deps.limits, 'cancel'), fax, cancelFaxHandler(deps.workflows));
   router.get('/faxes/:id/pages/:page', fax, pageImageHandler(deps.store));
   return router;

@@ -161,7 +161,7 @@ export function faxPageModel(
         }))
       : [],
     actions: {
-      pay: fax.status === 'awaiting_payment' && fax.paymentState === 'none' && !!fax.checkoutUrl,
+      pay: fax.status === 'awaiting_payment' && fax.paymentState === 'none',
       cancel: CANCELLABLE.has(fax.status),
       // A report tells of a paid fax: its transmissions and what was charged.
       report: final && fax.paidAt !== null,

@@ -93,13 +93,17 @@ export function faxPage(deps: FaxPageDeps): Koa.Middleware {
   };
 }
 
-/** POST /{lang}/faxes/:id/pay: to the checkout (Stripe's page), while the fax is payable. */
-export function payForFax(): Koa.Middleware {
+/**
+ * POST /{lang}/faxes/:id/pay: to the checkout (Stripe's page), while the fax is payable. The
+ * fax's workflow opens it now, on this click (asked the same way as the API's checkout).
+ */
+export function payForFax(deps: Pick<FaxPageDeps, 'workflows'>): Koa.Middleware {
   return async (ctx) => {
     const fax = currentFax(ctx);
+    const offer = fax.status === 'awaiting_payment' && fax.paymentState === 'none' ? await deps.workflows.checkout(fax.id) : null;
     ctx.status = 303;
-    if (fax.status === 'awaiting_payment' && fax.paymentState === 'none' && fax.checkoutUrl) {
-      ctx.redirect(fax.checkoutUrl);
+    if (offer) {
+      ctx.redirect(offer.url);
       return;
     }
     ctx.redirect(`${statusPagePath({ id: fax.id, locale: localeOf(ctx) })}?note=not_payable`);

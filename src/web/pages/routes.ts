@@ -92,7 +92,7 @@ export function createPageRoutes(deps: PageDeps): Router {
     router.get(`/${l}/faxes/:id`, exchangeToken(fax), ownFax, faxPage(fax));
     router.get(`/${l}/faxes/:id/events`, ownFax, faxEvents({ faxes, changes: deps.changes }));
     router.get(`/${l}/faxes/:id/report.pdf`, limitPerIp(limits, 'report'), ownFax, reportDownload({ faxes, store: deps.store, operator: config.operator }));
-    router.post(`/${l}/faxes/:id/pay`, form, csrf, limitPerIp(limits, 'pay'), ownFax, payForFax());
+    router.post(`/${l}/faxes/:id/pay`, form, csrf, limitPerIp(limits, 'pay'), ownFax, payForFax(fax));
     router.post(`/${l}/faxes/:id/cancel`, form, csrf, limitPerIp(limits, 'cancel'), ownFax, cancelFax(fax));
     router.post(`/${l}/faxes/:id/send-again`, form, csrf, limitPerIp(limits, 'upload'), limitGlobally(limits, 'uploadGlobal'), ownFax, sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }));
     router.get(`/${l}/prices`, pricesPage(info));
