@@ -88,6 +88,7 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
           ...(final ? { completedAt: fax.completedAt ?? new Date(), checkoutUrl: null } : {}),
           ...(update.status === 'delivered' ? { deliveredAt: fax.deliveredAt ?? new Date() } : {}),
           ...(update.purgeAt ? { purgeAt: new Date(update.purgeAt) } : {}),
+          ...(update.payBy ? { paymentExpiresAt: new Date(update.payBy) } : {}),
           // The pause before the next transmission is the policy's (read again here: a status page shows it).
           nextAttemptAt: update.status === 'retrying' ? new Date(Date.now() + policy.retryDelayMs) : null,
         },
