@@ -48,7 +48,8 @@ export async function run(): Promise<void> {
         await db.query('SELECT 1');
       },
       temporal: async () => {
-        await client.workflowService.getSystemInfo({});
+        // A frozen Temporal makes the check fail in time, not hang the probe.
+        await client.withDeadline(Date.now() + config.web.dependencyTimeoutMs, () => client.workflowService.getSystemInfo({}));
       },
     },
   });
