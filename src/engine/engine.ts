@@ -12,6 +12,7 @@ import { rearmWft } from './model/workflow-task';
 import { Namespaces, newNamespace, TYPE_NAME_OF, type NamespaceState } from './namespaces';
 import type { Payload, WorkflowExecution } from './proto';
 import { Queries } from './queries';
+import { scheduleKey, Scheduler, type ScheduleRecord } from './schedule/scheduler';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
@@ -42,11 +43,14 @@ export class Engine {
   readonly runs = new Map<string, Execution>();
   /** Runs that are still open: time skipping and timers look only at these. */
   readonly openRuns = new Set<Execution>();
+  readonly scheduler: Scheduler;
   private readonly current = new Map<string, string>();
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
   private readonly dirtyNamespaces = new Set<NamespaceState>();
   private readonly deleted: string[] = [];
+  private readonly dirtySchedules = new Set<ScheduleRecord>();
+  private readonly deletedSchedules: string[] = [];
   private depth = 0;
   private taskSeq = 0;
   private stopped = false;
@@ -61,6 +65,7 @@ export class Engine {
       (err, key) => this.log.error('engine timer failed', { err, timer: key }),
     );
     this.queries = new Queries(this);
+    this.scheduler = new Scheduler(this);
     this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
     for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
       const ns = newNamespace(name, opts.searchAttributes);
@@ -96,6 +101,14 @@ export class Engine {
     this.dirtyNamespaces.add(ns);
   }
 
+  touchSchedule(schedule: ScheduleRecord): void {
+    this.dirtySchedules.add(schedule);
+  }
+
+  scheduleDeleted(key: string): void {
+    this.deletedSchedules.push(key);
+  }
+
   /** Resolves once everything changed so far is on disk (undefined: nothing to wait for). */
   durable(): Promise<void> | undefined {
     return this.store.sync();
@@ -103,7 +116,7 @@ export class Engine {
 
   private commit(): void {
     if (this.stopped) return;
-    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length) {
+    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length && !this.dirtySchedules.size && !this.deletedSchedules.length) {
       this.clock.maybeSkip();
       return;
     }
@@ -119,8 +132,11 @@ export class Engine {
     }
     if (this.dirtyNamespaces.size) record.ns = [...this.dirtyNamespaces];
     if (this.deleted.length) record.del = this.deleted.splice(0);
+    if (this.dirtySchedules.size) record.sch = [...this.dirtySchedules];
+    if (this.deletedSchedules.length) record.schDel = this.deletedSchedules.splice(0);
     this.dirty.clear();
     this.dirtyNamespaces.clear();
+    this.dirtySchedules.clear();
     this.store.append(record);
     this.store.maybeSnapshot(() => this.snapshot());
     for (const run of touched) for (const w of [...run.waiters]) w();
@@ -131,6 +147,7 @@ export class Engine {
     return {
       runs: [...this.runs.values()].map((run) => ({ s: run.state, e: run.events })),
       ns: [...this.namespaces.byName.values()],
+      sch: [...this.scheduler.byKey.values()],
     };
   }
 
@@ -148,6 +165,7 @@ export class Engine {
 
   closed(run: Execution): void {
     this.openRuns.delete(run);
+    this.scheduler.runClosed(run);
   }
 
   currentRun(namespace: string, workflowId: string): Execution | undefined {
@@ -287,9 +305,18 @@ export class Engine {
         for (const event of events) this.taskSeq = Math.max(this.taskSeq, Number(event.taskId ?? 0));
       }
     };
-    if (snapshot) apply(snapshot.runs, snapshot.ns);
+    const schedules = new Map<string, ScheduleRecord>();
+    const applySchedules = (changed: ScheduleRecord[] | undefined, deleted: string[] | undefined): void => {
+      for (const rec of changed ?? []) schedules.set(scheduleKey(rec.namespace, rec.scheduleId), rec);
+      for (const key of deleted ?? []) schedules.delete(key);
+    };
+    if (snapshot) {
+      apply(snapshot.runs, snapshot.ns);
+      applySchedules(snapshot.sch, undefined);
+    }
     for (const record of records) {
       apply(record.runs, record.ns);
+      applySchedules(record.sch, record.schDel);
       for (const runId of record.del ?? []) {
         const run = this.runs.get(runId);
         if (run) this.removeRun(run);
@@ -304,7 +331,9 @@ export class Engine {
       rearmWft(this, run);
       for (const key in run.state.activities) rearmActivity(this, run, run.state.activities[key]);
     }
+    this.scheduler.recover([...schedules.values()]);
     this.dirtyNamespaces.clear();
+    this.dirtySchedules.clear();
   }
 
   async stop(): Promise<void> {

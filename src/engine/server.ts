@@ -8,6 +8,7 @@ import { historyHandlers } from './handlers/history';
 import { operatorHandlers, systemHandlers } from './handlers/system';
 import { taskHandlers } from './handlers/tasks';
 import { activityHandlers } from './handlers/activities';
+import { scheduleHandlers } from './handlers/schedules';
 import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
@@ -105,6 +106,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...updateHandlers(engine),
           ...multiOperationHandlers(engine),
           ...activityHandlers(engine),
+          ...scheduleHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

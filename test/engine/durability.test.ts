@@ -114,3 +114,33 @@ test('a standalone activity started before a restart is handed out and completed
   const asWorkflow = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: activityId } }).catch((e: grpc.ServiceError) => e);
   expect((asWorkflow as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
 });
+
+test('a schedule survives a restart and makes up the times it missed while the engine was down', async () => {
+  let svc = await restart();
+  const scheduleId = `every-second-${randomUUID()}`;
+  await svc.createSchedule({
+    namespace: 'default',
+    scheduleId,
+    requestId: randomUUID(),
+    schedule: {
+      spec: { interval: [{ interval: msToTs(1000) }] },
+      action: { startWorkflow: { workflowId: scheduleId, workflowType: { name: 't' }, taskQueue: { name: `nobody-${randomUUID()}` } } },
+      policies: { overlapPolicy: E.ScheduleOverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL },
+    },
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = Number((await svc.describeSchedule({ namespace: 'default', scheduleId })).info?.actionCount);
+  expect(before).toBeGreaterThanOrEqual(1);
+  await conn?.close();
+  await engine?.stop();
+  conn = undefined;
+  engine = undefined;
+  await new Promise((r) => setTimeout(r, 2500));
+  svc = await restart();
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await svc.describeSchedule({ namespace: 'default', scheduleId });
+  expect(Number(after.info?.actionCount)).toBeGreaterThanOrEqual(before + 2);
+  const started = await svc.countWorkflowExecutions({ namespace: 'default', query: `TemporalScheduledById = '${scheduleId}'` });
+  expect(Number(started.count)).toBe(Number(after.info?.actionCount));
+  await svc.deleteSchedule({ namespace: 'default', scheduleId });
+});

@@ -71,9 +71,9 @@ test('system info, namespace and health answer as the SDK expects', async () => 
 });
 
 test('an RPC the engine does not implement answers UNIMPLEMENTED, naming it', async () => {
-  const err = await grpcError(svc().createSchedule({ namespace: NS, scheduleId: 's' }));
+  const err = await grpcError(svc().createWorkflowRule({ namespace: NS }));
   expect(err.code).toBe(grpc.status.UNIMPLEMENTED);
-  expect(err.details).toContain('WorkflowService/CreateSchedule');
+  expect(err.details).toContain('WorkflowService/CreateWorkflowRule');
 });
 
 test('a malformed request answers INVALID_ARGUMENT and the engine keeps serving', async () => {

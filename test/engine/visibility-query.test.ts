@@ -1,5 +1,5 @@
 import { Execution, type RunState } from '../../src/engine/model/state';
-import { evaluate } from '../../src/engine/visibility/evaluate';
+import { evaluate, fieldValue } from '../../src/engine/visibility/evaluate';
 import { parseQuery } from '../../src/engine/visibility/query';
 import { DEFAULT_CUSTOM_SEARCH_ATTRIBUTES, SYSTEM_SEARCH_ATTRIBUTES } from '../../src/engine/namespaces';
 
@@ -17,7 +17,7 @@ function run(partial: Partial<RunState>, attrs: Record<string, unknown> = {}): E
 }
 
 const typeOf = (f: string): number => SYSTEM_SEARCH_ATTRIBUTES[f] ?? DEFAULT_CUSTOM_SEARCH_ATTRIBUTES[f];
-const matches = (query: string, r: Execution): boolean => evaluate(parseQuery(query).where, r, typeOf);
+const matches = (query: string, r: Execution): boolean => evaluate(parseQuery(query).where, (f, t) => fieldValue(r, f, t), typeOf);
 
 test('comparisons, AND/OR and parentheses', () => {
   const r = run({ workflowId: 'fax-1', status: 2 }, { CustomKeywordField: 'paid', CustomIntField: 3 });

@@ -20,7 +20,7 @@ function namespaceInfo(engine: Engine, ns: NamespaceState): Record<string, unkno
       description: ns.description,
       id: ns.id,
       capabilities: { eagerWorkflowStart: engine.config.eagerWorkflowStart, syncUpdate: true, asyncUpdate: true },
-      supportsSchedules: false,
+      supportsSchedules: true,
     },
     config: {
       workflowExecutionRetentionTtl: msDuration(ns.retentionMs),
@@ -41,7 +41,7 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
         signalAndQueryHeader: true,
         internalErrorDifferentiation: true,
         activityFailureIncludeHeartbeat: true,
-        supportsSchedules: false,
+        supportsSchedules: true,
         encodedFailureAttributes: true,
         // As the real server: workers then stamp each completed task with their build id (recorded
         // in WorkflowTaskCompleted, read back by workflowInfo().currentBuildId on replay, and in BuildIds).

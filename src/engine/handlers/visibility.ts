@@ -26,7 +26,7 @@ export function matching(
   for (const o of query.orderBy) typeOf(o.field);
   const runs: Execution[] = [];
   for (const run of engine.runs.values()) {
-    if (run.state.namespace === ns.name && (run.state.kind ?? 'workflow') === kind && evaluate(query.where, run, typeOf)) runs.push(run);
+    if (run.state.namespace === ns.name && (run.state.kind ?? 'workflow') === kind && evaluate(query.where, (f, t) => fieldValue(run, f, t), typeOf)) runs.push(run);
   }
   const order = query.orderBy.length ? query.orderBy : [{ field: 'StartTime', desc: true }];
   runs.sort((a, b) => {

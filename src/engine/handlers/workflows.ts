@@ -11,6 +11,7 @@ import {
   enums,
   protoRoot,
   type DeleteWorkflowExecutionReq,
+  type Duration,
   type Payloads,
   type DescribeWorkflowExecutionReq,
   type RequestCancelWorkflowExecutionReq,
@@ -20,6 +21,7 @@ import {
   type TerminateWorkflowExecutionReq,
 } from '../proto';
 import { sizeOf } from '../dynamic-config';
+import { cronBackoffMs, SpecError } from '../schedule/spec';
 import { durationMs } from '../time';
 import { describeRun } from './describe';
 import { noNegative, required } from './common';
@@ -36,6 +38,17 @@ function checkBlob(engine: Engine, payloads: Payloads | null | undefined): void 
   if (sizeOf.payloads(payloads) > engine.config.blobSizeError) throw invalidArgument('Blob data size exceeds limit.');
 }
 
+/** The wait before a cron workflow's first run; the real server's refusals of a bad cron schedule. */
+function cronFirstDelay(engine: Engine, cron: string, startDelay: Duration | null | undefined): number {
+  if (durationMs(startDelay) > 0) throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+  try {
+    return cronBackoffMs(cron, engine.now());
+  } catch (err) {
+    if (err instanceof SpecError) throw invalidArgument(`Invalid CronSchedule: ${err.message}`);
+    throw err;
+  }
+}
+
 /** What StartWorkflowExecution and SignalWithStart share: checks and the new run's parameters. */
 export function startParams(engine: Engine, req: StartReq | SignalWithStartReq): StartParams {
   const namespace = engine.namespaces.get(req.namespace).name;
@@ -48,7 +61,7 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
     WorkflowTaskTimeout: req.workflowTaskTimeout,
     WorkflowStartDelay: req.workflowStartDelay,
   });
-  if (req.cronSchedule) throw invalidArgument('Cron schedules are not supported by the Durafax engine; use a timer loop in the workflow, or a real Temporal server.');
+  const cronDelayMs = req.cronSchedule ? cronFirstDelay(engine, req.cronSchedule, req.workflowStartDelay) : 0;
   const saError = engine.checkSearchAttributes(namespace, req.searchAttributes?.indexedFields);
   if (saError) throw invalidArgument(saError);
   checkBlob(engine, req.input);
@@ -68,7 +81,9 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
     retryPolicy: req.retryPolicy,
     identity: req.identity ?? '',
     requestId: req.requestId || randomUUID(),
-    startDelayMs: durationMs(req.workflowStartDelay),
+    // A cron workflow's first run waits for the schedule's first time, as the real server.
+    startDelayMs: req.cronSchedule ? cronDelayMs : durationMs(req.workflowStartDelay),
+    cronSchedule: req.cronSchedule || undefined,
     userMetadata: req.userMetadata,
     priority: req.priority,
   };

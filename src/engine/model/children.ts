@@ -4,6 +4,7 @@ import { enums, type Command, type UserMetadata } from '../proto';
 import { durationMs } from '../time';
 import { addEvent, addExternal } from './events';
 import { requestCancelRun, signalRun } from './requests';
+import { cronBackoffMs } from '../schedule/spec';
 import { createRun, resolveIdConflict } from './start';
 import type { Execution } from './state';
 import { scheduleWft } from './schedule-workflow-task';
@@ -155,6 +156,9 @@ function startChild(engine: Engine, parent: Execution, initiatedEventId: number,
     root: parentState.root ?? { workflowId: parentState.workflowId, runId: parentState.runId },
     userMetadata,
     priority: attributes.priority,
+    // A cron child's first run waits for its schedule's first time (validateCommands checked the schedule).
+    cronSchedule: attributes.cronSchedule || undefined,
+    startDelayMs: attributes.cronSchedule ? cronBackoffMs(attributes.cronSchedule, engine.now()) : 0,
   });
   const entry = parentState.children[initiatedEventId];
   entry.runId = child.runId;

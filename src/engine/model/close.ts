@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine';
 import { enums, type Command, type Failure, type HistoryEvent, type Payloads } from '../proto';
+import { cronBackoffMs } from '../schedule/spec';
 import { durationMs, msDuration, optionalDuration } from '../time';
 import { dropActivities } from './activity';
 import { addEvent, addExternal, flushBuffered, type AttrKey, type Attrs } from './events';
@@ -127,12 +128,47 @@ function notifyParent(engine: Engine, child: Execution, closeEvent: HistoryEvent
   scheduleWft(engine, parent);
 }
 
-/** The CompleteWorkflowExecution command. */
-export function completeRun(engine: Engine, run: Execution, result: Payloads | undefined, wftCompletedId: number): void {
+/** The CompleteWorkflowExecution command; a cron workflow's next run follows at its next time. */
+export function completeRun(engine: Engine, run: Execution, result: Payloads | undefined, wftCompletedId: number): StartParams | undefined {
+  const newRunId = run.state.cronSchedule ? randomUUID() : undefined;
   closeRun(engine, run, 'complete', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, 'workflowExecutionCompletedEventAttributes', {
     result,
     workflowTaskCompletedEventId: wftCompletedId,
+    newExecutionRunId: newRunId,
   });
+  return newRunId ? cronRun(engine, run, newRunId, { lastCompletionResult: result }) : undefined;
+}
+
+/**
+ * The next run of a cron workflow (its schedule's next time after now), as the real server
+ * starts it: the same workflow again, continued with the CRON_SCHEDULE initiator, carrying the
+ * last completion result (a failed run passes on the one it was given) and the failure.
+ */
+function cronRun(engine: Engine, run: Execution, newRunId: string, outcome: { lastCompletionResult?: Payloads | null; failure?: Failure }): StartParams {
+  const state = run.state;
+  const started = run.events[0]?.workflowExecutionStartedEventAttributes;
+  return {
+    ...continuation(run),
+    runId: newRunId,
+    workflowType: state.workflowType,
+    taskQueue: state.taskQueue,
+    input: started?.input,
+    header: started?.header,
+    memo: state.memo,
+    searchAttributes: state.searchAttributes,
+    runTimeoutMs: state.runTimeoutMs,
+    taskTimeoutMs: state.taskTimeoutMs,
+    retryPolicy: state.retryPolicy,
+    cronSchedule: state.cronSchedule,
+    requestId: randomUUID(),
+    startDelayMs: cronBackoffMs(state.cronSchedule ?? '', engine.now()),
+    continued: {
+      runId: state.runId,
+      initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE,
+      failure: outcome.failure,
+      lastCompletionResult: outcome.lastCompletionResult ?? (outcome.failure ? started?.lastCompletionResult : undefined),
+    },
+  };
 }
 
 /** The CancelWorkflowExecution command: the workflow accepts a cancel request. */
@@ -205,6 +241,7 @@ function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Fa
     runTimeoutMs: state.runTimeoutMs,
     taskTimeoutMs: state.taskTimeoutMs,
     retryPolicy: state.retryPolicy,
+    cronSchedule: state.cronSchedule,
     requestId: randomUUID(),
     attempt: state.attempt + 1,
     startDelayMs: delayMs,
@@ -215,13 +252,15 @@ function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Fa
 /** Fails the run; returns its retry when the workflow retry policy allows one. */
 export function failRun(engine: Engine, run: Execution, failure: Failure | undefined, wftCompletedId: number): StartParams | undefined {
   const retry = workflowRetry(engine, run, failure);
-  const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
+  const cron = !('delayMs' in retry) && !!run.state.cronSchedule;
+  const newRunId = 'delayMs' in retry || cron ? randomUUID() : undefined;
   closeRun(engine, run, 'fail', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, 'workflowExecutionFailedEventAttributes', {
     failure,
     retryState: 'delayMs' in retry ? enums.RetryState.RETRY_STATE_IN_PROGRESS : retry.state,
     workflowTaskCompletedEventId: wftCompletedId,
     newExecutionRunId: newRunId,
   });
+  if (newRunId && cron) return cronRun(engine, run, newRunId, { failure });
   return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
 }
 
@@ -234,7 +273,8 @@ export function runTimedOut(engine: Engine, run: Execution): StartParams | undef
   abandonWft(engine, run);
   const failure: Failure = { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE } };
   const retry = executionOver ? { state: enums.RetryState.RETRY_STATE_TIMEOUT } : workflowRetry(engine, run, failure);
-  const newRunId = 'delayMs' in retry ? randomUUID() : undefined;
+  const cron = !('delayMs' in retry) && !executionOver && !!state.cronSchedule;
+  const newRunId = 'delayMs' in retry || cron ? randomUUID() : undefined;
   closeRun(engine, run, 'timeOut', EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, 'workflowExecutionTimedOutEventAttributes', {
     retryState:
       'delayMs' in retry
@@ -244,6 +284,7 @@ export function runTimedOut(engine: Engine, run: Execution): StartParams | undef
           : retry.state,
     newExecutionRunId: newRunId,
   });
+  if (newRunId && cron) return cronRun(engine, run, newRunId, { failure });
   return newRunId && 'delayMs' in retry ? retryRun(run, newRunId, retry.delayMs, failure) : undefined;
 }
 
@@ -293,6 +334,7 @@ export function continueAsNew(engine: Engine, run: Execution, attributes: Contin
     runTimeoutMs,
     taskTimeoutMs,
     retryPolicy: attributes.retryPolicy ?? state.retryPolicy,
+    cronSchedule: attributes.cronSchedule || state.cronSchedule,
     requestId: randomUUID(),
     startDelayMs: backoff,
     continued: {

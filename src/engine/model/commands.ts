@@ -1,5 +1,6 @@
 import type { Engine } from '../engine';
 import { enums, type Command, type ProtocolMessage } from '../proto';
+import { workflowCron } from '../schedule/spec';
 import { durationMs } from '../time';
 import { normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
 import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children';
@@ -70,6 +71,8 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
           const message = engine.checkSearchAttributes(state.namespace, attributes.searchAttributes.indexedFields);
           if (message) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message);
         }
+        if (attributes.cronSchedule && !validCron(attributes.cronSchedule))
+          return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES, 'Invalid CronSchedule.');
         break;
       }
       case CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
@@ -108,6 +111,15 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
     }
   }
   return undefined;
+}
+
+function validCron(cron: string): boolean {
+  try {
+    workflowCron(cron);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function bufferedTimerFired(run: Execution, timerId: string): boolean {
@@ -182,7 +194,7 @@ function applyCommand(task: CompletedTask, command: Command): void {
     case CommandType.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES:
       return upsertMemo(engine, run, command.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo?.fields ?? {}, completedEventId);
     case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
-      return completeRun(engine, run, command.completeWorkflowExecutionCommandAttributes?.result ?? undefined, completedEventId);
+      return startContinuation(engine, completeRun(engine, run, command.completeWorkflowExecutionCommandAttributes?.result ?? undefined, completedEventId));
     case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
       return startContinuation(engine, failRun(engine, run, command.failWorkflowExecutionCommandAttributes?.failure ?? undefined, completedEventId));
     case CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION:

@@ -42,6 +42,7 @@ export interface StartParams {
   signal?: { name: string; input?: Payloads | null; header?: Header | null; identity: string };
   userMetadata?: UserMetadata | null;
   priority?: Priority | null;
+  cronSchedule?: string;
   /** The starter's worker takes the first task itself (eager start): it is not put on the queue, and the caller starts it. */
   eager?: boolean;
 }
@@ -78,6 +79,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     executionDeadline,
     runDeadline: runTimeoutMs > 0 ? now + delay + runTimeoutMs : 0,
     retryPolicy: params.retryPolicy ?? undefined,
+    cronSchedule: params.cronSchedule || undefined,
     attempt: params.attempt ?? 1,
     firstWftAt: delay > 0 ? now + delay : 0,
     nextEventId: 1,
@@ -119,6 +121,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     attempt: state.attempt,
     workflowExecutionExpirationTime: executionDeadline ? msTimestamp(executionDeadline) : undefined,
     firstWorkflowTaskBackoff: delay > 0 ? msDuration(delay) : undefined,
+    cronSchedule: params.cronSchedule || undefined,
     // Copies: upserts change the run's live maps, never the event that records how it started.
     memo: { fields: { ...state.memo } },
     searchAttributes: { indexedFields: { ...state.searchAttributes } },

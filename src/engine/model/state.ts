@@ -144,6 +144,8 @@ export interface RunState {
   executionDeadline: number;
   runDeadline: number;
   retryPolicy?: RetryPolicy;
+  /** A cron workflow's schedule: each run that completes, fails or times out is followed by one at its next time. */
+  cronSchedule?: string;
   attempt: number;
   /** When the first workflow task may be scheduled (start delay or retry backoff); 0 = now. */
   firstWftAt: number;

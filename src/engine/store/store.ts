@@ -2,6 +2,7 @@ import type { Logger } from '../../log';
 import type { NamespaceState } from '../namespaces';
 import type { HistoryEvent } from '../proto';
 import type { RunState } from '../model/state';
+import type { ScheduleRecord } from '../schedule/scheduler';
 import { Journal, type JournalLocation, type SnapshotPolicy } from './journal';
 
 /**
@@ -22,12 +23,17 @@ export interface TxRecord {
   ns?: NamespaceState[];
   /** Runs removed (deleted, or closed past their namespace's retention), by run id. */
   del?: string[];
+  /** Schedules the transaction changed, whole; and those it deleted, by namespace and id. */
+  sch?: ScheduleRecord[];
+  schDel?: string[];
 }
 
 export interface SnapshotState {
   runs: JournaledRun[];
   /** Every namespace. */
   ns: NamespaceState[];
+  /** Every schedule (absent in snapshots written before schedules). */
+  sch?: ScheduleRecord[];
 }
 
 export interface Store {

@@ -1,7 +1,7 @@
 import type { Execution } from '../model/state';
 import { payloadValue } from '../model/payloads';
 import { invalidArgument } from '../grpc/errors';
-import { enums } from '../proto';
+import { enums, type Payload } from '../proto';
 import type { Expr, Value } from './query';
 
 const T = enums.IndexedValueType;
@@ -16,7 +16,10 @@ export const STATUS_NAMES: Record<number, string> = {
   7: 'TimedOut',
 };
 
-type FieldValue = string | number | boolean | string[] | null;
+export type FieldValue = string | number | boolean | string[] | null;
+
+/** Reads a record's value of a field of the given type (a run's, a schedule's). */
+export type FieldReader = (field: string, type: number) => FieldValue;
 
 /** A run's value for a search attribute, normalised: datetimes as epoch ms. */
 export function fieldValue(run: Execution, field: string, type: number): FieldValue {
@@ -56,7 +59,12 @@ export function fieldValue(run: Execution, field: string, type: number): FieldVa
     case 'RootRunId':
       return s.root?.runId ?? s.runId;
   }
-  const raw = payloadValue(s.searchAttributes[field]);
+  return attributeValue(s.searchAttributes, field, type);
+}
+
+/** A search attribute's value in a map of them, normalised: datetimes as epoch ms, keyword lists as strings. */
+export function attributeValue(fields: Record<string, Payload>, field: string, type: number): FieldValue {
+  const raw = payloadValue(fields[field]);
   if (raw === null || raw === undefined) return null;
   if (type === T.INDEXED_VALUE_TYPE_DATETIME) return typeof raw === 'string' ? Date.parse(raw) : Number(raw);
   if (type === T.INDEXED_VALUE_TYPE_KEYWORD_LIST) return (Array.isArray(raw) ? raw : [raw]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
@@ -81,17 +89,17 @@ function compare(a: string | number | boolean, b: string | number | boolean): nu
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
-export function evaluate(expr: Expr, run: Execution, typeOf: (field: string) => number): boolean {
+export function evaluate(expr: Expr, read: FieldReader, typeOf: (field: string) => number): boolean {
   switch (expr.kind) {
     case 'true':
       return true;
     case 'and':
-      return evaluate(expr.left, run, typeOf) && evaluate(expr.right, run, typeOf);
+      return evaluate(expr.left, read, typeOf) && evaluate(expr.right, read, typeOf);
     case 'or':
-      return evaluate(expr.left, run, typeOf) || evaluate(expr.right, run, typeOf);
+      return evaluate(expr.left, read, typeOf) || evaluate(expr.right, read, typeOf);
   }
   const type = typeOf(expr.field);
-  const actual = fieldValue(run, expr.field, type);
+  const actual = read(expr.field, type);
   if (expr.kind === 'null') return (actual === null) !== expr.negate;
   if (actual === null) return false;
   const values = Array.isArray(actual) ? actual : [actual];

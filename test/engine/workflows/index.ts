@@ -6,3 +6,4 @@ export * from './updates';
 export * from './attributes';
 export * from './info';
 export * from './limits';
+export * from './cron';
