@@ -4,7 +4,7 @@ import { parseDuration } from './duration';
  * The actions counted per client IP (and uploads also per destination number, and from all
  * clients together: every upload is an unpaid fax that costs storage and a conversion).
  */
-export const RATE_KINDS = ['upload', 'uploadPerNumber', 'uploadGlobal', 'pay', 'checkoutReturn', 'cancel', 'numberCheck', 'report', 'supportSignIn'] as const;
+export const RATE_KINDS = ['upload', 'uploadPerNumber', 'uploadGlobal', 'pay', 'payPerNumber', 'checkoutReturn', 'cancel', 'cancelPerNumber', 'numberCheck', 'report', 'supportSignIn'] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 export interface RateRule {
@@ -18,9 +18,12 @@ export const DEFAULT_RATE_LIMITS: Record<RateKind, RateRule> = {
   uploadPerNumber: { points: 10, durationSecs: 3600 },
   uploadGlobal: { points: 600, durationSecs: 3600 },
   pay: { points: 30, durationSecs: 3600 },
+  // Payments and cancels also per destination number, whoever asks: one number is not paid for or cancelled dozens of times an hour.
+  payPerNumber: { points: 30, durationSecs: 3600 },
   // Returns from Stripe Checkout: each asks Stripe about the session.
   checkoutReturn: { points: 30, durationSecs: 600 },
   cancel: { points: 30, durationSecs: 3600 },
+  cancelPerNumber: { points: 30, durationSecs: 3600 },
   numberCheck: { points: 600, durationSecs: 600 },
   report: { points: 60, durationSecs: 3600 },
   // Sign-ins to the support pages from one address, whatever the name (each name also locks on its own).

@@ -74,7 +74,7 @@ export async function startStack(): Promise<RunningStack> {
       // Long enough for a test to cancel between two transmissions, short enough to retry twice quickly.
       RETRY_DELAY: '6s',
       // Every browser test sends from 127.0.0.1: the limits for a person would stop the suite.
-      RATE_LIMITS: 'upload=1000/1h,uploadPerNumber=1000/1h,pay=1000/1h,cancel=1000/1h,report=1000/1h',
+      RATE_LIMITS: 'upload=1000/1h,uploadPerNumber=1000/1h,pay=1000/1h,payPerNumber=1000/1h,cancel=1000/1h,cancelPerNumber=1000/1h,report=1000/1h',
       // Not quieter: the supervisor waits for the worker's "worker started" info line.
       LOG_LEVEL: 'info',
     },

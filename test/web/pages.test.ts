@@ -266,7 +266,40 @@ describe('the send form without script', () => {
   });
 });
 
+describe('the same form sent twice', () => {
+  test('gives one fax: the form carries its own idempotency key', async () => {
+    const form = await visit('/en/');
+    const key = /name="idempotency_key" value="([0-9a-f-]{36})"/.exec(form.html)?.[1];
+    expect(key).toBeDefined();
+    const send = () => h.api().post('/en/faxes').set('Cookie', form.cookies).field('_csrf', form.csrf).field('idempotency_key', key!).field('to', '+49 30 7777777').attach('document', pdf, 'a.pdf');
+    const before = await h.t.db.getRepository(Fax).count();
+    const [first, second] = [await send(), await send()];
+    expect(first.status).toBe(303);
+    expect(second.status).toBe(303);
+    expect(second.headers.location).toBe(first.headers.location);
+    expect(await h.t.db.getRepository(Fax).count()).toBe(before + 1);
+    // Another form (a new key) is another fax.
+    expect((await visit('/en/')).html).not.toContain(key!);
+  });
+});
+
 describe('rate limits', () => {
+  test('payments and cancels also count per destination number, whoever asks', async () => {
+    const limited = await createWebHarness({ RATE_LIMITS: 'cancel=100/1h,cancelPerNumber=2/1h' });
+    try {
+      const a = await limited.insertFax({ status: 'delivered', toNumber: '+49301111111' });
+      const b = await limited.insertFax({ status: 'delivered', toNumber: '+49301111111' });
+      const c = await limited.insertFax({ status: 'delivered', toNumber: '+49302222222' });
+      const cancel = (f: { fax: Fax; token: string }) => limited.api().post(`/api/faxes/${f.fax.id}/cancel`).set('Authorization', `Bearer ${f.token}`);
+      expect((await cancel(a)).status).toBe(409);
+      expect((await cancel(b)).status).toBe(409);
+      expect((await cancel(a)).status).toBe(429);
+      expect((await cancel(c)).status).toBe(409);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('past the limit: 429 with Retry-After and a page in the visitor’s language, counted in PostgreSQL for every web process', async () => {
     const limited = await createWebHarness({ RATE_LIMITS: 'cancel=3/1h' });
     // A second web process on the same database counts against the same limit.

@@ -3,7 +3,7 @@ import type { DocumentStore } from '../../db/document-store';
 import type { Faxes } from '../../db/faxes';
 import type { CreateFaxDeps } from '../create-fax';
 import type { FaxWorkflows } from '../fax-workflows';
-import { limitGlobally, limitPerIp, type RateLimits } from '../middleware/rate-limit';
+import { limitGlobally, limitPerFaxNumber, limitPerIp, type RateLimits } from '../middleware/rate-limit';
 import type { UploadGate } from '../middleware/upload-gate';
 import { requireFax } from '../middleware/require-fax';
 import { cancelFaxHandler } from './cancel-fax';
@@ -26,8 +26,8 @@ export function createApiRoutes(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/api' });
   router.post('/faxes', deps.uploads.admit(), limitPerIp(deps.limits, 'upload'), limitGlobally(deps.limits, 'uploadGlobal'), createFaxHandler(deps));
   router.get('/faxes/:id', fax, readFaxHandler(deps.faxes));
-  router.post('/faxes/:id/checkout', limitPerIp(deps.limits, 'pay'), fax, openCheckoutHandler(deps.workflows));
-  router.post('/faxes/:id/cancel', limitPerIp(deps.limits, 'cancel'), fax, cancelFaxHandler(deps.workflows));
+  router.post('/faxes/:id/checkout', limitPerIp(deps.limits, 'pay'), fax, limitPerFaxNumber(deps.limits, 'payPerNumber'), openCheckoutHandler(deps.workflows));
+  router.post('/faxes/:id/cancel', limitPerIp(deps.limits, 'cancel'), fax, limitPerFaxNumber(deps.limits, 'cancelPerNumber'), cancelFaxHandler(deps.workflows));
   router.get('/faxes/:id/pages/:page', fax, pageImageHandler(deps.store));
   return router;
 }

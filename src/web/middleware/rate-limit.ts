@@ -3,6 +3,7 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import type { RateKind, RateRule } from '../../config/rate-limits';
 import { HttpProblem } from '../errors';
+import { currentFax } from './require-fax';
 
 /**
  * Fixed-window counters kept in PostgreSQL's `rate_limit` table, so every web process
@@ -68,6 +69,16 @@ export function limitGlobally(limits: RateLimits, kind: RateKind): Koa.Middlewar
 export function limitPerIp(limits: RateLimits, kind: RateKind): Koa.Middleware {
   return async (ctx, next) => {
     await limits.consume(kind, ctx.ip);
+    await next();
+  };
+}
+
+/** Policy behind `requireFax`: one action of `kind` per request, counted per destination number of the fax. */
+export function limitPerFaxNumber(limits: RateLimits, kind: RateKind): Koa.Middleware {
+  return async (ctx, next) => {
+    const fax = currentFax(ctx);
+    // A purged fax has no number left; its id stands in.
+    await limits.consume(kind, fax.toNumber ?? fax.id);
     await next();
   };
 }

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import { formatBytes } from '../../conversion/limits';
 import { formatMoney, priceFor, type PriceTable } from '../../domain/pricing';
+import { isUuid } from '../../domain/ids';
 import type { Locale } from '../../domain/status';
 import { t } from '../../i18n';
 import { acceptFax, checkFaxForm, COVER_FIELDS, withFaxUpload, type CreateFaxDeps, type FaxForm } from '../create-fax';
@@ -61,6 +63,9 @@ function renderHome(ctx: Koa.Context, deps: HomeDeps, form: FaxForm, problems: H
       examplePrice: formatMoney(example.amount, example.currency, locale),
       exampleCountry: countryName(country, locale),
       retention: durationWords(deps.retentionMs, locale),
+      // One key per form shown: sending the same form twice (a double click, a retry after a
+      // lost answer) gives the same fax, not a second one.
+      formKey: randomUUID(),
     },
     status,
   );
@@ -91,7 +96,7 @@ export function submitFax(deps: HomeDeps): Koa.Middleware {
       const checked = checkFaxForm(ctx, fields, files, deps.create.allowedCountries);
       if (checked.ok) {
         await deps.limits.consume('uploadPerNumber', checked.request.toNumber);
-        return acceptFax(deps.create, checked.request, null);
+        return acceptFax(deps.create, checked.request, isUuid(fields.idempotency_key) ? `form:${fields.idempotency_key}` : null);
       }
       const form = Object.fromEntries(Object.entries(fields).filter(([k]) => k !== CSRF_FIELD));
       const status = Math.max(...checked.problems.map((p) => p.status));
