@@ -89,7 +89,17 @@ export interface Config {
   /** Actions per client (or per destination number) and window, shared by every web process. */
   rateLimits: Record<RateKind, RateRule>;
   support: SupportConfig;
+  metrics: MetricsConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Where Prometheus reads each process's metrics. */
+export interface MetricsConfig {
+  /** Bearer token for the web's `/metrics`; without one it answers in sandbox mode only. */
+  token: string | null;
+  /** The worker's own metrics server (`/metrics`); null: none. */
+  workerPort: number | null;
+  workerHost: string;
 }
 
 /** Support staff: who may sign in to the support pages (and the Temporal UI), and where that UI is. */
@@ -343,6 +353,11 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
     email: { smtpUrl, from: mailFrom, sandboxMailDir },
     rateLimits: rateLimits.rules,
     support: { users: supportUsers.users, temporalUiUrl, cookieDomain: env.SUPPORT_COOKIE_DOMAIN?.trim() || null },
+    metrics: {
+      token: env.METRICS_TOKEN?.trim() || null,
+      workerPort: env.WORKER_METRICS_PORT?.trim() ? int('WORKER_METRICS_PORT', 0, 0) : null,
+      workerHost: str('WORKER_METRICS_HOST', false, '127.0.0.1'),
+    },
     logLevel,
   };
   if (config.policy.paymentWindowMs < 30 * 60_000 && !sandbox) {

@@ -5,6 +5,7 @@ import type { DocumentStore } from '../db/document-store';
 import { Faxes } from '../db/faxes';
 import { SupportActions } from '../db/support-actions';
 import type { Logger } from '../log';
+import { webMetricsMiddleware } from '../metrics/web-metrics';
 import type { Payments } from '../payments/types';
 import { SupportSignIn } from '../support/sign-in';
 import { createApiRoutes } from './api/routes';
@@ -162,6 +163,7 @@ export function createApp(deps: AppDeps): Koa {
       log,
     }),
   ];
+  app.use(webMetricsMiddleware({ sandbox: config.sandbox, token: config.metrics.token }));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

@@ -7,8 +7,12 @@ import { convertDocument, prewarmConversions, stopPrewarming } from '../conversi
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
 import { EmailOutbox } from '../db/email-outbox';
+import { Faxes } from '../db/faxes';
 import { EmailRelay } from '../email/relay';
 import { createLogger } from '../log';
+import { activityMetrics } from '../metrics/activity-metrics';
+import { timedConverter } from '../metrics/conversion-timing';
+import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
 import { connectWorker } from '../temporal/connection';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
@@ -21,12 +25,14 @@ export async function run(): Promise<void> {
   const config = loadConfig('worker');
   const log = createLogger('worker', config.logLevel);
   const sdkLevel: LogLevel = config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  const metrics = new WorkerMetrics();
   Runtime.install({
     logger: new DefaultLogger(sdkLevel, (entry) => {
       const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
       log[level](entry.message, { sdk: true, ...(entry.meta ?? {}) });
     }),
     shutdownSignals: [],
+    telemetryOptions: { metrics: { buffer: metrics.sdkBuffer } },
   });
 
   const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-worker' });
@@ -40,7 +46,7 @@ export async function run(): Promise<void> {
     store,
     payments: createPayments(config.stripe),
     carrier: createCarrier(config.carrier),
-    convert: convertDocument,
+    convert: timedConverter(convertDocument, metrics.fax),
     config,
     log,
     outbox: smtpUrl ? new EmailOutbox(db) : undefined,
@@ -65,6 +71,7 @@ export async function run(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     ...(prebuilt ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: require.resolve('../workflows') }),
     activities,
+    interceptors: { activity: [activityMetrics({ metrics: metrics.fax, paidAt: async (faxId) => (await new Faxes(db).get(faxId)).paidAt })] },
     // Conversions are CPU-bound child processes: a few at a time per worker.
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentWorkflowTaskExecutions: 40,
@@ -82,6 +89,7 @@ export async function run(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 
+  await metrics.start(config.metrics, log);
   // A warmed-up conversion process saves the first upload a third of a second.
   await prewarmConversions();
   await relay?.start();
@@ -90,6 +98,7 @@ export async function run(): Promise<void> {
     await worker.run();
   } finally {
     await relay?.stop();
+    await metrics.stop();
     stopPrewarming();
     await connection.close();
     await db.destroy();
