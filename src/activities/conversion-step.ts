@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DocumentStore } from '../db/document-store';
 import { formatForDisplay } from '../domain/phone';
@@ -5,6 +6,9 @@ import { paperFor, priceFor, type PriceTable } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
 import type { Faxes } from '../db/faxes';
 import type { Quote } from '../workflows/contract';
+
+/** Well inside the conversion's heartbeat timeout (30 s, src/workflows/fax-activities.ts). */
+const HEARTBEAT_MS = 5_000;
 
 export type Converter = (input: Buffer, options: ConversionOptions) => Promise<ConversionResult>;
 
@@ -28,6 +32,38 @@ export async function storePages(store: DocumentStore, faxId: string, result: Co
 }
 
 export function createConversionStep({ records, store, convert, prices, maxPages, maxUploadBytes }: ConversionStepDeps) {
+  async function convertAndPrice(faxId: string): Promise<Quote> {
+    const fax = await records.get(faxId);
+    const original = await store.find(faxId, 'original');
+    if (!original) throw new Error(`fax ${faxId} has no stored upload`);
+    const paper = fax.paper ?? paperFor(fax.country);
+    let result: ConversionResult;
+    try {
+      result = await convert(original.data, {
+        paper,
+        cover: fax.cover ? { ...fax.cover, recipientNumber: formatForDisplay(fax.toNumber), locale: fax.locale } : undefined,
+        limits: { maxPages, maxBytes: maxUploadBytes },
+      });
+    } catch (err) {
+      if (err instanceof ConversionError) {
+        await records.update(faxId, { failureDetail: err.message, convertedAt: new Date() });
+        throw ApplicationFailure.create({ type: err.reason, message: err.message, details: [err.params], nonRetryable: true });
+      }
+      throw err;
+    }
+    await storePages(store, faxId, result);
+    const { amount, currency } = priceFor(fax.country, result.pages, prices);
+    await records.update(faxId, {
+      pages: result.pages,
+      paper: result.paper,
+      warnings: result.warnings.map((w) => (w.page ? `${w.code}:${w.page}` : w.code)),
+      priceAmount: amount,
+      currency,
+      convertedAt: new Date(),
+    });
+    return { pages: result.pages, amount, currency };
+  }
+
   return {
     /**
      * Turns the upload into fax pages, stores the transmitted PDF, the TIFF-F and the
@@ -35,35 +71,14 @@ export function createConversionStep({ records, store, convert, prices, maxPages
      * code, not retried.
      */
     async convertDocument(faxId: string): Promise<Quote> {
-      const fax = await records.get(faxId);
-      const original = await store.find(faxId, 'original');
-      if (!original) throw new Error(`fax ${faxId} has no stored upload`);
-      const paper = fax.paper ?? paperFor(fax.country);
-      let result: ConversionResult;
+      // Alive from start to end: the workflow notices a worker that died under it by the missing beats.
+      const context = Context.current();
+      const beating = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
       try {
-        result = await convert(original.data, {
-          paper,
-          cover: fax.cover ? { ...fax.cover, recipientNumber: formatForDisplay(fax.toNumber), locale: fax.locale } : undefined,
-          limits: { maxPages, maxBytes: maxUploadBytes },
-        });
-      } catch (err) {
-        if (err instanceof ConversionError) {
-          await records.update(faxId, { failureDetail: err.message, convertedAt: new Date() });
-          throw ApplicationFailure.create({ type: err.reason, message: err.message, details: [err.params], nonRetryable: true });
-        }
-        throw err;
+        return await convertAndPrice(faxId);
+      } finally {
+        clearInterval(beating);
       }
-      await storePages(store, faxId, result);
-      const { amount, currency } = priceFor(fax.country, result.pages, prices);
-      await records.update(faxId, {
-        pages: result.pages,
-        paper: result.paper,
-        warnings: result.warnings.map((w) => (w.page ? `${w.code}:${w.page}` : w.code)),
-        priceAmount: amount,
-        currency,
-        convertedAt: new Date(),
-      });
-      return { pages: result.pages, amount, currency };
     },
   };
 }

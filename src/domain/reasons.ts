@@ -32,6 +32,7 @@ export const REASONS = {
   empty_document: 'empty_document',
   conversion_timeout: 'conversion_timeout',
   conversion_out_of_memory: 'conversion_out_of_memory',
+  conversion_failed: 'conversion_failed',
   // Payment
   payment_expired: 'payment_expired',
   payment_declined: 'payment_declined',

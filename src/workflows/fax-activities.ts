@@ -13,6 +13,17 @@ const conversion = proxyActivities<FaxActivities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
+/**
+ * The upload's conversion heartbeats while it runs: a worker that dies under it is noticed
+ * within the heartbeat timeout and the conversion tried again, instead of after the whole
+ * five minutes (the crash storm left quotes waiting that long).
+ */
+const converting = proxyActivities<FaxActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
 /** Submitting is safe to retry: the carrier adapter reconciles before it submits again. */
 const submission = proxyActivities<FaxActivities>({
   startToCloseTimeout: '2m',
@@ -36,7 +47,7 @@ const words = (code: string): string => code.replace(/_/g, ' ');
  */
 export const act = {
   loadPolicy: () => steps.loadPolicy.executeWithOptions({ summary: 'read the fax policy' }, []),
-  convertDocument: (faxId: string) => conversion.convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
+  convertDocument: (faxId: string) => converting.convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
   openCheckout: (faxId: string, expiresAt: number) => steps.openCheckout.executeWithOptions({ summary: 'open checkout' }, [faxId, expiresAt]),
   closeCheckout: (faxId: string) => steps.closeCheckout.executeWithOptions({ summary: 'close checkout' }, [faxId]),
   confirmPayment: (faxId: string, paymentIntentId: string) => steps.confirmPayment.executeWithOptions({ summary: 'confirm card hold' }, [faxId, paymentIntentId]),

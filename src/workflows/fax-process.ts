@@ -201,7 +201,9 @@ export class FaxProcess {
       this.state.currency = quote.currency;
       this.show();
     } catch (err) {
-      const reason = businessReason(err);
+      // Failed every try without a reason (its process crashed, or its worker died, each time):
+      // the fax ends too, so no upload is left converting with its workflow failed.
+      const reason = businessReason(err) ?? (err instanceof ActivityFailure && !isCancellation(err) ? 'conversion_failed' : null);
       if (!reason) throw err;
       return { status: 'rejected', reason };
     }
