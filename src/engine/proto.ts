@@ -71,6 +71,7 @@ export type SignalWorkflowExecutionReq = Plain<W.SignalWorkflowExecutionRequest.
 export type RequestCancelWorkflowExecutionReq = Plain<W.RequestCancelWorkflowExecutionRequest.$Properties>;
 export type TerminateWorkflowExecutionReq = Plain<W.TerminateWorkflowExecutionRequest.$Properties>;
 export type DescribeWorkflowExecutionReq = Plain<W.DescribeWorkflowExecutionRequest.$Properties>;
+export type ResetWorkflowExecutionReq = Plain<W.ResetWorkflowExecutionRequest.$Properties>;
 export type GetWorkflowExecutionHistoryReq = Plain<W.GetWorkflowExecutionHistoryRequest.$Properties>;
 export type GetWorkflowExecutionHistoryReverseReq = Plain<W.GetWorkflowExecutionHistoryReverseRequest.$Properties>;
 export type QueryWorkflowReq = Plain<W.QueryWorkflowRequest.$Properties>;

@@ -6,7 +6,7 @@ import { ENGINE_CLUSTER_ID } from '../engine/handlers/system';
  * their buttons instead of offering an action that fails.
  */
 export interface FrontendFeatures {
-  /** The embedded engine has no workflow reset and no batch operations (a real server has both). */
+  /** Both frontends reset workflows; the embedded engine has no batch operations (a real server has). */
   reset: boolean;
   batch: boolean;
 }
@@ -47,5 +47,5 @@ export function settingsJson({ defaultNamespace, uiVersion, features }: Settings
 /** The embedded engine names itself in GetClusterInfo; any other frontend is a real server. */
 export function featuresOf(clusterId: string | null | undefined): FrontendFeatures {
   const engine = clusterId === ENGINE_CLUSTER_ID;
-  return { reset: !engine, batch: !engine };
+  return { reset: true, batch: !engine };
 }

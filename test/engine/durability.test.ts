@@ -144,3 +144,36 @@ test('a schedule survives a restart and makes up the times it missed while the e
   expect(Number(started.count)).toBe(Number(after.info?.actionCount));
   await svc.deleteSchedule({ namespace: 'default', scheduleId });
 });
+
+test('a reset survives a restart: the new run keeps its copied events and gets its workflow task, the base its link to it', async () => {
+  let svc = await restart();
+  const queue = `reset-${randomUUID()}`;
+  const workflowId = `reset-${randomUUID()}`;
+  const { runId: baseRunId } = await svc.startWorkflowExecution({
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 't' },
+    taskQueue: { name: queue },
+    requestId: randomUUID(),
+  });
+  const first = await poll(svc, queue);
+  await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: first.taskToken, identity: 'w' });
+  await svc.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId }, signalName: 'late', identity: 'w' });
+  const { runId } = await svc.resetWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId },
+    workflowTaskFinishEventId: 4,
+    reason: 'r',
+    requestId: randomUUID(),
+  });
+  const before = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId, runId } });
+  svc = await restart(engine!.port);
+  const after = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId, runId } });
+  expect(after.history?.events?.map((e) => E.EventType[e.eventType!])).toEqual(before.history?.events?.map((e) => E.EventType[e.eventType!]));
+  expect(after.history?.events?.map((e) => E.EventType[e.eventType!]).slice(3, 5)).toEqual(['EVENT_TYPE_WORKFLOW_TASK_FAILED', 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED']);
+  const base = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId, runId: baseRunId } });
+  expect(base.workflowExecutionInfo?.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  expect(base.workflowExtendedInfo?.resetRunId).toBe(runId);
+  const task = await poll(svc, queue);
+  expect(task.workflowExecution?.runId).toBe(runId);
+});

@@ -47,6 +47,15 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
       userMetadata: run.events[0]?.userMetadata ?? undefined,
     },
     workflowExecutionInfo: executionInfo(run),
+    workflowExtendedInfo: {
+      executionExpirationTime: s.executionDeadline ? msTimestamp(s.executionDeadline) : undefined,
+      runExpirationTime: s.runDeadline ? msTimestamp(s.runDeadline) : undefined,
+      cancelRequested: s.cancelRequested,
+      lastResetTime: s.lastResetTime ? msTimestamp(s.lastResetTime) : undefined,
+      // A reset run keeps its base's start event: the original start.
+      originalStartTime: run.events[0]?.eventTime ?? msTimestamp(s.startTime),
+      resetRunId: s.resetRunId ?? '',
+    },
     pendingActivities: Object.values(s.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },

@@ -1,9 +1,11 @@
+import { status } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../engine';
-import { alreadyCompleted, invalidArgument } from '../grpc/errors';
+import { alreadyCompleted, EngineError, invalidArgument } from '../grpc/errors';
 import type { Handler } from '../grpc/server';
 import { terminateRun } from '../model/close';
 import { requestCancelRun, signalRun } from '../model/requests';
+import { resetRun } from '../model/reset';
 import { endFirstTaskBackoff, waitsOnStartDelay } from '../model/run-timers';
 import { createRun, resolveIdConflict, type StartParams } from '../model/start';
 import { startWft } from '../model/workflow-task';
@@ -14,6 +16,7 @@ import {
   type Duration,
   type Payloads,
   type DescribeWorkflowExecutionReq,
+  type ResetWorkflowExecutionReq,
   type RequestCancelWorkflowExecutionReq,
   type SignalWithStartReq,
   type SignalWorkflowExecutionReq,
@@ -168,6 +171,25 @@ export function workflowHandlers(engine: Engine): Record<string, Handler> {
       if (run.open) engine.tx(() => terminateRun(engine, run, 'Delete workflow execution', undefined, 'history-service'));
       engine.deleteRun(run);
       return {};
+    },
+
+    ResetWorkflowExecution: (req: ResetWorkflowExecutionReq) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      required(req.workflowExecution?.workflowId, 'WorkflowId');
+      // Post-reset operations set versioning overrides, and worker versioning is not implemented.
+      if (req.postResetOperations?.length) throw new EngineError(status.UNIMPLEMENTED, 'PostResetOperations are not implemented by the Durafax engine');
+      const base = engine.findRun(ns, req.workflowExecution);
+      const run = engine.tx(() =>
+        resetRun(engine, base, {
+          reason: req.reason ?? '',
+          identity: req.identity ?? '',
+          requestId: req.requestId ?? '',
+          workflowTaskFinishEventId: Number(req.workflowTaskFinishEventId ?? 0),
+          reapplyType: Number(req.resetReapplyType ?? 0),
+          excludeTypes: (req.resetReapplyExcludeTypes ?? []).map(Number),
+        }),
+      );
+      return { runId: run.runId };
     },
 
     DescribeWorkflowExecution: (req: DescribeReq) => {

@@ -57,7 +57,7 @@ export function upsertMemo(engine: Engine, run: Execution, fields: Record<string
 }
 
 /** Upsert semantics of search attributes and memo: a null or empty-list value removes the key. */
-function mergeFields(target: Record<string, Payload>, upserted: Record<string, Payload>): void {
+export function mergeFields(target: Record<string, Payload>, upserted: Record<string, Payload>): void {
   for (const [key, payload] of Object.entries(upserted)) {
     const value = payloadValue(payload);
     if (value === null || (Array.isArray(value) && value.length === 0)) delete target[key];

@@ -91,6 +91,8 @@ export interface UpdateState {
   stage: 'admitted' | 'accepted' | 'completed' | 'aborted';
   /** The workflow task (its seq) that carried the request to the worker. */
   deliveredIn?: number;
+  /** Its UpdateAdmitted event, when it was admitted durably (reapplied by a reset). */
+  admittedEventId?: number;
   acceptedEventId?: number;
   outcome?: UpdateOutcome;
 }
@@ -117,6 +119,10 @@ export interface RunState {
    * `activities`. Absent for workflows (and in journals written before).
    */
   kind?: 'activity';
+  /** The run that reset replaced this one with (the latest, if reset again); absent if never reset. */
+  resetRunId?: string;
+  /** When a reset made this run. */
+  lastResetTime?: number;
   /** A standalone activity's end, and its activity as it was then (describe). */
   outcome?: ActivityOutcome;
   finalActivity?: ActivityState;

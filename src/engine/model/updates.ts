@@ -72,6 +72,8 @@ export function updateMessages(run: Execution, wftSeq: number, sequencingEventId
   for (const update of Object.values(run.state.updates)) {
     if (update.stage !== 'admitted') continue;
     update.deliveredIn = wftSeq;
+    // As the real server: an update admitted durably reaches the worker as its UpdateAdmitted event, not as a message.
+    if (update.admittedEventId) continue;
     out.push({
       id: `${update.updateId}/request`,
       protocolInstanceId: update.updateId,
@@ -121,7 +123,8 @@ export function applyMessage(engine: Engine, run: Execution, message: ProtocolMe
       protocolInstanceId: update.updateId,
       acceptedRequestMessageId: value.acceptedRequestMessageId as string,
       acceptedRequestSequencingEventId: value.acceptedRequestSequencingEventId as number,
-      acceptedRequest: (value.acceptedRequest as UpdateRequest | undefined) ?? update.request,
+      // As the real server: the request is in the UpdateAdmitted event when there is one, not repeated here.
+      acceptedRequest: update.admittedEventId ? undefined : ((value.acceptedRequest as UpdateRequest | undefined) ?? update.request),
     });
     update.acceptedEventId = Number(accepted.eventId);
   } else if (event === 'respond') {

@@ -7,3 +7,4 @@ export * from './attributes';
 export * from './info';
 export * from './limits';
 export * from './cron';
+export * from './reset';
