@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,10 @@ export interface RunningPostgres {
   adminUrl: string;
   urlFor(database: string): string;
   createDatabase(name: string): Promise<void>;
+  /** The server's main process (postmaster), while one runs. */
+  pid(): number | null;
+  /** Starts the server again on the same data after it stopped or died (crash recovery runs first). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,23 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     return cls;
   })();
   return loaded;
+}
+
+/** The postmaster's pid from the first line of postmaster.pid, while that process lives. */
+function postmasterPid(dataDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    // A stale file: the server died without removing it.
+    return null;
+  }
 }
 
 /**
@@ -89,6 +110,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         await client.end();
       }
     },
+    pid: () => postmasterPid(opts.dataDir),
+    restart: () => pg.start(),
     stop: () => pg.stop(),
   };
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config/config';
+import { RATE_KINDS } from '../../src/config/rate-limits';
 import { PostgresDocumentStore } from '../../src/db/document-store';
 import { silentLogger } from '../../src/log';
 import { freePort } from '../../src/net';
@@ -108,7 +109,7 @@ export async function startE2eStack(opts: E2eOptions = {}): Promise<E2eStack> {
     RETRY_DELAY: '1s',
     RETENTION: '2s',
     LOG_LEVEL: 'warn',
-    RATE_LIMITS: ['upload', 'uploadPerNumber', 'uploadGlobal', 'pay', 'checkoutReturn', 'cancel'].map((kind) => `${kind}=1000000/1h`).join(','),
+    RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=1000000/1h`).join(','),
     ...opts.env,
   };
   const config = loadConfig('web', env);
