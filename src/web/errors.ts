@@ -94,6 +94,8 @@ export function isOutOfReach(err: unknown): boolean {
     const { code, message, details } = e as { code?: unknown; message?: unknown; details?: unknown };
     if (typeof code === 'number' && typeof details === 'string' && GRPC_OUT_OF_REACH.has(code)) return true;
     if (typeof code === 'string' && (PG_OUT_OF_REACH.test(code) || code === 'ECONNREFUSED' || code === 'ETIMEDOUT')) return true;
+    // A database connection the server cut (it died or restarted) is reset on read; a client's own abort has no syscall.
+    if (code === 'ECONNRESET' && (e as { syscall?: unknown }).syscall === 'read') return true;
     if (typeof message === 'string' && PG_TIMEOUT_MESSAGES.test(message)) return true;
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
