@@ -1,5 +1,6 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { StripeConfig } from '../config/config';
+import { stripeLibrary } from './stripe-module';
 
 /**
  * The Stripe API version Durafax is written against: the one the installed `stripe`
@@ -26,7 +27,8 @@ export function createStripeClient(config: StripeConfig, opts: StripeClientOptio
     const protocol = base.protocol === 'https:' ? 'https' : 'http';
     target = { host: base.hostname, port: base.port ? Number(base.port) : protocol === 'https' ? 443 : 80, protocol };
   }
-  return new Stripe(config.secretKey, {
+  const StripeClient = stripeLibrary();
+  return new StripeClient(config.secretKey, {
     apiVersion: STRIPE_API_VERSION,
     maxNetworkRetries: opts.maxNetworkRetries ?? 2,
     timeout: opts.timeoutMs ?? 20_000,

@@ -1,4 +1,5 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
+import { stripeLibrary } from './stripe-module';
 import { PaymentError } from './types';
 
 /** Stripe error codes that name a state the workflow acts on. */
@@ -12,7 +13,7 @@ const CODE_KINDS: Record<string, PaymentError['kind']> = {
 };
 
 function isStripeError(err: unknown): err is Stripe.errors.StripeError {
-  return err instanceof Stripe.errors.StripeError;
+  return err instanceof stripeLibrary().errors.StripeError;
 }
 
 /** The Stripe error code, when `err` is a Stripe error that has one. */

@@ -14,10 +14,18 @@ const EXPAND_CHARGE = ['latest_charge'];
  * idempotency key derived from the fax id and the step, so retries after a crash are safe.
  */
 export class StripePayments implements Payments {
+  private client: Stripe | null = null;
+
+  /** `connect` makes the client at the first call, so the library loads when a payment needs it. */
   constructor(
-    private readonly stripe: Stripe,
+    private readonly connect: () => Stripe,
     private readonly log: Logger = silentLogger,
   ) {}
+
+  private get stripe(): Stripe {
+    this.client ??= this.connect();
+    return this.client;
+  }
 
   async createCheckoutSession(req: CheckoutRequest): Promise<CheckoutSessionInfo> {
     if (!Number.isInteger(req.amount) || req.amount <= 0) throw new PaymentError('invalid_request', `checkout: amount must be a positive whole number of minor units`);
@@ -147,5 +155,6 @@ export interface CreatePaymentsOptions extends StripeClientOptions {
 
 /** Builds the payments adapter for one process (the web and the worker each build one). */
 export function createPayments(config: StripeConfig, opts: CreatePaymentsOptions = {}): StripePayments {
-  return new StripePayments(opts.stripe ?? createStripeClient(config, opts), opts.log ?? silentLogger);
+  const { stripe } = opts;
+  return new StripePayments(stripe ? () => stripe : () => createStripeClient(config, opts), opts.log ?? silentLogger);
 }

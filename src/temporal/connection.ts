@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
-import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from '../config/config';
 
 /** TLS settings for Temporal Cloud or a secured cluster, from the configured files. */
-function tlsFrom(config: TemporalConfig): TLSConfig | boolean | undefined {
+export function tlsFrom(config: TemporalConfig): TLSConfig | boolean | undefined {
   const tls = config.tls;
   if (!tls) return undefined;
   const out: TLSConfig = {};
@@ -30,9 +29,4 @@ export function connectTemporal(config: TemporalConfig): Promise<Connection> {
 /** The client the web tier uses to start, signal and query fax workflows. */
 export async function connectClient(config: TemporalConfig): Promise<Client> {
   return new Client({ connection: await connectTemporal(config), namespace: config.namespace });
-}
-
-/** The worker's native connection (Rust core). */
-export function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.address, tls: tlsFrom(config), apiKey: config.apiKey });
 }

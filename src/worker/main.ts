@@ -14,7 +14,7 @@ import { activityMetrics } from '../metrics/activity-metrics';
 import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
-import { connectWorker } from '../temporal/connection';
+import { connectWorker } from './temporal-connection';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 
 /** `<ms since 1970, 15 digits>-<8 hex>.eml`: names sort by arrival, and nothing else is a message. */
 const MESSAGE_ID = /^(\d{15})-[0-9a-f]{8}$/;
@@ -76,7 +76,11 @@ export class Mailbox {
   private async parse(id: string): Promise<Parsed | null> {
     if (!MESSAGE_ID.test(id)) return null;
     try {
-      return { id, mail: await simpleParser(await fs.readFile(path.join(this.dir, `${id}.eml`))) };
+      const raw = await fs.readFile(path.join(this.dir, `${id}.eml`));
+      // mailparser only once someone opens the sandbox mailbox: the mail server and the web keep it out of memory until then.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { simpleParser } = require('mailparser') as typeof import('mailparser');
+      return { id, mail: await simpleParser(raw) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;

@@ -2,7 +2,6 @@ import type Koa from 'koa';
 import type { Operator } from '../../config/config';
 import type { DocumentStore } from '../../db/document-store';
 import type { Faxes } from '../../db/faxes';
-import { buildTransmissionReport } from '../../reports/transmission-report';
 import { HttpProblem } from '../errors';
 import { localeOf } from '../middleware/locale';
 import { currentFax } from '../middleware/require-fax';
@@ -22,6 +21,9 @@ export function reportDownload(deps: ReportDeps): Koa.Middleware {
     const fax = currentFax(ctx);
     if (!['delivered', 'failed', 'cancelled', 'expired'].includes(fax.status) || !fax.paidAt) throw new HttpProblem(404, 'not_found');
     const thumbnail = fax.purgedAt ? null : await deps.store.find(fax.id, 'thumbnail', 1);
+    // pdf-lib only for the few who download a report: loaded by the first, not resident in every web process.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildTransmissionReport } = require('../../reports/transmission-report') as typeof import('../../reports/transmission-report');
     const pdf = await buildTransmissionReport({
       fax,
       attempts: await deps.faxes.attempts(fax.id),

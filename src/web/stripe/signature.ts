@@ -1,4 +1,5 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
+import { stripeLibrary } from '../../payments/stripe-module';
 
 export type StripeSignatureCheck = { ok: true; event: Stripe.Event } | { ok: false; problem: 'no_signature' | 'stale' | 'bad_signature' | 'bad_body' };
 
@@ -10,14 +11,16 @@ const DEFAULT_TOLERANCE_SECS = 300;
  * `${timestamp}.${rawBody}` with the endpoint's `whsec_…` secret) built on the `stripe`
  * library's own verifier. A verified body must also have the shape of an event.
  */
-export function createStripeSignatureChecker(webhookSecret: string, toleranceSecs = DEFAULT_TOLERANCE_SECS, webhooks: Stripe['webhooks'] = Stripe.webhooks) {
+export function createStripeSignatureChecker(webhookSecret: string, toleranceSecs = DEFAULT_TOLERANCE_SECS, webhooks?: Stripe['webhooks']) {
   return (rawBody: Buffer, header: string | undefined): StripeSignatureCheck => {
     if (!header) return { ok: false, problem: 'no_signature' };
+    // The library loads with the first signed webhook, not with the process.
+    const stripe = stripeLibrary();
     let event: Stripe.Event;
     try {
-      event = webhooks.constructEvent(rawBody, header, webhookSecret, toleranceSecs);
+      event = (webhooks ?? stripe.webhooks).constructEvent(rawBody, header, webhookSecret, toleranceSecs);
     } catch (err) {
-      if (err instanceof Stripe.errors.StripeSignatureVerificationError) {
+      if (err instanceof stripe.errors.StripeSignatureVerificationError) {
         return { ok: false, problem: /tolerance/i.test(err.message) ? 'stale' : 'bad_signature' };
       }
       return { ok: false, problem: 'bad_body' };
