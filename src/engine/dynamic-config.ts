@@ -2,7 +2,7 @@ import { protoRoot, type Failure, type Payload, type Payloads } from './proto';
 
 /**
  * The real server's dynamic config, as far as this engine honours it: the limits on payloads
- * and histories, when a workflow is told to continue as new, and eager dispatch. Defaults are
+ * and histories, when a workflow is told to continue as new, eager dispatch and batch jobs. Defaults are
  * the dev server's (`temporal server start-dev`); `--dynamic-config-value KEY=VALUE` (the same
  * flag and keys as the dev server's) changes them, so tests can reach a limit quickly.
  */
@@ -24,6 +24,10 @@ export interface DynamicConfig {
   activityEagerExecution: boolean;
   /** A start that asks for it gets its first workflow task in the response. */
   eagerWorkflowStart: boolean;
+  /** Batch jobs that may run at once in a namespace, executions one job may name, and operations a second. */
+  maxConcurrentBatchOperations: number;
+  maxBatchExecutions: number;
+  batcherRps: number;
 }
 
 export const DEFAULT_CONFIG: DynamicConfig = {
@@ -39,6 +43,9 @@ export const DEFAULT_CONFIG: DynamicConfig = {
   historyCountSuggestContinueAsNew: 4 * 1024,
   activityEagerExecution: true,
   eagerWorkflowStart: true,
+  maxConcurrentBatchOperations: 1,
+  maxBatchExecutions: 1000,
+  batcherRps: 50,
 };
 
 const KEYS: Record<string, keyof DynamicConfig> = {
@@ -54,6 +61,9 @@ const KEYS: Record<string, keyof DynamicConfig> = {
   'limit.historyCount.suggestContinueAsNew': 'historyCountSuggestContinueAsNew',
   'system.enableActivityEagerExecution': 'activityEagerExecution',
   'system.enableEagerWorkflowStart': 'eagerWorkflowStart',
+  'frontend.MaxConcurrentBatchOperationPerNamespace': 'maxConcurrentBatchOperations',
+  'frontend.MaxExecutionCountBatchOperationPerNamespace': 'maxBatchExecutions',
+  'worker.batcherRPS': 'batcherRps',
 };
 
 /**

@@ -13,6 +13,7 @@ import { Namespaces, newNamespace, TYPE_NAME_OF, type NamespaceState } from './n
 import type { Payload, WorkflowExecution } from './proto';
 import { Queries } from './queries';
 import { scheduleKey, Scheduler, type ScheduleRecord } from './schedule/scheduler';
+import { batchKey, Batcher, type BatchRecord } from './batch/batcher';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
@@ -44,6 +45,7 @@ export class Engine {
   /** Runs that are still open: time skipping and timers look only at these. */
   readonly openRuns = new Set<Execution>();
   readonly scheduler: Scheduler;
+  readonly batcher: Batcher;
   private readonly current = new Map<string, string>();
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
@@ -51,6 +53,7 @@ export class Engine {
   private readonly deleted: string[] = [];
   private readonly dirtySchedules = new Set<ScheduleRecord>();
   private readonly deletedSchedules: string[] = [];
+  private readonly dirtyBatches = new Set<BatchRecord>();
   private depth = 0;
   private taskSeq = 0;
   private stopped = false;
@@ -66,6 +69,7 @@ export class Engine {
     );
     this.queries = new Queries(this);
     this.scheduler = new Scheduler(this);
+    this.batcher = new Batcher(this);
     this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
     for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
       const ns = newNamespace(name, opts.searchAttributes);
@@ -105,6 +109,10 @@ export class Engine {
     this.dirtySchedules.add(schedule);
   }
 
+  touchBatch(batch: BatchRecord): void {
+    this.dirtyBatches.add(batch);
+  }
+
   scheduleDeleted(key: string): void {
     this.deletedSchedules.push(key);
   }
@@ -116,7 +124,7 @@ export class Engine {
 
   private commit(): void {
     if (this.stopped) return;
-    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length && !this.dirtySchedules.size && !this.deletedSchedules.length) {
+    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length && !this.dirtySchedules.size && !this.deletedSchedules.length && !this.dirtyBatches.size) {
       this.clock.maybeSkip();
       return;
     }
@@ -134,9 +142,11 @@ export class Engine {
     if (this.deleted.length) record.del = this.deleted.splice(0);
     if (this.dirtySchedules.size) record.sch = [...this.dirtySchedules];
     if (this.deletedSchedules.length) record.schDel = this.deletedSchedules.splice(0);
+    if (this.dirtyBatches.size) record.bat = [...this.dirtyBatches];
     this.dirty.clear();
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
+    this.dirtyBatches.clear();
     this.store.append(record);
     this.store.maybeSnapshot(() => this.snapshot());
     for (const run of touched) for (const w of [...run.waiters]) w();
@@ -148,6 +158,7 @@ export class Engine {
       runs: [...this.runs.values()].map((run) => ({ s: run.state, e: run.events })),
       ns: [...this.namespaces.byName.values()],
       sch: [...this.scheduler.byKey.values()],
+      bat: [...this.batcher.byKey.values()],
     };
   }
 
@@ -310,13 +321,19 @@ export class Engine {
       for (const rec of changed ?? []) schedules.set(scheduleKey(rec.namespace, rec.scheduleId), rec);
       for (const key of deleted ?? []) schedules.delete(key);
     };
+    const batches = new Map<string, BatchRecord>();
+    const applyBatches = (changed: BatchRecord[] | undefined): void => {
+      for (const rec of changed ?? []) batches.set(batchKey(rec.namespace, rec.jobId), rec);
+    };
     if (snapshot) {
       apply(snapshot.runs, snapshot.ns);
       applySchedules(snapshot.sch, undefined);
+      applyBatches(snapshot.bat);
     }
     for (const record of records) {
       apply(record.runs, record.ns);
       applySchedules(record.sch, record.schDel);
+      applyBatches(record.bat);
       for (const runId of record.del ?? []) {
         const run = this.runs.get(runId);
         if (run) this.removeRun(run);
@@ -332,8 +349,10 @@ export class Engine {
       for (const key in run.state.activities) rearmActivity(this, run, run.state.activities[key]);
     }
     this.scheduler.recover([...schedules.values()]);
+    this.batcher.recover([...batches.values()]);
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
+    this.dirtyBatches.clear();
   }
 
   async stop(): Promise<void> {

@@ -9,6 +9,7 @@ import { operatorHandlers, systemHandlers } from './handlers/system';
 import { taskHandlers } from './handlers/tasks';
 import { activityHandlers } from './handlers/activities';
 import { scheduleHandlers } from './handlers/schedules';
+import { batchHandlers } from './handlers/batch';
 import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
@@ -107,6 +108,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...multiOperationHandlers(engine),
           ...activityHandlers(engine),
           ...scheduleHandlers(engine),
+          ...batchHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

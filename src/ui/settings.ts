@@ -1,12 +1,10 @@
-import { ENGINE_CLUSTER_ID } from '../engine/handlers/system';
-
 /**
  * `/api/v1/settings`: what the official ui-server tells the UI about itself (PascalCase, as its
  * Go struct serialises). Features the frontend cannot do are switched off here, so the UI hides
  * their buttons instead of offering an action that fails.
  */
 export interface FrontendFeatures {
-  /** Both frontends reset workflows; the embedded engine has no batch operations (a real server has). */
+  /** Workflow reset and batch operations: both frontends have both (the embedded engine since issue 16). */
   reset: boolean;
   batch: boolean;
 }
@@ -44,8 +42,11 @@ export function settingsJson({ defaultNamespace, uiVersion, features }: Settings
   };
 }
 
-/** The embedded engine names itself in GetClusterInfo; any other frontend is a real server. */
-export function featuresOf(clusterId: string | null | undefined): FrontendFeatures {
-  const engine = clusterId === ENGINE_CLUSTER_ID;
-  return { reset: true, batch: !engine };
+/**
+ * What the frontend (named by its GetClusterInfo cluster id) can do. The embedded engine
+ * (`durafax-engine`) now resets workflows and runs batch operations as a real server does, so
+ * every frontend gets both; the cluster id stays the place to switch off what one lacks.
+ */
+export function featuresOf(_clusterId: string | null | undefined): FrontendFeatures {
+  return { reset: true, batch: true };
 }

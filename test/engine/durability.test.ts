@@ -177,3 +177,33 @@ test('a reset survives a restart: the new run keeps its copied events and gets i
   const task = await poll(svc, queue);
   expect(task.workflowExecution?.runId).toBe(runId);
 });
+
+test('a batch job running at a restart carries on after it from where it was', async () => {
+  let svc = await restart();
+  const queue = `batch-${randomUUID()}`;
+  const ids = [0, 1, 2].map((i) => `batch-${i}-${randomUUID()}`);
+  for (const workflowId of ids)
+    await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 't' }, taskQueue: { name: queue }, requestId: randomUUID() });
+  const jobId = `job-${randomUUID()}`;
+  await svc.startBatchOperation({
+    namespace: 'default',
+    jobId,
+    reason: 'r',
+    executions: ids.map((workflowId) => ({ workflowId })),
+    maxOperationsPerSecond: 1,
+    terminationOperation: { identity: 'support' },
+  });
+  svc = await restart(engine!.port);
+  const deadline = Date.now() + 10_000;
+  let job = await svc.describeBatchOperation({ namespace: 'default', jobId });
+  while (job.state === E.BatchOperationState.BATCH_OPERATION_STATE_RUNNING && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await svc.describeBatchOperation({ namespace: 'default', jobId });
+  }
+  expect(job.state).toBe(E.BatchOperationState.BATCH_OPERATION_STATE_COMPLETED);
+  expect(Number(job.completeOperationCount)).toBe(3);
+  for (const workflowId of ids) {
+    const described = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } });
+    expect(described.workflowExecutionInfo?.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
+  }
+});

@@ -9,8 +9,8 @@ import type { NamespaceState } from '../namespaces';
 import { status } from '@grpc/grpc-js';
 
 export const SERVER_VERSION = '1.27.0';
-/** How the engine names itself in GetClusterInfo (the Temporal UI server switches off what it lacks). */
-export const ENGINE_CLUSTER_ID = 'durafax-engine';
+/** How the engine names itself in GetClusterInfo (so a client can tell it from a real server). */
+const ENGINE_CLUSTER_ID = 'durafax-engine';
 
 function namespaceInfo(engine: Engine, ns: NamespaceState): Record<string, unknown> {
   return {

@@ -80,8 +80,8 @@ function eventsAfter(engine: Engine, base: Execution, fromEventId: number): Hist
 /** A copy of an event that the new run owns (the old run's history stays as it was). */
 const copy = (event: HistoryEvent): HistoryEvent => structuredClone(event);
 
-/** The new run's state, replayed from its copied events. */
-function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId: string): RunState {
+/** A fresh state for the new run: the base's settings, nothing pending yet. */
+function freshState(engine: Engine, base: Execution, events: HistoryEvent[], runId: string): RunState {
   const b = base.state;
   const started = events[0]?.workflowExecutionStartedEventAttributes ?? {};
   const now = engine.now();
@@ -124,7 +124,11 @@ function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId:
     historySizeBytes: events.reduce((sum, event) => sum + eventSize(event), 0),
     updates: {},
   };
-  const pendingElsewhere: string[] = [];
+  return state;
+}
+
+/** Replays the copied events into the new run's state: pending activities and timers, memo and search attributes, updates. */
+function replay(state: RunState, events: HistoryEvent[], now: number): void {
   for (const event of events) {
     const id = Number(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
@@ -134,7 +138,7 @@ function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId:
         scheduledEventId: id,
         activityId: scheduled.activityId ?? '',
         activityType: scheduled.activityType?.name ?? '',
-        taskQueue: scheduled.taskQueue?.name || b.taskQueue,
+        taskQueue: scheduled.taskQueue?.name || state.taskQueue,
         attempt: 1,
         phase: ACTIVITY.next('none', 'schedule'),
         scheduledTime: now,
@@ -180,7 +184,14 @@ function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId:
     const completed = event.workflowExecutionUpdateCompletedEventAttributes;
     const update = completed?.meta?.updateId ? state.updates[completed.meta.updateId] : undefined;
     if (completed && update) Object.assign(update, { stage: 'completed', outcome: completed.outcome ?? undefined });
-    // Work that another workflow would have to answer again cannot be rebuilt here.
+  }
+}
+
+/** Work that another workflow would have to answer again cannot be rebuilt here: a point with any is refused. */
+function refusePendingElsewhere(events: HistoryEvent[]): void {
+  const pendingElsewhere: string[] = [];
+  for (const event of events) {
+    const id = Number(event.eventId);
     if (event.startChildWorkflowExecutionInitiatedEventAttributes)
       pendingElsewhere.push(`child ${event.startChildWorkflowExecutionInitiatedEventAttributes.workflowId ?? ''}@${id}`);
     if (event.signalExternalWorkflowExecutionInitiatedEventAttributes || event.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)
@@ -207,6 +218,13 @@ function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId:
       `Resetting to a point with pending child workflows or external signals and cancels is not supported by the Durafax engine (${pendingElsewhere.join(', ')}).`,
     );
   }
+}
+
+/** The new run's state, replayed from its copied events. */
+function rebuild(engine: Engine, base: Execution, events: HistoryEvent[], runId: string): RunState {
+  refusePendingElsewhere(events);
+  const state = freshState(engine, base, events, runId);
+  replay(state, events, engine.now());
   return state;
 }
 

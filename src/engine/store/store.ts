@@ -3,6 +3,7 @@ import type { NamespaceState } from '../namespaces';
 import type { HistoryEvent } from '../proto';
 import type { RunState } from '../model/state';
 import type { ScheduleRecord } from '../schedule/scheduler';
+import type { BatchRecord } from '../batch/batcher';
 import { Journal, type JournalLocation, type SnapshotPolicy } from './journal';
 
 /**
@@ -26,6 +27,8 @@ export interface TxRecord {
   /** Schedules the transaction changed, whole; and those it deleted, by namespace and id. */
   sch?: ScheduleRecord[];
   schDel?: string[];
+  /** Batch jobs the transaction changed, whole. */
+  bat?: BatchRecord[];
 }
 
 export interface SnapshotState {
@@ -34,6 +37,8 @@ export interface SnapshotState {
   ns: NamespaceState[];
   /** Every schedule (absent in snapshots written before schedules). */
   sch?: ScheduleRecord[];
+  /** Every batch job (absent in snapshots written before batch operations). */
+  bat?: BatchRecord[];
 }
 
 export interface Store {
