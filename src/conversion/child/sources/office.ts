@@ -34,7 +34,9 @@ export async function officeToPdf(soffice: string, data: Uint8Array, type: Offic
   ];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const run = withoutNetwork(soffice, args);
-    const proc = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], env: converterEnvironment({ HOME: tmpDir }) });
+    // Its temporary files go in the job's folder too, which is removed however the job ends: a
+    // LibreOffice killed for time leaves its lu*.tmp files (parts of the document) behind otherwise.
+    const proc = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], env: converterEnvironment({ HOME: tmpDir, TMPDIR: tmpDir }) });
     let output = '';
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString('utf8')).slice(-2000);
