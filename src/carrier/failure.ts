@@ -53,7 +53,9 @@ const KNOWN: ReadonlyMap<string, ClassifiedFailure> = new Map(
     unverified_destination_not_allowed: final('destination_not_allowed'),
     destination_not_allowed: final('destination_not_allowed'),
     page_count_limit_exceeded: final('page_limit'),
-    file_download_failed: final('media_unavailable'),
+    // The carrier could not fetch our document: our web was away for a moment (a restart, a
+    // crash). Found by the crash storm: final, a paid fax failed for a second of our own downtime.
+    file_download_failed: retryable('media_unavailable'),
     file_format_invalid: final('media_unavailable'),
     file_size_limit_exceeded: final('carrier_error'),
     // Account set-up problems: an operator must act, a retry minutes later would fail the same way.

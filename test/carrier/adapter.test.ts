@@ -116,13 +116,13 @@ test('+49 30 12340005 drops after page 1 (partially sent, retryable), then is de
 });
 
 test.each([
-  ['/missing.pdf', 'file_download_failed'],
-  ['/moved.pdf', 'file_download_failed'],
-  ['/text.pdf', 'file_format_invalid'],
-])('media %s fails with %s (final media_unavailable)', async (path, failureReason) => {
+  ['/missing.pdf', 'file_download_failed', 'retryable'],
+  ['/moved.pdf', 'file_download_failed', 'retryable'],
+  ['/text.pdf', 'file_format_invalid', 'final'],
+])('media %s fails with %s (%s media_unavailable)', async (path, failureReason, cls) => {
   const done = await waitForFinal(carrier, (await carrier.sendOnce(request(DELIVERABLE, 1, path), new MemoryLedger())).id);
   expect(done).toMatchObject({ status: 'failed', failureReason });
-  expect(classifyFailure(done.failureReason)).toEqual({ class: 'final', reason: 'media_unavailable' });
+  expect(classifyFailure(done.failureReason)).toEqual({ class: cls, reason: 'media_unavailable' });
 });
 
 test('cancel stops a fax in progress; cancelling a final fax changes nothing', async () => {

@@ -31,7 +31,7 @@ describe('classifyFailure', () => {
     ['destination_not_in_countries_whitelist', 'final', 'destination_not_allowed'],
     ['unverified_destination_not_allowed', 'final', 'destination_not_allowed'],
     ['page_count_limit_exceeded', 'final', 'page_limit'],
-    ['file_download_failed', 'final', 'media_unavailable'],
+    ['file_download_failed', 'retryable', 'media_unavailable'],
     ['file_format_invalid', 'final', 'media_unavailable'],
     ['account_disabled', 'final', 'carrier_error'],
     ['sender_canceled', 'final', 'carrier_error'],
