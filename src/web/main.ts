@@ -9,6 +9,7 @@ import { createPayments } from '../payments/stripe-payments';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 import { FaxChanges } from './fax-changes';
+import { removeStaleSpools } from './multipart';
 import { TemporalFaxWorkflows } from './fax-workflows';
 import { supportStartUp } from './support/start-up';
 import { TemporalSupportWorkflows } from './support/support-workflows';
@@ -68,6 +69,19 @@ export async function run(): Promise<void> {
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
+  // Uploads a killed web process was reading are on disk: deleted once no upload can still be
+  // arriving or being stored (a request arrives within the timeout; storing it takes less again).
+  const sweepSpools = (): void => {
+    removeStaleSpools(2 * config.web.requestTimeoutMs).then(
+      (removed) => {
+        if (removed) log.info('removed upload spools left by an earlier web process', { removed });
+      },
+      (err: unknown) => log.warn('could not remove old upload spools', { error: String(err) }),
+    );
+  };
+  sweepSpools();
+  const spoolSweeper = setInterval(sweepSpools, config.web.requestTimeoutMs);
+  spoolSweeper.unref();
   // Faxes accepted while Temporal was out of reach get their workflow as soon as it answers.
   const starter = new WorkflowStarter(new Faxes(db), workflows, log, { intervalMs: 15_000, graceMs: 2 * config.web.dependencyTimeoutMs });
   starter.start();
@@ -85,6 +99,7 @@ export async function run(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  clearInterval(spoolSweeper);
   await starter.stop();
   await changes.stop();
   await client.connection.close();

@@ -33,6 +33,27 @@ export interface MultipartLimits {
   idleMs: number;
 }
 
+const SPOOL_PREFIX = 'durafax-upload-';
+
+/**
+ * Deletes the spools older than `maxAgeMs` in the temporary folder: those of a web process
+ * that was killed while reading an upload (documents left on disk; found by the crash
+ * storm). Given an age no upload still arriving or being stored reaches, web processes
+ * sharing the folder never delete each other's. Returns how many were deleted.
+ */
+export async function removeStaleSpools(maxAgeMs: number, dir = os.tmpdir()): Promise<number> {
+  let removed = 0;
+  for (const name of await fs.readdir(dir).catch(() => [])) {
+    if (!name.startsWith(SPOOL_PREFIX)) continue;
+    const spool = path.join(dir, name);
+    const stat = await fs.stat(spool).catch(() => null);
+    if (!stat || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
+    await fs.rm(spool, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /** Large enough for few round trips to the store, small enough that many uploads at once stay light. */
 const CHUNK_BYTES = 256 * 1024;
 
@@ -48,7 +69,7 @@ function spooled(field: string, filename: string, file: string, size: number, sh
  * database here.
  */
 export async function readMultipart(req: IncomingMessage, limits: MultipartLimits): Promise<MultipartResult> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-upload-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), SPOOL_PREFIX));
   const discard = (): Promise<void> => fs.rm(dir, { recursive: true, force: true });
   try {
     return { ...(await parse(req, limits, dir)), discard };

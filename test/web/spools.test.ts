@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { removeStaleSpools } from '../../src/web/multipart';
+
+/** Found by the crash storm: a web process killed while reading an upload left the document on disk. */
+test('spools older than the request timeout are deleted; fresh ones and other folders stay', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-spools-'));
+  try {
+    const spool = (name: string, ageMs: number): string => {
+      const p = path.join(dir, name);
+      fs.mkdirSync(p);
+      fs.writeFileSync(path.join(p, 'document'), 'a sender\'s letter');
+      const at = new Date(Date.now() - ageMs);
+      fs.utimesSync(p, at, at);
+      return p;
+    };
+    spool('durafax-upload-left', 120_000);
+    spool('durafax-upload-arriving', 1_000);
+    spool('something-else', 120_000);
+    expect(await removeStaleSpools(60_000, dir)).toBe(1);
+    expect(fs.readdirSync(dir).sort()).toEqual(['durafax-upload-arriving', 'something-else']);
+    expect(await removeStaleSpools(60_000, dir)).toBe(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
