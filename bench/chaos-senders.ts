@@ -163,7 +163,7 @@ export class ChaosSender {
     }
   }
 
-  /** One request, retried while the answer says "not now" (no connection, 5xx, 429) until `until`. */
+  /** One request, retried while the answer says "not now" (no connection, 5xx, 429, an upload timed out: 408) until `until`. */
   private async request(url: string, init: RequestInit | (() => RequestInit), until: number): Promise<Response> {
     for (;;) {
       let res: Response | null = null;
@@ -173,7 +173,7 @@ export class ChaosSender {
       } catch (err) {
         failure = err;
       }
-      if (res && res.status < 500 && res.status !== 429) return res;
+      if (res && res.status < 500 && res.status !== 429 && res.status !== 408) return res;
       await res?.arrayBuffer().catch(() => undefined);
       if (Date.now() > until) throw new Error(`gave up on ${url}: ${res ? `answered ${res.status}` : String(failure)}`);
       this.retries++;

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
+import { parseDuration } from '../src/config/duration';
 import { RATE_KINDS } from '../src/config/rate-limits';
 import { checkInvariants, type Violation } from '../test/helpers/invariants';
 import { readLedger } from '../test/helpers/ledger';
@@ -50,6 +51,8 @@ const POLICY: Record<string, string> = {
   PAYMENT_WINDOW: process.env.PAYMENT_WINDOW ?? '30s',
   RETENTION: process.env.RETENTION ?? '10s',
   RETRY_DELAY: '2s',
+  // The web deletes the upload spools a killed web left once they are twice this old.
+  UPLOAD_TIMEOUT: process.env.UPLOAD_TIMEOUT ?? '10s',
   STATUS_POLL_INTERVAL: '2s',
   MAX_TRANSMISSIONS: '3',
   RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=1000000/1h`).join(','),
@@ -186,6 +189,9 @@ async function main(): Promise<void> {
     await connection.close();
     const accepted = sent.filter((s) => s.faxId !== null).map((s) => s.faxId!);
     violations = checkInvariants(ledger, accepted);
+    // A spool a killed web left is deleted by the web within three upload timeouts of the kill.
+    const spoolsDue = stormEnd + 3 * parseDuration(POLICY.UPLOAD_TIMEOUT) + 5_000;
+    while (stack.leftoverSpools().length && Date.now() < spoolsDue) await pause(500);
     for (const spool of stack.leftoverSpools()) violations.push({ faxId: null, rule: 'upload spool left', detail: `${spool} in the web's temporary folder` });
 
     const statusOf = new Map(ledger.faxes.map((f) => [f.id, f.status]));

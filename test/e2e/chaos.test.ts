@@ -29,6 +29,7 @@ test('a short crash storm: every fax final, nothing lost, sent or charged twice'
     CHAOS_DRAIN_SECONDS: '60',
     PAYMENT_WINDOW: '6s',
     RETENTION: '2s',
+    UPLOAD_TIMEOUT: '3s',
     CHAOS_RESULT: '1',
   };
   const bench = spawn(process.execPath, ['-r', './src/conversion/child/register-ts.js', 'bench/chaos.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
