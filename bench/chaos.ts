@@ -48,7 +48,7 @@ const settings = {
 
 /** Short windows so that every workflow closes soon after the storm: paid or expired, retained, purged. */
 const POLICY: Record<string, string> = {
-  PAYMENT_WINDOW: process.env.PAYMENT_WINDOW ?? '30s',
+  PAYMENT_WINDOW: process.env.PAYMENT_WINDOW ?? '60s',
   RETENTION: process.env.RETENTION ?? '10s',
   RETRY_DELAY: '2s',
   // The web deletes the upload spools a killed web left once they are twice this old.
@@ -194,7 +194,8 @@ async function main(): Promise<void> {
     while (stack.leftoverSpools().length && Date.now() < spoolsDue) await pause(500);
     for (const spool of stack.leftoverSpools()) violations.push({ faxId: null, rule: 'upload spool left', detail: `${spool} in the web's temporary folder` });
 
-    const statusOf = new Map(ledger.faxes.map((f) => [f.id, f.status]));
+    // Endings other than delivered and cancelled show their reason: which expired or failed for what.
+    const statusOf = new Map(ledger.faxes.map((f) => [f.id, f.failureReason && !['delivered', 'cancelled'].includes(f.status) ? `${f.status} (${f.failureReason})` : f.status]));
     const outcomes: Record<string, Record<string, number>> = {};
     for (const s of sent) {
       const status = s.faxId ? (statusOf.get(s.faxId) ?? 'lost') : 'not accepted';

@@ -8,6 +8,7 @@ function fax(overrides: Partial<LedgerFax> = {}): LedgerFax {
   return {
     id: 'f1',
     status: 'delivered',
+    failureReason: null,
     paymentState: 'captured',
     paymentIntentId: 'pi_1',
     priceAmount: 257,

@@ -16,6 +16,8 @@ export interface LedgerAttempt {
 export interface LedgerFax {
   id: string;
   status: FaxStatus;
+  /** The reason code of an ending other than delivered. */
+  failureReason: string | null;
   paymentState: PaymentState;
   paymentIntentId: string | null;
   priceAmount: number | null;

@@ -24,6 +24,7 @@ export interface LedgerSources {
 interface FaxRow {
   id: string;
   status: LedgerFax['status'];
+  failure_reason: string | null;
   payment_state: LedgerFax['paymentState'];
   payment_intent_id: string | null;
   price_amount: number | null;
@@ -38,7 +39,7 @@ async function readDatabase(url: string): Promise<{ faxes: LedgerFax[]; largeObj
   await pg.connect();
   try {
     const faxes = await pg.query<FaxRow>(
-      `SELECT f.id, f.status, f.payment_state, f.payment_intent_id, f.price_amount, f.amount_captured, f.purge_at, f.purged_at,
+      `SELECT f.id, f.status, f.failure_reason, f.payment_state, f.payment_intent_id, f.price_amount, f.amount_captured, f.purge_at, f.purged_at,
               (SELECT count(*) FROM document d WHERE d.fax_id = f.id AND d.data IS NOT NULL) AS documents_kept
          FROM fax f`,
     );
@@ -50,6 +51,7 @@ async function readDatabase(url: string): Promise<{ faxes: LedgerFax[]; largeObj
       faxes: faxes.rows.map((r) => ({
         id: r.id,
         status: r.status,
+        failureReason: r.failure_reason,
         paymentState: r.payment_state,
         paymentIntentId: r.payment_intent_id,
         priceAmount: r.price_amount,
