@@ -14,6 +14,7 @@ import type { Payload, WorkflowExecution } from './proto';
 import { Queries } from './queries';
 import { scheduleKey, Scheduler, type ScheduleRecord } from './schedule/scheduler';
 import { batchKey, Batcher, type BatchRecord } from './batch/batcher';
+import { deploymentKey, Deployments, type DeploymentRecord } from './deployments/deployments';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
@@ -35,7 +36,8 @@ export interface EngineCoreOptions {
  */
 export class Engine {
   readonly clock: Clock;
-  readonly matching = new Matching();
+  // Tasks go to the pollers of the Worker Deployment Version their routing names.
+  readonly matching = new Matching((namespace, queue, type, task) => this.deployments.taskTarget(namespace, queue, type, task));
   readonly queries: Queries;
   readonly namespaces: Namespaces;
   readonly log: Logger;
@@ -46,6 +48,7 @@ export class Engine {
   readonly openRuns = new Set<Execution>();
   readonly scheduler: Scheduler;
   readonly batcher: Batcher;
+  readonly deployments: Deployments;
   private readonly current = new Map<string, string>();
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
@@ -54,6 +57,8 @@ export class Engine {
   private readonly dirtySchedules = new Set<ScheduleRecord>();
   private readonly deletedSchedules: string[] = [];
   private readonly dirtyBatches = new Set<BatchRecord>();
+  private readonly dirtyDeployments = new Set<DeploymentRecord>();
+  private readonly deletedDeployments: string[] = [];
   private depth = 0;
   private taskSeq = 0;
   private stopped = false;
@@ -70,6 +75,7 @@ export class Engine {
     this.queries = new Queries(this);
     this.scheduler = new Scheduler(this);
     this.batcher = new Batcher(this);
+    this.deployments = new Deployments(this);
     this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
     for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
       const ns = newNamespace(name, opts.searchAttributes);
@@ -113,6 +119,14 @@ export class Engine {
     this.dirtyBatches.add(batch);
   }
 
+  touchDeployment(deployment: DeploymentRecord): void {
+    this.dirtyDeployments.add(deployment);
+  }
+
+  deploymentDeleted(key: string): void {
+    this.deletedDeployments.push(key);
+  }
+
   scheduleDeleted(key: string): void {
     this.deletedSchedules.push(key);
   }
@@ -124,7 +138,16 @@ export class Engine {
 
   private commit(): void {
     if (this.stopped) return;
-    if (!this.dirty.size && !this.dirtyNamespaces.size && !this.deleted.length && !this.dirtySchedules.size && !this.deletedSchedules.length && !this.dirtyBatches.size) {
+    if (
+      !this.dirty.size &&
+      !this.dirtyNamespaces.size &&
+      !this.deleted.length &&
+      !this.dirtySchedules.size &&
+      !this.deletedSchedules.length &&
+      !this.dirtyBatches.size &&
+      !this.dirtyDeployments.size &&
+      !this.deletedDeployments.length
+    ) {
       this.clock.maybeSkip();
       return;
     }
@@ -143,10 +166,13 @@ export class Engine {
     if (this.dirtySchedules.size) record.sch = [...this.dirtySchedules];
     if (this.deletedSchedules.length) record.schDel = this.deletedSchedules.splice(0);
     if (this.dirtyBatches.size) record.bat = [...this.dirtyBatches];
+    if (this.dirtyDeployments.size) record.dep = [...this.dirtyDeployments];
+    if (this.deletedDeployments.length) record.depDel = this.deletedDeployments.splice(0);
     this.dirty.clear();
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
     this.dirtyBatches.clear();
+    this.dirtyDeployments.clear();
     this.store.append(record);
     this.store.maybeSnapshot(() => this.snapshot());
     for (const run of touched) for (const w of [...run.waiters]) w();
@@ -159,6 +185,7 @@ export class Engine {
       ns: [...this.namespaces.byName.values()],
       sch: [...this.scheduler.byKey.values()],
       bat: [...this.batcher.byKey.values()],
+      dep: [...this.deployments.byKey.values()],
     };
   }
 
@@ -215,6 +242,9 @@ export class Engine {
     const ns = this.namespaces.get(namespace);
     for (const key of Object.keys(fields ?? {})) {
       if (this.namespaces.attributeType(ns, key) === undefined) return `search attribute ${key} is not defined`;
+      // The server keeps worker versioning's attributes itself, as the real one does.
+      if (['TemporalWorkerDeploymentVersion', 'TemporalWorkerDeployment', 'TemporalWorkflowVersioningBehavior'].includes(key))
+        return `${key} attribute can't be set in SearchAttributes`;
     }
     return undefined;
   }
@@ -325,15 +355,22 @@ export class Engine {
     const applyBatches = (changed: BatchRecord[] | undefined): void => {
       for (const rec of changed ?? []) batches.set(batchKey(rec.namespace, rec.jobId), rec);
     };
+    const deployments = new Map<string, DeploymentRecord>();
+    const applyDeployments = (changed: DeploymentRecord[] | undefined, deleted: string[] | undefined): void => {
+      for (const rec of changed ?? []) deployments.set(deploymentKey(rec.namespace, rec.name), rec);
+      for (const key of deleted ?? []) deployments.delete(key);
+    };
     if (snapshot) {
       apply(snapshot.runs, snapshot.ns);
       applySchedules(snapshot.sch, undefined);
       applyBatches(snapshot.bat);
+      applyDeployments(snapshot.dep, undefined);
     }
     for (const record of records) {
       apply(record.runs, record.ns);
       applySchedules(record.sch, record.schDel);
       applyBatches(record.bat);
+      applyDeployments(record.dep, record.depDel);
       for (const runId of record.del ?? []) {
         const run = this.runs.get(runId);
         if (run) this.removeRun(run);
@@ -350,9 +387,11 @@ export class Engine {
     }
     this.scheduler.recover([...schedules.values()]);
     this.batcher.recover([...batches.values()]);
+    this.deployments.recover([...deployments.values()]);
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
     this.dirtyBatches.clear();
+    this.dirtyDeployments.clear();
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,14 @@
  * Task queues and long polls. A task is only a reference to engine state (run + task
  * identity); when a poller takes it, `take` checks it is still current and starts it, or
  * returns null for a stale task (completed, timed out, cancelled meanwhile), which is dropped.
+ *
+ * Worker versioning: each poller polls as a version (a Worker Deployment Version key, '' for
+ * unversioned workers), and a task goes only to pollers of the version `router` names for it.
+ * The router is asked when a task is matched, so a routing change applies to tasks already
+ * waiting; `rematch` hands those to waiting pollers after one.
  */
+/** Names the version whose pollers may take a task ('' for unversioned workers). */
+export type Router = (namespace: string, queue: string, type: QueueType, task: Task) => string;
 export type Task =
   { kind: 'wft'; runId: string; seq: number } | { kind: 'query'; queryId: string } | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number };
 
@@ -11,9 +18,13 @@ export type QueueType = 'workflow' | 'activity';
 interface Poller {
   take: (task: Task) => boolean;
   done: boolean;
+  version: string;
 }
 
 interface Queue {
+  namespace: string;
+  name: string;
+  type: QueueType;
   tasks: Task[];
   pollers: Poller[];
   lastPollAt: number;
@@ -22,11 +33,13 @@ interface Queue {
 export class Matching {
   private readonly queues = new Map<string, Queue>();
 
+  constructor(private readonly router: Router) {}
+
   private queue(namespace: string, name: string, type: QueueType): Queue {
     const key = `${namespace}\u0000${name}\u0000${type}`;
     let q = this.queues.get(key);
     if (!q) {
-      q = { tasks: [], pollers: [], lastPollAt: 0 };
+      q = { namespace, name, type, tasks: [], pollers: [], lastPollAt: 0 };
       this.queues.set(key, q);
     }
     return q;
@@ -34,15 +47,28 @@ export class Matching {
 
   push(namespace: string, name: string, type: QueueType, task: Task): void {
     const q = this.queue(namespace, name, type);
-    while (q.pollers.length) {
-      const p = q.pollers.shift();
-      if (!p || p.done) continue;
-      if (p.take(task)) return;
-      // The task was stale: nobody else wants it either.
-      q.pollers.unshift(p);
-      return;
+    if (!this.handOver(q, task)) q.tasks.push(task);
+  }
+
+  /** Gives a task to a waiting poller of its version; false if none waits (a stale task counts as handed over: it is dropped). */
+  private handOver(q: Queue, task: Task): boolean {
+    q.pollers = q.pollers.filter((p) => !p.done);
+    const version = this.router(q.namespace, q.name, q.type, task);
+    const i = q.pollers.findIndex((p) => p.version === version);
+    if (i < 0) return false;
+    const [p] = q.pollers.splice(i, 1);
+    // A stale task: the poller keeps waiting, and nobody else wants the task either.
+    if (!p.take(task)) q.pollers.splice(i, 0, p);
+    return true;
+  }
+
+  /** After a routing change: waiting tasks go to waiting pollers of the version they now route to. */
+  rematch(): void {
+    for (const q of this.queues.values()) {
+      if (!q.tasks.length || !q.pollers.length) continue;
+      const tasks = q.tasks.splice(0);
+      for (const task of tasks) if (!this.handOver(q, task)) q.tasks.push(task);
     }
-    q.tasks.push(task);
   }
 
   /**
@@ -50,16 +76,30 @@ export class Matching {
    * task is matched and returns the poll response, or null to skip a stale task.
    * Resolves undefined on timeout or when `cancelled` fires first.
    */
-  poll<R>(namespace: string, name: string, type: QueueType, take: (task: Task) => R | null, timeoutMs: number, onCancel: (fn: () => void) => void): Promise<R | undefined> {
+  poll<R>(
+    namespace: string,
+    name: string,
+    type: QueueType,
+    take: (task: Task) => R | null,
+    timeoutMs: number,
+    onCancel: (fn: () => void) => void,
+    version = '',
+  ): Promise<R | undefined> {
     const q = this.queue(namespace, name, type);
     q.lastPollAt = Date.now();
-    while (q.tasks.length) {
-      const task = q.tasks.shift() as Task;
+    for (let i = 0; i < q.tasks.length;) {
+      const task = q.tasks[i];
+      if (this.router(namespace, name, type, task) !== version) {
+        i++;
+        continue;
+      }
+      q.tasks.splice(i, 1);
       const res = take(task);
       if (res !== null) return Promise.resolve(res);
     }
     return new Promise<R | undefined>((resolve, reject) => {
       const poller: Poller = {
+        version,
         done: false,
         take: (task) => {
           // A failure starting the task belongs to this poll, not to whoever queued the task.

@@ -38,6 +38,11 @@ export class Queries {
 
   constructor(private readonly engine: Engine) {}
 
+  /** The run a query task is for (matching routes it as that run's workflow tasks). */
+  runIdOf(queryId: string): string | undefined {
+    return this.pending.get(queryId)?.runId;
+  }
+
   /** Queries not yet answered hold the virtual clock. */
   get outstanding(): number {
     return this.pending.size;

@@ -10,6 +10,7 @@ import { taskHandlers } from './handlers/tasks';
 import { activityHandlers } from './handlers/activities';
 import { scheduleHandlers } from './handlers/schedules';
 import { batchHandlers } from './handlers/batch';
+import { deploymentHandlers } from './handlers/deployments';
 import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
@@ -109,6 +110,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...activityHandlers(engine),
           ...scheduleHandlers(engine),
           ...batchHandlers(engine),
+          ...deploymentHandlers(engine),
         },
       },
       { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },

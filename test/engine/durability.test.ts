@@ -207,3 +207,27 @@ test('a batch job running at a restart carries on after it from where it was', a
     expect(described.workflowExecutionInfo?.status).toBe(E.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
   }
 });
+
+test('worker deployments survive a restart: versions, their task queues and the current version route as before', async () => {
+  let svc = await restart();
+  const queue = `deployed-${randomUUID()}`;
+  const deploymentName = `dep-${randomUUID().slice(0, 8)}`;
+  const deploymentOptions = { deploymentName, buildId: 'v1', workerVersioningMode: E.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED };
+  // A versioned worker's poll registers its version, even one that finds no task.
+  await conn!
+    .withDeadline(Date.now() + 1_500, () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'w', deploymentOptions }))
+    .catch(() => undefined);
+  await svc.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: 'v1', identity: 'ops' });
+  const workflowId = `deployed-${randomUUID()}`;
+  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 't' }, taskQueue: { name: queue }, requestId: randomUUID() });
+  svc = await restart(engine!.port);
+  const described = await svc.describeWorkerDeployment({ namespace: 'default', deploymentName });
+  expect(described.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId).toBe('v1');
+  // An unversioned worker gets nothing; the version's worker gets the task.
+  const unversioned = await conn!.withDeadline(Date.now() + 1_500, () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'u' }));
+  expect(unversioned.taskToken?.length ?? 0).toBe(0);
+  const task = await conn!.withDeadline(Date.now() + 5_000, () =>
+    svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'w', deploymentOptions }),
+  );
+  expect(task.workflowExecution?.workflowId).toBe(workflowId);
+});

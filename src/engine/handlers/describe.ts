@@ -2,6 +2,7 @@ import type { Engine } from '../engine';
 import type { ActivityState, Execution } from '../model/state';
 import { enums, type DescribeWorkflowExecutionRes, type WorkflowExecutionInfo } from '../proto';
 import { msDuration, msTimestamp, optionalDuration } from '../time';
+import { overrideProto, versionStringV31 } from '../deployments/deployments';
 
 const PA = enums.PendingActivityState;
 
@@ -10,6 +11,20 @@ export function pendingActivityState(a: ActivityState): number {
   if (a.cancelRequestedEventId) return PA.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
   if (a.phase === 'started') return a.paused ? PA.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED : PA.PENDING_ACTIVITY_STATE_STARTED;
   return a.paused ? PA.PENDING_ACTIVITY_STATE_PAUSED : PA.PENDING_ACTIVITY_STATE_SCHEDULED;
+}
+
+/** Worker versioning: what the last worker reported (behavior, version) and an operator's override; absent for unversioned runs. */
+function versioningInfo(run: Execution): WorkflowExecutionInfo['versioningInfo'] {
+  const { versioning, versioningOverride } = run.state;
+  if (!versioning && !versioningOverride) return undefined;
+  const version = versioning?.version;
+  return {
+    behavior: versioning?.behavior ?? 0,
+    deploymentVersion: version,
+    version: version ? versionStringV31(version) : '',
+    deployment: version ? { seriesName: version.deploymentName, buildId: version.buildId } : undefined,
+    versioningOverride: overrideProto(versioningOverride),
+  };
 }
 
 /** The visibility record of a run, as Describe and List return it. */
@@ -32,6 +47,7 @@ export function executionInfo(run: Execution): WorkflowExecutionInfo {
     rootExecution: s.root ?? { workflowId: s.workflowId, runId: s.runId },
     firstRunId: s.firstRunId,
     executionDuration: s.closeTime ? msDuration(s.closeTime - s.executionTime) : undefined,
+    versioningInfo: versioningInfo(run),
   };
 }
 

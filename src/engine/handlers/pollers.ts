@@ -6,8 +6,16 @@ export const POLLER_TTL_MS = 5 * 60_000;
 /** The real server's default rate limit when a worker sets none. */
 const DEFAULT_RATE = 100_000;
 
+/** A versioned worker's deployment options, as PollerInfo reports them. */
+export interface PollerDeployment {
+  deploymentName: string;
+  buildId: string;
+  workerVersioningMode: number;
+}
+
 interface PollerRecord {
   identity: string;
+  deploymentOptions?: PollerDeployment;
   /** While a poll waits, the poller counts as seen now. */
   polling: number;
   lastAccessTime: number;
@@ -26,7 +34,7 @@ export class Pollers {
   }
 
   /** Marks a poll as started; the returned function marks it finished. */
-  polling(namespace: string, queue: string, type: QueueType, identity: string, ratePerSecond: number | null | undefined): () => void {
+  polling(namespace: string, queue: string, type: QueueType, identity: string, ratePerSecond: number | null | undefined, deploymentOptions?: PollerDeployment): () => void {
     const key = this.key(namespace, queue, type);
     let records = this.queues.get(key);
     if (!records) {
@@ -37,6 +45,7 @@ export class Pollers {
     record.polling++;
     record.lastAccessTime = Date.now();
     if (ratePerSecond && ratePerSecond > 0) record.ratePerSecond = ratePerSecond;
+    record.deploymentOptions = deploymentOptions;
     records.set(identity, record);
     return () => {
       record.polling--;
@@ -44,7 +53,12 @@ export class Pollers {
     };
   }
 
-  list(namespace: string, queue: string, type: QueueType, now = Date.now()): Array<{ identity: string; lastAccessTime: number; ratePerSecond: number }> {
+  list(
+    namespace: string,
+    queue: string,
+    type: QueueType,
+    now = Date.now(),
+  ): Array<{ identity: string; lastAccessTime: number; ratePerSecond: number; deploymentOptions?: PollerDeployment }> {
     const records = this.queues.get(this.key(namespace, queue, type));
     if (!records) return [];
     const out = [];
@@ -53,7 +67,7 @@ export class Pollers {
         records.delete(r.identity);
         continue;
       }
-      out.push({ identity: r.identity, lastAccessTime: r.polling > 0 ? now : r.lastAccessTime, ratePerSecond: r.ratePerSecond });
+      out.push({ identity: r.identity, lastAccessTime: r.polling > 0 ? now : r.lastAccessTime, ratePerSecond: r.ratePerSecond, deploymentOptions: r.deploymentOptions });
     }
     return out.sort((a, b) => b.lastAccessTime - a.lastAccessTime);
   }

@@ -95,10 +95,11 @@ export function systemHandlers(engine: Engine): Record<string, Handler> {
       const type = Number(req.taskQueueType) === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow';
       const pollers = pollersOf(engine)
         .list(ns, queue, type)
-        .map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: p.ratePerSecond }));
+        .map((p) => ({ identity: p.identity, lastAccessTime: msTimestamp(p.lastAccessTime), ratePerSecond: p.ratePerSecond, deploymentOptions: p.deploymentOptions }));
       const stats = engine.matching.stats(ns, queue, type);
       return {
         pollers,
+        versioningInfo: engine.deployments.queueVersioningInfo(ns, queue, type),
         taskQueueStatus: req.includeTaskQueueStatus ? { backlogCountHint: stats.backlog, ratePerSecond: 100_000 } : undefined,
       };
     },

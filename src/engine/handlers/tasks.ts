@@ -1,7 +1,8 @@
 import type { Engine } from '../engine';
 import { failedPrecondition, invalidArgument } from '../grpc/errors';
 import type { CallContext, Handler } from '../grpc/server';
-import type { Task } from '../matching';
+import type { QueueType, Task } from '../matching';
+import { versionKey } from '../deployments/deployments';
 import { activityById, activityCanceled, completeActivity, failActivity, heartbeat, runningActivity, startActivity } from '../model/activity';
 import { completeWft, failWft, stickyQueueGone } from '../model/workflow-task';
 import { startWft } from '../model/workflow-task';
@@ -31,7 +32,7 @@ import {
 import { sizeOf } from '../dynamic-config';
 import { decodeToken } from '../tokens';
 import { pollTimeout, required } from './common';
-import { pollersOf } from './pollers';
+import { pollersOf, type PollerDeployment } from './pollers';
 
 const serverFailure = (message: string): Failure => ({ message, serverFailureInfo: { nonRetryable: true } });
 
@@ -61,6 +62,29 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     if (task.kind !== 'activity') return null;
     const run = engine.runs.get(task.runId);
     return run ? engine.tx(() => startActivity(engine, run, task.scheduledEventId, task.attempt, poll)) : null;
+  };
+
+  /**
+   * A poll's Worker Deployment Version, checked as the real server checks it: a versioned
+   * worker's version (and its normal task queue) is registered in its deployment, and it gets
+   * only the tasks routed to it; an unversioned worker's key is ''.
+   */
+  const pollVersion = (namespace: string, req: PollWftReq | PollActReq, queue: string, type: QueueType): { key: string; options?: PollerDeployment } => {
+    const opts = req.deploymentOptions;
+    if (Number(opts?.workerVersioningMode) !== enums.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED) return { key: '' };
+    const deploymentName = opts?.deploymentName ?? '';
+    const buildId = opts?.buildId ?? '';
+    if (!deploymentName) throw invalidArgument('versioned worker must have deployment name');
+    if (!buildId) throw invalidArgument('versioned worker must have build id');
+    if (deploymentName.includes(':') || deploymentName.includes('.')) throw invalidArgument("deployment name cannot contain ':' or '.'");
+    // A sticky queue is the worker's own, not one of its deployment's.
+    if (Number(req.taskQueue?.kind) !== enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY) {
+      engine.tx(() => engine.deployments.register(namespace, { deploymentName, buildId }, queue, type));
+    }
+    return {
+      key: versionKey({ deploymentName, buildId }),
+      options: { deploymentName, buildId, workerVersioningMode: enums.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED },
+    };
   };
 
   type Running = ReturnType<typeof runningActivity>;
@@ -98,9 +122,10 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     PollWorkflowTaskQueue: async (req: PollWftReq, ctx: CallContext) => {
       const ns = engine.namespaces.get(req.namespace).name;
       const queue = required(req.taskQueue?.name, 'TaskQueue');
-      const done = pollers.polling(ns, queue, 'workflow', req.identity ?? '', null);
+      const version = pollVersion(ns, req, queue, 'workflow');
+      const done = pollers.polling(ns, queue, 'workflow', req.identity ?? '', null, version.options);
       try {
-        const res = await engine.matching.poll(ns, queue, 'workflow', (t) => takeWorkflowTask(t, req), pollTimeout(ctx), ctx.onCancel);
+        const res = await engine.matching.poll(ns, queue, 'workflow', (t) => takeWorkflowTask(t, req), pollTimeout(ctx), ctx.onCancel, version.key);
         return res ?? {};
       } finally {
         done();
@@ -128,9 +153,10 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
     PollActivityTaskQueue: async (req: PollActReq, ctx: CallContext) => {
       const ns = engine.namespaces.get(req.namespace).name;
       const queue = required(req.taskQueue?.name, 'TaskQueue');
-      const done = pollers.polling(ns, queue, 'activity', req.identity ?? '', req.taskQueueMetadata?.maxTasksPerSecond?.value);
+      const version = pollVersion(ns, req, queue, 'activity');
+      const done = pollers.polling(ns, queue, 'activity', req.identity ?? '', req.taskQueueMetadata?.maxTasksPerSecond?.value, version.options);
       try {
-        const res = await engine.matching.poll(ns, queue, 'activity', (t) => takeActivityTask(t, req), pollTimeout(ctx), ctx.onCancel);
+        const res = await engine.matching.poll(ns, queue, 'activity', (t) => takeActivityTask(t, req), pollTimeout(ctx), ctx.onCancel, version.key);
         return res ?? {};
       } finally {
         done();

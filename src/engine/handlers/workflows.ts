@@ -24,6 +24,7 @@ import {
   type TerminateWorkflowExecutionReq,
 } from '../proto';
 import { sizeOf } from '../dynamic-config';
+import { parseOverride } from '../deployments/deployments';
 import { cronBackoffMs, SpecError } from '../schedule/spec';
 import { durationMs } from '../time';
 import { describeRun } from './describe';
@@ -69,6 +70,8 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
   if (saError) throw invalidArgument(saError);
   checkBlob(engine, req.input);
   if (req.memo && MemoType.encode(req.memo).len > engine.config.memoSizeError) throw invalidArgument('Memo size exceeds limit.');
+  const versioningOverride = parseOverride(req.versioningOverride);
+  engine.deployments.checkOverride(namespace, taskQueue, versioningOverride);
   return {
     namespace,
     workflowId,
@@ -89,6 +92,7 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
     cronSchedule: req.cronSchedule || undefined,
     userMetadata: req.userMetadata,
     priority: req.priority,
+    versioningOverride,
   };
 }
 

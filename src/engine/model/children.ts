@@ -154,6 +154,8 @@ function startChild(engine: Engine, parent: Execution, initiatedEventId: number,
     requestId,
     parent: { namespace: parentState.namespace, workflowId: parentState.workflowId, runId: parentState.runId, initiatedEventId },
     root: parentState.root ?? { workflowId: parentState.workflowId, runId: parentState.runId },
+    // A pinned parent's child starts on the parent's version when that version polls its queue.
+    pinnedFrom: parent,
     userMetadata,
     priority: attributes.priority,
     // A cron child's first run waits for its schedule's first time (validateCommands checked the schedule).

@@ -204,9 +204,17 @@ export function terminateRun(engine: Engine, run: Execution, reason: string, det
 }
 
 /** Parameters for a new run that continues `run` (continue-as-new, retry). */
-function continuation(run: Execution): Pick<StartParams, 'namespace' | 'workflowId' | 'parent' | 'root' | 'firstRunId' | 'executionDeadline' | 'executionTimeoutMs' | 'identity'> {
+function continuation(
+  run: Execution,
+): Pick<
+  StartParams,
+  'namespace' | 'workflowId' | 'parent' | 'root' | 'firstRunId' | 'executionDeadline' | 'executionTimeoutMs' | 'identity' | 'versioningOverride' | 'pinnedFrom'
+> {
   const state = run.state;
   return {
+    // Worker versioning carries on: the override, and a pinned version the new run's queue is in.
+    versioningOverride: state.versioningOverride,
+    pinnedFrom: run,
     namespace: state.namespace,
     workflowId: state.workflowId,
     parent: state.parent,

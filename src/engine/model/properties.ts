@@ -47,6 +47,33 @@ export function recordBuildId(run: Execution, stamp: { buildId?: string | null; 
   run.state.searchAttributes.BuildIds = searchAttributePayload(next, 'KeywordList');
 }
 
+/**
+ * Worker versioning's search attributes, from the run's effective behavior and version (an
+ * override's, else what its last worker reported), as the real server keeps them:
+ * TemporalWorkflowVersioningBehavior (`Pinned`, `AutoUpgrade`), TemporalWorkerDeploymentVersion
+ * (`name:buildId`) and TemporalWorkerDeployment.
+ */
+export function recordVersioningAttributes(run: Execution): void {
+  const s = run.state;
+  const override = s.versioningOverride;
+  const behavior = override?.behavior ?? s.versioning?.behavior ?? 0;
+  const version = override?.behavior === enums.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED ? override.version : s.versioning?.version;
+  const set = (name: string, value: string | undefined): void => {
+    if (value) s.searchAttributes[name] = searchAttributePayload(value, 'Keyword');
+    else delete s.searchAttributes[name];
+  };
+  set(
+    'TemporalWorkflowVersioningBehavior',
+    behavior === enums.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
+      ? 'Pinned'
+      : behavior === enums.VersioningBehavior.VERSIONING_BEHAVIOR_AUTO_UPGRADE
+        ? 'AutoUpgrade'
+        : undefined,
+  );
+  set('TemporalWorkerDeploymentVersion', version ? `${version.deploymentName}:${version.buildId}` : undefined);
+  set('TemporalWorkerDeployment', version?.deploymentName);
+}
+
 /** The ModifyWorkflowProperties command, whose one property is the memo. */
 export function upsertMemo(engine: Engine, run: Execution, fields: Record<string, Payload>, wftCompletedId: number): void {
   addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, 'workflowPropertiesModifiedEventAttributes', {

@@ -36,7 +36,9 @@ export function scheduleWft(engine: Engine, run: Execution, dispatch = true): vo
   state.needsWft = false;
   const attempt = state.wftAttempt;
   const transient = attempt > 1;
-  const sticky = !transient && state.sticky ? state.sticky : null;
+  // A sticky worker of another version than the task is routed to (an auto-upgrade workflow
+  // after a routing change) must not get it: the task goes to the normal queue.
+  const sticky = !transient && state.sticky && (state.sticky.version ?? '') === engine.deployments.wftTarget(run) ? state.sticky : null;
   const wft: WftState = {
     seq: ++state.wftSeq,
     attempt,

@@ -8,6 +8,8 @@ import { runTimedOut, terminateRun } from './close';
 import { Execution, type ParentRef, type RunState } from './state';
 import { rearmRunTimers, runTimeoutKey } from './run-timers';
 import { scheduleWft } from './schedule-workflow-task';
+import { recordVersioningAttributes } from './properties';
+import { overrideProto } from '../deployments/deployments';
 
 const EventType = enums.EventType;
 const Status = enums.WorkflowExecutionStatus;
@@ -45,6 +47,9 @@ export interface StartParams {
   cronSchedule?: string;
   /** The starter's worker takes the first task itself (eager start): it is not put on the queue, and the caller starts it. */
   eager?: boolean;
+  /** Worker versioning: an operator's override, and the run whose pinned version the new run inherits (a parent, the run it continues). */
+  versioningOverride?: RunState['versioningOverride'];
+  pinnedFrom?: Execution;
 }
 
 /** Creates a run: WorkflowExecutionStarted, then (unless delayed) its first workflow task. */
@@ -96,8 +101,13 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     cancelRequested: false,
     historySizeBytes: 0,
     updates: {},
+    versioningOverride: params.versioningOverride,
   };
+  // A pinned parent's (or previous run's) version holds the new run until its first worker says otherwise.
+  const inherited = params.pinnedFrom && engine.deployments.inheritedVersion(params.pinnedFrom, params.taskQueue);
+  if (inherited) state.versioning = { behavior: enums.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED, version: inherited };
   const run = new Execution(state, []);
+  recordVersioningAttributes(run);
   engine.addRun(run);
   const started = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 'workflowExecutionStartedEventAttributes', {
     workflowType: { name: params.workflowType },
@@ -131,6 +141,8 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     // Describe and visibility still name it as its own root, as the real server does.
     rootWorkflowExecution: params.root,
     priority: params.priority ?? undefined,
+    versioningOverride: overrideProto(params.versioningOverride),
+    inheritedPinnedVersion: inherited,
   });
   if (params.userMetadata) started.userMetadata = params.userMetadata;
   if (params.signal) {

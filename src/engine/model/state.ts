@@ -123,6 +123,13 @@ export interface RunState {
   resetRunId?: string;
   /** When a reset made this run. */
   lastResetTime?: number;
+  /**
+   * Worker versioning: the behavior (VersioningBehavior) and version the last worker to
+   * complete a workflow task reported; absent while unversioned workers run it.
+   */
+  versioning?: { behavior: number; version: { deploymentName: string; buildId: string } };
+  /** An operator's override (at start, or UpdateWorkflowExecutionOptions): pinned to a version, or auto-upgrade. */
+  versioningOverride?: { behavior: number; version?: { deploymentName: string; buildId: string } };
   /** A standalone activity's end, and its activity as it was then (describe). */
   outcome?: ActivityOutcome;
   finalActivity?: ActivityState;
@@ -162,7 +169,8 @@ export interface RunState {
   wftSeq: number;
   needsWft: boolean;
   buffered: BufferedEvent[];
-  sticky: { queue: string; timeoutMs: number } | null;
+  /** The worker's sticky queue, and its Worker Deployment Version key when it is a versioned worker. */
+  sticky: { queue: string; timeoutMs: number; version?: string } | null;
   activities: Record<string, ActivityState>;
   timers: Record<string, TimerState>;
   children: Record<string, ChildState>;

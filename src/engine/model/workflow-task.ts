@@ -6,7 +6,8 @@ import { encodeToken } from '../tokens';
 import { startActivity } from './activity';
 import { terminateRun } from './close';
 import { applyCommands, validateCommands } from './commands';
-import { recordBuildId } from './properties';
+import { recordBuildId, recordVersioningAttributes } from './properties';
+import { versionKey, versionStringV31 } from '../deployments/deployments';
 import { oversized } from './size-limits';
 import { hasUnseenUpdates, updateMessages, validateMessages } from './updates';
 import { addEvent, append, flushBuffered, makeEvent } from './events';
@@ -17,6 +18,13 @@ const EventType = enums.EventType;
 const FailedCause = enums.WorkflowTaskFailedCause;
 const NORMAL_QUEUE = enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL;
 const Reason = enums.SuggestContinueAsNewReason;
+
+/** The Worker Deployment Version of a versioned worker's request; undefined for an unversioned worker. */
+function versionedWorker(req: WftCompletedReq): { deploymentName: string; buildId: string } | undefined {
+  const opts = req.deploymentOptions;
+  if (Number(opts?.workerVersioningMode) !== enums.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED || !opts?.deploymentName || !opts.buildId) return undefined;
+  return { deploymentName: opts.deploymentName, buildId: opts.buildId };
+}
 
 /** After a restart: requeue a scheduled task, re-arm a started task's timeout. */
 export function rearmWft(engine: Engine, run: Execution): void {
@@ -190,6 +198,7 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     throw invalidArgument(message);
   }
   materialize(engine, run, wft);
+  const version = versionedWorker(req);
   const completed = addEvent(engine, run, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, 'workflowTaskCompletedEventAttributes', {
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,
@@ -200,13 +209,19 @@ export function completeWft(engine: Engine, runId: string, seq: number, req: Wft
     workerVersion: req.workerVersionStamp ?? undefined,
     deployment: req.deployment ?? undefined,
     versioningBehavior: req.versioningBehavior ?? undefined,
+    workerDeploymentName: version?.deploymentName,
+    workerDeploymentVersion: version ? versionStringV31(version) : undefined,
+    deploymentVersion: version,
   });
   endTask(engine, run, 'complete');
   recordBuildId(run, req.workerVersionStamp);
+  // Worker versioning: the worker that completed the task says where the workflow runs next.
+  state.versioning = version ? { behavior: Number(req.versioningBehavior ?? 0), version } : undefined;
+  recordVersioningAttributes(run);
   state.lastCompletedStartedId = wft.startedEventId;
   state.wftAttempt = 1;
   const sticky = req.stickyAttributes?.workerTaskQueue?.name;
-  state.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000 } : null;
+  state.sticky = sticky ? { queue: sticky, timeoutMs: durationMs(req.stickyAttributes?.scheduleToStartTimeout) || 10_000, version: version && versionKey(version) } : null;
   if (historyPastLimits(engine, run)) {
     // As the real server: past the history limits the workflow ends instead of growing further.
     terminateRun(engine, run, 'Workflow history size / count exceeds limit.', undefined, 'history-service');

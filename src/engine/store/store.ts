@@ -4,6 +4,7 @@ import type { HistoryEvent } from '../proto';
 import type { RunState } from '../model/state';
 import type { ScheduleRecord } from '../schedule/scheduler';
 import type { BatchRecord } from '../batch/batcher';
+import type { DeploymentRecord } from '../deployments/deployments';
 import { Journal, type JournalLocation, type SnapshotPolicy } from './journal';
 
 /**
@@ -29,6 +30,9 @@ export interface TxRecord {
   schDel?: string[];
   /** Batch jobs the transaction changed, whole. */
   bat?: BatchRecord[];
+  /** Worker deployments the transaction changed, whole; and those it deleted, by namespace and name. */
+  dep?: DeploymentRecord[];
+  depDel?: string[];
 }
 
 export interface SnapshotState {
@@ -39,6 +43,8 @@ export interface SnapshotState {
   sch?: ScheduleRecord[];
   /** Every batch job (absent in snapshots written before batch operations). */
   bat?: BatchRecord[];
+  /** Every worker deployment (absent in snapshots written before worker versioning). */
+  dep?: DeploymentRecord[];
 }
 
 export interface Store {

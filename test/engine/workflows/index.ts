@@ -8,3 +8,4 @@ export * from './info';
 export * from './limits';
 export * from './cron';
 export * from './reset';
+export * from './versioning';
