@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   const env = {
     RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=10000000/1h`).join(','),
     MAX_CONCURRENT_UPLOADS: String(clients),
-    LOG_LEVEL: 'warn',
   };
   await withStack({ msPerPage: 0, env }, async (stack) => {
     const web = stack.processes().web;
