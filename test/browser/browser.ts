@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { stackUrls, type StackUrls } from './stack';
+import { STACK_ERROR_ENV, stackUrls, type StackUrls } from './stack';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -22,6 +22,15 @@ export const WIDTHS = [360, 1280] as const;
  */
 export function describeInBrowser(name: string, fn: (stack: () => StackUrls) => void): void {
   const urls = stackUrls();
+  const stackError = process.env[STACK_ERROR_ENV];
+  if (stackError) {
+    describe(name, () => {
+      test('the shared stack starts', () => {
+        throw new Error(`durafax start did not start for the browser tests: ${stackError}`);
+      });
+    });
+    return;
+  }
   if (!chromiumPath() || !urls) {
     describe.skip(name, () => {
       test('needs Chromium', () => undefined);

@@ -19,6 +19,8 @@ export interface StackUrls {
 }
 
 export const STACK_ENV = 'DURAFAX_STACK';
+/** Why the shared stack did not start, when it did not (set by the global setup). */
+export const STACK_ERROR_ENV = 'DURAFAX_STACK_ERROR';
 
 /** The URLs of the shared stack (set by the browser project's global setup), or null when it did not start. */
 export function stackUrls(): StackUrls | null {

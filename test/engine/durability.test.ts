@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import Long from 'long';
 import * as grpc from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -162,7 +163,7 @@ test('a reset survives a restart: the new run keeps its copied events and gets i
   const { runId } = await svc.resetWorkflowExecution({
     namespace: 'default',
     workflowExecution: { workflowId },
-    workflowTaskFinishEventId: 4,
+    workflowTaskFinishEventId: Long.fromNumber(4),
     reason: 'r',
     requestId: randomUUID(),
   });

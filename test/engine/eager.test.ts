@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Long from 'long';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -46,7 +47,7 @@ async function completeWithEagerActivity(
           activityId: 'a1',
           activityType: { name: 'greet' },
           taskQueue: { name: queue },
-          startToCloseTimeout: { seconds: 10 },
+          startToCloseTimeout: { seconds: Long.fromNumber(10) },
           requestEagerExecution: true,
         },
       },

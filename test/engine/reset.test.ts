@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Long from 'long';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -18,16 +19,22 @@ const history = async (workflowId: string, runId?: string): Promise<Event[]> => 
 const types = (events: Event[]): string[] => events.map((e) => E.EventType[e.eventType!].replace('EVENT_TYPE_', ''));
 const eventId = (events: Event[], type: string, nth = 1): number => Number(events.filter((e) => E.EventType[e.eventType!] === `EVENT_TYPE_${type}`)[nth - 1]?.eventId);
 
-function reset(workflowId: string, workflowTaskFinishEventId: number, extra: Partial<temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest> = {}) {
-  return env.connection.workflowService.resetWorkflowExecution({
+async function reset(
+  workflowId: string,
+  workflowTaskFinishEventId: number,
+  extra: Partial<temporal.api.workflowservice.v1.IResetWorkflowExecutionRequest> = {},
+): Promise<{ runId: string }> {
+  const { runId } = await env.connection.workflowService.resetWorkflowExecution({
     namespace: 'default',
     workflowExecution: { workflowId },
-    workflowTaskFinishEventId,
+    workflowTaskFinishEventId: Long.fromNumber(workflowTaskFinishEventId),
     reason: 'operator reset',
     requestId: randomUUID(),
     identity: 'support',
     ...extra,
   });
+  if (!runId) throw new Error('the reset answered without a run id');
+  return { runId };
 }
 
 async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {

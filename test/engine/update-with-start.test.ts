@@ -27,13 +27,13 @@ function operationStatuses(err: grpc.ServiceError): { code: number; message: str
 
 test('update-with-start starts the workflow and updates it; again with USE_EXISTING it updates the running one', async () => {
   const workflowId = id('uws');
-  const op = (): WithStartWorkflowOperation<'updatable'> => new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+  const op = () => new WithStartWorkflowOperation('updatable', { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
   const first = op();
   expect(await env.client.workflow.executeUpdateWithStart(addNoteUpdate, { args: ['one'], startWorkflowOperation: first })).toBe('Hello, one!');
   const handle = await first.workflowHandle();
   const second = op();
   expect(await env.client.workflow.executeUpdateWithStart(addNoteUpdate, { args: ['two'], startWorkflowOperation: second })).toBe('Hello, two!');
-  expect((await second.workflowHandle()).firstExecutionRunId).toBe(handle.firstExecutionRunId);
+  expect((await (await second.workflowHandle()).describe()).runId).toBe((await handle.describe()).runId);
   await handle.signal(doneSignal);
   expect(await handle.result()).toEqual(['one', 'two']);
   expect((await env.client.workflow.count(`WorkflowId = '${workflowId}'`)).count).toBe(1);
