@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { TEST_NUMBERS } from '../src/twins/carrier/test-numbers';
 import type { FaxView } from '../src/web/fax-view';
-import { CARDS, CheckoutBrowser } from '../test/payments/support';
+import { CARDS, CheckoutBrowser } from '../test/helpers/stripe';
 import { ONE_PAGE_LETTER } from './fax-client';
 
 /** What a sender does, and the destination that makes the carrier sandbox answer so. */

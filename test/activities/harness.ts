@@ -23,7 +23,7 @@ import { startCarrierTwin, type CarrierTwin } from '../../src/twins/carrier';
 import type { StripeTwin } from '../../src/twins/stripe';
 import { createMediaRoutes } from '../../src/web/media';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { twinWithPayments } from '../payments/support';
+import { twinWithPayments } from '../helpers/stripe';
 
 export const APP_SECRET = 'activities-test-secret-0123456789abcdef';
 /** A German landline the carrier twin delivers to (any valid number that is not a test number). */

@@ -1,5 +1,5 @@
 import { createStripeClient } from '../../src/payments/stripe-client';
-import { CARDS, CheckoutBrowser, twinWithPayments, WEBHOOK_SECRET } from '../payments/support';
+import { CARDS, CheckoutBrowser, twinWithPayments, WEBHOOK_SECRET } from '../helpers/stripe';
 import { applicationFailure, insertFax, readFax, run, startHarness, type Harness } from './harness';
 import type { FaxActivities } from '../../src/workflows/contract';
 

@@ -13,9 +13,9 @@ import { formatMoney } from '../../src/domain/pricing';
 import type { Locale } from '../../src/domain/status';
 import { t, tPlural } from '../../src/i18n';
 import { countryName } from '../../src/web/pages/format';
-import { makePdf } from '../e2e/support';
+import { makePdf } from '../helpers/sender';
 import { pdfText } from '../helpers/pdf-text';
-import { CARDS } from '../payments/support';
+import { CARDS } from '../helpers/stripe';
 import { describeInBrowser, launchChromium, newContext, screenshots, seriousA11yViolations } from './browser';
 
 /** Distinct destinations per language, so each journey's emails and faxes are its own. */

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { formatMoney } from '../../src/domain/pricing';
 import type { Locale } from '../../src/domain/status';
 import { t } from '../../src/i18n';
-import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../helpers/sender';
 import { describeInBrowser, launchChromium, newContext, SCREENSHOTS, screenshots, seriousA11yViolations } from './browser';
 import { STACK_SUPPORT_USER } from './support-user';
 

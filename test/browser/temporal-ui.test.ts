@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { t } from '../../src/i18n';
-import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../e2e/support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax, type Created } from '../helpers/sender';
 import { describeInBrowser, launchChromium, newContext, screenshots, SCREENSHOTS, WIDTHS } from './browser';
 
 /** The columns a support agent sees in the list without configuring anything. */

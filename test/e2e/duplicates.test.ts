@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { TEST_NUMBERS } from '../../src/twins/carrier';
 import { checkInvariants } from '../helpers/invariants';
 import { startE2eStack, until, type E2eStack } from './harness';
-import { makePdf, openCheckout, waitForFax, type Created } from './support';
-import { CARDS, CheckoutBrowser } from '../payments/support';
+import { makePdf, openCheckout, waitForFax, type Created } from '../helpers/sender';
+import { CARDS, CheckoutBrowser } from '../helpers/stripe';
 
 /**
  * Duplicates and disorder: every webhook the Stripe and carrier sandboxes send reaches the

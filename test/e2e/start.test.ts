@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { freePort, portInUse } from '../../src/net';
-import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax } from './support';
+import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax } from '../helpers/sender';
 
 /**
  * The whole product through `npm start`'s processes: embedded PostgreSQL, the engine, the

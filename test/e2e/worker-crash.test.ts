@@ -20,7 +20,7 @@ import { TemporalSupportWorkflows } from '../../src/web/support/support-workflow
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { createFax, makePdf, openCheckout, payByCard, waitForFax } from './support';
+import { createFax, makePdf, openCheckout, payByCard, waitForFax } from '../helpers/sender';
 
 /**
  * A worker killed with `kill -9` in the middle of a transmission: a new worker picks the

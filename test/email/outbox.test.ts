@@ -1,9 +1,9 @@
 import { EmailOutbox } from '../../src/db/email-outbox';
 import { Faxes } from '../../src/db/faxes';
 import type { FaxStatus, PaymentState } from '../../src/domain/status';
-import { CARDS, CheckoutBrowser, checkoutRequest, twinWithPayments, type TwinWithPayments } from '../payments/support';
+import { CARDS, CheckoutBrowser, checkoutRequest, twinWithPayments, type TwinWithPayments } from '../helpers/stripe';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { emailActivities, insertFax, readFax } from './support';
+import { emailActivities, insertFax, readFax } from './harness';
 
 let t: TestDatabase;
 let outbox: EmailOutbox;

@@ -15,8 +15,8 @@ import { EmailRelay, type RetryPolicy } from '../../src/email/relay';
 import { silentLogger } from '../../src/log';
 import { startMailTwin, type MailTwin } from '../../src/twins/mail';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { eventually } from '../payments/support';
-import { APP_SECRET, insertFax, LIMITS, OPERATOR, TOKEN } from './support';
+import { eventually } from '../helpers/stripe';
+import { APP_SECRET, insertFax, LIMITS, OPERATOR, TOKEN } from './harness';
 
 let t: TestDatabase;
 let outbox: EmailOutbox;

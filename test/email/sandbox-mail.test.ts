@@ -17,8 +17,8 @@ import { PageRenderer } from '../../src/web/pages/render';
 import { createSandboxMailRoutes } from '../../src/web/sandbox/routes';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { pdfPages, pdfText } from '../helpers/pdf-text';
-import { eventually } from '../payments/support';
-import { APP_SECRET, emailActivities, insertFax, LIMITS, OPERATOR, TOKEN } from './support';
+import { eventually } from '../helpers/stripe';
+import { APP_SECRET, emailActivities, insertFax, LIMITS, OPERATOR, TOKEN } from './harness';
 
 let t: TestDatabase;
 let mailDir: string;

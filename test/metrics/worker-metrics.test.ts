@@ -1,5 +1,5 @@
 import { startE2eStack, until, type E2eStack } from '../e2e/harness';
-import { createFax, makePdf, openCheckout, payByCard, waitForFax } from '../e2e/support';
+import { createFax, makePdf, openCheckout, payByCard, waitForFax } from '../helpers/sender';
 import { sampleValue } from './scrape';
 
 /**

@@ -3,7 +3,7 @@ import { freePort } from '../../src/net';
 import { createStripeClient } from '../../src/payments/stripe-client';
 import { createPayments } from '../../src/payments/stripe-payments';
 import { PaymentError, type CheckoutSessionInfo, type PaymentErrorKind } from '../../src/payments/types';
-import { CARDS, CheckoutBrowser, checkoutRequest, twinWithPayments, WEBHOOK_SECRET, type TwinWithPayments } from './support';
+import { CARDS, CheckoutBrowser, checkoutRequest, twinWithPayments, WEBHOOK_SECRET, type TwinWithPayments } from '../helpers/stripe';
 
 const HOLD_WINDOW_MS = 2 * 3600_000;
 let t: TwinWithPayments;

@@ -24,9 +24,9 @@ import { TemporalSupportWorkflows } from '../../src/web/support/support-workflow
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
 import { FAX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { POLICY, startHarness, type Harness } from '../activities/harness';
-import { makePdf } from '../e2e/support';
+import { makePdf } from '../helpers/sender';
 import { createLocalEnv } from '../helpers/temporal';
-import { CARDS, CheckoutBrowser, WEBHOOK_SECRET } from '../payments/support';
+import { CARDS, CheckoutBrowser, WEBHOOK_SECRET } from '../helpers/stripe';
 
 const PASSWORD = 'support password 1';
 const DELIVERED = '+49 30 1234567';

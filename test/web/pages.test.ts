@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log';
 import { createApp, createAppFrame } from '../../src/web/app';
 import { Assets } from '../../src/web/assets';
 import { PageRenderer } from '../../src/web/pages/render';
-import { makePdf } from '../e2e/support';
+import { makePdf } from '../helpers/sender';
 import { createWebHarness, type WebHarness } from './harness';
 
 let h: WebHarness;

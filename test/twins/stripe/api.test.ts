@@ -10,7 +10,7 @@ import { createStripeClient } from '../../../src/payments/stripe-client';
 import { createPayments } from '../../../src/payments/stripe-payments';
 import { startStripeTwin } from '../../../src/twins/stripe';
 import { run as stripeTwinCommand } from '../../../src/twins/stripe/main';
-import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from '../../payments/support';
+import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from '../../helpers/stripe';
 
 interface Received {
   headers: http.IncomingHttpHeaders;

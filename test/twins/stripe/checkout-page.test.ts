@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { createStripeClient } from '../../../src/payments/stripe-client';
 import type { StripeTwin } from '../../../src/twins/stripe';
-import { CARDS, CheckoutBrowser, checkoutRequest, csrfOf, formAction, pageError, twinWithPayments, WEBHOOK_SECRET, type TwinWithPayments } from '../../payments/support';
+import { CARDS, CheckoutBrowser, checkoutRequest, csrfOf, formAction, pageError, twinWithPayments, WEBHOOK_SECRET, type TwinWithPayments } from '../../helpers/stripe';
 
 let t: TwinWithPayments;
 let twin: StripeTwin;

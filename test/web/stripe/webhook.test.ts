@@ -1,16 +1,16 @@
 import Stripe from 'stripe';
-import { Fax } from '../../src/db/entities/fax';
-import { WebhookEvent } from '../../src/db/entities/webhook-event';
-import { DEFAULT_RATE_LIMITS } from '../../src/config/rate-limits';
-import { silentLogger } from '../../src/log';
-import { RateLimits } from '../../src/web/middleware/rate-limit';
-import { freePort } from '../../src/net';
-import { createStripeClient } from '../../src/payments/stripe-client';
-import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
-import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
-import { createStripeRoutes, HANDLED_EVENTS } from '../../src/web/stripe/routes';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { CARDS, CheckoutBrowser, checkoutRequest, eventually, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from './support';
+import { Fax } from '../../../src/db/entities/fax';
+import { WebhookEvent } from '../../../src/db/entities/webhook-event';
+import { DEFAULT_RATE_LIMITS } from '../../../src/config/rate-limits';
+import { silentLogger } from '../../../src/log';
+import { RateLimits } from '../../../src/web/middleware/rate-limit';
+import { freePort } from '../../../src/net';
+import { createStripeClient } from '../../../src/payments/stripe-client';
+import { createPayments, type StripePayments } from '../../../src/payments/stripe-payments';
+import { startStripeTwin, type StripeTwin } from '../../../src/twins/stripe';
+import { createStripeRoutes, HANDLED_EVENTS } from '../../../src/web/stripe/routes';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db';
+import { CARDS, CheckoutBrowser, checkoutRequest, eventually, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from '../../helpers/stripe';
 
 let db: TestDatabase;
 let twin: StripeTwin;

@@ -5,7 +5,7 @@ import { workflowMetadataQuery } from '@temporalio/workflow';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { checkoutUpdate, faxWorkflowId } from '../../src/workflows/contract';
 import { faxCountryKey, faxPagesKey, faxStatusKey, paymentStateKey } from '../../src/workflows/search-attributes';
-import { pay, until, useFaxTestBed } from './fax-harness';
+import { pay, until, useFaxTestBed } from './harness';
 
 const { env, withFax } = useFaxTestBed();
 

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Fax } from '../../src/db/entities/fax';
-import { DEFAULT_RATE_LIMITS } from '../../src/config/rate-limits';
-import { silentLogger } from '../../src/log';
-import { RateLimits } from '../../src/web/middleware/rate-limit';
-import { freePort } from '../../src/net';
-import { createPayments, type StripePayments } from '../../src/payments/stripe-payments';
-import { startStripeTwin, type StripeTwin } from '../../src/twins/stripe';
-import { createStripeRoutes } from '../../src/web/stripe/routes';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { CARDS, CheckoutBrowser, checkoutRequest, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from './support';
+import { Fax } from '../../../src/db/entities/fax';
+import { DEFAULT_RATE_LIMITS } from '../../../src/config/rate-limits';
+import { silentLogger } from '../../../src/log';
+import { RateLimits } from '../../../src/web/middleware/rate-limit';
+import { freePort } from '../../../src/net';
+import { createPayments, type StripePayments } from '../../../src/payments/stripe-payments';
+import { startStripeTwin, type StripeTwin } from '../../../src/twins/stripe';
+import { createStripeRoutes } from '../../../src/web/stripe/routes';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db';
+import { CARDS, CheckoutBrowser, checkoutRequest, insertFax, RecordingSignals, serve, WEBHOOK_SECRET, type RunningApp } from '../../helpers/stripe';
 
 let db: TestDatabase;
 let twin: StripeTwin;

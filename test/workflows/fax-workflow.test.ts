@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { cancelSignal, carrierEventSignal, checkoutUpdate } from '../../src/workflows/contract';
 import { CHECKOUT_ON_REQUEST_PATCH } from '../../src/workflows/fax-process';
 import type { Scenario } from './fake-providers';
-import { event, FIXTURES, pay, until, useFaxTestBed, workflowsPath } from './fax-harness';
+import { event, FIXTURES, pay, until, useFaxTestBed, workflowsPath } from './harness';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import { cancelSignal, carrierEventSignal, faxWorkflowId, paymentAuthorizedSigna
 import type { faxWorkflow } from '../../src/workflows/fax';
 import { FAX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { event, until, workflowsPath } from './fax-harness';
+import { event, until, workflowsPath } from './harness';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /**

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cancelSignal, refundUpdate, resendUpdate, stateQuery, type SupportRequest } from '../../src/workflows/contract';
 import { faxCountryKey } from '../../src/workflows/search-attributes';
-import { pay, until, useFaxTestBed, workflowsPath } from './fax-harness';
+import { pay, until, useFaxTestBed, workflowsPath } from './harness';
 
 const DAY = 86_400_000;
 const { runHistories, withFax } = useFaxTestBed();

@@ -1,5 +1,5 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { CARDS, CheckoutBrowser } from '../payments/support';
+import { CARDS, CheckoutBrowser } from './stripe';
 
 /** A small real PDF of `pages` text pages. */
 export async function makePdf(pages: number): Promise<Buffer> {
