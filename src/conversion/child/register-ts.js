@@ -2,11 +2,10 @@
 // Lets the conversion child process run straight from the TypeScript sources (under jest, or
 // `node -r` in development): compiles each .ts file on require with TypeScript's
 // transpileModule. Module kind node16 keeps `import()` of ESM-only packages (mupdf) intact.
-// Compiled files are cached in the OS temp folder by content hash, so TypeScript itself is
+// Compiled files are cached in node_modules/.cache by content hash, so TypeScript itself is
 // loaded only when a source changed. The compiled build in dist/ never loads this file.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const OPTIONS = {
@@ -18,7 +17,9 @@ const OPTIONS = {
   emitDecoratorMetadata: true,
   inlineSourceMap: true,
 };
-const cacheDir = path.join(os.tmpdir(), 'durafax-ts-cache');
+// Beside the project's packages, not in the temporary folder: a conversion process's TMPDIR is
+// the job's own (tests check that a conversion leaves nothing there).
+const cacheDir = path.join(__dirname, '..', '..', '..', 'node_modules', '.cache', 'durafax-ts');
 let ts = null;
 
 function compile(source, filename) {
