@@ -14,10 +14,11 @@ import { describeInBrowser, launchChromium, newContext, screenshots, SCREENSHOTS
 const DEFAULT_COLUMNS = ['Status', 'Workflow ID', 'FaxStatus', 'FaxCountry', 'PaymentState', 'FaxPages', 'Run ID', 'Type', 'Start', 'End'];
 
 /** The pages of what the embedded engine lacks: each page's empty state, and the reason it gives. */
-const ENGINE_LACKS: Array<[string, string, RegExp]> = [
-  ['schedules', 'No Schedules Found', /ListSchedules is not implemented/],
-  ['batch-operations', 'No Batch Operations', /does not run batch operations/],
-  ['worker-deployments', 'No Worker Deployments', /ListWorkerDeployments is not implemented/],
+/** Pages the stack has nothing for yet: each shows the engine's empty list, never an error. */
+const EMPTY_PAGES: Array<[string, string]> = [
+  ['schedules', 'No Schedules Found'],
+  ['batch-operations', 'No Batch Operations'],
+  ['worker-deployments', 'No Worker Deployments'],
 ];
 
 /**
@@ -189,9 +190,9 @@ describeInBrowser('the Temporal UI', (stack) => {
 
     await page.goto(`${stack().ui}/namespaces/default/workflows?query=${encodeURIComponent('ExecutionStatus="Running"')}`);
     await rows.filter({ hasText: `fax-${unpaid.id}` }).waitFor();
-    const shown = await rows.allInnerTexts();
-    expect(shown.length).toBeGreaterThan(0);
-    for (const row of shown) expect(row).toMatch(/^\s*Running/);
+    const running = await listTable(page);
+    expect(running.rows.length).toBeGreaterThan(0);
+    for (const row of running.rows) expect(row.Status).toBe('Running');
     await uiScreenshots(page, 'workflows-running');
 
     // The fax workflow's own search attribute: what support filters by.
@@ -223,11 +224,11 @@ describeInBrowser('the Temporal UI', (stack) => {
     await uiScreenshots(page, 'pending-activity');
   });
 
-  test("what the embedded engine lacks shows the UI's own empty states", async () => {
-    for (const [path_, title, why] of ENGINE_LACKS) {
+  test('the schedules, batch operations and worker deployments pages list what the engine has (nothing yet), without an error', async () => {
+    for (const [path_, title] of EMPTY_PAGES) {
       await page.goto(`${stack().ui}/namespaces/default/${path_}`);
       await page.getByText(title).waitFor();
-      await page.getByText(why).waitFor();
+      await expect(page.getByText(/not implemented|does not run|An Error Occurred/i).count()).resolves.toBe(0);
       await uiScreenshots(page, path_);
     }
   });

@@ -23,5 +23,4 @@ test('20 clients for 4 seconds: no 5xx, no request unanswered', async () => {
   for (const kind of ['create', 'read', 'cancel', 'healthz', 'readyz'] as const) expect(result.byKind[kind].count).toBeGreaterThan(0);
   expect(result.byKind.create.statuses[201]).toBeGreaterThan(0);
   expect(result.byKind.read.statuses[200]).toBeGreaterThan(0);
-  expect(result.requests).toBeGreaterThan(100);
 }, 60_000);
