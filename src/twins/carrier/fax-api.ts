@@ -194,6 +194,12 @@ function listFaxes(store: FaxStore, query: URLSearchParams): object {
 export function createFaxApi(deps: FaxApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, transmitter, webhooks, log } = deps;
 
+  /** Answers once every change so far is on disk, so nothing an answer reports can be lost. */
+  async function reply(res: ServerResponse, status: number, body: object): Promise<void> {
+    await store.flush();
+    send(res, status, body);
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://twin');
     const parts = url.pathname.split('/').filter(Boolean);
@@ -208,9 +214,9 @@ export function createFaxApi(deps: FaxApiDeps): (req: IncomingMessage, res: Serv
         log.info('fax accepted', { carrierFaxId: fax.id, attempt: fax.attempt });
         webhooks.send(fax, 'fax.queued');
         transmitter.start(fax);
-        return send(res, 202, { data: faxResource(fax) });
+        return reply(res, 202, { data: faxResource(fax) });
       }
-      if (method === 'GET') return send(res, 200, listFaxes(store, url.searchParams));
+      if (method === 'GET') return reply(res, 200, listFaxes(store, url.searchParams));
       throw errors.methodNotAllowed();
     }
 
@@ -218,13 +224,13 @@ export function createFaxApi(deps: FaxApiDeps): (req: IncomingMessage, res: Serv
     if (!fax) throw errors.notFound();
     if (parts.length === 3) {
       if (method !== 'GET') throw errors.methodNotAllowed();
-      return send(res, 200, { data: faxResource(fax) });
+      return reply(res, 200, { data: faxResource(fax) });
     }
     if (parts.length === 5 && parts[3] === 'actions' && parts[4] === 'cancel') {
       if (method !== 'POST') throw errors.methodNotAllowed();
       if (!(await transmitter.cancel(fax))) throw errors.notCancellable(fax.status);
       log.info('fax cancelled', { carrierFaxId: fax.id });
-      return send(res, 200, { data: { result: 'ok' } });
+      return reply(res, 200, { data: { result: 'ok' } });
     }
     throw errors.notFound();
   }

@@ -1,7 +1,7 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CarrierStatus } from '../../carrier/types';
 import type { Logger } from '../../log';
+import { Journal, type JournalStats } from '../journal';
 
 /** One outbound fax as the twin keeps it (Telnyx field names, so the resource is a projection). */
 export interface TwinFax {
@@ -29,41 +29,50 @@ export interface TwinFax {
   dialed: boolean;
 }
 
-const STATE_FILE = 'carrier-twin.json';
+const JOURNAL_FILE = 'carrier-twin.journal';
+/** The whole-state file of earlier versions, migrated into the journal once. */
+const LEGACY_FILE = 'carrier-twin.json';
 
-interface StateFile {
+interface LegacyStateFile {
   version: 1;
   faxes: TwinFax[];
 }
 
+function legacyEntries(file: string, text: string): Array<readonly [string, TwinFax]> {
+  const state = JSON.parse(text) as LegacyStateFile;
+  if (state.version !== 1 || !Array.isArray(state.faxes)) throw new Error(`${file}: unknown state format`);
+  return state.faxes.map((fax) => [fax.id, fax] as const);
+}
+
+export interface FaxStoreOptions {
+  /** Journal size below which it is never compacted (default 1 MiB). */
+  minCompactBytes?: number;
+}
+
 /**
- * The twin's faxes, in memory and, with a data folder, in one JSON file rewritten atomically
- * after every change (writes are coalesced and serialised).
+ * The twin's faxes, in memory and, with a data folder, in an append-only journal
+ * (`../journal.ts`): every insert or update records the fax, and `flush()` resolves once
+ * that is on disk.
  */
 export class FaxStore {
   private readonly faxes = new Map<string, TwinFax>();
-  private writing: Promise<void> = Promise.resolve();
-  private queued = false;
 
-  private constructor(
-    private readonly file: string | null,
-    private readonly log: Logger,
-  ) {}
+  private constructor(private readonly journal: Journal | null) {}
 
-  static async open(dataDir: string | undefined, log: Logger): Promise<FaxStore> {
-    const store = new FaxStore(dataDir ? path.join(dataDir, STATE_FILE) : null, log);
-    if (!store.file) return store;
-    await fs.mkdir(path.dirname(store.file), { recursive: true });
-    let text: string;
-    try {
-      text = await fs.readFile(store.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw err;
-    }
-    const state = JSON.parse(text) as StateFile;
-    if (state.version !== 1 || !Array.isArray(state.faxes)) throw new Error(`${store.file}: unknown state format`);
-    for (const fax of state.faxes) store.faxes.set(fax.id, fax);
+  static async open(dataDir: string | undefined, log: Logger, opts: FaxStoreOptions = {}): Promise<FaxStore> {
+    if (!dataDir) return new FaxStore(null);
+    const holder: { store?: FaxStore } = {};
+    const legacyFile = path.join(dataDir, LEGACY_FILE);
+    const { journal, entries } = await Journal.open({
+      file: path.join(dataDir, JOURNAL_FILE),
+      log,
+      minCompactBytes: opts.minCompactBytes,
+      entries: () => holder.store?.faxes ?? [],
+      legacy: { file: legacyFile, read: (text) => legacyEntries(legacyFile, text) },
+    });
+    const store = new FaxStore(journal);
+    for (const [id, fax] of entries) store.faxes.set(id, fax as TwinFax);
+    holder.store = store;
     return store;
   }
 
@@ -77,32 +86,27 @@ export class FaxStore {
 
   insert(fax: TwinFax): void {
     this.faxes.set(fax.id, fax);
-    this.save();
+    this.journal?.put(fax.id, fax);
   }
 
   update(fax: TwinFax, changes: Partial<TwinFax>): TwinFax {
     Object.assign(fax, changes, { updated_at: new Date().toISOString() });
-    this.save();
+    this.journal?.put(fax.id, fax);
     return fax;
   }
 
-  /** Resolves once everything changed so far is on disk. */
+  /** Resolves once everything changed so far is on disk; rejects when the disk failed. */
   flush(): Promise<void> {
-    return this.writing;
+    return this.journal?.flush() ?? Promise.resolve();
   }
 
-  private save(): void {
-    if (!this.file || this.queued) return;
-    const file = this.file;
-    this.queued = true;
-    this.writing = this.writing
-      .then(async () => {
-        this.queued = false;
-        const state: StateFile = { version: 1, faxes: this.all() };
-        const tmp = `${file}.${process.pid}.tmp`;
-        await fs.writeFile(tmp, JSON.stringify(state));
-        await fs.rename(tmp, file);
-      })
-      .catch((err: unknown) => this.log.error('carrier twin could not save its state', { err }));
+  /** Writes what is pending and closes the journal. */
+  async close(): Promise<void> {
+    await this.journal?.close();
+  }
+
+  /** The journal's sizes, for benchmarks; null in memory. */
+  journalStats(): JournalStats | null {
+    return this.journal?.stats() ?? null;
   }
 }

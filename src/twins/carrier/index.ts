@@ -24,6 +24,8 @@ export interface CarrierTwinOptions {
   apiKey?: string;
   /** Waits before redelivering a webhook that was not answered with 2xx (default 1 s, 5 s, 15 s). */
   webhookRetryDelaysMs?: readonly number[];
+  /** Journal size below which it is never compacted (default 1 MiB). */
+  journalMinCompactBytes?: number;
 }
 
 export interface CarrierTwin {
@@ -57,9 +59,9 @@ export async function startCarrierTwin(opts: CarrierTwinOptions): Promise<Carrie
   const log = (opts.log ?? silentLogger).child({ twin: 'carrier' });
   const host = opts.host ?? '127.0.0.1';
   const key = await loadOrCreateSigningKey(opts.dataDir);
-  const store = await FaxStore.open(opts.dataDir, log);
+  const store = await FaxStore.open(opts.dataDir, log, { minCompactBytes: opts.journalMinCompactBytes });
   const shutdown = new AbortController();
-  const webhooks = new WebhookSender(key.privateKey, opts.webhookUrl, opts.webhookRetryDelaysMs ?? [1000, 5000, 15_000], shutdown.signal, log);
+  const webhooks = new WebhookSender(key.privateKey, opts.webhookUrl, opts.webhookRetryDelaysMs ?? [1000, 5000, 15_000], shutdown.signal, log, () => store.flush());
   const transmitter = new Transmitter(store, webhooks, opts.msPerPage ?? 2000, log);
   const server = http.createServer(createFaxApi({ store, transmitter, webhooks, apiKey: opts.apiKey, log }));
 
@@ -93,7 +95,7 @@ export async function startCarrierTwin(opts: CarrierTwinOptions): Promise<Carrie
         server.closeAllConnections();
         await transmitter.stop();
         await closed;
-        await store.flush();
+        await store.close();
         log.info('carrier twin stopped');
       })();
       return stopped;

@@ -37,6 +37,8 @@ export class WebhookSender {
     private readonly retryDelaysMs: readonly number[],
     private readonly signal: AbortSignal,
     private readonly log: Logger,
+    /** Resolves once the fax's state the event reports is on disk. */
+    private readonly durable: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   deliveries(): readonly DeliveryRecord[] {
@@ -63,6 +65,8 @@ export class WebhookSender {
   }
 
   private async deliver(url: string, carrierFaxId: string, eventId: string, eventType: FaxEventType, data: object): Promise<void> {
+    // A reported status must survive a crash of the twin; a disk that fails is logged by the store.
+    await this.durable().catch(() => undefined);
     for (let attempt = 1; attempt <= this.retryDelaysMs.length + 1; attempt++) {
       if (this.signal.aborted) return;
       const body = JSON.stringify({ data, meta: { attempt, delivered_to: url } });

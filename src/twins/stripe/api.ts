@@ -163,7 +163,7 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
       if (useKey) {
         if (idemKey.length > 255) throw invalidParam('Idempotency-Key', 'Idempotency keys can be at most 255 characters long.');
         const saved = ctx.state.idempotency[idemKey];
-        if (saved) {
+        if (saved && !ctx.store.expired(saved)) {
           if (saved.path !== koa.path || saved.method !== method) throw idempotencyMismatch(idemKey, false);
           if (saved.digest !== requestDigest) throw idempotencyMismatch(idemKey, true);
           send(koa, saved.status, saved.body, { ...saved.headers, 'Idempotent-Replayed': 'true' });
@@ -190,6 +190,7 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
       }
       if (useKey && storable) {
         ctx.state.idempotency[idemKey] = { key: idemKey, method, path: koa.path, digest: requestDigest, status, body, headers, created: ctx.store.now() };
+        ctx.store.changed('idempotency', idemKey);
       }
       await ctx.commit();
       send(koa, status, body, headers);

@@ -158,11 +158,13 @@ export function createSession(ctx: TwinContext, p: Params): CheckoutSessionJson 
     paymentIntentData: { metadata: pid?.metadata() ?? {}, description: pid?.string('description') ?? null, captureMethod },
     pendingCard: null,
   };
+  ctx.store.changed('sessions', id);
   return json;
 }
 
 /** Expires an open session: no more payment attempts; its unfinished intent is cancelled. */
 function expire(ctx: TwinContext, rec: SessionRecord, req: RequestRef): void {
+  ctx.store.changed('sessions', rec.json.id);
   rec.json.status = 'expired';
   rec.json.url = null;
   rec.pendingCard = null;
@@ -195,6 +197,7 @@ export function expireSession(ctx: TwinContext, id: string, req: RequestRef): Ch
 
 export function completeSession(ctx: TwinContext, rec: SessionRecord, req: RequestRef): void {
   const pi = getIntent(ctx, rec.json.payment_intent ?? '');
+  ctx.store.changed('sessions', rec.json.id);
   rec.json.status = 'complete';
   rec.json.url = null;
   rec.json.payment_status = pi.status === 'succeeded' ? 'paid' : 'unpaid';

@@ -50,8 +50,10 @@ export class TwinContext {
       type,
     };
     this.state.events[event.id] = event;
+    this.store.changed('events', event.id);
     if (this.opts.webhookUrl) {
       this.state.deliveries[event.id] = { eventId: event.id, attempts: 0, nextAttemptAt: Date.now(), delivered: false, lastStatus: null };
+      this.store.changed('deliveries', event.id);
     }
     this.log.debug('stripe twin event', { eventId: event.id, type, object: object.id });
     return event;

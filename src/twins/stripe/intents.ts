@@ -40,7 +40,9 @@ export function intentForSession(ctx: TwinContext, rec: SessionRecord, req: Requ
     status: 'requires_payment_method',
   };
   ctx.state.intents[id] = pi;
+  ctx.store.changed('intents', id);
   rec.json.payment_intent = id;
+  ctx.store.changed('sessions', rec.json.id);
   ctx.emit('payment_intent.created', pi, req);
   return pi;
 }
@@ -90,13 +92,18 @@ function newCharge(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, f
   };
   if (failure) failure.charge = charge.id;
   ctx.state.charges[charge.id] = charge;
-  if (card.refundFails && !failure) ctx.state.refundFailingCharges.push(charge.id);
+  ctx.store.changed('charges', charge.id);
+  if (card.refundFails && !failure) {
+    ctx.state.refundFailingCharges.push(charge.id);
+    ctx.store.changed('refundFailingCharges');
+  }
   return charge;
 }
 
 /** A successful authorization: a hold for manual capture, a payment otherwise. */
 export function authorize(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, req: RequestRef): void {
   const charge = newCharge(ctx, pi, card, null);
+  ctx.store.changed('intents', pi.id);
   pi.latest_charge = charge.id;
   pi.payment_method = card.paymentMethod;
   pi.last_payment_error = null;
@@ -115,6 +122,7 @@ export function authorize(ctx: TwinContext, pi: PaymentIntentJson, card: Pending
 /** A declined attempt: a failed charge, and the intent waits for another card. */
 export function decline(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, error: StripeErrorSnapshot, req: RequestRef): void {
   const charge = newCharge(ctx, pi, card, error);
+  ctx.store.changed('intents', pi.id);
   pi.latest_charge = charge.id;
   pi.payment_method = null;
   pi.status = 'requires_payment_method';
@@ -125,6 +133,7 @@ export function decline(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCa
 }
 
 export function requireAction(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, req: RequestRef): void {
+  ctx.store.changed('intents', pi.id);
   pi.status = 'requires_action';
   pi.payment_method = card.paymentMethod;
   pi.last_payment_error = null;
@@ -133,6 +142,7 @@ export function requireAction(ctx: TwinContext, pi: PaymentIntentJson, card: Pen
 }
 
 export function failAuthentication(ctx: TwinContext, pi: PaymentIntentJson, req: RequestRef): void {
+  ctx.store.changed('intents', pi.id);
   pi.status = 'requires_payment_method';
   pi.payment_method = null;
   pi.next_action = null;
@@ -145,6 +155,7 @@ export function failAuthentication(ctx: TwinContext, pi: PaymentIntentJson, req:
 }
 
 function markCanceled(ctx: TwinContext, pi: PaymentIntentJson, reason: string | null): void {
+  ctx.store.changed('intents', pi.id);
   pi.status = 'canceled';
   pi.cancellation_reason = reason;
   pi.canceled_at = ctx.store.seconds();
@@ -156,6 +167,7 @@ function markCanceled(ctx: TwinContext, pi: PaymentIntentJson, reason: string | 
 function releaseCharge(ctx: TwinContext, pi: PaymentIntentJson): ChargeJson | null {
   const charge = pi.latest_charge ? ctx.state.charges[pi.latest_charge] : undefined;
   if (!charge || charge.status !== 'succeeded' || charge.captured) return null;
+  ctx.store.changed('charges', charge.id);
   charge.amount_refunded = charge.amount;
   charge.refunded = true;
   return charge;
@@ -197,6 +209,8 @@ export function capture(ctx: TwinContext, id: string, amountToCapture: number | 
     throw invalidParam('amount_to_capture', `The amount to capture must be between 1 and ${pi.amount_capturable}.`, 'amount_too_large');
   }
   const charge = ctx.state.charges[pi.latest_charge ?? ''];
+  ctx.store.changed('intents', pi.id);
+  ctx.store.changed('charges', charge.id);
   pi.status = 'succeeded';
   pi.amount_received = amount;
   pi.amount_capturable = 0;
@@ -205,7 +219,10 @@ export function capture(ctx: TwinContext, id: string, amountToCapture: number | 
   // Stripe releases an uncaptured remainder, shown as refunded on the charge.
   charge.amount_refunded = charge.amount - amount;
   const session = Object.values(ctx.state.sessions).find((s) => s.json.payment_intent === pi.id);
-  if (session) session.json.payment_status = 'paid';
+  if (session) {
+    session.json.payment_status = 'paid';
+    ctx.store.changed('sessions', session.json.id);
+  }
   ctx.emit('charge.captured', charge, req);
   ctx.emit('payment_intent.succeeded', pi, req);
   return pi;

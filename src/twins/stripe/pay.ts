@@ -62,6 +62,7 @@ export function payWithCard(ctx: TwinContext, sessionId: string, input: CardInpu
     }
     case 'authenticate':
       rec.pendingCard = card;
+      ctx.store.changed('sessions', rec.json.id);
       requireAction(ctx, pi, card, NO_REQUEST);
       return { kind: 'requires_action' };
     case 'authorize':
@@ -82,6 +83,7 @@ export function finishAuthentication(ctx: TwinContext, sessionId: string, succee
   }
   if (!succeeded) {
     rec.pendingCard = null;
+    ctx.store.changed('sessions', rec.json.id);
     failAuthentication(ctx, pi, NO_REQUEST);
     return { kind: 'declined', error: pi.last_payment_error as StripeErrorSnapshot };
   }

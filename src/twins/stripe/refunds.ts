@@ -57,9 +57,14 @@ export function createRefund(ctx: TwinContext, p: Params, req: RequestRef): Refu
     status: 'succeeded',
   };
   ctx.state.refunds[refund.id] = refund;
+  ctx.store.changed('refunds', refund.id);
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded >= charge.amount;
-  if (ctx.state.refundFailingCharges.includes(charge.id)) ctx.state.failingRefunds.push(refund.id);
+  ctx.store.changed('charges', charge.id);
+  if (ctx.state.refundFailingCharges.includes(charge.id)) {
+    ctx.state.failingRefunds.push(refund.id);
+    ctx.store.changed('failingRefunds');
+  }
   ctx.emit('refund.created', refund, req);
   ctx.emit('charge.refunded', charge, req);
   return refund;
@@ -82,6 +87,7 @@ export function listRefunds(ctx: TwinContext, p: Params): ListPage<RefundJson> {
 /** Refunds to the 5126 test card fail after they were reported as succeeded, as on Stripe. */
 export function failDueRefunds(ctx: TwinContext, req: RequestRef): number {
   const due = ctx.state.failingRefunds.splice(0);
+  if (due.length > 0) ctx.store.changed('failingRefunds');
   for (const id of due) {
     const refund = ctx.state.refunds[id];
     const charge = refund ? ctx.state.charges[refund.charge] : undefined;
@@ -90,6 +96,8 @@ export function failDueRefunds(ctx: TwinContext, req: RequestRef): number {
     refund.failure_reason = 'expired_or_canceled_card';
     charge.amount_refunded -= refund.amount;
     charge.refunded = false;
+    ctx.store.changed('refunds', refund.id);
+    ctx.store.changed('charges', charge.id);
     ctx.emit('charge.refund.updated', refund, req, { status: 'succeeded' });
     ctx.emit('refund.updated', refund, req, { status: 'succeeded' });
     ctx.emit('refund.failed', refund, req);

@@ -33,6 +33,8 @@ export interface StripeTwinOptions {
   merchantName?: string;
   /** How often background expiry runs (sessions, holds, failing refunds). */
   sweepIntervalMs?: number;
+  /** Journal size below which it is never compacted (default 1 MiB). */
+  journalMinCompactBytes?: number;
 }
 
 export interface StripeTwin {
@@ -74,7 +76,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTwin> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? createLogger('stripe-twin');
-  const store = await TwinStore.open(opts.dataDir);
+  const store = await TwinStore.open(opts.dataDir, { log, minCompactBytes: opts.journalMinCompactBytes });
   const faults: FaultRule[] = [];
   const app = new Koa();
   // The handler is bound once the middleware is in place; the port must be known first (URLs).
@@ -132,12 +134,13 @@ export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTw
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await store.save();
+        await store.close();
       })();
       return stopped;
     },
     advanceClock: async (ms) => {
       store.state.clockOffsetMs += ms;
+      store.changed('clockOffsetMs');
       await store.save();
     },
     sweep: runSweep,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import { silentLogger, type Logger } from '../../log';
+import { Journal, type JournalStats } from '../journal';
 import { emptyState, type TwinState } from './model';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -13,37 +14,87 @@ export function newId(prefix: string, length = 24): string {
   return `${prefix}_${out}`;
 }
 
-const FILE = 'stripe-twin.json';
+const JOURNAL_FILE = 'stripe-twin.journal';
+/** The whole-state file of earlier versions, migrated into the journal once. */
+const LEGACY_FILE = 'stripe-twin.json';
 /** Stripe keeps idempotency results for 24 hours. */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How often expired idempotency results are dropped from the state. */
+const PURGE_INTERVAL_MS = 60_000;
+
+/** The state's maps of objects by id; each object is one journal record, `<collection>/<id>`. */
+export type Collection = 'sessions' | 'intents' | 'charges' | 'refunds' | 'events' | 'deliveries' | 'idempotency';
+/** The state's single values; each is one journal record under its name. */
+export type Field = 'secret' | 'clockOffsetMs' | 'refundFailingCharges' | 'failingRefunds';
+
+const COLLECTIONS: readonly Collection[] = ['sessions', 'intents', 'charges', 'refunds', 'events', 'deliveries', 'idempotency'];
+const FIELDS: readonly Field[] = ['secret', 'clockOffsetMs', 'refundFailingCharges', 'failingRefunds'];
+
+export interface TwinStoreOptions {
+  log?: Logger;
+  /** Journal size below which it is never compacted (tests make it small). */
+  minCompactBytes?: number;
+}
+
+function* entriesOf(state: TwinState): Generator<readonly [string, unknown]> {
+  for (const field of FIELDS) yield [field, state[field]];
+  for (const collection of COLLECTIONS) for (const [id, value] of Object.entries(state[collection])) yield [`${collection}/${id}`, value];
+}
+
+/** Rebuilds the state from journal entries (or from the legacy file's entries). */
+function stateOf(entries: Map<string, unknown>): TwinState {
+  const state = emptyState('');
+  const target = state as unknown as Record<string, unknown>;
+  for (const [key, value] of entries) {
+    const slash = key.indexOf('/');
+    if (slash < 0) {
+      if ((FIELDS as readonly string[]).includes(key)) target[key] = value;
+      continue;
+    }
+    const collection = key.slice(0, slash);
+    if ((COLLECTIONS as readonly string[]).includes(collection)) (state[collection as Collection] as Record<string, unknown>)[key.slice(slash + 1)] = value;
+  }
+  return state;
+}
+
+function legacyEntries(file: string, text: string): Iterable<readonly [string, unknown]> {
+  const state = JSON.parse(text) as TwinState;
+  if (state.version !== 1) throw new Error(`${file}: unknown state version ${String(state.version)}`);
+  return entriesOf({ ...emptyState(state.secret), ...state });
+}
 
 /**
- * The twin's state: in memory, and when a data folder is given, also in one JSON file that
- * is replaced atomically (write, fsync, rename) after every change, so a restart or a crash
- * loses nothing that was acknowledged.
+ * The twin's state: in memory, and when a data folder is given, also in an append-only
+ * journal (`../journal.ts`). Code that changes an object says so with `changed()`; `save()`
+ * records those objects and resolves once they are on disk, so a restart or a crash loses
+ * nothing that was answered.
  */
 export class TwinStore {
-  private writing: Promise<void> = Promise.resolve();
-  private queued: Promise<void> | null = null;
+  private readonly dirty = new Set<string>();
+  private lastPurge = 0;
 
   private constructor(
     readonly state: TwinState,
-    private readonly file: string | null,
+    private readonly journal: Journal | null,
   ) {}
 
-  static async open(dataDir?: string): Promise<TwinStore> {
+  static async open(dataDir?: string, opts: TwinStoreOptions = {}): Promise<TwinStore> {
     if (!dataDir) return new TwinStore(emptyState(randomBytes(32).toString('hex')), null);
-    await fs.mkdir(dataDir, { recursive: true });
-    const file = path.join(dataDir, FILE);
-    let state: TwinState;
-    try {
-      state = JSON.parse(await fs.readFile(file, 'utf8')) as TwinState;
-      if (state.version !== 1) throw new Error(`${file}: unknown state version ${String(state.version)}`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      state = emptyState(randomBytes(32).toString('hex'));
+    let state: TwinState | null = null;
+    const legacyFile = path.join(dataDir, LEGACY_FILE);
+    const { journal, entries } = await Journal.open({
+      file: path.join(dataDir, JOURNAL_FILE),
+      log: opts.log ?? silentLogger,
+      minCompactBytes: opts.minCompactBytes,
+      entries: () => entriesOf(state ?? emptyState('')),
+      legacy: { file: legacyFile, read: (text) => legacyEntries(legacyFile, text) },
+    });
+    state = stateOf(entries);
+    const store = new TwinStore(state, journal);
+    if (!state.secret) {
+      state.secret = randomBytes(32).toString('hex');
+      store.changed('secret');
     }
-    const store = new TwinStore(state, file);
     await store.save();
     return store;
   }
@@ -58,40 +109,53 @@ export class TwinStore {
     return Math.floor(this.now() / 1000);
   }
 
-  /**
-   * Persists the current state. Calls made while a write is running share the next write,
-   * so a burst of changes costs at most two writes.
-   */
-  save(): Promise<void> {
-    if (!this.file) return Promise.resolve();
-    if (this.queued) return this.queued;
-    const next = this.writing.then(() => {
-      this.queued = null;
-      return this.writeNow();
-    });
-    this.queued = next;
-    this.writing = next.catch(() => undefined);
-    return next;
+  /** Whether an idempotency result is past Stripe's 24 hours (it is then as if never stored). */
+  expired(record: { created: number }): boolean {
+    return record.created < this.now() - IDEMPOTENCY_TTL_MS;
   }
 
-  private async writeNow(): Promise<void> {
-    if (!this.file) return;
-    const cutoff = this.now() - IDEMPOTENCY_TTL_MS;
-    for (const [key, rec] of Object.entries(this.state.idempotency)) if (rec.created < cutoff) delete this.state.idempotency[key];
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const handle = await fs.open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(this.state));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, this.file);
-    const dir = await fs.open(path.dirname(this.file), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
+  /** Marks an object (added, changed or deleted) or a single value for the next save. */
+  changed(what: Field): void;
+  changed(what: Collection, id: string): void;
+  changed(what: Collection | Field, id?: string): void {
+    if (this.journal) this.dirty.add(id === undefined ? what : `${what}/${id}`);
+  }
+
+  /**
+   * Records everything marked as changed since the last call; resolves once it is on disk
+   * (and once any record of concurrent calls is, so what a request reads is durable too).
+   */
+  save(): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    if (Date.now() - this.lastPurge >= PURGE_INTERVAL_MS) this.purgeIdempotency();
+    for (const key of this.dirty) this.journal.put(key, this.valueOf(key));
+    this.dirty.clear();
+    return this.journal.flush();
+  }
+
+  /** Saves and closes the journal. */
+  async close(): Promise<void> {
+    await this.save();
+    await this.journal?.close();
+  }
+
+  /** The journal's sizes, for benchmarks; null in memory. */
+  journalStats(): JournalStats | null {
+    return this.journal?.stats() ?? null;
+  }
+
+  private valueOf(key: string): unknown {
+    const slash = key.indexOf('/');
+    if (slash < 0) return this.state[key as Field];
+    return this.state[key.slice(0, slash) as Collection][key.slice(slash + 1)];
+  }
+
+  private purgeIdempotency(): void {
+    this.lastPurge = Date.now();
+    for (const [key, rec] of Object.entries(this.state.idempotency)) {
+      if (!this.expired(rec)) continue;
+      delete this.state.idempotency[key];
+      this.changed('idempotency', key);
     }
   }
 }

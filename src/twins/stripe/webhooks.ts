@@ -5,6 +5,8 @@ import type { DeliveryRecord } from './model';
 /** Stripe retries a failed delivery for up to three days with growing pauses. */
 export const DEFAULT_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 5 * 3600_000, 10 * 3600_000, 24 * 3600_000, 24 * 3600_000];
 const ATTEMPT_TIMEOUT_MS = 10_000;
+/** When the state cannot be written, the next try at a delivery waits this long. */
+const DISK_RETRY_MS = 5_000;
 
 /**
  * Sends events to the webhook endpoint, signed like Stripe (`Stripe-Signature: t=…,v1=…`),
@@ -54,8 +56,15 @@ export class WebhookDeliverer {
     const event = this.ctx.state.events[d.eventId];
     if (!event) {
       delete this.ctx.state.deliveries[d.eventId];
+      this.ctx.store.changed('deliveries', d.eventId);
+      await this.ctx.store.save();
       return;
     }
+    // Only what is on disk is reported: the event may come from a change still being written.
+    await this.ctx.store.save().catch((err: unknown) => {
+      d.nextAttemptAt = Date.now() + DISK_RETRY_MS;
+      throw err;
+    });
     const payload = JSON.stringify(event, null, 2);
     const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: this.opts.secret, timestamp: Math.floor(Date.now() / 1000) });
     let status = 0;
@@ -78,10 +87,12 @@ export class WebhookDeliverer {
     }
     d.attempts += 1;
     d.lastStatus = status || null;
+    this.ctx.store.changed('deliveries', d.eventId);
     if (status >= 200 && status < 300) {
       d.delivered = true;
       d.nextAttemptAt = null;
       event.pending_webhooks = 0;
+      this.ctx.store.changed('events', event.id);
     } else if (d.attempts > this.opts.retryDelaysMs.length) {
       d.nextAttemptAt = null;
       this.ctx.log.warn('stripe twin gave up delivering a webhook', { eventId: d.eventId, type: event.type, attempts: d.attempts, status });

@@ -11,6 +11,7 @@ import { createPayments } from '../../../src/payments/stripe-payments';
 import { startStripeTwin } from '../../../src/twins/stripe';
 import { run as stripeTwinCommand } from '../../../src/twins/stripe/main';
 import { CARDS, CheckoutBrowser, checkoutRequest, eventually, twinWithPayments, WEBHOOK_SECRET } from '../../helpers/stripe';
+import { journalState } from '../journal-file';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
@@ -119,8 +120,8 @@ describe('restarts', () => {
       expect((await payments.capture(faxId, piId)).status).toBe('succeeded');
       await eventually(() => expect(twin.delivery(completed.id)).toMatchObject({ delivered: true }));
       expect(endpoint.received.some((r) => (JSON.parse(r.body) as { id: string }).id === completed.id)).toBe(true);
-      const saved = JSON.parse(await fs.readFile(path.join(dataDir, 'stripe-twin.json'), 'utf8')) as { intents: Record<string, { status: string }> };
-      expect(saved.intents[piId].status).toBe('succeeded');
+      const saved = await journalState(path.join(dataDir, 'stripe-twin.journal'));
+      expect(saved.get(`intents/${piId}`)).toMatchObject({ status: 'succeeded' });
     } finally {
       await twin.stop();
       await endpoint.stop();
