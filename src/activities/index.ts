@@ -4,6 +4,7 @@ import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
 import type { EmailOutbox } from '../db/email-outbox';
 import { Faxes } from '../db/faxes';
+import { Reconciliations } from '../db/reconciliations';
 import { SupportActions } from '../db/support-actions';
 import { isReasonCode } from '../domain/reasons';
 import { FINAL_FAX_STATUSES } from '../domain/status';
@@ -12,9 +13,11 @@ import type { Logger } from '../log';
 import type { Payments } from '../payments/types';
 import { createConversionStep, type Converter } from './conversion-step';
 import { createPaymentSteps } from './payment-steps';
+import { createReconciliationSteps, reconciliationWindow } from './reconciliation-steps';
 import { createSupportSteps } from './support-steps';
 import { createTransmissionSteps } from './transmission-steps';
 import type { FaxActivities, FaxPolicySnapshot, StatusUpdate } from '../workflows/contract';
+import type { ReconciliationActivities } from '../workflows/reconciliation-contract';
 
 export interface ActivityDeps {
   db: DataSource;
@@ -28,8 +31,8 @@ export interface ActivityDeps {
   outbox?: EmailOutbox;
 }
 
-/** Every activity of the fax workflow, bound to the clients the worker built once. */
-export function createActivities(deps: ActivityDeps): FaxActivities {
+/** Every activity of the fax workflow and of the daily reconciliation, bound to the clients the worker built once. */
+export function createActivities(deps: ActivityDeps): FaxActivities & ReconciliationActivities {
   const { db, store, config } = deps;
   const records = new Faxes(db);
   const supportActions = new SupportActions(db);
@@ -74,6 +77,15 @@ export function createActivities(deps: ActivityDeps): FaxActivities {
       convert: deps.convert,
       maxPages: config.limits.maxPages,
       maxUploadBytes: config.limits.maxUploadBytes,
+    }),
+
+    ...createReconciliationSteps({
+      records,
+      reports: new Reconciliations(db),
+      payments: deps.payments,
+      carrier: deps.carrier,
+      window: reconciliationWindow(policy.retentionMs),
+      log: deps.log,
     }),
 
     async setStatus(faxId: string, update: StatusUpdate): Promise<void> {

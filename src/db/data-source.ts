@@ -11,9 +11,10 @@ import { SenderPages1796600000000 } from './migrations/1796600000000-sender-page
 import { EmailOutbox1796700000000 } from './migrations/1796700000000-email-outbox';
 import { Support1796800000000 } from './migrations/1796800000000-support';
 import { FrontDoor1796900000000 } from './migrations/1796900000000-front-door';
+import { Reconciliation1797000000000 } from './migrations/1797000000000-reconciliation';
 
 export const ENTITIES = [Fax, FaxAttempt, DocumentRow, WebhookEvent, EmailOutboxRow, SupportSessionRow, SupportLockoutRow, SupportLoginLinkRow, SupportActionRow];
-export const MIGRATIONS = [Initial1732240000000, SenderPages1796600000000, EmailOutbox1796700000000, Support1796800000000, FrontDoor1796900000000];
+export const MIGRATIONS = [Initial1732240000000, SenderPages1796600000000, EmailOutbox1796700000000, Support1796800000000, FrontDoor1796900000000, Reconciliation1797000000000];
 
 export interface DataSourceOptions {
   url: string;

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SendLedger } from '../carrier/types';
-import type { FaxStatus } from '../domain/status';
+import { FINAL_FAX_STATUSES, type FaxStatus } from '../domain/status';
 import type { PaymentIntentInfo } from '../payments/types';
 import { Fax } from './entities/fax';
 import { FaxAttempt } from './entities/fax-attempt';
@@ -81,6 +81,19 @@ export class Faxes implements SendLedger {
     if (criteria.createdBefore) q.andWhere('fax.createdAt < :before', { before: criteria.createdBefore });
     const [faxes, total] = await q.orderBy('fax.createdAt', 'DESC').addOrderBy('fax.id', 'DESC').skip(offset).take(limit).getManyAndCount();
     return { faxes, total };
+  }
+
+  /**
+   * Final faxes last changed in [from, to), a page at a time in id order after `afterId`:
+   * what the daily reconciliation compares with Stripe and the carrier.
+   */
+  async finalChangedBetween(from: Date, to: Date, afterId: string | null, limit: number): Promise<Fax[]> {
+    const q = this.faxes
+      .createQueryBuilder('fax')
+      .where('fax.status IN (:...final)', { final: FINAL_FAX_STATUSES })
+      .andWhere('fax.updatedAt >= :from AND fax.updatedAt < :to', { from, to });
+    if (afterId) q.andWhere('fax.id > :afterId', { afterId });
+    return q.orderBy('fax.id', 'ASC').take(limit).getMany();
   }
 
   /** The faxes the sender made from this one with "send again", oldest first. */
