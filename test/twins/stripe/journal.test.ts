@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -257,8 +258,16 @@ test('concurrent requests are all recorded before they are answered', async () =
   let twin = await env.start();
   try {
     const requests = Array.from({ length: 40 }, () => checkoutRequest(randomUUID()));
-    const created = await Promise.all(requests.map((r) => env.payments.createCheckoutSession(r)));
-    // Read while the twin runs: what was answered is already in the file.
+    // Each answer is checked against the file the moment it arrives.
+    const onDiskAtAnswer: boolean[] = [];
+    const created = await Promise.all(
+      requests.map(async (r) => {
+        const session = await env.payments.createCheckoutSession(r);
+        onDiskAtAnswer.push(readFileSync(env.file, 'utf8').includes(`["sessions/${session.id}",`));
+        return session;
+      }),
+    );
+    expect(onDiskAtAnswer).toEqual(created.map(() => true));
     const onDisk = await journalState(env.file);
     for (const s of created) expect(onDisk.get(`sessions/${s.id}`)).toMatchObject({ json: { id: s.id, status: 'open' } });
     expect([...onDisk.keys()].filter((k) => k.startsWith('idempotency/'))).toHaveLength(40);
