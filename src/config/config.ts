@@ -90,7 +90,32 @@ export interface Config {
   rateLimits: Record<RateKind, RateRule>;
   support: SupportConfig;
   metrics: MetricsConfig;
+  /** When the daily reconciliation with Stripe and the carrier runs; null: never (its schedule is removed). */
+  reconcileAt: DailyTime | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A time of day on a time zone's wall clock. */
+export interface DailyTime {
+  hour: number;
+  minute: number;
+  /** IANA time zone name. */
+  timeZone: string;
+}
+
+/** `RECONCILE_AT`: `HH:MM`, optionally followed by an IANA time zone (UTC otherwise), or `off`. */
+export function parseDailyTime(raw: string): DailyTime | null | Error {
+  const value = raw.trim();
+  if (value.toLowerCase() === 'off') return null;
+  const m = /^(\d{1,2}):(\d{2})(?:\s+(\S+))?$/.exec(value);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return new Error(`must be HH:MM with an optional time zone ("03:30", "03:30 Europe/Berlin") or "off" (got "${value}")`);
+  const timeZone = m[3] ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    return new Error(`"${timeZone}" is not a time zone name`);
+  }
+  return { hour: Number(m[1]), minute: Number(m[2]), timeZone };
 }
 
 /** Where Prometheus reads each process's metrics. */
@@ -303,6 +328,9 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
   const temporalUiUrl = str('TEMPORAL_UI_URL', false, sandbox ? `http://127.0.0.1:${uiPort}` : '').replace(/\/+$/, '') || null;
   if (temporalUiUrl && !/^https?:\/\//.test(temporalUiUrl)) problems.push('TEMPORAL_UI_URL must start with http:// or https://');
 
+  const reconcileAt = parseDailyTime(env.RECONCILE_AT?.trim() || '03:30');
+  if (reconcileAt instanceof Error) problems.push(`RECONCILE_AT ${reconcileAt.message}`);
+
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push('LOG_LEVEL must be debug, info, warn or error');
 
@@ -358,6 +386,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       workerPort: env.WORKER_METRICS_PORT?.trim() ? int('WORKER_METRICS_PORT', 0, 0) : null,
       workerHost: str('WORKER_METRICS_HOST', false, '127.0.0.1'),
     },
+    reconcileAt: reconcileAt instanceof Error ? null : reconcileAt,
     logLevel,
   };
   if (config.policy.paymentWindowMs < 30 * 60_000 && !sandbox) {

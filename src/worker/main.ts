@@ -16,6 +16,7 @@ import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
 import { connectWorker } from './temporal-connection';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
+import { ensureSchedules } from './schedules';
 
 /**
  * `durafax worker`: runs fax workflows and their activities. Workers share nothing but
@@ -93,6 +94,7 @@ export async function run(): Promise<void> {
   // A warmed-up conversion process saves the first upload a third of a second.
   await prewarmConversions();
   await relay?.start();
+  await ensureSchedules(config, log);
   log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
   try {
     await worker.run();

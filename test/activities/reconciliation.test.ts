@@ -4,7 +4,7 @@ import { Reconciliations } from '../../src/db/reconciliations';
 import type { Fax } from '../../src/db/entities/fax';
 import type { FindingCode } from '../../src/domain/reconciliation';
 import { createLogger } from '../../src/log';
-import type { ReconciliationActivities } from '../../src/workflows/reconciliation-contract';
+import type { ReconciliationActivities, ReconciliationPage } from '../../src/workflows/reconciliation-contract';
 import { startMediaServer, waitForFinal, type MediaServer } from '../helpers/carrier';
 import { CheckoutBrowser, CARDS } from '../helpers/stripe';
 import { DELIVERABLE, insertFax, run, startHarness, type Harness } from './harness';
@@ -76,7 +76,7 @@ async function runReconciliation(workflowId: string): Promise<{ reportId: string
   let checked = 0;
   let pages = 0;
   do {
-    const page = await run(steps.reconcileFaxes, opened.reportId, after);
+    const page: ReconciliationPage = await run(steps.reconcileFaxes, opened.reportId, after);
     checked += page.checked;
     after = page.next;
     pages++;
@@ -241,7 +241,7 @@ describe('a run over faxes in and out of step with Stripe and the carrier', () =
     let after: string | null = null;
     let checked = 0;
     do {
-      const page = await run(steps.reconcileFaxes, next.reportId, after);
+      const page: ReconciliationPage = await run(steps.reconcileFaxes, next.reportId, after);
       checked += page.checked;
       after = page.next;
     } while (after);

@@ -1,6 +1,7 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { faxWorkflowId, refundUpdate, resendUpdate, type RefundOutcome, type ResendOutcome, type SupportRequest } from '../../workflows/contract';
+import { RECONCILIATION_SCHEDULE_ID } from '../../workflows/reconciliation-contract';
 
 /**
  * What a support update came to: the workflow's answer; its refusal (a reason code); `closed`
@@ -13,10 +14,17 @@ export type UpdateAnswer<T> =
   | { kind: 'closed' }
   | { kind: 'pending' };
 
-/** The support actions that are updates of a fax's workflow (a cancel is the fax's cancel signal). */
+/** What came of asking for a reconciliation now: started (unless one is running), or no schedule (switched off). */
+export type ReconcileAnswer = 'triggered' | 'off';
+
+/**
+ * The support actions that are updates of a fax's workflow (a cancel is the fax's cancel
+ * signal), and the reconciliation's "run now", the trigger of its schedule.
+ */
 export interface SupportWorkflows {
   refund(faxId: string, request: SupportRequest): Promise<UpdateAnswer<RefundOutcome>>;
   resend(faxId: string, request: SupportRequest): Promise<UpdateAnswer<ResendOutcome>>;
+  reconcileNow(): Promise<ReconcileAnswer>;
 }
 
 export class TemporalSupportWorkflows implements SupportWorkflows {
@@ -32,6 +40,17 @@ export class TemporalSupportWorkflows implements SupportWorkflows {
 
   resend(faxId: string, request: SupportRequest): Promise<UpdateAnswer<ResendOutcome>> {
     return this.ask(faxId, (handle) => handle.executeUpdate(resendUpdate, { args: [request], updateId: request.actionId }));
+  }
+
+  /** The schedule's own trigger, under its overlap policy: a run already going is not joined by a second. */
+  async reconcileNow(): Promise<ReconcileAnswer> {
+    try {
+      await this.client.schedule.getHandle(RECONCILIATION_SCHEDULE_ID).trigger('SKIP');
+      return 'triggered';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'off';
+      throw err;
+    }
   }
 
   /**
