@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../../config/config';
 import type { DocumentStore } from '../../db/document-store';
 import type { Faxes } from '../../db/faxes';
+import { Reconciliations } from '../../db/reconciliations';
 import { SupportActions } from '../../db/support-actions';
 import { WebhookEvents } from '../../db/webhook-events';
 import { LOCALES } from '../../domain/status';
@@ -15,6 +16,7 @@ import { localeOf } from '../middleware/locale';
 import type { RateLimits } from '../middleware/rate-limit';
 import { cancelBySupport, refundBySupport, resendBySupport, type ActionDeps } from './actions';
 import { faxDetailPage, supportPageImage } from './fax-detail';
+import { reconciliationPage, runReconciliation, type ReconciliationDeps } from './reconciliation';
 import type { SupportRenderer } from './render';
 import { requireSupport, requireSupportFax } from './require-support';
 import { searchPage } from './search';
@@ -37,7 +39,8 @@ export interface SupportDeps {
 /**
  * Support's pages, in each language under `/{lang}/support`: sign-in, search, a fax with
  * everything known about it, and the actions on it (each a signal or update of the fax's
- * workflow, each written to the audit log). Every page but the sign-in needs a session.
+ * workflow, each written to the audit log), and the daily reconciliation's reports with its
+ * "run now". Every page but the sign-in needs a session.
  */
 export function createSupportRoutes(deps: SupportDeps): Router {
   const { config, renderer, faxes } = deps;
@@ -63,6 +66,7 @@ export function createSupportRoutes(deps: SupportDeps): Router {
     allowedCountries: config.allowedCountries,
     log: deps.log,
   };
+  const reconciliation: ReconciliationDeps = { renderer, reports: new Reconciliations(deps.db), support: deps.support, reconcileAt: config.reconcileAt, log: deps.log };
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const csrf = requireCsrf();
   const signedIn = requireSupport(deps.signIn);
@@ -85,6 +89,8 @@ export function createSupportRoutes(deps: SupportDeps): Router {
     router.post(`${at}/faxes/:id/cancel`, form, signedIn, csrf, fax, cancelBySupport(detail));
     router.post(`${at}/faxes/:id/refund`, form, signedIn, csrf, fax, refundBySupport(detail));
     router.post(`${at}/faxes/:id/resend`, form, signedIn, csrf, fax, resendBySupport(detail));
+    router.get(`${at}/reconciliation`, signedIn, reconciliationPage(reconciliation));
+    router.post(`${at}/reconciliation/run`, form, signedIn, csrf, runReconciliation(reconciliation));
   }
   return router;
 }
