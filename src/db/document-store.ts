@@ -22,6 +22,10 @@ export interface StreamedFile {
   size: number;
   /** SHA-256 of the bytes, hex. */
   sha256: string;
+  /**
+   * The bytes in order. A chunk may be overwritten once the next one is asked for (a spool
+   * is read into one buffer again and again), so a reader that keeps one must copy it.
+   */
   chunks(): AsyncIterable<Buffer>;
 }
 
@@ -53,6 +57,19 @@ export interface DocumentStore {
 
 const INFO_COLUMNS = ['id', 'faxId', 'kind', 'page', 'contentType', 'size', 'sha256', 'purgedAt'] as const;
 
+/**
+ * The most sent to PostgreSQL in one `lo_put`. The pg client copies a parameter twice while
+ * it frames the message, so this bounds those copies whatever the source's chunks are (a
+ * document sent again is one buffer of up to 20 MB); under glibc's 128 KiB mmap threshold,
+ * they are carved from memory the process already has. 160 round trips for a 10 MB upload.
+ */
+export const LARGE_OBJECT_WRITE_BYTES = 64 * 1024;
+
+/** Whole chunks cut to at most `max` bytes each, without copying. */
+function* pieces(chunk: Buffer, max: number): Iterable<Buffer> {
+  for (let at = 0; at < chunk.length; at += max) yield chunk.subarray(at, at + max);
+}
+
 export class PostgresDocumentStore implements DocumentStore {
   constructor(private readonly db: DataSource) {}
 
@@ -62,12 +79,18 @@ export class PostgresDocumentStore implements DocumentStore {
     if (!tx) return this.db.transaction((t) => this.put(doc, t));
     // Streamed into a large object a chunk at a time, then copied into the row by the
     // server: no process holds the whole file (uploads are up to 20 MB, and many at once).
+    // Each chunk is sent before the next is read, as StreamedFile requires.
     const [{ oid }]: Array<{ oid: number }> = await tx.query('SELECT lo_create(0) AS oid');
     let offset = 0;
     for await (const chunk of data.chunks()) {
-      await tx.query('SELECT lo_put($1, $2, $3)', [oid, offset, chunk]);
-      offset += chunk.length;
+      for (const piece of pieces(chunk, LARGE_OBJECT_WRITE_BYTES)) {
+        await tx.query('SELECT lo_put($1, $2, $3)', [oid, offset, piece]);
+        offset += piece.length;
+      }
     }
+    // A source that ended early (or grew) must not become a stored document: the transaction
+    // fails and the fax with it.
+    if (offset !== data.size) throw new Error(`document of ${data.size} bytes gave ${offset}`);
     const id = await this.insert(tx, doc, data.size, data.sha256, 'lo_get($7)', oid);
     await tx.query('SELECT lo_unlink($1)', [oid]);
     return id;

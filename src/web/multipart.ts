@@ -1,6 +1,6 @@
 import busboy from 'busboy';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { formatBytes } from '../conversion/limits';
-import type { StreamedFile } from '../db/document-store';
+import { LARGE_OBJECT_WRITE_BYTES, type StreamedFile } from '../db/document-store';
 import { HttpProblem } from './errors';
 
 /** An uploaded file, spooled to a temporary file while it arrived: never held in memory whole. */
@@ -54,11 +54,30 @@ export async function removeStaleSpools(maxAgeMs: number, dir = os.tmpdir()): Pr
   return removed;
 }
 
-/** Large enough for few round trips to the store, small enough that many uploads at once stay light. */
-const CHUNK_BYTES = 256 * 1024;
+/** What one read of a spool takes: the store's write size, so each read is one write. */
+const CHUNK_BYTES = LARGE_OBJECT_WRITE_BYTES;
+
+/**
+ * A spool's bytes, read again and again into one buffer: a stream would allocate a new
+ * buffer for every chunk, garbage that many uploads stored at once pile up faster than the
+ * young generation is collected. Each chunk is overwritten by the next (StreamedFile says so).
+ */
+async function* readSpool(file: string): AsyncGenerator<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
 
 function spooled(field: string, filename: string, file: string, size: number, sha256: string): UploadedFile {
-  return { field, filename, size, sha256, chunks: () => createReadStream(file, { highWaterMark: CHUNK_BYTES }) };
+  return { field, filename, size, sha256, chunks: () => readSpool(file) };
 }
 
 /**
