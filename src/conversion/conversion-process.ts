@@ -27,34 +27,45 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   }
 }
 
+/** Starts a process's peak resident memory (VmHWM) again from its current size (Linux; elsewhere nothing). */
+function resetPeak(pid: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not Linux, or not allowed: the peak then covers the process's earlier documents too.
+  }
+}
+
 export interface ChildOutcome {
   result: ChildResult;
   /** Every page of the fax, in order. */
   pages: ChildPage[];
+  /** Highest resident memory of the process while it converted this document. */
   peakRssBytes: number;
 }
 
 /**
- * One conversion child process, used for exactly one document and then gone, so nothing of
- * one sender's document can be seen while converting another's. It can be started ahead of
- * need ("warm": MuPDF loaded and the hot code compiled on a built-in page), which takes the
- * start-up cost off the document's time.
+ * A conversion child process. It converts documents one at a time, each with new MuPDF and
+ * kernel instances (WebAssembly memory no other document was written to) made from the
+ * compilation the process did once; it can be started ahead of need, so a document does not
+ * wait for that. Killed on a document's timeout or memory excess (with LibreOffice, in its
+ * process group), and after any failure that is not the document's fault.
  */
 export class ConversionProcess {
   private readonly child: ChildProcess;
   private readonly readyPromise: Promise<void>;
   private readyNow = false;
   private exited = false;
+  private killed = false;
+  private busy = false;
   private listener: ((m: ChildMessage) => void) | null = null;
   private exitListener: (() => void) | null = null;
   private stderr = '';
 
-  private constructor(
-    readonly memoryMb: number,
-    warm: boolean,
-  ) {
-    this.child = fork(CHILD_ENTRY, warm ? ['--warm-up'] : [], {
-      execArgv: [...(FROM_SOURCE ? ['-r', TS_HOOK] : []), `--max-old-space-size=${memoryMb}`],
+  private constructor(readonly memoryMb: number) {
+    this.child = fork(CHILD_ENTRY, [], {
+      // --expose-gc: each thread frees a finished document's instances at once (child/mupdf.ts, collectGarbage).
+      execArgv: [...(FROM_SOURCE ? ['-r', TS_HOOK] : []), `--max-old-space-size=${memoryMb}`, '--expose-gc'],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // Its own process group, so a kill reaches LibreOffice too.
@@ -81,7 +92,7 @@ export class ConversionProcess {
       });
       this.child.on('error', (err) => reject(err));
     });
-    // A spare that never gets used must not fail loudly.
+    // A process started ahead of need that never gets used must not fail loudly.
     this.readyPromise.catch(() => undefined);
   }
 
@@ -90,20 +101,20 @@ export class ConversionProcess {
     return this.child.pid;
   }
 
-  static start(memoryMb: number, warm = false): ConversionProcess {
-    return new ConversionProcess(memoryMb, warm);
+  static start(memoryMb: number): ConversionProcess {
+    return new ConversionProcess(memoryMb);
   }
 
   get ready(): Promise<void> {
     return this.readyPromise;
   }
 
-  /** Started, warmed up and not gone: can take a job at once. */
-  get available(): boolean {
-    return this.readyNow && !this.exited;
+  /** Not gone, not killed and not converting: can take a document (at once if ready). */
+  get usable(): boolean {
+    return !this.exited && !this.killed && !this.busy;
   }
 
-  /** Lets the parent process exit while this process idles (a spare). */
+  /** Lets the parent process exit while this process idles. */
   setIdle(idle: boolean): void {
     const handles = [this.child, this.child.channel, this.child.stderr as Socket | null];
     for (const h of handles) {
@@ -115,6 +126,7 @@ export class ConversionProcess {
 
   /** Kills this process and everything it started (LibreOffice), which share its process group. */
   killGroup(): void {
+    this.killed = true;
     if (this.child.pid === undefined) return;
     try {
       process.kill(-this.child.pid, 'SIGKILL');
@@ -124,14 +136,22 @@ export class ConversionProcess {
   }
 
   /**
-   * Runs the job with a wall-clock budget (start-up included) and a memory budget: the V8 heap
-   * cap given at start plus a watchdog on resident memory, which also covers MuPDF's
-   * WebAssembly heap. With `waitForExit` it settles only after the process (and LibreOffice)
-   * has exited, so their temporary files can go; otherwise as soon as the answer is in, while
-   * the process is killed.
+   * Runs the job with a wall-clock budget (start-up included when the process is started for
+   * it) and a memory budget: the V8 heap cap given at start plus a watchdog on resident memory,
+   * which also covers MuPDF's WebAssembly heap. The process is killed when the budget is
+   * exceeded, after a failure that is not the document's fault, and with `retire` once it has
+   * answered; with `waitForExit` the promise settles only once it (and LibreOffice) has exited,
+   * so their temporary files can go. Otherwise it stays, for the next document.
    */
-  run(job: ConversionJob, limits: ConversionLimits, onProgress: ((done: number, total: number) => void) | undefined, waitForExit: boolean): Promise<ChildOutcome> {
+  run(
+    job: ConversionJob,
+    limits: ConversionLimits,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    opts: { retire: boolean; waitForExit: boolean },
+  ): Promise<ChildOutcome> {
+    this.busy = true;
     this.setIdle(false);
+    if (this.child.pid !== undefined) resetPeak(this.child.pid);
     return new Promise((resolve, reject) => {
       const pages: ChildPage[] = [];
       let outcome: { ok: ChildResult } | { err: Error } | null = null;
@@ -144,19 +164,23 @@ export class ConversionProcess {
         settle({ err });
         this.killGroup();
       };
-      const timer = setTimeout(() => fail(new ConversionError('conversion_timeout', `conversion took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
-      const watchdog = setInterval(() => {
-        if (this.child.pid === undefined) return;
+      const sample = (): void => {
+        if (this.child.pid === undefined || this.exited) return;
         const { rss, peak } = memoryOf(this.child.pid);
         peakRssBytes = Math.max(peakRssBytes, peak, rss);
         if (rss > limits.memoryMb * 1024 * 1024) fail(new ConversionError('conversion_out_of_memory', `conversion used more than ${limits.memoryMb} MiB`));
-      }, RSS_POLL_MS);
+      };
+      const timer = setTimeout(() => fail(new ConversionError('conversion_timeout', `conversion took longer than ${limits.timeoutMs} ms`)), limits.timeoutMs);
+      const watchdog = setInterval(sample, RSS_POLL_MS);
 
       const finish = (): void => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
         clearInterval(watchdog);
+        this.listener = null;
+        this.exitListener = null;
+        this.busy = false;
         if (!outcome) {
           // V8 aborts with this message when the heap cap is hit.
           settle(
@@ -168,15 +192,16 @@ export class ConversionProcess {
         // filter() skips the holes of pages that never came.
         const received = pages.filter((p) => p !== undefined).length;
         if (outcome && 'ok' in outcome && received === outcome.ok.pages && pages.length === received) {
-          resolve({ result: outcome.ok, pages, peakRssBytes: Math.max(peakRssBytes, outcome.ok.maxRssBytes) });
+          resolve({ result: outcome.ok, pages, peakRssBytes });
         } else if (outcome && 'ok' in outcome) reject(new Error(`conversion process answered with ${received} of ${outcome.ok.pages} pages`));
         else if (outcome) reject(outcome.err);
       };
-      // Single use: once the answer is in, nothing more is needed from the process.
-      const answered = (value: { ok: ChildResult } | { err: Error }): void => {
+      const answered = (value: { ok: ChildResult } | { err: Error }, faultless: boolean): void => {
+        // The peak of this document, read before anything else can run in the process.
+        sample();
         settle(value);
-        this.killGroup();
-        if (!waitForExit) finish();
+        if (opts.retire || !faultless) this.killGroup();
+        if (!(opts.waitForExit && this.killed)) finish();
       };
       this.listener = (message) => {
         switch (message.kind) {
@@ -188,13 +213,13 @@ export class ConversionProcess {
             onProgress?.(message.done, message.total);
             break;
           case 'result':
-            answered({ ok: message.result });
+            answered({ ok: message.result }, true);
             break;
           case 'error':
-            answered({ err: new ConversionError(message.reason, message.message, message.params) });
+            answered({ err: new ConversionError(message.reason, message.message, message.params) }, true);
             break;
           case 'failure':
-            answered({ err: new Error(`conversion failed: ${message.message}`) });
+            answered({ err: new Error(`conversion failed: ${message.message}`) }, false);
             break;
         }
       };

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../log';
 import type { ConversionJob } from './child/process-messages';
-import { ConversionProcess } from './conversion-process';
+import { ConversionProcess, type ChildOutcome } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
 import { prepareInput } from './prepare';
 import { writeFaxPdf } from './raster/fax-pdf';
@@ -14,50 +14,89 @@ import { ConversionError, type ConversionOptions, type ConversionResult } from '
 
 const defaultLog = createLogger('conversion');
 
-/** A warmed-up process waiting for the next document, when prewarmConversions() asked for one. */
-let spare: ConversionProcess | null = null;
-let keepSpare = false;
+/** How long a conversion process stays without a document before it goes: see keepConversionProcesses. */
+export const DEFAULT_IDLE_MS = 30_000;
 
-function startSpare(): void {
-  if (!keepSpare || spare) return;
-  const next = ConversionProcess.start(DEFAULT_LIMITS.memoryMb, true);
-  spare = next;
-  // Once warm it only waits, and must not keep this process alive.
-  next.ready.then(
-    () => next.setIdle(true),
-    () => {
-      if (spare === next) spare = null;
-    },
-  );
+/** Set by keepConversionProcesses(): processes serve one document after another while work comes. */
+let keeping: { idleMs: number } | null = null;
+/** The process waiting for the next document (started, or done with its last one), if any. */
+let waiting: ConversionProcess | null = null;
+let idleTimer: NodeJS.Timeout | null = null;
+
+/** (Re)starts the waiting process's idle time; at its end the process goes: no memory held while nothing comes. */
+function startIdleTime(converter: ConversionProcess, idleMs: number): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    if (waiting === converter) waiting = null;
+    converter.killGroup();
+  }, idleMs);
+  idleTimer.unref();
 }
 
-/** The spare if it is ready and fits the job's memory budget, otherwise a fresh process. */
+/** Lets `converter` wait for the next document, unless another one does (at most one waits). */
+function wait(converter: ConversionProcess): void {
+  // One that died while waiting (killed, crashed) makes room.
+  if (waiting && !waiting.usable) stopWaiting();
+  if (!keeping || waiting || !converter.usable) return converter.killGroup();
+  waiting = converter;
+  // Once ready it only waits, and must not keep this process alive.
+  void converter.ready.then(
+    () => waiting === converter && converter.setIdle(true),
+    () => undefined,
+  );
+  startIdleTime(converter, keeping.idleMs);
+}
+
+/** Ends the waiting process, if any. */
+function stopWaiting(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  waiting?.killGroup();
+  waiting = null;
+}
+
+/** The waiting process if it fits the job's memory budget, otherwise a new one. */
 function takeProcess(memoryMb: number): ConversionProcess {
-  if (spare?.available && spare.memoryMb === memoryMb) {
-    const taken = spare;
-    spare = null;
-    return taken;
-  }
+  const candidate = waiting;
+  waiting = null;
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  if (candidate?.usable && candidate.memoryMb === memoryMb) return candidate;
+  candidate?.killGroup();
   return ConversionProcess.start(memoryMb);
 }
 
 /**
- * From now on, keeps one conversion process started and warmed up ahead of need (MuPDF
- * loaded, hot code compiled on a built-in page), so a document does not wait for start-up.
- * Each process still converts a single document. For long-running workers; resolves when the
- * first one is ready.
+ * For long-running workers: from now on a conversion process, once started, converts one
+ * document after another (each with new MuPDF instances: memory no other document was written
+ * to, made from the process's one compilation of MuPDF) and goes when it has had nothing to do
+ * for `idleMs`. At most one waits; documents that arrive while it is busy get processes of
+ * their own, which wait in its place or go. Nothing is started until a document or
+ * conversionImminent() asks for it.
  */
-export async function prewarmConversions(): Promise<void> {
-  keepSpare = true;
-  startSpare();
-  await spare?.ready;
+export function keepConversionProcesses(opts: { idleMs?: number } = {}): void {
+  keeping = { idleMs: opts.idleMs ?? DEFAULT_IDLE_MS };
 }
 
-/** Stops keeping a spare process and ends the one waiting, if any. */
-export function stopPrewarming(): void {
-  keepSpare = false;
-  spare?.killGroup();
-  spare = null;
+/**
+ * A document is on its way (an upload began): starts a process now unless one waits, so the
+ * document finds MuPDF compiled. Only while keepConversionProcesses() is in effect; the process
+ * goes after the idle time if no document comes. Resolves when the waiting process is ready,
+ * or could not start (the document then starts one of its own); callers need not wait.
+ */
+export async function conversionImminent(): Promise<void> {
+  if (!keeping) return;
+  // A process that waits already gets its idle time anew: the document is on its way.
+  if (waiting?.usable) startIdleTime(waiting, keeping.idleMs);
+  else wait(ConversionProcess.start(DEFAULT_LIMITS.memoryMb));
+  await waiting?.ready.catch(() => undefined);
+}
+
+/** Stops keeping processes and ends the one waiting, if any. */
+export function stopConversionProcesses(): void {
+  keeping = null;
+  stopWaiting();
 }
 
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -90,7 +129,16 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
       soffice: prepared.soffice,
       frames: prepared.frames,
     };
-    const { result, pages, peakRssBytes } = await takeProcess(limits.memoryMb).run(job, limits, options.onProgress, office);
+    const converter = takeProcess(limits.memoryMb);
+    // LibreOffice stays a process per document: a process that ran it goes, with its process group.
+    const retire = !keeping || office;
+    let outcome: ChildOutcome;
+    try {
+      outcome = await converter.run(job, limits, options.onProgress, { retire, waitForExit: office });
+    } finally {
+      if (!retire) wait(converter);
+    }
+    const { result, pages, peakRssBytes } = outcome;
     log.info('document converted', {
       sourceType,
       bytes: input.length,
@@ -116,7 +164,5 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
     throw err;
   } finally {
     if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
-    // Starting a process takes a few milliseconds of this thread: after the caller has its answer.
-    setImmediate(startSpare);
   }
 }

@@ -1,5 +1,5 @@
 /** Document conversion: uploads to fax pages. Runs in the worker, never in the web tier. */
-export { convertDocument, prewarmConversions, stopPrewarming } from './convert-document';
+export { convertDocument, conversionImminent, keepConversionProcesses, stopConversionProcesses } from './convert-document';
 export { detectType } from './detect';
 export type { SourceType } from './formats/source-type';
 export * from './types';

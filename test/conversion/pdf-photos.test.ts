@@ -174,7 +174,8 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
 
   test('a multi-page PDF of photos converts on every thread with the pages MuPDF would draw', async () => {
     const images: ImageSpec[] = [];
-    for (let i = 0; i < 4; i++)
+    // Enough pages for the rendering threads to join (ten each).
+    for (let i = 0; i < 20; i++)
       images.push(
         rgbImage(
           await raw(W, H, 10 + i)
@@ -184,7 +185,7 @@ describe('photos in PDFs decoded by libjpeg-turbo', () => {
       );
     const file = await photoPdf(images);
     const result = await convert(file);
-    expect(result.pages).toBe(4);
+    expect(result.pages).toBe(20);
     const converted = verifyResult(result, ROWS, '0 0 595.28 841.89');
     const reference = renderBothWays(file);
     converted.forEach((page, i) => expectSameTones(blockTonesOf(page.bits, ROWS), blockTones(reference[i].mupdf)));

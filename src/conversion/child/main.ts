@@ -1,9 +1,13 @@
+import v8 from 'node:v8';
 import { ConversionError } from '../types';
-import { loadMupdf } from './mupdf';
+import { forgetKernels } from '../raster/kernels';
+import { collectGarbage, compileMupdf, forgetMupdf } from './mupdf';
 import { ThreadPool } from './thread-pool';
 import { runPipeline } from './pipeline';
 import type { ChildMessage, ConversionJob } from './process-messages';
-import { warmUp } from './warm-up';
+
+/** See run(). */
+const WASM_TIERING_BUDGET = 18_000_000;
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -12,41 +16,65 @@ function send(message: ChildMessage): Promise<void> {
   });
 }
 
+/**
+ * Ends a document: every thread forgets its MuPDF and kernel instances (the next document gets
+ * new ones, at their first use) and frees their memory.
+ */
+function documentDone(threads: ThreadPool): void {
+  forgetMupdf();
+  forgetKernels();
+  threads.documentDone();
+  collectGarbage();
+}
+
 async function handle(job: ConversionJob, threads: ThreadPool): Promise<void> {
   try {
     const cpu = process.cpuUsage();
     const result = await runPipeline(job, threads, (page, done, total) => void send({ kind: 'page', page, done, total }));
     const used = process.cpuUsage(cpu);
     result.cpuMs = Math.round((used.user + used.system) / 1000);
-    result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
     await send({ kind: 'result', result });
   } catch (err) {
     if (err instanceof ConversionError) await send({ kind: 'error', reason: err.reason, message: err.message, params: err.params });
     else await send({ kind: 'failure', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  } finally {
+    // After the answer: the document's instances are garbage from here on, none of their
+    // memory is used again.
+    documentDone(threads);
   }
-  await threads.close();
-  process.disconnect();
 }
 
 /**
- * The conversion child process (forked by ../conversion-process.ts, one per document): loads
- * MuPDF, says it is ready, takes one job over IPC, answers with the result or a
- * ConversionError, then exits. If the parent goes away, so does the child.
+ * The conversion process (forked by ../conversion-process.ts): compiles MuPDF once, says it
+ * is ready, then converts the documents it is sent one after the other, each with new MuPDF
+ * and kernel instances on every thread (memory no other document was written to), answering
+ * each with the result or a ConversionError. Its parent decides how long it lives; if the
+ * parent goes away, so does the process.
  */
 export function run(): void {
-  // Started with the process, each loading MuPDF alongside this thread, so all are ready when the job arrives.
+  // V8 moves a WebAssembly function to its optimising compiler once it has run for a budget of
+  // about 1.8 million units; compiling MuPDF's many warm functions cost a process's first
+  // document more than it saved (a 1-page letter: 240 → 165 ms of CPU with ten times the
+  // budget). The hot loops (drawing, the kernels) still get there early, and the optimised
+  // code serves every later document of the process.
+  v8.setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
+  // MuPDF's module (from the installed package, not from a sender) is validated function by
+  // function as each is first compiled, instead of all 10 MB at start: ≈ 17 ms of CPU less
+  // per process, and the functions a fax never calls are never validated.
+  v8.setFlagsFromString('--wasm-lazy-validation');
+  // Rendering threads start with the first document long enough to share.
   const threads = new ThreadPool();
   process.on('disconnect', () => process.exit(0));
-  process.once('message', (job: ConversionJob) => void handle(job, threads));
-  // Loading the WebAssembly module is most of the start-up time; the job waits for it anyway.
-  // A spare process (started ahead of need) also warms up its compiled code first.
-  const warm = process.argv.includes('--warm-up');
-  void Promise.all([loadMupdf(), threads.ready])
-    .then(() => (warm ? warmUp(threads) : undefined))
-    .then(
-      () => send({ kind: 'ready' }),
-      (err: unknown) => send({ kind: 'failure', message: `cannot start: ${String(err)}` }),
-    );
+  let queue = Promise.resolve();
+  process.on('message', (job: ConversionJob) => {
+    queue = queue.then(() => handle(job, threads));
+  });
+  // Compiling the WebAssembly (lazily: each function at its first call) is most of the
+  // start-up time; the first document would wait for it anyway.
+  void compileMupdf().then(
+    () => send({ kind: 'ready' }),
+    (err: unknown) => send({ kind: 'failure', message: `cannot start: ${String(err)}` }),
+  );
 }
 
 // Forked as a script of its own; importing this module starts nothing.

@@ -37,9 +37,8 @@ export async function runPipeline(job: ConversionJob, threads: ThreadPool, onPag
     };
     const counter = new Int32Array(new SharedArrayBuffer(4));
     // A single page is this thread's alone: no need to copy the document (or a decoded photo) over.
+    // A failure on another thread stops every thread from taking more pages (the pool sees to it).
     const others = total > 1 ? threads.run(pageJob, total, counter.buffer, collect) : Promise.resolve(0);
-    // A failure on another thread stops this one from taking more pages.
-    others.catch(() => takeNoMore(counter, total));
     try {
       for (let index = takePage(counter, total); index !== null; index = takePage(counter, total)) {
         // A one-page document leaves the other threads idle: one of them codes half its G4 image.
@@ -49,7 +48,8 @@ export async function runPipeline(job: ConversionJob, threads: ThreadPool, onPag
       }
     } catch (err) {
       takeNoMore(counter, total);
-      others.catch(() => undefined);
+      // The process answers once every thread has stopped, so it can take the next document.
+      await others.catch(() => undefined);
       throw err;
     }
     libraryWarnings += await others;
@@ -64,7 +64,6 @@ export async function runPipeline(job: ConversionJob, threads: ThreadPool, onPag
       warnings,
       libraryWarnings,
       cpuMs: 0,
-      maxRssBytes: 0,
     };
   } finally {
     renderer.destroy();

@@ -4,7 +4,7 @@ import type { ImageFrame } from '../formats/image-header';
 import type { SourceType } from '../formats/source-type';
 import type { ConversionLimits, ConversionWarning, CoverPage } from '../types';
 
-/** What the parent sends the conversion child process (once). */
+/** What the parent sends the conversion child process, once per document. */
 export interface ConversionJob {
   input: Uint8Array;
   type: SourceType;
@@ -29,8 +29,6 @@ export interface ChildResult {
   libraryWarnings: number;
   /** CPU time the job took in the child, all threads, in milliseconds. */
   cpuMs: number;
-  /** Peak resident memory of the child process (getrusage), in bytes. */
-  maxRssBytes: number;
 }
 
 /**

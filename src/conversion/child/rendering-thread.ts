@@ -1,15 +1,14 @@
 import { parentPort } from 'node:worker_threads';
 import { ConversionError } from '../types';
-import { loadMupdf } from './mupdf';
-import { encodeG4Rows } from '../raster/kernels';
-import { takePage, type ThreadG4, type ThreadJob, type ThreadMessage, type ThreadPreload } from './thread-messages';
+import { collectGarbage, forgetMupdf, loadMupdf, useCompiledMupdf } from './mupdf';
+import { encodeG4Rows, forgetKernels } from '../raster/kernels';
+import { takePage, type ThreadG4, type ThreadJob, type ThreadMessage, type ToThread } from './thread-messages';
 import { PageRenderer } from './page-renderer';
-import { loadSharp } from './sources/jpeg';
 
 /**
- * A rendering thread of the conversion process: its own MuPDF instance opens the same
- * document and takes pages from the shared counter until none is left, rendering and
- * finishing each one, while the main thread and the other threads do the same.
+ * A rendering thread of the conversion process: its own MuPDF instance (a new one for each
+ * document) opens the same document and takes pages from the shared counter until none is
+ * left, rendering and finishing each one, while the main thread and the other threads do the same.
  */
 function post(message: ThreadMessage): void {
   // Copied, not transferred: the encoded page is small, and a Buffer may share its memory.
@@ -17,15 +16,17 @@ function post(message: ThreadMessage): void {
 }
 
 async function run({ job, total, counter }: ThreadJob): Promise<void> {
-  const mupdf = await loadMupdf();
   let libraryWarnings = 0;
-  mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
   const next = new Int32Array(counter);
   let renderer: PageRenderer | null = null;
   try {
     for (let index = takePage(next, total); index !== null; index = takePage(next, total)) {
-      // Opened at the first page taken: a thread that gets none never opens the document.
-      renderer ??= new PageRenderer(mupdf, job);
+      // MuPDF and the document at the first page taken: a thread that gets none makes neither.
+      if (!renderer) {
+        const mupdf = await loadMupdf();
+        mupdf.setLog({ warning: () => libraryWarnings++, error: () => libraryWarnings++ });
+        renderer = new PageRenderer(mupdf, job);
+      }
       post({ kind: 'page', result: await renderer.render(index) });
     }
     post({ kind: 'done', libraryWarnings });
@@ -47,12 +48,14 @@ function codeRows({ g4: { id, rows, reference, width, height } }: ThreadG4): voi
   }
 }
 
-parentPort?.on('message', (message: ThreadJob | ThreadPreload | ThreadG4) => {
-  if ('preload' in message) void loadSharp();
-  else if ('g4' in message) codeRows(message);
+parentPort?.on('message', (message: ToThread) => {
+  if ('mupdf' in message) {
+    useCompiledMupdf(message.mupdf);
+    post({ kind: 'ready' });
+  } else if ('documentDone' in message) {
+    forgetMupdf();
+    forgetKernels();
+    collectGarbage();
+  } else if ('g4' in message) codeRows(message);
   else void run(message);
 });
-void loadMupdf().then(
-  () => post({ kind: 'ready' }),
-  (err: unknown) => post({ kind: 'failure', message: `cannot start: ${String(err)}` }),
-);

@@ -1,4 +1,5 @@
 import type { ReasonCode } from '../../domain/reasons';
+import type { CompiledMupdf } from './mupdf';
 import type { PageResult } from './page-renderer';
 import type { PageJob } from './source-spec';
 
@@ -11,10 +12,21 @@ export interface ThreadJob {
   counter: SharedArrayBuffer;
 }
 
-/** From the main thread: load sharp now, ahead of the photos of PDF pages this thread may draw. */
-export interface ThreadPreload {
-  preload: 'sharp';
+/** From the main thread, once, after the thread started: MuPDF as the process compiled it. */
+export interface ThreadSetup {
+  mupdf: CompiledMupdf;
 }
+
+/**
+ * From the main thread after each document: what follows belongs to another document, which
+ * gets new MuPDF and kernel instances (memory no earlier document was written to).
+ */
+export interface ThreadDocumentDone {
+  documentDone: true;
+}
+
+/** Everything the main thread sends a rendering thread. */
+export type ToThread = ThreadSetup | ThreadDocumentDone | ThreadJob | ThreadG4;
 
 /** From the main thread: code these rows of a page as the lower part of its G4 image (the main thread codes the rest). */
 export interface ThreadG4 {

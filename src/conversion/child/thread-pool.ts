@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../types';
 import type { G4Helper, G4Part } from '../raster/kernels';
-import type { ThreadG4, ThreadJob, ThreadMessage, ThreadPreload } from './thread-messages';
+import { compileMupdf } from './mupdf';
+import { takeNoMore, type ThreadG4, type ThreadJob, type ThreadMessage, type ThreadDocumentDone, type ThreadSetup } from './thread-messages';
 import type { PageResult } from './page-renderer';
 import type { PageJob } from './source-spec';
 
@@ -20,29 +21,54 @@ function startWorker(): Worker {
 }
 
 interface Waiter {
+  /** Threads yet to say they are done with the job (or failed). */
   remaining: number;
   libraryWarnings: number;
+  /** The first failure of a thread; the job fails with it once every thread has stopped. */
+  failure: Error | null;
+  stop: () => void;
   onPage: (result: PageResult) => void;
   resolve: (libraryWarnings: number) => void;
   reject: (err: Error) => void;
 }
 
 /**
+ * Pages each thread should get before one more joins a document: a thread's share of a
+ * document costs it a MuPDF instance and the document's fonts again (about two pages' worth of
+ * CPU), which is a tenth or less of ten pages, while the document's time shrinks.
+ */
+const PAGES_PER_THREAD = 10;
+
+/**
  * The extra rendering threads of a conversion process, one fewer than the cores (the main
- * thread renders too), each with MuPDF loaded. Started with the process, so they are ready
- * by the time a job arrives; each document uses them once.
+ * thread renders too), each given the process's compiled MuPDF. Started when the first
+ * document long enough to share arrives (a process that only sees short documents never pays
+ * for them), then kept; each document gets new MuPDF instances on them.
  */
 export class ThreadPool {
   private readonly workers: Worker[] = [];
-  readonly ready: Promise<void>;
+  private starting: Promise<void> | null = null;
+  private startedNow = false;
   private waiter: Waiter | null = null;
   /** Lower halves of G4 images being coded by the first thread, by request id. */
   private readonly coding = new Map<number, { resolve: (part: G4Part) => void; reject: (err: Error) => void }>();
   private nextId = 0;
+  /** Why a thread died, once one has: the pool cannot take another job. */
+  private deadBecause: Error | null = null;
 
-  constructor(size = Math.min(MAX_THREADS, os.availableParallelism() - 1)) {
+  constructor(private readonly size = Math.min(MAX_THREADS, os.availableParallelism() - 1)) {}
+
+  /** Starts the threads, once; resolves when every one has MuPDF. */
+  start(): Promise<void> {
+    this.starting ??= this.startThreads().then(() => {
+      this.startedNow = true;
+    });
+    return this.starting;
+  }
+
+  private startThreads(): Promise<void> {
     const started: Array<Promise<void>> = [];
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < this.size; i++) {
       const worker = startWorker();
       started.push(
         new Promise((resolve, reject) => {
@@ -54,36 +80,58 @@ export class ThreadPool {
           });
           worker.on('error', (err) => {
             reject(err);
-            this.fail(err);
+            this.broken(err);
           });
         }),
       );
       this.workers.push(worker);
     }
-    this.ready = Promise.all(started).then(() => undefined);
+    // The threads get the process's compiled MuPDF: one compilation (and one set of optimised
+    // code) for the whole process.
+    void compileMupdf().then(
+      (mupdf) => {
+        const setup: ThreadSetup = { mupdf };
+        for (const worker of this.workers) worker.postMessage(setup);
+      },
+      (err: unknown) => this.broken(err instanceof Error ? err : new Error(String(err))),
+    );
+    return Promise.all(started).then(() => undefined);
+  }
+
+  /** Tells every thread that a document is done: it forgets its instances (the next document gets new ones) and frees their memory. */
+  documentDone(): void {
+    const message: ThreadDocumentDone = { documentDone: true };
+    for (const worker of this.workers) worker.postMessage(message);
   }
 
   /**
-   * Lets every thread take pages of the job until none is left; `onPage` gets each finished
-   * page. Resolves with the MuPDF warning count once all threads are done.
+   * Lets threads take pages of the job until none is left, one thread for each PAGES_PER_THREAD
+   * pages beyond the first (the calling thread takes pages meanwhile, also while they start);
+   * `onPage` gets each finished page. Resolves with the MuPDF warning count once they are all
+   * done; when one fails, the others take no more pages, and the promise rejects once they have
+   * all stopped (so the process is idle when the document's answer goes out).
    */
-  run(job: PageJob, total: number, counter: SharedArrayBuffer, onPage: (result: PageResult) => void): Promise<number> {
-    if (this.workers.length === 0) return Promise.resolve(0);
+  async run(job: PageJob, total: number, counter: SharedArrayBuffer, onPage: (result: PageResult) => void): Promise<number> {
+    const helpers = Math.min(this.size, Math.floor(total / PAGES_PER_THREAD) - 1);
+    if (helpers <= 0) return 0;
+    await this.start();
+    if (this.deadBecause) throw this.deadBecause;
     return new Promise((resolve, reject) => {
-      this.waiter = { remaining: this.workers.length, libraryWarnings: 0, onPage, resolve, reject };
+      const stop = (): void => takeNoMore(new Int32Array(counter), total);
+      this.waiter = { remaining: helpers, libraryWarnings: 0, failure: null, stop, onPage, resolve, reject };
       const message: ThreadJob = { job, total, counter };
-      for (const worker of this.workers) worker.postMessage(message);
+      for (const worker of this.workers.slice(0, helpers)) worker.postMessage(message);
     });
   }
 
   /**
    * A helper that codes the lower half of a page's G4 image on the first thread, for the main
    * thread finishing a one-page document alone (the other threads are idle then); undefined
-   * without threads.
+   * unless the threads were started (for a longer document) and are well.
    */
   g4Helper(): G4Helper | undefined {
     const worker = this.workers.at(0);
-    if (!worker) return undefined;
+    if (!worker || !this.startedNow || this.deadBecause) return undefined;
     return (rows, reference, width, height) =>
       new Promise((resolve, reject) => {
         const id = this.nextId++;
@@ -95,15 +143,6 @@ export class ThreadPool {
           [rows.buffer, reference.buffer].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
         );
       });
-  }
-
-  /**
-   * Has every thread load sharp (about 70 ms each): a warmed-up spare does it before a document
-   * arrives, not at the first photo of a PDF page a thread draws.
-   */
-  preloadSharp(): void {
-    const message: ThreadPreload = { preload: 'sharp' };
-    for (const worker of this.workers) worker.postMessage(message);
   }
 
   async close(): Promise<void> {
@@ -126,23 +165,35 @@ export class ThreadPool {
         break;
       case 'done':
         waiter.libraryWarnings += m.libraryWarnings;
-        if (--waiter.remaining === 0) {
-          this.waiter = null;
-          waiter.resolve(waiter.libraryWarnings);
-        }
+        this.stopped(waiter);
         break;
       case 'error':
-        this.fail(new ConversionError(m.reason, m.message, m.params));
+        this.stopped(waiter, new ConversionError(m.reason, m.message, m.params));
         break;
       case 'failure':
-        this.fail(new Error(`rendering thread failed: ${m.message}`));
+        this.stopped(waiter, new Error(`rendering thread failed: ${m.message}`));
         break;
     }
   }
 
-  private fail(err: Error): void {
+  /** One thread is through with the job (each says so once, done or failed). */
+  private stopped(waiter: Waiter, failure?: Error): void {
+    if (failure && !waiter.failure) {
+      waiter.failure = failure;
+      waiter.stop();
+    }
+    if (--waiter.remaining > 0) return;
+    this.waiter = null;
+    if (waiter.failure) waiter.reject(waiter.failure);
+    else waiter.resolve(waiter.libraryWarnings);
+  }
+
+  /** A thread died: nothing it was doing will finish. */
+  private broken(err: Error): void {
+    this.deadBecause ??= err;
     const waiter = this.waiter;
     this.waiter = null;
+    waiter?.stop();
     waiter?.reject(err);
     for (const pending of this.coding.values()) pending.reject(err);
     this.coding.clear();

@@ -2,25 +2,14 @@ import { createBitmap, type FaxBitmap } from './bitmap';
 import { BLACK_TERMINATING, MODE, WHITE_TERMINATING, makeupTable, toCode } from './g4-codes';
 import { FAX_KERNELS_WASM } from './kernels-wasm';
 import { FAX_DPI_X, FAX_DPI_Y } from './paper';
+import { wasm, type WasmMemory, type WasmModule } from '../wasm-api';
 
 /**
  * The per-pixel passes of a fax page (grey to 1 bit, and the G4 encoder) run as WebAssembly
  * with SIMD, compiled from assembly/fax-kernels.ts, where the algorithms are described. This
  * module lays out the kernels' memory, writes their code tables and copies pages in and out.
- * One instance per thread (worker threads load their own copy of this module).
+ * One instance per thread and document (worker threads load their own copy of this module).
  */
-
-// The WebAssembly API of Node, as far as this module uses it (the project's type libraries
-// leave it out: it comes with the DOM typings).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 interface KernelExports {
   memory: WasmMemory;
@@ -172,39 +161,48 @@ const align = (n: number): number => (n + 15) & ~15;
 const THUMBNAIL_ROWS_PER = (8 * FAX_DPI_Y) / FAX_DPI_X;
 const PAGE = 65536;
 
-/** The kernels in one instance of the module; `wasm` another build of it (for benchmarks). */
+/** The code tables the kernels look up, in the order setTables() and setDeflateTables() take their addresses. */
+function codeTables(): { tables: Uint8Array[]; codes: number[] } {
+  const white = runTable('white');
+  const black = runTable('black');
+  const vertical = MODE.vertical.map(toCode);
+  const changes = byteChanges();
+  const deflate = deflateTables();
+  const pass = toCode(MODE.pass);
+  const horizontal = toCode(MODE.horizontal);
+  // The 2560 make-up code is one of the extended codes both colours share.
+  const longest = makeupTable('white')[LONGEST_MAKEUP >> 6];
+  const tables: Uint8Array[] = [
+    toneCurve(),
+    new Uint8Array(white.bits.buffer),
+    white.lengths,
+    new Uint8Array(black.bits.buffer),
+    black.lengths,
+    new Uint8Array(Uint32Array.from(vertical, (c) => c.bits).buffer),
+    Uint8Array.from(vertical, (c) => c.length),
+    changes.count,
+    changes.at,
+    new Uint8Array(deflate.literalBits.buffer),
+    deflate.literalLengths,
+    new Uint8Array(deflate.matchBits.buffer),
+    deflate.matchLengths,
+  ];
+  return { tables, codes: [pass.bits, pass.length, horizontal.bits, horizontal.length, longest.bits, longest.length, TABLE_RUNS, LONGEST_MAKEUP] };
+}
+
+/** Compiled and computed once per thread; each instance (one per document) gets its own memory. */
+let prepared: { module: WasmModule; tables: Uint8Array[]; codes: number[] } | null = null;
+
+/** The kernels in one instance of the module. */
 class FaxKernels {
   private readonly k: KernelExports;
   /** First address of the per-call work area, after the tables. */
   private readonly work: number;
 
-  constructor(binary: Uint8Array = Buffer.from(FAX_KERNELS_WASM, 'base64')) {
-    const module = new wasm.Module(binary);
+  constructor() {
+    prepared ??= { module: new wasm.Module(Buffer.from(FAX_KERNELS_WASM, 'base64')), ...codeTables() };
+    const { module, tables, codes } = prepared;
     this.k = new wasm.Instance(module, {}).exports as KernelExports;
-    const white = runTable('white');
-    const black = runTable('black');
-    const vertical = MODE.vertical.map(toCode);
-    const changes = byteChanges();
-    const deflate = deflateTables();
-    const pass = toCode(MODE.pass);
-    const horizontal = toCode(MODE.horizontal);
-    // The 2560 make-up code is one of the extended codes both colours share.
-    const longest = makeupTable('white')[LONGEST_MAKEUP >> 6];
-    const tables: Uint8Array[] = [
-      toneCurve(),
-      new Uint8Array(white.bits.buffer),
-      white.lengths,
-      new Uint8Array(black.bits.buffer),
-      black.lengths,
-      new Uint8Array(Uint32Array.from(vertical, (c) => c.bits).buffer),
-      Uint8Array.from(vertical, (c) => c.length),
-      changes.count,
-      changes.at,
-      new Uint8Array(deflate.literalBits.buffer),
-      deflate.literalLengths,
-      new Uint8Array(deflate.matchBits.buffer),
-      deflate.matchLengths,
-    ];
     let at = align(this.k.heapBase());
     const addresses: number[] = [];
     for (const table of tables) {
@@ -216,7 +214,7 @@ class FaxKernels {
     tables.forEach((table, i) => memory.set(table, addresses[i]));
     const [literalBits, literalLengths, matchBits, matchLengths] = addresses.slice(9);
     this.k.setDeflateTables(literalBits, literalLengths, matchBits, matchLengths);
-    this.k.setTables(...addresses.slice(0, 9), pass.bits, pass.length, horizontal.bits, horizontal.length, longest.bits, longest.length, TABLE_RUNS, LONGEST_MAKEUP);
+    this.k.setTables(...addresses.slice(0, 9), ...codes);
     this.work = at;
   }
 
@@ -376,6 +374,14 @@ class FaxKernels {
 
 let kernels: FaxKernels | null = null;
 const instance = (): FaxKernels => (kernels ??= new FaxKernels());
+
+/**
+ * Forgets this thread's instance: the next page gets a new one, with memory in which no page
+ * of an earlier document was ever written.
+ */
+export function forgetKernels(): void {
+  kernels = null;
+}
 
 /**
  * Converts an 8-bit grey page (0 = black, row stride = width) into a 1-bit fax bitmap: edges

@@ -11,7 +11,7 @@ import { encodeG4, encodeG4Rows, joinG4 } from '../../../src/conversion/raster/k
 
 async function main(): Promise<void> {
   const threads = new ThreadPool(1);
-  await threads.ready;
+  await threads.start();
   const helper = threads.g4Helper();
   if (!helper) throw new Error('no helper thread');
   const bitmap = createBitmap(1728, 401);

@@ -1,4 +1,3 @@
-import { t } from '../../../i18n';
 import type { Paper } from '../../raster/paper';
 import { wrapWords } from '../../formats/wrap-words';
 import type { CoverPage } from '../../types';
@@ -25,6 +24,10 @@ function rule(mupdf: Mupdf, y: number, x0: number, x1: number): InstanceType<Mup
  * and the message, which is cut with an ellipsis if it would run off the page.
  */
 export function coverPage(mupdf: Mupdf, painter: TextPainter, cover: CoverPage, paper: Paper, totalPages: number): LoadedPage {
+  // Every text of the service in three languages takes a tenth of a conversion process's
+  // start to load: only for documents with a cover page.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { t } = require('../../../i18n') as typeof import('../../../i18n');
   const l = cover.locale;
   const right = paper.widthPt - MARGIN;
   const runs: TextRun[] = [];

@@ -9,11 +9,13 @@ export function loadSharp(): Promise<Sharp | null> {
   loading ??= import('sharp').then(
     (module) => {
       const sharp = module.default;
-      // One document per process, and decoded pixels must not outlive it in a cache.
+      // Decoded pixels must not outlive their document in a cache (a process converts one
+      // document after another).
       sharp.cache(false);
       // A second libvips thread moves decoded rows on while libjpeg-turbo decodes the next ones:
       // a 12-megapixel photo ≈ 10 ms sooner. (sharp's default of one thread on glibc guards
-      // long-running servers against heap fragmentation; these processes are single-use.)
+      // long-running servers against heap fragmentation; a conversion process lives only while
+      // documents come.)
       sharp.concurrency(2);
       return sharp;
     },

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import { asConversionError } from '../errors';
 import type { Picture } from '../page-source';
+import { wasm, type WasmModule } from '../../wasm-api';
+
+/** libwebp compiled, once per process: each document instantiates it anew. */
+let compiled: Promise<WasmModule> | null = null;
 
 /**
  * Decodes a WebP image with libwebp (WebAssembly, @jsquash/webp; MuPDF has no WebP reader)
@@ -11,9 +15,11 @@ export async function decodeWebp(data: Uint8Array): Promise<Picture> {
   let decoded: { width: number; height: number; data: Uint8ClampedArray };
   try {
     const codec = await import('@jsquash/webp/decode.js');
-    // The package fetches its .wasm by URL, which Node cannot do for files: hand it the bytes.
-    const wasmBinary = fs.readFileSync(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'));
-    await codec.init({ wasmBinary } as Parameters<typeof codec.init>[0]);
+    // The package fetches its .wasm by URL, which Node cannot do for files: the compiled module
+    // is handed over instead. init() makes a new instance of it, with new memory, so nothing
+    // of an earlier document's image is in the decoder's memory.
+    compiled ??= fs.promises.readFile(require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm')).then((bytes) => wasm.compile(bytes));
+    await codec.init(await compiled);
     // Typed by the package as the browser's ImageData, which Node's type library lacks.
     const image: unknown = await codec.default(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
     decoded = image as typeof decoded;

@@ -1,0 +1,158 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConversionError, conversionImminent, keepConversionProcesses, stopConversionProcesses } from '../../src/conversion';
+import { docx, imageFile, textPdf } from './helpers/corpus';
+import { convert } from './helpers/convert';
+
+const linux = process.platform === 'linux';
+if (!linux) console.warn('Kept conversion process tests skipped: they find the processes in /proc, which only Linux has.');
+
+/** The conversion processes this test process started, by pid (Linux /proc). */
+function conversionProcesses(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return parent === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('conversion', 'child', 'main'));
+      } catch {
+        // It ended meanwhile.
+        return false;
+      }
+    });
+}
+
+/** Waits until the conversion processes are `expected` (one is killed asynchronously). */
+async function processesBecome(expected: number[]): Promise<number[]> {
+  for (let i = 0; i < 100 && JSON.stringify(conversionProcesses()) !== JSON.stringify(expected); i++) await delay(20);
+  return conversionProcesses();
+}
+
+afterEach(() => stopConversionProcesses());
+
+test('each document gets a new MuPDF instance, with memory in which the one before left nothing', () => {
+  const hook = path.resolve(__dirname, '../../src/conversion/child/register-ts.js');
+  const out = execFileSync(process.execPath, ['-r', hook, path.join(__dirname, 'helpers/mupdf-instances-child.ts')], { encoding: 'utf8', timeout: 120_000 });
+  const seen = JSON.parse(out) as { firstRead: boolean; firstHolds: boolean; secondHolds: boolean; sameMemory: boolean; missing: string[]; secondWorks: number };
+  // The first instance read the document, and its bytes are in its memory...
+  expect(seen.firstRead).toBe(true);
+  expect(seen.firstHolds).toBe(true);
+  // ...the next one has memory of its own without them, and the whole API of the mupdf module.
+  expect(seen.sameMemory).toBe(false);
+  expect(seen.secondHolds).toBe(false);
+  expect(seen.missing).toEqual([]);
+  expect(seen.secondWorks).toBe(1);
+});
+
+(linux ? describe : describe.skip)('a kept conversion process', () => {
+  test('converts one document after another as processes of their own would, and goes when idle', async () => {
+    const letter = await textPdf(2);
+    const picture = imageFile('png', 600, 800);
+    // Long enough for the rendering threads to share it: they too get new instances per document.
+    const long = await textPdf(24);
+    const alone = [(await convert(letter)).tiff, (await convert(picture)).tiff, (await convert(long)).tiff];
+    // Not kept: each of those processes went with its answer.
+    expect(await processesBecome([])).toEqual([]);
+
+    keepConversionProcesses({ idleMs: 1_000 });
+    expect((await convert(letter)).tiff.equals(alone[0])).toBe(true);
+    const [pid] = conversionProcesses();
+    expect(pid).toBeDefined();
+    expect((await convert(picture)).tiff.equals(alone[1])).toBe(true);
+    expect((await convert(long)).tiff.equals(alone[2])).toBe(true);
+    expect((await convert(letter)).tiff.equals(alone[0])).toBe(true);
+    expect((await convert(long)).tiff.equals(alone[2])).toBe(true);
+    expect(conversionProcesses()).toEqual([pid]);
+
+    // No document for the idle time: the process is gone.
+    await delay(1_200);
+    expect(await processesBecome([])).toEqual([]);
+  }, 120_000);
+
+  test('started when a document is announced, it takes that document', async () => {
+    keepConversionProcesses({ idleMs: 60_000 });
+    await conversionImminent();
+    const started = conversionProcesses();
+    expect(started).toHaveLength(1);
+    // Announced again while it waits: still the one process.
+    await conversionImminent();
+    expect(conversionProcesses()).toEqual(started);
+    expect((await convert(await textPdf(1))).pages).toBe(1);
+    expect(conversionProcesses()).toEqual(started);
+
+    // The waiting process dies (killed from outside): the next announcement readies another.
+    process.kill(started[0], 'SIGKILL');
+    expect(await processesBecome([])).toEqual([]);
+    // Gone from /proc before this process has heard of its exit.
+    await delay(200);
+    await conversionImminent();
+    const again = conversionProcesses();
+    expect(again).toHaveLength(1);
+    expect(again).not.toEqual(started);
+    expect((await convert(await textPdf(1))).pages).toBe(1);
+    expect(conversionProcesses()).toEqual(again);
+  }, 120_000);
+
+  test('a refused document leaves it for the next; a timeout, a crash, another memory budget or an office document does not', async () => {
+    const long = await textPdf(24);
+    const crashFree = (await convert(long)).tiff;
+    keepConversionProcesses({ idleMs: 60_000 });
+    await convert(await textPdf(1));
+    const [first] = conversionProcesses();
+
+    await expect(convert(await textPdf(200))).rejects.toMatchObject({ reason: 'too_many_pages' });
+    expect(conversionProcesses()).toEqual([first]);
+
+    const late = await convert(await textPdf(20), { limits: { timeoutMs: 30 } }).catch((err: unknown) => err);
+    expect(late).toBeInstanceOf(ConversionError);
+    expect((late as ConversionError).reason).toBe('conversion_timeout');
+    expect(await processesBecome([])).toEqual([]);
+
+    await convert(await textPdf(1), { limits: { memoryMb: 800 } });
+    const [budgeted] = conversionProcesses();
+    expect(budgeted).toBeDefined();
+    // The next document has the default budget: not that process.
+    await convert(await textPdf(1));
+    const [next] = await processesBecome(conversionProcesses().filter((pid) => pid !== budgeted));
+    expect(next).not.toBe(budgeted);
+
+    // A process killed in the middle of a document (a crash): that document fails as the
+    // machine's fault (retried by its activity), and the next one gets a new process and the
+    // same pages as ever.
+    const killed = convert(long, {
+      onProgress: () => {
+        for (const pid of conversionProcesses()) process.kill(pid, 'SIGKILL');
+      },
+    }).catch((err: unknown) => err);
+    const crash = await killed;
+    expect(crash).toBeInstanceOf(Error);
+    expect(crash).not.toBeInstanceOf(ConversionError);
+    expect(await processesBecome([])).toEqual([]);
+    expect((await convert(long)).tiff.equals(crashFree)).toBe(true);
+
+    // LibreOffice runs in a process's group: an office document's process goes with it. A
+    // stand-in for LibreOffice writes the PDF it was asked for.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-kept-'));
+    try {
+      const fake = path.join(dir, 'fake-soffice');
+      fs.writeFileSync(
+        fake,
+        `#!${process.execPath}
+const out = process.argv[process.argv.indexOf('--outdir') + 1];
+require('node:fs').writeFileSync(out + '/document.pdf', Buffer.from(${JSON.stringify((await textPdf(1)).toString('base64'))}, 'base64'));
+`,
+        { mode: 0o700 },
+      );
+      expect((await convert(docx(['Hello']), { libreOffice: fake })).pages).toBe(1);
+      expect(await processesBecome([])).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
