@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { formatMoney } from '../../src/domain/pricing';
 import type { Locale } from '../../src/domain/status';
@@ -132,6 +133,52 @@ describeInBrowser("support's pages", (stack) => {
     ]);
     await page.reload();
     await look(page, 'support-resent-en');
+    await page.context().close();
+  });
+
+  /**
+   * The stack's own PostgreSQL (the sandbox's fixed credentials, its port in the server's pid
+   * file): the test puts a fax out of step with Stripe there, as a bug or a hand edit would.
+   */
+  async function stackDatabase<T>(fn: (db: Client) => Promise<T>): Promise<T> {
+    const pid = fs.readFileSync(path.join(stack().dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
+    const db = new Client({ connectionString: `postgres://durafax:durafax@127.0.0.1:${pid[3].trim()}/durafax` });
+    await db.connect();
+    try {
+      return await fn(db);
+    } finally {
+      await db.end();
+    }
+  }
+
+  test('the reconciliation: run now from its page, and its report names the fax out of step with Stripe', async () => {
+    const fax = await paidFax('+49 30 1234567');
+    await waitForFax(stack().web, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
+    // Durafax says refunded; Stripe has only the capture. Changed long enough ago for the run to look at it.
+    await stackDatabase((db) =>
+      db.query(`UPDATE fax SET payment_state = 'refunded', amount_refunded = price_amount, updated_at = now() - interval '10 minutes' WHERE id = $1`, [fax.id]),
+    );
+    const page = await open('en');
+    await signIn(page, 'en');
+    await page.click('a[href="/en/support/reconciliation"]');
+    await page.getByRole('heading', { name: t('en', 'support.reconcile.heading') }).waitFor();
+    await page.click('form[action="/en/support/reconciliation/run"] button[type=submit]');
+    await page.waitForURL(/\?note=triggered$/);
+    const row = page.locator(`tr[data-code="refund_missing"]:has(a[href="/en/support/faxes/${fax.id}"])`);
+    const until = Date.now() + 30_000;
+    while (!(await row.count()) && Date.now() < until) {
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    expect(await row.innerText()).toContain(t('en', 'support.reconcile.code.refund_missing'));
+    await look(page, 'support-reconciliation-en');
+    for (const locale of ['de', 'fr'] as const) {
+      await page.goto(`${stack().web}/${locale}/support/reconciliation`);
+      await page.locator(`tr[data-code="refund_missing"] a[href="/${locale}/support/faxes/${fax.id}"]`).waitFor();
+      await look(page, `support-reconciliation-${locale}`);
+    }
+    await page.click(`tr[data-code="refund_missing"] a[href="/fr/support/faxes/${fax.id}"]`);
+    await page.waitForURL(new RegExp(`/fr/support/faxes/${fax.id}$`));
     await page.context().close();
   });
 });

@@ -94,11 +94,11 @@ describe('the reconciliation page', () => {
     expect(html).toContain(`href="/en/support/faxes/${carrierDelivered}"`);
     expect(html).toContain('Delivered, but the card hold was never captured');
     expect(html).toContain('Delivered · payment: Charged · price €2.57, captured €2.57, refunded €0.00');
-    expect(html).toContain('Stripe: pi_uncaptured1 is requires_capture: captured €0.00 of €2.57, refunded €0.00');
+    expect(html).toContain('Stripe: pi_uncaptured1: requires_capture, captured €0.00 of €2.57, refunded €0.00');
     expect(html).toContain('Capture the payment in Stripe’s dashboard before the hold lapses');
     expect(html).toContain('The carrier delivered it, Durafax says it was not');
     expect(html).toContain('transmission 2: failed · documents deleted');
-    expect(html).toContain('Carrier: fax cfx-delivered-2 (transmission 2) is delivered');
+    expect(html).toContain('Carrier: fax cfx-delivered-2 (transmission 2): delivered');
     expect(html).toContain('12 faxes checked.');
   });
 
@@ -116,6 +116,7 @@ describe('the reconciliation page', () => {
     expect(fr).toContain('Remis, mais l’autorisation de la carte n’a jamais été encaissée');
     expect(fr).toContain('L’opérateur l’a remis, Durafax dit que non');
     expect(fr).toContain('2 écarts');
+    expect(fr).toContain('Opérateur : fax cfx-delivered-2 (transmission 2) : delivered');
     expect(fr).toContain(`href="/fr/support/faxes/${carrierDelivered}"`);
   });
 

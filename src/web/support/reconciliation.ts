@@ -30,7 +30,6 @@ export interface FindingView {
   code: string;
   title: string;
   advice: string;
-  party: string;
   ours: string;
   theirs: string;
 }
@@ -92,9 +91,8 @@ export function findingView(f: StoredFinding, locale: Locale): FindingView {
     code: f.code,
     title: t(locale, `support.reconcile.code.${f.code}`),
     advice: t(locale, `support.reconcile.advice.${f.code}`),
-    party: t(locale, `support.reconcile.party.${f.theirs.party}`),
     ours: oursText(f.ours, locale),
-    theirs: theirsText(f.theirs, locale),
+    theirs: t(locale, 'support.reconcile.party.says', { party: t(locale, `support.reconcile.party.${f.theirs.party}`), text: theirsText(f.theirs, locale) }),
   };
 }
 
