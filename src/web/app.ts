@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../db/document-store';
+import { announceUpload } from '../db/upload-notices';
 import { Faxes } from '../db/faxes';
 import { SupportActions } from '../db/support-actions';
 import type { Logger } from '../log';
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Koa {
     appSecret: config.appSecret,
     maxUploadBytes: config.limits.maxUploadBytes,
     uploadIdleMs: config.web.uploadIdleMs,
+    uploadBegun: () => announceUpload(db, log),
     log,
   };
   const limits = new RateLimits(db, config.rateLimits);

@@ -24,6 +24,8 @@ export interface CreateFaxDeps {
   maxUploadBytes: number;
   /** The longest pause within an upload before it is given up. */
   uploadIdleMs: number;
+  /** Called as an upload's body begins to arrive (a worker then gets a conversion process ready). */
+  uploadBegun?: () => void;
   log: Logger;
 }
 
@@ -69,7 +71,7 @@ export const COVER_FIELDS: Record<string, { key: keyof CoverSheet; max: number }
  */
 export async function withFaxUpload<T>(
   ctx: Koa.Context,
-  deps: Pick<CreateFaxDeps, 'maxUploadBytes' | 'uploadIdleMs'>,
+  deps: Pick<CreateFaxDeps, 'maxUploadBytes' | 'uploadIdleMs' | 'uploadBegun'>,
   use: (upload: { fields: FaxForm; files: UploadedFile[] }) => Promise<T>,
 ): Promise<T> {
   if (!ctx.is('multipart/form-data')) throw new HttpProblem(415, 'invalid_request', { detail: 'multipart/form-data' });
@@ -77,6 +79,7 @@ export async function withFaxUpload<T>(
   if (declared > deps.maxUploadBytes + 64 * 1024) {
     throw new HttpProblem(413, 'upload_too_large', { limit: formatBytes(deps.maxUploadBytes) }, { headers: { Connection: 'close' }, field: 'document' });
   }
+  deps.uploadBegun?.();
   const upload = await readMultipart(ctx.req, { fileBytes: deps.maxUploadBytes, files: 1, fields: 16, fieldBytes: 4096, idleMs: deps.uploadIdleMs });
   try {
     chooseLocale(ctx, upload.fields.locale);

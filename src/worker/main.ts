@@ -3,10 +3,11 @@ import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worke
 import { createActivities } from '../activities';
 import { createCarrier } from '../carrier/telnyx-carrier';
 import { loadConfig } from '../config/config';
-import { convertDocument, prewarmConversions, stopPrewarming } from '../conversion';
+import { conversionImminent, convertDocument, keepConversionProcesses, stopConversionProcesses } from '../conversion';
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
 import { EmailOutbox } from '../db/email-outbox';
+import { listenForUploads } from '../db/upload-notices';
 import { Faxes } from '../db/faxes';
 import { EmailRelay } from '../email/relay';
 import { createLogger } from '../log';
@@ -91,8 +92,9 @@ export async function run(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 
   await metrics.start(config.metrics, log);
-  // A warmed-up conversion process saves the first upload a third of a second.
-  await prewarmConversions();
+  // Conversion processes serve documents while they come, one is readied as an upload begins.
+  keepConversionProcesses();
+  const stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
   await relay?.start();
   await ensureSchedules(config, log);
   log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
@@ -101,7 +103,8 @@ export async function run(): Promise<void> {
   } finally {
     await relay?.stop();
     await metrics.stop();
-    stopPrewarming();
+    await stopListening();
+    stopConversionProcesses();
     await connection.close();
     await db.destroy();
     log.info('worker stopped');
