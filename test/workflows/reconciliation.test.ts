@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import request from 'supertest';
 import { Reconciliations } from '../../src/db/reconciliations';
-import { createLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../src/log';
+import { createUiApp } from '../../src/ui/app';
 import { TemporalSupportWorkflows } from '../../src/web/support/support-workflows';
 import { ensureReconciliationSchedule } from '../../src/worker/schedules';
 import { RECONCILIATION_SCHEDULE_ID, type ReconciliationSummary } from '../../src/workflows/reconciliation-contract';
@@ -110,6 +115,26 @@ test('the schedule fires at its time and the run writes its report; support’s 
     const second = await nthRun(2);
     expect(second.summary.reportId).not.toBe(first.summary.reportId);
     expect((await reports.latest(10)).map((r) => r.workflowId)).toEqual([second.workflowId, first.workflowId]);
+
+    // The Temporal UI's schedule page triggers it through the UI server's API (PatchSchedule), as its Trigger button does.
+    // A run's id names its time to the second: a second later, so the two triggered runs differ.
+    await env.sleep(2000);
+    const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-ui-static-'));
+    try {
+      fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Temporal UI</title>');
+      const ui = createUiApp({ connection: env.connection, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access: { kind: 'sandbox' }, log: silentLogger }).callback();
+      const csrf = /_csrf=([^;]+)/.exec(String((await request(ui).get('/')).headers['set-cookie']))?.[1] ?? '';
+      const patched = await request(ui)
+        .post(`/api/v1/namespaces/default/schedules/${RECONCILIATION_SCHEDULE_ID}/patch`)
+        .set('Cookie', `_csrf=${csrf}`)
+        .set('X-CSRF-TOKEN', csrf)
+        .send({ patch: { triggerImmediately: { overlapPolicy: 'SCHEDULE_OVERLAP_POLICY_SKIP' } }, identity: 'temporal-ui', requestId: randomUUID() });
+      expect(patched.status).toBe(200);
+    } finally {
+      fs.rmSync(staticDir, { recursive: true, force: true });
+    }
+    const third = await nthRun(3);
+    expect((await reports.get(third.summary.reportId))?.workflowId).toBe(third.workflowId);
   });
 
   expect(await ensureReconciliationSchedule(env.client, { at: null, taskQueue, log })).toBe('deleted');
