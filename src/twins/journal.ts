@@ -165,6 +165,12 @@ export class Journal {
     });
   }
 
+  /** Rewrites the journal as the live state now, as the size rule does by itself. */
+  compact(): Promise<void> {
+    this.mustCompact = true;
+    return this.flush();
+  }
+
   stats(): JournalStats {
     return { bytes: this.size, liveBytes: this.liveBytes, bytesWritten: this.bytesWritten, compactions: this.compactions };
   }
@@ -208,7 +214,7 @@ export class Journal {
           const total = this.size + batchBytes;
           if (this.mustCompact || (total >= this.minCompactBytes && total > this.compactRatio * this.liveBytes)) {
             // The state now covers every record up to `upTo` (they were made from it), so the batch is dropped.
-            await this.compact();
+            await this.rewrite();
           } else {
             await this.append(batch, batchBytes);
           }
@@ -253,7 +259,7 @@ export class Journal {
     this.bytesWritten += data.length;
   }
 
-  private async compact(): Promise<void> {
+  private async rewrite(): Promise<void> {
     const started = Date.now();
     const before = this.size;
     await this.handle?.close();

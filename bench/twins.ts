@@ -1,0 +1,379 @@
+/**
+ * What one change costs the sandboxes' persistence, by how many objects they hold: the
+ * append-only journal (`src/twins/journal.ts`, as both twins use it) side by side with the
+ * whole-file rewrite it replaced, reproduced here as the baseline exactly as each twin did it
+ * (Stripe twin: the whole state as JSON to a temporary file, fsync, rename, fsync of the folder;
+ * carrier twin: the whole state as JSON to a temporary file and rename, no fsync).
+ *
+ * A change is one object changing (a payment intent's status, a fax's page count) and being
+ * made durable before the next one, as a request does before its answer. The state is a mix of
+ * objects shaped as the twins keep them: per payment a checkout session, its payment intent, its
+ * charge and five events; per fax the carrier twin's fax record. Also printed: a compaction
+ * (time and bytes) and the start-up replay at each size, and the bytes per change with
+ * compaction amortised in (a compaction writes the live state once per growth of the journal by
+ * max(1 MiB, live state)).
+ *
+ * Run: node -r ./src/conversion/child/register-ts.js bench/twins.ts
+ * Knobs: BENCH_SIZES (default 100,10000,100000), BENCH_CHANGES (journal changes per size,
+ * default 1000), BENCH_BASELINE_SECONDS (time spent on whole-file rewrites per size, default 10),
+ * BENCH_TWINS (default stripe,carrier).
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CarrierStatus } from '../src/carrier/types';
+import { silentLogger } from '../src/log';
+import type { TwinFax } from '../src/twins/carrier/fax-store';
+import { Journal } from '../src/twins/journal';
+import type { ChargeJson, CheckoutSessionJson, EventJson, PaymentIntentJson, SessionRecord, StripeObjectJson } from '../src/twins/stripe/model';
+
+const SIZES = (process.env.BENCH_SIZES ?? '100,10000,100000').split(',').map(Number);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1000);
+const BASELINE_SECONDS = Number(process.env.BENCH_BASELINE_SECONDS ?? 10);
+const TWINS = (process.env.BENCH_TWINS ?? 'stripe,carrier').split(',');
+const MIN_COMPACT_BYTES = 1024 * 1024;
+
+type Entries = Map<string, unknown>;
+
+interface Twin {
+  name: string;
+  /** The state with `n` objects, as journal keys and values. */
+  fill(n: number): Entries;
+  /** Changes the object at `key` in place (the value in the map is the live object). */
+  change(entries: Entries, key: string, i: number): void;
+  /** The keys that change: intents, or faxes. */
+  changing(entries: Entries): string[];
+  /** The old way: the whole state written as its one file. */
+  rewrite(entries: Entries, file: string): Promise<number>;
+}
+
+const t0 = 1_796_000_000;
+const pad = (i: number, width = 24): string => String(i).padStart(width, '0');
+
+function session(i: number): SessionRecord {
+  const id = `cs_test_${pad(i, 58)}`;
+  const json: CheckoutSessionJson = {
+    id,
+    object: 'checkout.session',
+    amount_subtotal: 257,
+    amount_total: 257,
+    cancel_url: `http://localhost:3000/checkout/${pad(i, 36)}/cancel`,
+    client_reference_id: pad(i, 36),
+    created: t0 + i,
+    currency: 'eur',
+    customer: null,
+    customer_details: { email: null },
+    customer_email: null,
+    expires_at: t0 + i + 3600,
+    livemode: false,
+    locale: 'en',
+    metadata: { fax_id: pad(i, 36) },
+    mode: 'payment',
+    payment_intent: `pi_${pad(i)}`,
+    payment_method_types: ['card'],
+    payment_status: 'unpaid',
+    status: 'complete',
+    success_url: `http://localhost:3000/checkout/${pad(i, 36)}/success?session_id={CHECKOUT_SESSION_ID}`,
+    url: null,
+  };
+  return {
+    json,
+    lineItems: [{ name: 'Fax to +49 30 1234 5678, 2 pages', description: null, unit_amount: 257, currency: 'eur', quantity: 1 }],
+    paymentIntentData: { metadata: { fax_id: pad(i, 36) }, description: null, captureMethod: 'manual' },
+    pendingCard: null,
+  };
+}
+
+function intent(i: number): PaymentIntentJson {
+  const id = `pi_${pad(i)}`;
+  return {
+    id,
+    object: 'payment_intent',
+    amount: 257,
+    amount_capturable: 257,
+    amount_received: 0,
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'manual',
+    client_secret: `${id}_secret_${pad(i)}`,
+    confirmation_method: 'automatic',
+    created: t0 + i,
+    currency: 'eur',
+    description: null,
+    last_payment_error: null,
+    latest_charge: `ch_${pad(i)}`,
+    livemode: false,
+    metadata: { fax_id: pad(i, 36) },
+    next_action: null,
+    payment_method: `pm_${pad(i)}`,
+    payment_method_types: ['card'],
+    status: 'requires_capture',
+  };
+}
+
+function charge(i: number): ChargeJson {
+  return {
+    id: `ch_${pad(i)}`,
+    object: 'charge',
+    amount: 257,
+    amount_captured: 0,
+    amount_refunded: 0,
+    captured: false,
+    created: t0 + i,
+    currency: 'eur',
+    description: null,
+    failure_code: null,
+    failure_message: null,
+    livemode: false,
+    metadata: {},
+    outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+    paid: true,
+    payment_intent: `pi_${pad(i)}`,
+    payment_method: `pm_${pad(i)}`,
+    payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2034, funding: 'credit', country: 'US', capture_before: t0 + i + 604_800 } },
+    refunded: false,
+    status: 'succeeded',
+  };
+}
+
+function event(i: number, k: number, type: string, object: StripeObjectJson): EventJson {
+  return {
+    id: `evt_${pad(i * 8 + k)}`,
+    object: 'event',
+    api_version: '2025-01-27.acacia',
+    created: t0 + i,
+    data: { object: structuredClone(object) },
+    livemode: false,
+    pending_webhooks: 0,
+    request: { id: null, idempotency_key: null },
+    type,
+  };
+}
+
+const stripe: Twin = {
+  name: 'Stripe twin',
+  fill(n) {
+    const entries: Entries = new Map<string, unknown>([
+      ['secret', pad(0, 64)],
+      ['clockOffsetMs', 0],
+      ['refundFailingCharges', []],
+      ['failingRefunds', []],
+    ]);
+    // Eight objects per payment: the session, the intent, the charge and five events.
+    for (let i = 0; entries.size - 4 < n; i++) {
+      const s = session(i);
+      const pi = intent(i);
+      const ch = charge(i);
+      const add = (key: string, value: unknown): void => {
+        if (entries.size - 4 < n) entries.set(key, value);
+      };
+      add(`sessions/${s.json.id}`, s);
+      add(`intents/${pi.id}`, pi);
+      add(`charges/${ch.id}`, ch);
+      const events: Array<[string, StripeObjectJson]> = [
+        ['payment_intent.created', pi],
+        ['charge.succeeded', ch],
+        ['payment_intent.amount_capturable_updated', pi],
+        ['checkout.session.completed', s.json],
+        ['charge.captured', ch],
+      ];
+      events.forEach(([type, obj], k) => {
+        const e = event(i, k, type, obj);
+        add(`events/${e.id}`, e);
+      });
+    }
+    return entries;
+  },
+  changing: (entries) => [...entries.keys()].filter((k) => k.startsWith('intents/')),
+  change(entries, key, i) {
+    const pi = entries.get(key) as PaymentIntentJson;
+    pi.status = i % 2 ? 'succeeded' : 'requires_capture';
+    pi.amount_received = i % 2 ? pi.amount : 0;
+  },
+  async rewrite(entries, file) {
+    const state: Record<string, unknown> = { version: 1, sessions: {}, intents: {}, charges: {}, refunds: {}, events: {}, deliveries: {}, idempotency: {} };
+    for (const [key, value] of entries) {
+      const slash = key.indexOf('/');
+      if (slash < 0) state[key] = value;
+      else (state[key.slice(0, slash)] as Record<string, unknown>)[key.slice(slash + 1)] = value;
+    }
+    const text = JSON.stringify(state);
+    const tmp = `${file}.${process.pid}.tmp`;
+    const handle = await fs.open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+    const dir = await fs.open(path.dirname(file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    return Buffer.byteLength(text);
+  },
+};
+
+function fax(i: number): TwinFax {
+  const created = new Date((t0 + i) * 1000).toISOString();
+  return {
+    id: `${pad(i, 8)}-0000-4000-8000-000000000000`,
+    connection_id: 'sandbox-connection',
+    from: '+15005550006',
+    to: '+493012345678',
+    media_url: `http://localhost:3000/media/${pad(i, 36)}.pdf?expires=1796003600&sig=${pad(i, 64)}`,
+    client_state: Buffer.from(JSON.stringify({ faxId: pad(i, 36), attempt: 1 })).toString('base64'),
+    webhook_url: null,
+    status: 'delivered',
+    failure_reason: null,
+    page_count: 2,
+    call_duration_secs: 74,
+    created_at: created,
+    updated_at: created,
+    fax_key: pad(i, 36),
+    attempt: 1,
+    document_pages: 2,
+    dialed: true,
+  };
+}
+
+const STATUSES: CarrierStatus[] = ['queued', 'media.processed', 'originated', 'sending', 'delivered'];
+
+const carrier: Twin = {
+  name: 'carrier twin',
+  fill(n) {
+    const entries: Entries = new Map();
+    for (let i = 0; i < n; i++) {
+      const f = fax(i);
+      entries.set(f.id, f);
+    }
+    return entries;
+  },
+  changing: (entries) => [...entries.keys()],
+  change(entries, key, i) {
+    const f = entries.get(key) as TwinFax;
+    f.status = STATUSES[i % STATUSES.length];
+    f.updated_at = new Date().toISOString();
+  },
+  async rewrite(entries, file) {
+    const text = JSON.stringify({ version: 1, faxes: [...entries.values()] });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, file);
+    return Buffer.byteLength(text);
+  },
+};
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+interface Figures {
+  changes: number;
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  bytesPerChange: number;
+}
+
+function figures(times: number[], bytes: number): Figures {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    changes: times.length,
+    meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    p50Ms: quantile(sorted, 0.5),
+    p99Ms: quantile(sorted, 0.99),
+    bytesPerChange: bytes / times.length,
+  };
+}
+
+async function journalRun(twin: Twin, n: number, dir: string) {
+  const entries = twin.fill(n);
+  const file = path.join(dir, 'twin.journal');
+  const { journal } = await Journal.open({ file, log: silentLogger, entries: () => entries });
+  for (const [key, value] of entries) journal.put(key, value);
+  await journal.flush();
+  const keys = twin.changing(entries);
+  const written = journal.stats().bytesWritten;
+  const times: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const key = keys[(i * 7919) % keys.length];
+    const started = performance.now();
+    twin.change(entries, key, i);
+    journal.put(key, entries.get(key));
+    await journal.flush();
+    times.push(performance.now() - started);
+  }
+  const perChange = figures(times, journal.stats().bytesWritten - written);
+  const compactStarted = performance.now();
+  await journal.compact();
+  const compaction = { ms: performance.now() - compactStarted, bytes: journal.stats().bytes };
+  await journal.close();
+  const replayStarted = performance.now();
+  const reopened = await Journal.open({ file, log: silentLogger, entries: () => [] });
+  const replayMs = performance.now() - replayStarted;
+  if (reopened.entries.size !== entries.size) throw new Error(`replay found ${reopened.entries.size} objects, not ${entries.size}`);
+  await reopened.journal.close();
+  // Between two compactions the journal grows by max(1 MiB, live state) of changes.
+  const recordBytes = perChange.bytesPerChange;
+  const changesPerCompaction = Math.max(MIN_COMPACT_BYTES, compaction.bytes) / recordBytes;
+  return { perChange, compaction, replayMs, amortisedBytes: recordBytes + compaction.bytes / changesPerCompaction };
+}
+
+async function baselineRun(twin: Twin, n: number, dir: string): Promise<Figures> {
+  const entries = twin.fill(n);
+  const keys = twin.changing(entries);
+  const file = path.join(dir, 'twin.json');
+  await twin.rewrite(entries, file);
+  const times: number[] = [];
+  let bytes = 0;
+  const until = performance.now() + BASELINE_SECONDS * 1000;
+  for (let i = 0; i < CHANGES && (times.length < 3 || performance.now() < until); i++) {
+    const key = keys[(i * 7919) % keys.length];
+    const started = performance.now();
+    twin.change(entries, key, i);
+    bytes += await twin.rewrite(entries, file);
+    times.push(performance.now() - started);
+  }
+  return figures(times, bytes);
+}
+
+const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const fmtBytes = (b: number): string => (b >= 1024 * 1024 ? `${(b / 1024 / 1024).toFixed(1)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b.toFixed(0)} B`);
+
+async function main(): Promise<void> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-bench-twins-'));
+  const onSignal = (): void => {
+    void fs.rm(root, { recursive: true, force: true }).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    console.log(`twin persistence per change; ${CHANGES} journal changes per size; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
+    console.log('| twin | objects | way | changes | ms per change (mean / p50 / p99) | bytes written per change | compaction | start-up replay |');
+    console.log('|---|---:|---|---:|---|---:|---|---:|');
+    for (const twin of [stripe, carrier].filter((t) => TWINS.includes(t.name.split(' ')[0].toLowerCase()))) {
+      for (const n of SIZES) {
+        const dir = await fs.mkdtemp(path.join(root, 'run-'));
+        const j = await journalRun(twin, n, dir);
+        const b = await baselineRun(twin, n, dir);
+        await fs.rm(dir, { recursive: true, force: true });
+        const { perChange: p } = j;
+        console.log(
+          `| ${twin.name} | ${n.toLocaleString('en')} | journal | ${p.changes} | ${fmtMs(p.meanMs)} / ${fmtMs(p.p50Ms)} / ${fmtMs(p.p99Ms)} | ${fmtBytes(p.bytesPerChange)} (${fmtBytes(j.amortisedBytes)} with compaction) | ${fmtMs(j.compaction.ms)} ms, ${fmtBytes(j.compaction.bytes)} | ${fmtMs(j.replayMs)} ms |`,
+        );
+        console.log(`| ${twin.name} | ${n.toLocaleString('en')} | whole file (before) | ${b.changes} | ${fmtMs(b.meanMs)} / ${fmtMs(b.p50Ms)} / ${fmtMs(b.p99Ms)} | ${fmtBytes(b.bytesPerChange)} | — | — |`);
+      }
+    }
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
