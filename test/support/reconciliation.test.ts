@@ -150,5 +150,12 @@ describe('the reconciliation page', () => {
     expect(off.headers.location).toBe('/fr/support/reconciliation?note=off');
     expect(support.reconciliations).toBe(2);
     expect((await agent.get(off.headers.location)).text).toContain('Il n’y a pas de planification du rapprochement');
+
+    // A web configured with the reconciliation off says so on the page.
+    const offApp = createApp({ ...h.deps, config: { ...h.deps.config, reconcileAt: null }, support });
+    const offAgent = request.agent(offApp.callback());
+    const login = await offAgent.get('/en/support/login');
+    await offAgent.post('/en/support/login').type('form').send({ _csrf: csrfOf(login.text), name: 'alice', password: PASSWORD });
+    expect((await offAgent.get('/en/support/reconciliation')).text).toContain('Switched off (RECONCILE_AT=off)');
   });
 });
