@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadsCpuMs } from './fax-processes';
 
 export interface Sample {
   ms: number;
@@ -23,19 +24,19 @@ export function ghostscriptVersion(): string | null {
   return found.status === 0 ? found.stdout.trim() : null;
 }
 
-/** CPU time (user + system) and peak resident memory of a running process, from /proc. */
+/** CPU time and peak resident memory of a running process, from /proc. */
 function usage(pid: number): { cpuMs: number; peakRssMb: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksMs = 10; // USER_HZ is 100 on Linux
-  const cpuMs = (Number(fields[11]) + Number(fields[12])) * ticksMs;
+  const cpuMs = threadsCpuMs(pid);
+  if (cpuMs === null) throw new Error(`process ${pid} is gone`);
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const peakRssMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
   return { cpuMs, peakRssMb };
 }
 
-/** The one-shot command: wall time from spawn to exit; CPU and peak RSS sampled from /proc while it runs. */
+/**
+ * The one-shot command: wall time from spawn to exit; CPU and peak RSS sampled from /proc
+ * every millisecond while it runs (the last millisecond can be missed).
+ */
 export function runGsOnce(pdfPath: string, outPath: string): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -48,7 +49,7 @@ export function runGsOnce(pdfPath: string, outPath: string): Promise<Sample> {
         // It has just exited.
       }
     };
-    const timer = setInterval(sample, 2);
+    const timer = setInterval(sample, 1);
     proc.on('error', reject);
     proc.on('exit', (code) => {
       clearInterval(timer);

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 
-export type Role = 'web' | 'worker' | 'engine' | 'sandbox' | 'postgres';
+export type Role = 'web' | 'worker' | 'engine' | 'sandbox' | 'ui' | 'postgres';
 
 export interface Memory {
   /** Resident set now, in MiB (VmRSS). */
@@ -53,6 +53,21 @@ export function cpuOf(pid: number): CpuTime | null {
   return { ownMs: ms(11) + ms(12), endedChildrenMs: ms(13) + ms(14) };
 }
 
+/**
+ * CPU time of a live process's threads so far, in ms to the nanosecond (the scheduler's
+ * /proc/<pid>/task/<tid>/schedstat, where /proc/<pid>/stat counts 10 ms ticks); threads that
+ * have ended are not counted. Null once the process is gone.
+ */
+export function threadsCpuMs(pid: number): number | null {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  return tasks.reduce((sum, tid) => sum + Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0) / 1e6, 0);
+}
+
 /** Direct children of a process. */
 export function childrenOf(pid: number): number[] {
   const out: number[] = [];
@@ -70,7 +85,7 @@ function roleOf(pid: number): Role | null {
   if (args[0].endsWith('/postgres')) return 'postgres';
   const cli = args.findIndex((a) => a.endsWith('/cli/index.js'));
   const command = cli >= 0 ? args[cli + 1] : undefined;
-  return command === 'web' || command === 'worker' || command === 'engine' || command === 'sandbox' ? command : null;
+  return command === 'web' || command === 'worker' || command === 'engine' || command === 'sandbox' || command === 'ui' ? command : null;
 }
 
 /** The supervisor's children by role. */

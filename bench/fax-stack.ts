@@ -1,6 +1,6 @@
 /**
  * The whole system as `durafax start` runs it on one machine — embedded PostgreSQL, the
- * engine, the Stripe and carrier sandboxes, the worker and the web — on free loopback ports
+ * engine, the Stripe and carrier sandboxes, the worker, the web and the Temporal UI — on free loopback ports
  * with its data in a throwaway folder, started from the build in dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,6 +30,8 @@ export interface Stack {
   logFile: string;
   /** The pid of each process by role. */
   processes(): Partial<Record<Role, number>>;
+  /** The pid of `durafax start` itself, which supervises the others. */
+  supervisorPid: number | undefined;
   /** Stops everything (the supervisor stops its children in order) and deletes the data. */
   stop(): Promise<void>;
 }
@@ -111,6 +113,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     temporalAddress: `127.0.0.1:${engine}`,
     logFile,
     processes: () => (supervisor.pid ? stackProcesses(supervisor.pid) : {}),
+    supervisorPid: supervisor.pid,
     stop,
   };
 }

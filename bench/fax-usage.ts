@@ -4,8 +4,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { childrenRssMb, cpuOf, memoryOf, treeCpuMs, treePssMb, type Memory, type Role } from './fax-processes';
 import type { Stack } from './fax-stack';
 
-const NODE_ROLES: Role[] = ['web', 'worker', 'engine', 'sandbox'];
+const NODE_ROLES: Role[] = ['web', 'worker', 'engine', 'sandbox', 'ui'];
 export const CONVERSIONS = "worker's conversion processes";
+export const SUPERVISOR = 'supervisor (durafax start)';
+export const POSTGRES = 'PostgreSQL, all processes (PSS)';
 
 /** CPU time used so far, in ms: each process with its descendants, the worker's conversions apart, and this process. */
 export function cpuNow(stack: Stack): Map<string, number> {
@@ -25,11 +27,14 @@ export function cpuNow(stack: Stack): Map<string, number> {
 }
 
 /**
- * Memory held now: VmRSS and VmHWM of each Node process; the worker's conversion processes
- * together (no peak: each lives for one document); PostgreSQL's processes as summed PSS.
+ * Memory held now: VmRSS and VmHWM of each Node process, `durafax start` itself included; the
+ * worker's conversion processes together (no peak: they come and go); PostgreSQL's processes
+ * as summed PSS.
  */
 export function memoryNow(stack: Stack): Map<string, Memory> {
   const out = new Map<string, Memory>();
+  const supervisor = stack.supervisorPid ? memoryOf(stack.supervisorPid) : null;
+  if (supervisor) out.set(SUPERVISOR, supervisor);
   const pids = stack.processes();
   for (const role of NODE_ROLES) {
     const pid = pids[role];
@@ -37,8 +42,13 @@ export function memoryNow(stack: Stack): Map<string, Memory> {
     if (mem) out.set(role, mem);
   }
   if (pids.worker) out.set(CONVERSIONS, { rssMb: childrenRssMb(pids.worker), peakMb: NaN });
-  if (pids.postgres) out.set('PostgreSQL, all processes (PSS)', { rssMb: treePssMb(pids.postgres), peakMb: NaN });
+  if (pids.postgres) out.set(POSTGRES, { rssMb: treePssMb(pids.postgres), peakMb: NaN });
   return out;
+}
+
+/** Resident memory of every process together, in MiB. */
+export function sumMb(memory: Map<string, Memory>): number {
+  return [...memory.values()].reduce((sum, m) => sum + m.rssMb, 0);
 }
 
 /** The resident set of a Node process that does nothing: the floor under every process above. */

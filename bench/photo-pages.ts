@@ -1,6 +1,6 @@
 /**
  * Photo-heavy PDFs through a build's conversion processes, the way a worker runs them (a
- * warmed-up spare process per document): wall time and the process's peak resident memory.
+ * process started ahead of each document): wall time and the process's peak resident memory.
  * For checking that decoding a PDF's photos with libjpeg-turbo keeps memory bounded over many
  * pages and uses every thread. Not part of npm test.
  *
@@ -43,11 +43,13 @@ async function main(): Promise<void> {
     const cpu: number[] = [];
     let peak = 0;
     for (let run = 0; run < RUNS; run++) {
-      await conversion.prewarmConversions();
+      // A process started ahead of the document, as the worker starts one when an upload begins.
+      conversion.keepConversionProcesses();
+      await conversion.conversionImminent();
       const started = performance.now();
       const result = await conversion.convertDocument(input, { paper: 'a4', logger: log, limits: { maxBytes: 200 * 1024 * 1024 } });
       times.push(performance.now() - started);
-      conversion.stopPrewarming();
+      conversion.stopConversionProcesses();
       if (result.pages !== pages) throw new Error(`expected ${pages} pages, got ${result.pages}`);
       cpu.push(last.cpuMs ?? NaN);
       peak = Math.max(peak, last.peakRssMb ?? 0);

@@ -1,14 +1,14 @@
 /**
- * Where a photo's time goes inside a conversion process, phase by phase, in a FRESH process
- * warmed up the way a spare is (the first photo is what every real document meets), and then
- * again in the same process (steady state). Per phase: wall ms, minor page faults, and MuPDF's
- * WebAssembly memory. Not part of npm test; for tuning.
+ * Where a photo's time goes inside a conversion process, phase by phase: the first photo in a
+ * FRESH process (what a document meets in a process started for it), and then again in the
+ * same process, each time with a new MuPDF instance as every document gets (steady state). Per
+ * phase: wall ms, minor page faults, and MuPDF's WebAssembly memory. Not part of npm test; for tuning.
  *
  *   node -r ./src/conversion/child/register-ts.js bench/photo-probe.ts [jpeg|baseline|pdf] [rounds]
  *
  * jpeg: the bench's photo (progressive, 4:4:4, as MuPDF writes it); baseline: the same photo
  * re-encoded the way phones write photos (baseline, 4:2:0); pdf: the bench's photo in a PDF.
- * PROBE_NO_WARM_UP=1 skips the warm-up; PROBE_MUPDF_DECODES=1 lets MuPDF decode a PDF's photo.
+ * PROBE_MUPDF_DECODES=1 lets MuPDF decode a PDF's photo.
  *
  * The photo and its PDF are made once into the OS temp folder (making them would itself warm
  * MuPDF's heap, so it happens in a separate process).
@@ -17,13 +17,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadMupdf } from '../src/conversion/child/mupdf';
-import { ThreadPool } from '../src/conversion/child/thread-pool';
+import { forgetMupdf, loadMupdf, mupdfMemory } from '../src/conversion/child/mupdf';
 import { FaxCanvas } from '../src/conversion/child/canvas';
 import { openSpec, specFor } from '../src/conversion/child/source-spec';
 import { TextPainter } from '../src/conversion/child/text-painter';
 import { PhotoBudget } from '../src/conversion/child/sources/pdf-photos';
-import { warmUp } from '../src/conversion/child/warm-up';
 import { DEFAULT_LIMITS } from '../src/conversion/limits';
 import { finishPage } from '../src/conversion/raster/fax-page';
 import { PAPERS } from '../src/conversion/raster/paper';
@@ -37,10 +35,6 @@ const PDF = path.join(DIR, 'photo.pdf');
 /** The same photo as a phone writes it: baseline, 4:2:0. */
 const BASELINE = path.join(DIR, 'photo-baseline.jpg');
 
-interface WasmModule {
-  HEAPU8?: Uint8Array;
-}
-
 async function makeDocuments(): Promise<void> {
   fs.mkdirSync(DIR, { recursive: true });
   const jpeg = await photoJpeg();
@@ -50,28 +44,18 @@ async function makeDocuments(): Promise<void> {
 }
 
 async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise<void> {
-  // MuPDF's module object, kept here so its heap size can be read (set before MuPDF loads).
-  const wasm: WasmModule = {};
-  (globalThis as Record<string, unknown>).$libmupdf_wasm_Module = wasm;
-  const mupdf = await loadMupdf();
-  const threads = new ThreadPool();
-  await threads.ready;
-  const heapMb = (): string => ((wasm.HEAPU8?.byteLength ?? 0) / 2 ** 20).toFixed(0);
+  let mupdf = await loadMupdf();
+  const heapMb = (): string => (mupdfMemory(mupdf).byteLength / 2 ** 20).toFixed(0);
   const rssMb = (): string => (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
   const faults = (): number => process.resourceUsage().minorPageFault;
   console.log(`started: heap ${heapMb()} MB, rss ${rssMb()} MB`);
-  if (process.env.PROBE_NO_WARM_UP !== '1') {
-    const cpu = process.cpuUsage();
-    const t0 = performance.now();
-    await warmUp(threads);
-    const used = process.cpuUsage(cpu);
-    console.log(
-      `warm-up: ${(performance.now() - t0).toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU (all threads), heap ${heapMb()} MB, rss ${rssMb()} MB, faults ${faults()}`,
-    );
-  }
   const input = fs.readFileSync(kind === 'jpeg' ? JPEG : kind === 'baseline' ? BASELINE : PDF);
   const type: 'pdf' | 'jpeg' = kind === 'pdf' ? 'pdf' : 'jpeg';
   for (let round = 0; round < rounds; round++) {
+    if (round > 0) {
+      forgetMupdf();
+      mupdf = await loadMupdf();
+    }
     let t = performance.now();
     let f = faults();
     const lap = (label: string): void => {
@@ -107,7 +91,6 @@ async function probe(kind: 'jpeg' | 'pdf' | 'baseline', rounds: number): Promise
     if (output.g4.length === 0) throw new Error('no page');
     console.log(`  total    ${(performance.now() - started).toFixed(1).padStart(6)} ms`);
   }
-  await threads.close();
 }
 
 const [kind = 'jpeg', rounds = '3'] = process.argv.slice(2);
