@@ -15,6 +15,7 @@ import { Queries } from './queries';
 import { scheduleKey, Scheduler, type ScheduleRecord } from './schedule/scheduler';
 import { batchKey, Batcher, type BatchRecord } from './batch/batcher';
 import { deploymentKey, Deployments, type DeploymentRecord } from './deployments/deployments';
+import { NexusEndpoints, type EndpointRecord } from './nexus/endpoints';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
@@ -49,6 +50,7 @@ export class Engine {
   readonly scheduler: Scheduler;
   readonly batcher: Batcher;
   readonly deployments: Deployments;
+  readonly endpoints: NexusEndpoints;
   private readonly current = new Map<string, string>();
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
@@ -59,6 +61,8 @@ export class Engine {
   private readonly dirtyBatches = new Set<BatchRecord>();
   private readonly dirtyDeployments = new Set<DeploymentRecord>();
   private readonly deletedDeployments: string[] = [];
+  private readonly dirtyEndpoints = new Set<EndpointRecord>();
+  private readonly deletedEndpoints: string[] = [];
   private depth = 0;
   private taskSeq = 0;
   private stopped = false;
@@ -76,6 +80,7 @@ export class Engine {
     this.scheduler = new Scheduler(this);
     this.batcher = new Batcher(this);
     this.deployments = new Deployments(this);
+    this.endpoints = new NexusEndpoints(this);
     this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
     for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
       const ns = newNamespace(name, opts.searchAttributes);
@@ -127,6 +132,14 @@ export class Engine {
     this.deletedDeployments.push(key);
   }
 
+  touchEndpoint(endpoint: EndpointRecord): void {
+    this.dirtyEndpoints.add(endpoint);
+  }
+
+  endpointDeleted(id: string): void {
+    this.deletedEndpoints.push(id);
+  }
+
   scheduleDeleted(key: string): void {
     this.deletedSchedules.push(key);
   }
@@ -146,7 +159,9 @@ export class Engine {
       !this.deletedSchedules.length &&
       !this.dirtyBatches.size &&
       !this.dirtyDeployments.size &&
-      !this.deletedDeployments.length
+      !this.deletedDeployments.length &&
+      !this.dirtyEndpoints.size &&
+      !this.deletedEndpoints.length
     ) {
       this.clock.maybeSkip();
       return;
@@ -168,11 +183,14 @@ export class Engine {
     if (this.dirtyBatches.size) record.bat = [...this.dirtyBatches];
     if (this.dirtyDeployments.size) record.dep = [...this.dirtyDeployments];
     if (this.deletedDeployments.length) record.depDel = this.deletedDeployments.splice(0);
+    if (this.dirtyEndpoints.size) record.nex = [...this.dirtyEndpoints];
+    if (this.deletedEndpoints.length) record.nexDel = this.deletedEndpoints.splice(0);
     this.dirty.clear();
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
     this.dirtyBatches.clear();
     this.dirtyDeployments.clear();
+    this.dirtyEndpoints.clear();
     this.store.append(record);
     this.store.maybeSnapshot(() => this.snapshot());
     for (const run of touched) for (const w of [...run.waiters]) w();
@@ -186,6 +204,7 @@ export class Engine {
       sch: [...this.scheduler.byKey.values()],
       bat: [...this.batcher.byKey.values()],
       dep: [...this.deployments.byKey.values()],
+      nex: [...this.endpoints.byId.values()],
     };
   }
 
@@ -360,23 +379,33 @@ export class Engine {
       for (const rec of changed ?? []) deployments.set(deploymentKey(rec.namespace, rec.name), rec);
       for (const key of deleted ?? []) deployments.delete(key);
     };
+    const endpoints = new Map<string, EndpointRecord>();
+    const applyEndpoints = (changed: EndpointRecord[] | undefined, deleted: string[] | undefined): void => {
+      for (const rec of changed ?? []) endpoints.set(rec.id, rec);
+      for (const id of deleted ?? []) endpoints.delete(id);
+    };
     if (snapshot) {
       apply(snapshot.runs, snapshot.ns);
       applySchedules(snapshot.sch, undefined);
       applyBatches(snapshot.bat);
       applyDeployments(snapshot.dep, undefined);
+      applyEndpoints(snapshot.nex, undefined);
     }
     for (const record of records) {
       apply(record.runs, record.ns);
       applySchedules(record.sch, record.schDel);
       applyBatches(record.bat);
       applyDeployments(record.dep, record.depDel);
+      applyEndpoints(record.nex, record.nexDel);
       for (const runId of record.del ?? []) {
         const run = this.runs.get(runId);
         if (run) this.removeRun(run);
       }
     }
     this.dirty.clear();
+    // Routing (deployments) and endpoints first: the runs' tasks go out through them.
+    this.deployments.recover([...deployments.values()]);
+    this.endpoints.recover([...endpoints.values()]);
     this.openRuns.clear();
     for (const run of this.runs.values()) if (run.open) this.openRuns.add(run);
     for (const run of this.openRuns) {
@@ -387,11 +416,11 @@ export class Engine {
     }
     this.scheduler.recover([...schedules.values()]);
     this.batcher.recover([...batches.values()]);
-    this.deployments.recover([...deployments.values()]);
     this.dirtyNamespaces.clear();
     this.dirtySchedules.clear();
     this.dirtyBatches.clear();
     this.dirtyDeployments.clear();
+    this.dirtyEndpoints.clear();
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { activityHandlers } from './handlers/activities';
 import { scheduleHandlers } from './handlers/schedules';
 import { batchHandlers } from './handlers/batch';
 import { deploymentHandlers } from './handlers/deployments';
+import { nexusEndpointHandlers } from './handlers/nexus';
 import { multiOperationHandlers } from './handlers/multi-operation';
 import { updateHandlers } from './handlers/updates';
 import { healthHandlers, testServiceHandlers } from './handlers/test-service';
@@ -113,7 +114,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
           ...deploymentHandlers(engine),
         },
       },
-      { name: 'temporal.api.operatorservice.v1.OperatorService', unary: operatorHandlers(engine) },
+      { name: 'temporal.api.operatorservice.v1.OperatorService', unary: { ...operatorHandlers(engine), ...nexusEndpointHandlers(engine) } },
       { name: 'temporal.api.testservice.v1.TestService', unary: timeSkipping ? testServiceHandlers(engine) : {} },
       { name: 'grpc.health.v1.Health', unary: health.unary, streams: health.streams },
     ],

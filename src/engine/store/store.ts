@@ -5,6 +5,7 @@ import type { RunState } from '../model/state';
 import type { ScheduleRecord } from '../schedule/scheduler';
 import type { BatchRecord } from '../batch/batcher';
 import type { DeploymentRecord } from '../deployments/deployments';
+import type { EndpointRecord } from '../nexus/endpoints';
 import { Journal, type JournalLocation, type SnapshotPolicy } from './journal';
 
 /**
@@ -33,6 +34,9 @@ export interface TxRecord {
   /** Worker deployments the transaction changed, whole; and those it deleted, by namespace and name. */
   dep?: DeploymentRecord[];
   depDel?: string[];
+  /** Nexus endpoints the transaction changed, whole; and those it deleted, by id. */
+  nex?: EndpointRecord[];
+  nexDel?: string[];
 }
 
 export interface SnapshotState {
@@ -45,6 +49,8 @@ export interface SnapshotState {
   bat?: BatchRecord[];
   /** Every worker deployment (absent in snapshots written before worker versioning). */
   dep?: DeploymentRecord[];
+  /** Every Nexus endpoint (absent in snapshots written before Nexus). */
+  nex?: EndpointRecord[];
 }
 
 export interface Store {
