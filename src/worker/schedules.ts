@@ -4,8 +4,8 @@ import type { Logger } from '../log';
 import { connectTemporal } from '../temporal/connection';
 import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_ID, RECONCILIATION_WORKFLOW_TYPE } from '../workflows/reconciliation-contract';
 
-/** Runs missed while Temporal (or every worker) was down are made up within this window, once. */
-export const RECONCILIATION_CATCHUP = '12 hours';
+/** Runs missed while Temporal was down are made up within this window (in ms), once. */
+export const RECONCILIATION_CATCHUP_MS = 12 * 3600_000;
 
 export interface ReconciliationScheduleOptions {
   /** When it runs each day; null switches it off (the schedule is deleted). */
@@ -21,7 +21,7 @@ function scheduleOf(at: DailyTime, taskQueue: string): ScheduleOptions {
     scheduleId: RECONCILIATION_SCHEDULE_ID,
     spec: { calendars: [{ hour: at.hour, minute: at.minute }], timezone: at.timeZone },
     action: { type: 'startWorkflow', workflowType: RECONCILIATION_WORKFLOW_TYPE, workflowId: RECONCILIATION_WORKFLOW_ID, taskQueue, args: [{}] },
-    policies: { overlap: 'SKIP', catchupWindow: RECONCILIATION_CATCHUP },
+    policies: { overlap: 'SKIP', catchupWindow: RECONCILIATION_CATCHUP_MS },
     memo: { purpose: 'Daily reconciliation of faxes with Stripe and the carrier' },
   };
 }
@@ -43,7 +43,7 @@ function matches(current: ScheduleDescription, at: DailyTime, taskQueue: string)
     action.workflowType === RECONCILIATION_WORKFLOW_TYPE &&
     action.taskQueue === taskQueue &&
     current.policies.overlap === 'SKIP' &&
-    current.policies.catchupWindow === 12 * 3600_000
+    current.policies.catchupWindow === RECONCILIATION_CATCHUP_MS
   );
 }
 
