@@ -28,6 +28,8 @@ export interface DynamicConfig {
   maxConcurrentBatchOperations: number;
   maxBatchExecutions: number;
   batcherRps: number;
+  /** How long a Nexus request (start or cancel) waits for the handler's answer before it counts as a failed attempt. */
+  nexusRequestTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: DynamicConfig = {
@@ -46,6 +48,7 @@ export const DEFAULT_CONFIG: DynamicConfig = {
   maxConcurrentBatchOperations: 1,
   maxBatchExecutions: 1000,
   batcherRps: 50,
+  nexusRequestTimeoutMs: 10_000,
 };
 
 const KEYS: Record<string, keyof DynamicConfig> = {
@@ -64,7 +67,18 @@ const KEYS: Record<string, keyof DynamicConfig> = {
   'frontend.MaxConcurrentBatchOperationPerNamespace': 'maxConcurrentBatchOperations',
   'frontend.MaxExecutionCountBatchOperationPerNamespace': 'maxBatchExecutions',
   'worker.batcherRPS': 'batcherRps',
+  'component.nexusoperations.request.timeout': 'nexusRequestTimeoutMs',
 };
+
+/** Keys whose values are durations, written as the dev server reads them (`10s`, `1m30s`, `500ms`). */
+const DURATION_KEYS = new Set<keyof DynamicConfig>(['nexusRequestTimeoutMs']);
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function durationValueMs(key: string, text: string): number {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text.trim()) throw new Error(`dynamic config ${key} wants a duration (10s, 1m30s, 500ms), not ${text}`);
+  return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
+}
 
 /**
  * The config with `values` (dynamic config keys to values, as given on the command line)
@@ -76,6 +90,10 @@ export function configFrom(values: Record<string, string> = {}): DynamicConfig {
   for (const [key, text] of Object.entries(values)) {
     const field = KEYS[key];
     if (!field) continue;
+    if (DURATION_KEYS.has(field)) {
+      Object.assign(config, { [field]: durationValueMs(key, text) });
+      continue;
+    }
     const value: unknown = JSON.parse(text.trim().toLowerCase() === 'true' || text.trim().toLowerCase() === 'false' ? text.trim().toLowerCase() : text);
     if (typeof value !== typeof DEFAULT_CONFIG[field]) throw new Error(`dynamic config ${key} wants a ${typeof DEFAULT_CONFIG[field]}, not ${text}`);
     Object.assign(config, { [field]: value });

@@ -16,6 +16,7 @@ import { scheduleKey, Scheduler, type ScheduleRecord } from './schedule/schedule
 import { batchKey, Batcher, type BatchRecord } from './batch/batcher';
 import { deploymentKey, Deployments, type DeploymentRecord } from './deployments/deployments';
 import { NexusEndpoints, type EndpointRecord } from './nexus/endpoints';
+import { rearmNexusOperations } from './model/nexus';
 import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
 
 export interface EngineCoreOptions {
@@ -344,6 +345,13 @@ export class Engine {
         if (activity.phase === 'scheduled' && this.matching.isLive(ns, activity.taskQueue, 'activity')) return true;
         if (activity.phase === 'started' && !ignoreRunningActivities) return true;
       }
+      // A Nexus request out to a live handler worker: time waits for its answer (not its request timeout).
+      for (const key in run.state.nexusOps) {
+        const op = run.state.nexusOps[key];
+        const endpoint = this.endpoints.byId.get(op.endpointId);
+        const waiting = op.phase === 'scheduled' || op.cancel?.phase === 'sent';
+        if (waiting && endpoint && this.matching.isLive(endpoint.target.namespace, endpoint.target.taskQueue, 'nexus')) return true;
+      }
     }
     return false;
   }
@@ -413,6 +421,7 @@ export class Engine {
       rearmRunTimers(this, run);
       rearmWft(this, run);
       for (const key in run.state.activities) rearmActivity(this, run, run.state.activities[key]);
+      rearmNexusOperations(this, run);
     }
     this.scheduler.recover([...schedules.values()]);
     this.batcher.recover([...batches.values()]);

@@ -11,9 +11,12 @@
 /** Names the version whose pollers may take a task ('' for unversioned workers). */
 export type Router = (namespace: string, queue: string, type: QueueType, task: Task) => string;
 export type Task =
-  { kind: 'wft'; runId: string; seq: number } | { kind: 'query'; queryId: string } | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number };
+  | { kind: 'wft'; runId: string; seq: number }
+  | { kind: 'query'; queryId: string }
+  | { kind: 'activity'; runId: string; scheduledEventId: number; attempt: number }
+  | { kind: 'nexus'; runId: string; scheduledEventId: number; attempt: number; cancel: boolean };
 
-export type QueueType = 'workflow' | 'activity';
+export type QueueType = 'workflow' | 'activity' | 'nexus';
 
 interface Poller {
   take: (task: Task) => boolean;

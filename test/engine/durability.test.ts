@@ -232,3 +232,82 @@ test('worker deployments survive a restart: versions, their task queues and the 
   );
   expect(task.workflowExecution?.workflowId).toBe(workflowId);
 });
+
+test('a Nexus endpoint and an operation waiting for its handler survive a restart: the start request goes out again', async () => {
+  let svc = await restart();
+  const handlerQueue = `handler-${randomUUID()}`;
+  const callerQueue = `caller-${randomUUID()}`;
+  const name = `ep-${randomUUID().slice(0, 8)}`;
+  await conn!.operatorService.createNexusEndpoint({ spec: { name, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  const workflowId = `caller-${randomUUID()}`;
+  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 't' }, taskQueue: { name: callerQueue }, requestId: randomUUID() });
+  const first = await poll(svc, callerQueue);
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: first.taskToken,
+    identity: 'w',
+    commands: [
+      {
+        commandType: E.CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION,
+        scheduleNexusOperationCommandAttributes: { endpoint: name, service: 'fax', operation: 'echo', input: {} },
+      },
+    ],
+  });
+  svc = await restart(engine!.port);
+  expect((await conn!.operatorService.listNexusEndpoints({ name })).endpoints).toHaveLength(1);
+  const task = await conn!.withDeadline(Date.now() + 5_000, () => svc.pollNexusTaskQueue({ namespace: 'default', taskQueue: { name: handlerQueue }, identity: 'h' }));
+  expect(task.request?.startOperation).toMatchObject({ service: 'fax', operation: 'echo' });
+  await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: task.taskToken, response: { startOperation: { syncSuccess: { payload: {} } } } });
+  const next = await poll(svc, callerQueue);
+  expect(next.history?.events?.map((e) => E.EventType[e.eventType!])).toContain('EVENT_TYPE_NEXUS_OPERATION_COMPLETED');
+});
+
+test('a started Nexus operation survives a restart: the handler workflow, which carries its completion callback, completes it after', async () => {
+  let svc = await restart();
+  const handlerQueue = `handler-${randomUUID()}`;
+  const callerQueue = `caller-${randomUUID()}`;
+  const name = `ep-${randomUUID().slice(0, 8)}`;
+  await conn!.operatorService.createNexusEndpoint({ spec: { name, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  const workflowId = `caller-${randomUUID()}`;
+  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 't' }, taskQueue: { name: callerQueue }, requestId: randomUUID() });
+  const first = await poll(svc, callerQueue);
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: first.taskToken,
+    identity: 'w',
+    commands: [
+      {
+        commandType: E.CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION,
+        scheduleNexusOperationCommandAttributes: { endpoint: name, service: 'fax', operation: 'send', input: {} },
+      },
+    ],
+  });
+  // The handler starts a workflow with the request's callback, and answers with its token (an asynchronous operation).
+  const task = await conn!.withDeadline(Date.now() + 5_000, () => svc.pollNexusTaskQueue({ namespace: 'default', taskQueue: { name: handlerQueue }, identity: 'h' }));
+  const start = task.request!.startOperation!;
+  const handlerId = `handler-${randomUUID()}`;
+  await svc.startWorkflowExecution({
+    namespace: 'default',
+    workflowId: handlerId,
+    workflowType: { name: 'h' },
+    taskQueue: { name: handlerQueue },
+    requestId: start.requestId,
+    completionCallbacks: [{ nexus: { url: start.callback, header: start.callbackHeader } }],
+  });
+  await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: task.taskToken, response: { startOperation: { asyncSuccess: { operationToken: handlerId } } } });
+
+  svc = await restart(engine!.port);
+  const described = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } });
+  expect(described.pendingNexusOperations?.[0]).toMatchObject({ operationToken: handlerId, state: E.PendingNexusOperationState.PENDING_NEXUS_OPERATION_STATE_STARTED });
+  const handlerTask = await poll(svc, handlerQueue);
+  const result = { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"sent"') }] };
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: handlerTask.taskToken,
+    identity: 'h',
+    commands: [{ commandType: E.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION, completeWorkflowExecutionCommandAttributes: { result } }],
+  });
+  const next = await poll(svc, callerQueue);
+  const completed = next.history?.events?.find((e) => e.nexusOperationCompletedEventAttributes)?.nexusOperationCompletedEventAttributes;
+  expect(Buffer.from(completed?.result?.data ?? []).toString()).toBe('"sent"');
+});

@@ -116,7 +116,12 @@ function rampPoint(id: string): number {
   return (100 * h) / 2 ** 32;
 }
 
-const queueTypeOf = (type: QueueType): number => (type === 'activity' ? enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY : enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
+const QUEUE_TYPES: Record<QueueType, number> = {
+  workflow: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  activity: enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  nexus: enums.TaskQueueType.TASK_QUEUE_TYPE_NEXUS,
+};
+const queueTypeOf = (type: QueueType): number => QUEUE_TYPES[type];
 
 /**
  * Worker Deployments (worker versioning), as the real server routes with them: a versioned
@@ -249,6 +254,8 @@ export class Deployments {
   /** Matching's router: the version key of the pollers that may take `task`. */
   taskTarget(namespace: string, queue: string, type: QueueType, task: Task): string {
     if (!this.byKey.size) return '';
+    // A Nexus task is the handler's: it goes by the handler queue's routing.
+    if (task.kind === 'nexus') return this.queueTarget(namespace, queue, 'nexus', '');
     const runId = task.kind === 'query' ? this.engine.queries.runIdOf(task.queryId) : task.runId;
     const run = runId ? this.engine.runs.get(runId) : undefined;
     if (!run) return this.queueTarget(namespace, queue, type, '');

@@ -29,7 +29,8 @@ const Drainage = enums.VersionDrainageStatus;
 
 const notFound = (message: string): EngineError => new EngineError(status.NOT_FOUND, message);
 const timestamp = (ms: number | undefined): ReturnType<typeof msTimestamp> | undefined => (ms ? msTimestamp(ms) : undefined);
-const queueType = (type: number): QueueType => (type === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : 'workflow');
+const queueType = (type: number): QueueType =>
+  type === enums.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'activity' : type === enums.TaskQueueType.TASK_QUEUE_TYPE_NEXUS ? 'nexus' : 'workflow';
 
 /** The real server's checks on a deployment name or build id. */
 function checkField(field: 'WorkerDeploymentName' | 'BuildID', value: string): void {

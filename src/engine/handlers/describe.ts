@@ -1,10 +1,11 @@
 import type { Engine } from '../engine';
-import type { ActivityState, Execution } from '../model/state';
+import type { ActivityState, Execution, NexusOperationState } from '../model/state';
 import { enums, type DescribeWorkflowExecutionRes, type WorkflowExecutionInfo } from '../proto';
 import { msDuration, msTimestamp, optionalDuration } from '../time';
 import { overrideProto, versionStringV31 } from '../deployments/deployments';
 
 const PA = enums.PendingActivityState;
+type PendingNexusOperation = NonNullable<DescribeWorkflowExecutionRes['pendingNexusOperations']>[number];
 
 /** A pending activity's state as the real server reports it: paused while waiting, pause requested while running. */
 export function pendingActivityState(a: ActivityState): number {
@@ -91,6 +92,7 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
       nextAttemptScheduleTime: a.phase === 'backoff' && a.retryAt ? msTimestamp(a.retryAt) : undefined,
       currentRetryInterval: a.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - now)) : undefined,
     })),
+    pendingNexusOperations: Object.values(s.nexusOps ?? {}).map((op) => pendingNexusOperation(op, now)),
     pendingChildren: Object.values(s.children).map((c) => ({
       workflowId: c.workflowId,
       runId: c.runId ?? '',
@@ -106,6 +108,51 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
           originalScheduledTime: msTimestamp(s.wft.scheduledTime),
           startedTime: s.wft.startedTime ? msTimestamp(s.wft.startedTime) : undefined,
           attempt: s.wft.attempt,
+        }
+      : undefined,
+  };
+}
+
+const CancelState = enums.NexusOperationCancellationState;
+const CANCEL_STATES: Record<NonNullable<NexusOperationState['cancel']>['phase'], number> = {
+  sent: CancelState.NEXUS_OPERATION_CANCELLATION_STATE_SCHEDULED,
+  backoff: CancelState.NEXUS_OPERATION_CANCELLATION_STATE_BACKING_OFF,
+  succeeded: CancelState.NEXUS_OPERATION_CANCELLATION_STATE_SUCCEEDED,
+  failed: CancelState.NEXUS_OPERATION_CANCELLATION_STATE_FAILED,
+};
+const OP_STATES: Record<NexusOperationState['phase'], number> = {
+  scheduled: enums.PendingNexusOperationState.PENDING_NEXUS_OPERATION_STATE_SCHEDULED,
+  backoff: enums.PendingNexusOperationState.PENDING_NEXUS_OPERATION_STATE_BACKING_OFF,
+  started: enums.PendingNexusOperationState.PENDING_NEXUS_OPERATION_STATE_STARTED,
+};
+
+/** A pending Nexus operation as describe shows it: its state, attempts and last failure, and its cancel request's. */
+function pendingNexusOperation(op: NexusOperationState, now: number): PendingNexusOperation {
+  const cancel = op.cancel;
+  return {
+    endpoint: op.endpoint,
+    service: op.service,
+    operation: op.operation,
+    operationToken: op.operationToken ?? '',
+    operationId: op.operationToken ?? '',
+    scheduleToCloseTimeout: optionalDuration(op.scheduleToCloseMs),
+    scheduleToStartTimeout: optionalDuration(op.scheduleToStartMs ?? 0),
+    startToCloseTimeout: optionalDuration(op.startToCloseMs ?? 0),
+    scheduledTime: msTimestamp(op.scheduledTime),
+    state: OP_STATES[op.phase],
+    attempt: op.attempt,
+    lastAttemptCompleteTime: op.lastAttemptCompleteTime ? msTimestamp(op.lastAttemptCompleteTime) : undefined,
+    lastAttemptFailure: op.lastFailure,
+    nextAttemptScheduleTime: op.phase === 'backoff' && op.retryAt ? msTimestamp(Math.max(op.retryAt, now)) : undefined,
+    scheduledEventId: op.scheduledEventId,
+    cancellationInfo: cancel
+      ? {
+          requestedTime: msTimestamp(cancel.requestedTime),
+          state: CANCEL_STATES[cancel.phase],
+          attempt: cancel.attempt,
+          lastAttemptCompleteTime: cancel.lastAttemptCompleteTime ? msTimestamp(cancel.lastAttemptCompleteTime) : undefined,
+          lastAttemptFailure: cancel.lastFailure,
+          nextAttemptScheduleTime: cancel.phase === 'backoff' && cancel.retryAt ? msTimestamp(cancel.retryAt) : undefined,
         }
       : undefined,
   };

@@ -5,6 +5,7 @@ import type { QueueType, Task } from '../matching';
 import { versionKey } from '../deployments/deployments';
 import { activityById, activityCanceled, completeActivity, failActivity, heartbeat, runningActivity, startActivity } from '../model/activity';
 import { completeWft, failWft, stickyQueueGone } from '../model/workflow-task';
+import { nexusTaskCompleted, nexusTaskFailed, takeNexusTask } from '../model/nexus';
 import { startWft } from '../model/workflow-task';
 import {
   enums,
@@ -28,11 +29,16 @@ import {
   type ShutdownWorkerReq,
   type WftCompletedReq,
   type WftFailedReq,
+  type temporal,
+  type Plain,
 } from '../proto';
 import { sizeOf } from '../dynamic-config';
 import { decodeToken } from '../tokens';
 import { pollTimeout, required } from './common';
 import { pollersOf, type PollerDeployment } from './pollers';
+
+type W = typeof temporal.api.workflowservice.v1;
+type Req<K extends keyof W> = W[K] extends { prototype: infer P } ? Plain<P> : never;
 
 const serverFailure = (message: string): Failure => ({ message, serverFailureInfo: { nonRetryable: true } });
 
@@ -69,7 +75,12 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
    * worker's version (and its normal task queue) is registered in its deployment, and it gets
    * only the tasks routed to it; an unversioned worker's key is ''.
    */
-  const pollVersion = (namespace: string, req: PollWftReq | PollActReq, queue: string, type: QueueType): { key: string; options?: PollerDeployment } => {
+  const pollVersion = (
+    namespace: string,
+    req: PollWftReq | PollActReq | Req<'PollNexusTaskQueueRequest'>,
+    queue: string,
+    type: QueueType,
+  ): { key: string; options?: PollerDeployment } => {
     const opts = req.deploymentOptions;
     if (Number(opts?.workerVersioningMode) !== enums.WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED) return { key: '' };
     const deploymentName = opts?.deploymentName ?? '';
@@ -161,6 +172,33 @@ export function taskHandlers(engine: Engine): Record<string, Handler> {
       } finally {
         done();
       }
+    },
+
+    PollNexusTaskQueue: async (req: Req<'PollNexusTaskQueueRequest'>, ctx: CallContext) => {
+      const ns = engine.namespaces.get(req.namespace).name;
+      const queue = required(req.taskQueue?.name, 'TaskQueue');
+      const version = pollVersion(ns, req, queue, 'nexus');
+      const done = pollers.polling(ns, queue, 'nexus', req.identity ?? '', null, version.options);
+      try {
+        const res = await engine.matching.poll(ns, queue, 'nexus', (t) => (t.kind === 'nexus' ? takeNexusTask(engine, t) : null), pollTimeout(ctx), ctx.onCancel, version.key);
+        return res ?? {};
+      } finally {
+        done();
+      }
+    },
+
+    RespondNexusTaskCompleted: (req: Req<'RespondNexusTaskCompletedRequest'>) => {
+      const t = decodeToken(req.taskToken);
+      if (t.k !== 'n') throw invalidArgument('Not a Nexus task token.');
+      engine.tx(() => nexusTaskCompleted(engine, t, req.response));
+      return {};
+    },
+
+    RespondNexusTaskFailed: (req: Req<'RespondNexusTaskFailedRequest'>) => {
+      const t = decodeToken(req.taskToken);
+      if (t.k !== 'n') throw invalidArgument('Not a Nexus task token.');
+      engine.tx(() => nexusTaskFailed(engine, t, req.error, req.failure));
+      return {};
     },
 
     RecordActivityTaskHeartbeat: (req: RecordActivityTaskHeartbeatReq) => reportHeartbeat(activityToken(engine, req.taskToken), req),

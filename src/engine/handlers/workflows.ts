@@ -25,6 +25,7 @@ import {
 } from '../proto';
 import { sizeOf } from '../dynamic-config';
 import { parseOverride } from '../deployments/deployments';
+import { SYSTEM_CALLBACK_URL } from '../model/nexus';
 import { cronBackoffMs, SpecError } from '../schedule/spec';
 import { durationMs } from '../time';
 import { describeRun } from './describe';
@@ -70,6 +71,13 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
   if (saError) throw invalidArgument(saError);
   checkBlob(engine, req.input);
   if (req.memo && MemoType.encode(req.memo).len > engine.config.memoSizeError) throw invalidArgument('Memo size exceeds limit.');
+  // A Nexus handler's workflow carries the caller's completion callback; the engine delivers only its own.
+  const completionCallbacks = ('completionCallbacks' in req ? (req.completionCallbacks ?? []) : []).map((c) => {
+    if (!c.nexus || c.nexus.url !== SYSTEM_CALLBACK_URL) {
+      throw new EngineError(status.UNIMPLEMENTED, `Completion callbacks to other URLs than ${SYSTEM_CALLBACK_URL} are not implemented by the Durafax engine`);
+    }
+    return { url: c.nexus.url, header: { ...(c.nexus.header ?? {}) } };
+  });
   const versioningOverride = parseOverride(req.versioningOverride);
   engine.deployments.checkOverride(namespace, taskQueue, versioningOverride);
   return {
@@ -93,6 +101,7 @@ export function startParams(engine: Engine, req: StartReq | SignalWithStartReq):
     userMetadata: req.userMetadata,
     priority: req.priority,
     versioningOverride,
+    completionCallbacks: completionCallbacks.length ? completionCallbacks : undefined,
   };
 }
 

@@ -12,6 +12,7 @@ import type { StartParams } from './start';
 import { RUN, type EventOf, type Execution } from './state';
 import { endTask, scheduleWft } from './schedule-workflow-task';
 import { abortUpdates } from './updates';
+import { deliverCompletions, dropNexusOperations } from './nexus';
 
 /**
  * How a run ends. A close that lets the workflow carry on (a retry, a continue-as-new) returns
@@ -65,6 +66,9 @@ export function closeRun<K extends CloseKey & AttrKey>(engine: Engine, run: Exec
   // A run that goes on as a new run (continue-as-new, a workflow retry) is not the child's end.
   const continued = !!(attrs as { newExecutionRunId?: string | null }).newExecutionRunId;
   if (!continued) notifyParent(engine, run, closeEvent);
+  dropNexusOperations(engine, run);
+  // A Nexus handler's workflow ends its caller's operation when its chain of runs ends.
+  if (!continued) deliverCompletions(engine, run, closeEvent);
   return closeEvent;
 }
 
@@ -208,13 +212,25 @@ function continuation(
   run: Execution,
 ): Pick<
   StartParams,
-  'namespace' | 'workflowId' | 'parent' | 'root' | 'firstRunId' | 'executionDeadline' | 'executionTimeoutMs' | 'identity' | 'versioningOverride' | 'pinnedFrom'
+  | 'namespace'
+  | 'workflowId'
+  | 'parent'
+  | 'root'
+  | 'firstRunId'
+  | 'executionDeadline'
+  | 'executionTimeoutMs'
+  | 'identity'
+  | 'versioningOverride'
+  | 'pinnedFrom'
+  | 'completionCallbacks'
 > {
   const state = run.state;
   return {
     // Worker versioning carries on: the override, and a pinned version the new run's queue is in.
     versioningOverride: state.versioningOverride,
     pinnedFrom: run,
+    // A Nexus operation's callbacks go with the chain to its last run.
+    completionCallbacks: state.completionCallbacks,
     namespace: state.namespace,
     workflowId: state.workflowId,
     parent: state.parent,

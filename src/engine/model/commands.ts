@@ -5,6 +5,7 @@ import { durationMs } from '../time';
 import { normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
 import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children';
 import { cancelRun, completeRun, continueAsNew, failRun } from './close';
+import { nexusCommandChecker, requestCancelNexusOperation, scheduleNexusOperation } from './nexus';
 import { recordMarker, upsertMemo, upsertSearchAttributes } from './properties';
 import { cancelTimer, startTimer } from './run-timers';
 import { startContinuation } from './start';
@@ -28,6 +29,7 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
   const activityIds = new Set(Object.values(state.activities).map((activity) => activity.activityId));
   const timerIds = new Set(Object.keys(state.timers));
   const bad = (cause: number, message: string): InvalidCommand => ({ cause, message });
+  const checkNexus = nexusCommandChecker(engine, run);
   for (const command of commands) {
     switch (Number(command.commandType)) {
       case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
@@ -94,6 +96,12 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       case CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION: {
         const message = engine.checkSearchAttributes(state.namespace, command.continueAsNewWorkflowExecutionCommandAttributes?.searchAttributes?.indexedFields);
         if (message) return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES, message);
+        break;
+      }
+      case CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
+      case CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION: {
+        const wrong = checkNexus(command);
+        if (wrong) return wrong;
         break;
       }
       case CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION:
@@ -209,6 +217,10 @@ function applyCommand(task: CompletedTask, command: Command): void {
       return initiateCancelExternal(engine, run, command.requestCancelExternalWorkflowExecutionCommandAttributes ?? {}, completedEventId, identity, after);
     case CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE:
       return applyMessageById(task, command.protocolMessageCommandAttributes?.messageId ?? '');
+    case CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION:
+      return scheduleNexusOperation(engine, run, command.scheduleNexusOperationCommandAttributes ?? {}, completedEventId, command.userMetadata);
+    case CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
+      return requestCancelNexusOperation(engine, run, Number(command.requestCancelNexusOperationCommandAttributes?.scheduledEventId ?? 0), completedEventId, command.userMetadata);
   }
 }
 

@@ -107,6 +107,15 @@ export function oversized(engine: Engine, run: Execution, commands: Command[], m
           over(memoSize(attributes?.memo?.fields), memoSizeError, cause, 'StartChildWorkflowExecutionCommandAttributes.Memo exceeds size limit.')
         );
       }
+      case CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION: {
+        const input = command.scheduleNexusOperationCommandAttributes?.input;
+        return over(
+          input ? sizeOf.payloads({ payloads: [input] }) : 0,
+          blobSizeError,
+          Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES,
+          'ScheduleNexusOperationCommandAttributes.Input exceeds size limit',
+        );
+      }
       default:
         return undefined;
     }

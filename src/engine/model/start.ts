@@ -50,6 +50,8 @@ export interface StartParams {
   /** Worker versioning: an operator's override, and the run whose pinned version the new run inherits (a parent, the run it continues). */
   versioningOverride?: RunState['versioningOverride'];
   pinnedFrom?: Execution;
+  /** A Nexus handler's workflow: where its outcome goes when its chain of runs ends. */
+  completionCallbacks?: RunState['completionCallbacks'];
 }
 
 /** Creates a run: WorkflowExecutionStarted, then (unless delayed) its first workflow task. */
@@ -102,6 +104,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     historySizeBytes: 0,
     updates: {},
     versioningOverride: params.versioningOverride,
+    completionCallbacks: params.completionCallbacks,
   };
   // A pinned parent's (or previous run's) version holds the new run until its first worker says otherwise.
   const inherited = params.pinnedFrom && engine.deployments.inheritedVersion(params.pinnedFrom, params.taskQueue);
@@ -143,6 +146,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     priority: params.priority ?? undefined,
     versioningOverride: overrideProto(params.versioningOverride),
     inheritedPinnedVersion: inherited,
+    completionCallbacks: params.completionCallbacks?.map((c) => ({ nexus: c })),
   });
   if (params.userMetadata) started.userMetadata = params.userMetadata;
   if (params.signal) {

@@ -83,6 +83,43 @@ export interface BufferedEvent {
   startedRef?: string;
 }
 
+/**
+ * A Nexus operation the workflow scheduled, until it ends. Its start request is a task for the
+ * endpoint's workers: `scheduled` while one is out, `backoff` between attempts, `started` once an
+ * asynchronous operation's handler answered with a token (its end comes by completion callback).
+ */
+export interface NexusOperationState {
+  scheduledEventId: number;
+  endpoint: string;
+  endpointId: string;
+  service: string;
+  operation: string;
+  requestId: string;
+  scheduledTime: number;
+  scheduleToCloseMs: number;
+  /** Until the operation starts (or completes at once); 0 for none. */
+  scheduleToStartMs?: number;
+  /** From its start (an asynchronous operation) to its end; 0 for none. */
+  startToCloseMs?: number;
+  startedTime?: number;
+  phase: 'scheduled' | 'backoff' | 'started';
+  attempt: number;
+  operationToken?: string;
+  lastFailure?: Failure;
+  lastAttemptCompleteTime?: number;
+  retryAt?: number;
+  /** The workflow asked to cancel the started operation: the request to the handler, its attempts and outcome. */
+  cancel?: {
+    requestedEventId: number;
+    requestedTime: number;
+    phase: 'sent' | 'backoff' | 'succeeded' | 'failed';
+    attempt: number;
+    retryAt?: number;
+    lastFailure?: Failure;
+    lastAttemptCompleteTime?: number;
+  };
+}
+
 /** A workflow update: admitted until the worker accepts (or rejects) it, then completed. */
 export interface UpdateState {
   updateId: string;
@@ -128,6 +165,10 @@ export interface RunState {
    * complete a workflow task reported; absent while unversioned workers run it.
    */
   versioning?: { behavior: number; version: { deploymentName: string; buildId: string } };
+  /** Nexus operations the workflow scheduled that have not ended (absent in journals written before Nexus). */
+  nexusOps?: Record<string, NexusOperationState>;
+  /** A Nexus handler's workflow: the callbacks that get its outcome when it closes (the caller's operation). */
+  completionCallbacks?: { url: string; header: Record<string, string> }[];
   /** An operator's override (at start, or UpdateWorkflowExecutionOptions): pinned to a version, or auto-upgrade. */
   versioningOverride?: { behavior: number; version?: { deploymentName: string; buildId: string } };
   /** A standalone activity's end, and its activity as it was then (describe). */

@@ -9,3 +9,4 @@ export * from './limits';
 export * from './cron';
 export * from './reset';
 export * from './versioning';
+export * from './nexus';
