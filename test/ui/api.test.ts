@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import request from 'supertest';
@@ -281,6 +283,62 @@ test('writes need the CSRF token; cancel and terminate reach the workflow', asyn
   expect(terminate.status).toBe(200);
   const d = await describeRun(other.workflowId, other.runId);
   expect(d.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
+});
+
+test("Nexus: the endpoint routes, and a workflow's pending operation on its page", async () => {
+  // An endpoint made through the API, as the UI's Nexus pages make it; nobody handles its queue, so the operation stays scheduled.
+  const name = `fax-${randomUUID().slice(0, 8)}`;
+  const handlerQueue = `ui-nexus-handler-${randomUUID()}`;
+  const created = await post('/nexus/endpoints', { spec: { name, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  expect(created.status).toBe(200);
+  const endpointId = created.body.endpoint.id as string;
+  expect(created.body.endpoint).toMatchObject({ version: '1', spec: { name, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  expect(created.body.endpoint.createdTime).toMatch(TIME);
+  const listed = await api(`/nexus/endpoints?name=${name}`);
+  expect(listed.status).toBe(200);
+  expect(listed.body.endpoints.map((e: any) => e.id)).toEqual([endpointId]);
+  const one = await api(`/nexus/endpoints/${endpointId}`);
+  expect(one.body.endpoint.spec.name).toBe(name);
+  const taken = await post('/nexus/endpoints', { spec: { name, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  expect(taken.status).toBe(409);
+  expect(taken.body.code).toBe(6);
+  const withDescription = { name, description: { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"fax line"').toString('base64') } };
+  const updated = await post(`/nexus/endpoints/${endpointId}/update`, { version: '1', spec: { ...withDescription, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  expect(updated.status).toBe(200);
+  expect(updated.body.endpoint.version).toBe('2');
+  expect(decode(updated.body.endpoint.spec.description)).toBe('fax line');
+
+  // A caller whose workflow task schedules an operation on that endpoint (answered by hand, as a worker would).
+  const svc = env.connection.workflowService;
+  const callerQueue = `ui-nexus-caller-${randomUUID()}`;
+  const workflowId = `nexus-caller-${randomUUID()}`;
+  const { runId } = await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 'callsFax' }, taskQueue: { name: callerQueue }, requestId: randomUUID() });
+  const task = await env.connection.withDeadline(Date.now() + 15_000, () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: callerQueue }, identity }));
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: task.taskToken,
+    identity,
+    commands: [
+      {
+        commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION,
+        scheduleNexusOperationCommandAttributes: { endpoint: name, service: 'fax', operation: 'send', input: {}, scheduleToCloseTimeout: msToTs(600_000) },
+      },
+    ],
+  });
+  const described = await describeRun(workflowId, runId);
+  expect(described.pendingNexusOperations).toHaveLength(1);
+  const pending = described.pendingNexusOperations[0];
+  expect(pending).toMatchObject({ endpoint: name, service: 'fax', operation: 'send', state: 'PENDING_NEXUS_OPERATION_STATE_SCHEDULED', scheduleToCloseTimeout: '600s' });
+  expect(pending.scheduledTime).toMatch(TIME);
+  expect(pending.scheduledEventId).toMatch(/^\d+$/);
+  const history = await api(`/namespaces/default/workflows/${workflowId}/history?execution.runId=${runId}`);
+  const scheduled = history.body.history.events.find((e: any) => e.eventType === 'EVENT_TYPE_NEXUS_OPERATION_SCHEDULED');
+  expect(scheduled.nexusOperationScheduledEventAttributes).toMatchObject({ endpoint: name, endpointId, service: 'fax', operation: 'send' });
+
+  await post(`/namespaces/default/workflows/${workflowId}/terminate`, { workflowExecution: { workflowId, runId }, reason: 'test over' });
+  const removed = await request(base).delete(`/api/v1/nexus/endpoints/${endpointId}?version=2`).set('Cookie', `_csrf=${csrf}`).set('X-CSRF-TOKEN', csrf);
+  expect(removed.status).toBe(200);
+  expect((await api(`/nexus/endpoints/${endpointId}`)).status).toBe(404);
 });
 
 test('errors carry the gRPC code, message and typed details; what a frontend lacks is a 501', async () => {
