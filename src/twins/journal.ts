@@ -320,8 +320,15 @@ export class Journal {
       let keptAs: string | null = null;
       if (firstEnd >= 0 && firstEnd < tail.length - 1) {
         // More than one record is lost: keep them for whoever investigates.
-        keptAs = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-        await fs.writeFile(keptAs, tail, { mode: 0o600 });
+        const copy = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        // Best effort: a full disk must not stop the twin from starting.
+        keptAs = await fs.writeFile(copy, tail, { mode: 0o600 }).then(
+          () => copy,
+          (err: unknown) => {
+            log.error('twin journal: the damaged tail could not be kept', { file, err });
+            return null;
+          },
+        );
       }
       const handle = await fs.open(file, 'r+');
       try {
