@@ -111,6 +111,17 @@ test('a synchronous operation completes with the handler answer', async () => {
   const completed = events.find((e) => e.nexusOperationCompletedEventAttributes)?.nexusOperationCompletedEventAttributes;
   expect(Number(completed?.scheduledEventId)).toBe(Number(events.find((e) => e.nexusOperationScheduledEventAttributes)?.eventId));
   expect(completed?.requestId).toBe(scheduled?.requestId);
+
+  // Without a schedule-to-close timeout of its own, an operation gets the run's timeout (as the real server cuts it).
+  const bounded = await env.client.workflow.start('callsNexus', {
+    taskQueue: callerQueue,
+    workflowId: id('caller-bounded'),
+    args: [endpoint, 'echo', 'again', {}],
+    workflowRunTimeout: '2 minutes',
+  });
+  expect(await bounded.result()).toEqual({ result: 'echo again' });
+  const boundedScheduled = (await historyOf(bounded)).find((e) => e.nexusOperationScheduledEventAttributes)?.nexusOperationScheduledEventAttributes;
+  expect(Number(boundedScheduled?.scheduleToCloseTimeout?.seconds)).toBe(120);
 });
 
 test('an asynchronous operation starts a workflow and completes when it does (its completion callback)', async () => {
@@ -461,6 +472,11 @@ describe('on a dev-server engine (namespaces are checked)', () => {
       details: 'could not verify namespace referenced by target exists: Namespace no-such-namespace is not found.',
     });
     expect(await refusal(ops.createNexusEndpoint({ spec: { name: 'fax', target: { external: { url: 'https://example.com' } } } }))).toMatchObject({ code: 12 });
+    const description = { metadata: { encoding: Buffer.from('binary/plain') }, data: Buffer.alloc(20_001) };
+    expect(await refusal(ops.createNexusEndpoint({ spec: { name: 'fax', description, target: worker('q') } }))).toMatchObject({
+      code: 3,
+      details: 'description size exceeds limit of 20000',
+    });
     expect(await refusal(ops.getNexusEndpoint({ id: 'not-a-uuid' }))).toMatchObject({ code: 3, details: 'malformed endpoint ID: "invalid UUID format"' });
     expect(await refusal(ops.getNexusEndpoint({ id: '' }))).toMatchObject({ code: 3, details: 'endpoint ID not set' });
     expect(await refusal(ops.updateNexusEndpoint({ id: randomUUID(), version: Long.fromNumber(1), spec: { name: 'fax', target: worker('q') } }))).toMatchObject({
