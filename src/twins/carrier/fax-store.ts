@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CarrierStatus } from '../../carrier/types';
 import type { Logger } from '../../log';
-import { Journal, type JournalStats } from '../journal';
+import { Journal } from '../journal';
 
 /** One outbound fax as the twin keeps it (Telnyx field names, so the resource is a projection). */
 export interface TwinFax {
@@ -61,6 +61,7 @@ export class FaxStore {
 
   static async open(dataDir: string | undefined, log: Logger, opts: FaxStoreOptions = {}): Promise<FaxStore> {
     if (!dataDir) return new FaxStore(null);
+    // A compaction reads the store's faxes, and the store exists once the journal is open.
     const holder: { store?: FaxStore } = {};
     const legacyFile = path.join(dataDir, LEGACY_FILE);
     const { journal, entries } = await Journal.open({
@@ -103,10 +104,5 @@ export class FaxStore {
   /** Writes what is pending and closes the journal. */
   async close(): Promise<void> {
     await this.journal?.close();
-  }
-
-  /** The journal's sizes, for benchmarks; null in memory. */
-  journalStats(): JournalStats | null {
-    return this.journal?.stats() ?? null;
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { silentLogger, type Logger } from '../../log';
-import { Journal, type JournalStats } from '../journal';
+import { Journal } from '../journal';
 import { emptyState, type TwinState } from './model';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -137,11 +137,6 @@ export class TwinStore {
   async close(): Promise<void> {
     await this.save();
     await this.journal?.close();
-  }
-
-  /** The journal's sizes, for benchmarks; null in memory. */
-  journalStats(): JournalStats | null {
-    return this.journal?.stats() ?? null;
   }
 
   private valueOf(key: string): unknown {
