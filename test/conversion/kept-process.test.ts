@@ -39,7 +39,18 @@ afterEach(() => stopConversionProcesses());
 test('each document gets a new MuPDF instance, with memory in which the one before left nothing', () => {
   const hook = path.resolve(__dirname, '../../src/conversion/child/register-ts.js');
   const out = execFileSync(process.execPath, ['-r', hook, path.join(__dirname, 'helpers/mupdf-instances-child.ts')], { encoding: 'utf8', timeout: 120_000 });
-  const seen = JSON.parse(out) as { firstRead: boolean; firstHolds: boolean; secondHolds: boolean; sameMemory: boolean; missing: string[]; secondWorks: number };
+  const seen = JSON.parse(out) as {
+    firstRead: boolean;
+    firstHolds: boolean;
+    secondHolds: boolean;
+    sameMemory: boolean;
+    missing: string[];
+    secondWorks: number;
+    converted: { pages: number; documentHolds: boolean; nextHolds: boolean; sameMemory: boolean };
+  };
+  // A document converted as a process converts it: the next document's instance is another,
+  // whose memory does not hold what the document's did.
+  expect(seen.converted).toEqual({ pages: 1, documentHolds: true, nextHolds: false, sameMemory: false });
   // The first instance read the document, and its bytes are in its memory...
   expect(seen.firstRead).toBe(true);
   expect(seen.firstHolds).toBe(true);

@@ -20,7 +20,7 @@ function send(message: ChildMessage): Promise<void> {
  * Ends a document: every thread forgets its MuPDF and kernel instances (the next document gets
  * new ones, at their first use) and frees their memory.
  */
-function documentDone(threads: ThreadPool): void {
+export function documentDone(threads: ThreadPool): void {
   forgetMupdf();
   forgetKernels();
   threads.documentDone();

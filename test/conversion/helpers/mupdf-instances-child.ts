@@ -1,11 +1,17 @@
 /**
- * Opens a document with a marker in one MuPDF instance, then makes a second instance the way
- * each document gets one, and prints as JSON what each instance's memory holds and whether the
+ * Converts a document with a marker through the pipeline as a conversion process does, ends it
+ * as the process does, and reads what the instance it used and the next document's instance
+ * hold; then opens the document in one MuPDF instance, makes a second instance the way each
+ * document gets one, and prints as JSON what each instance's memory holds and whether the
  * second has the whole API of the mupdf module. In a child process, because MuPDF cannot load
  * inside jest files:
  *   node -r src/conversion/child/register-ts.js mupdf-instances-child.ts
  */
-import { mupdfMemory, newMupdf } from '../../../src/conversion/child/mupdf';
+import { documentDone } from '../../../src/conversion/child/main';
+import { loadMupdf, mupdfMemory, newMupdf } from '../../../src/conversion/child/mupdf';
+import { runPipeline } from '../../../src/conversion/child/pipeline';
+import { ThreadPool } from '../../../src/conversion/child/thread-pool';
+import { DEFAULT_LIMITS } from '../../../src/conversion/limits';
 
 const MARKER = 'DURAFAX-MARKER-7Q4Z-NOT-IN-THE-NEXT-INSTANCE';
 
@@ -33,7 +39,20 @@ function markedPdf(): Buffer {
 
 const holds = (memory: ArrayBuffer): boolean => Buffer.from(memory).includes(MARKER, 0, 'latin1');
 
+/** The pipeline as a conversion process runs a document, then what the next document's instance holds. */
+async function pipeline(): Promise<{ pages: number; documentHolds: boolean; nextHolds: boolean; sameMemory: boolean }> {
+  const threads = new ThreadPool(0);
+  const job = { input: markedPdf(), type: 'pdf' as const, paper: 'a4' as const, limits: DEFAULT_LIMITS, tmpDir: null, soffice: null, frames: null };
+  const result = await runPipeline(job, threads, () => undefined);
+  // The instance the document was converted with, before the process is done with it.
+  const used = mupdfMemory(await loadMupdf());
+  documentDone(threads);
+  const next = mupdfMemory(await loadMupdf());
+  return { pages: result.pages, documentHolds: holds(used), nextHolds: holds(next), sameMemory: used === next };
+}
+
 async function main(): Promise<void> {
+  const converted = await pipeline();
   const first = await newMupdf();
   const doc = first.Document.openDocument(markedPdf(), 'application/pdf');
   const text = doc.loadPage(0).toStructuredText('preserve-whitespace').asText();
@@ -47,6 +66,7 @@ async function main(): Promise<void> {
       sameMemory: mupdfMemory(first) === mupdfMemory(second),
       missing: Object.keys(module).filter((name) => !(name in second)),
       secondWorks: second.Document.openDocument(markedPdf(), 'application/pdf').countPages(),
+      converted,
     }),
   );
 }
