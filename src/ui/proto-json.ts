@@ -228,12 +228,26 @@ function parseBytes(v: Json): Uint8Array {
   return Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
+const screaming = (pascal: string): string => pascal.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/**
+ * Temporal's JSON also names enum values without their type's prefix, in PascalCase
+ * (`"Skip"` for `SCHEDULE_OVERLAP_POLICY_SKIP`), as the UI sends some of them (a schedule's
+ * trigger, a reset's reapply type); the official ui-server accepts both.
+ */
+function shorthandEnum(type: Enum, v: string): number | undefined {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(v)) return undefined;
+  return type.values[`${screaming(type.name)}_${screaming(v)}`];
+}
+
 function scalarValue(field: Field, v: Json, where: string): unknown {
   if (field.resolvedType instanceof Enum) {
     const values = field.resolvedType.values;
     if (typeof v === 'number') return v;
     if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
     if (typeof v === 'string' && values[v] !== undefined) return values[v];
+    const shorthand = typeof v === 'string' ? shorthandEnum(field.resolvedType, v) : undefined;
+    if (shorthand !== undefined) return shorthand;
     throw new JsonInputError(`invalid value for enum ${where}: ${JSON.stringify(v)}`);
   }
   if (LONG_TYPES.has(field.type)) {

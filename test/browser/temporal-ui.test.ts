@@ -16,7 +16,6 @@ const DEFAULT_COLUMNS = ['Status', 'Workflow ID', 'FaxStatus', 'FaxCountry', 'Pa
 /** The pages of what the embedded engine lacks: each page's empty state, and the reason it gives. */
 /** Pages the stack has nothing for yet: each shows the engine's empty list, never an error. */
 const EMPTY_PAGES: Array<[string, string]> = [
-  ['schedules', 'No Schedules Found'],
   ['batch-operations', 'No Batch Operations'],
   ['worker-deployments', 'No Worker Deployments'],
 ];
@@ -224,7 +223,28 @@ describeInBrowser('the Temporal UI', (stack) => {
     await uiScreenshots(page, 'pending-activity');
   });
 
-  test('the schedules, batch operations and worker deployments pages list what the engine has (nothing yet), without an error', async () => {
+  test("the schedules page lists the daily reconciliation; its page's Trigger starts a run", async () => {
+    const runs = async (): Promise<number> => {
+      const res = await fetch(`${stack().ui}/api/v1/namespaces/default/workflows?query=${encodeURIComponent("TemporalScheduledById='durafax-reconciliation'")}`);
+      return ((await res.json()) as { executions?: unknown[] }).executions?.length ?? 0;
+    };
+    await page.goto(`${stack().ui}/namespaces/default/schedules`);
+    await page.getByText('durafax-reconciliation').first().waitFor();
+    await expect(page.getByText(/not implemented|does not run|An Error Occurred/i).count()).resolves.toBe(0);
+    await uiScreenshots(page, 'schedules');
+    const before = await runs();
+    await page.getByText('durafax-reconciliation').first().click();
+    await page.waitForURL(/\/schedules\/durafax-reconciliation/);
+    await page.locator('#schedule-actions-menu-button').click();
+    await page.locator('[data-testid="trigger-schedule"]').click();
+    await page.locator('#trigger-schedule-modal [data-testid="confirm-modal-button"]').click();
+    const until = Date.now() + 20_000;
+    while ((await runs()) === before && Date.now() < until) await page.waitForTimeout(250);
+    expect(await runs()).toBe(before + 1);
+    await uiScreenshots(page, 'schedule');
+  });
+
+  test('the batch operations and worker deployments pages list what the engine has (nothing yet), without an error', async () => {
     for (const [path_, title] of EMPTY_PAGES) {
       await page.goto(`${stack().ui}/namespaces/default/${path_}`);
       await page.getByText(title).waitFor();
