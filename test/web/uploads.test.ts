@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { LARGE_OBJECT_WRITE_BYTES, PostgresDocumentStore, type StreamedFile } from '../../src/db/document-store';
 import { createWebHarness, type WebHarness } from './harness';
@@ -76,5 +79,105 @@ describe('uploads are stored whole', () => {
     // Nor is a large object left behind by the transaction that failed.
     const [{ count }]: Array<{ count: string }> = await h.t.db.query('SELECT count(*) AS count FROM pg_largeobject_metadata');
     expect(Number(count)).toBe(0);
+  });
+});
+
+/**
+ * A client in a process of its own: sends `count` uploads of `mb` MB at once, each written in
+ * one go, and prints each answer (status 0 and the error's code when the connection broke first).
+ */
+const CLIENT = String.raw`
+const http = require('node:http');
+const [port, count, mb] = process.argv.slice(1).map(Number);
+const boundary = 'xxUPLOADSxx';
+const head = '--' + boundary + '\r\nContent-Disposition: form-data; name="to"\r\n\r\n+49 30 1234567\r\n--' + boundary +
+  '\r\nContent-Disposition: form-data; name="document"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n';
+const document = Buffer.alloc(mb * 1024 * 1024, 7);
+const answers = Array.from({ length: count }, () => new Promise((resolve) => {
+  const tail = '\r\n--' + boundary + '--\r\n';
+  const length = Buffer.byteLength(head) + document.length + Buffer.byteLength(tail);
+  const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': 'multipart/form-data; boundary=' + boundary, 'Content-Length': length, 'Accept-Language': 'de' } });
+  req.on('response', (res) => {
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c) => (body += c));
+    res.on('end', () => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'], body }));
+    res.on('error', (err) => resolve({ status: 0, error: err.code }));
+  });
+  req.on('error', (err) => resolve({ status: 0, error: err.code }));
+  req.write(head);
+  req.write(document);
+  req.end(tail);
+}));
+Promise.all(answers).then((a) => process.stdout.write(JSON.stringify(a)));
+`;
+
+/**
+ * Serves the app, and freezes the client's process as its request arrives until 300 ms after
+ * the answer went out: it reads the answer only then, as a busy client would, with the rest of
+ * its document still to send. Runs CLIENT with one upload of `mb` MB and returns its answer.
+ */
+async function answerReadLate(h: WebHarness, mb: number, before?: (port: number) => Promise<void>): Promise<{ status: number; retryAfter?: string; body?: string; error?: string }> {
+  let client: ChildProcess | undefined;
+  const resume = (): void => {
+    if (client?.pid && client.exitCode === null) process.kill(client.pid, 'SIGCONT');
+  };
+  const app = h.app.callback();
+  const server = http.createServer((req, res) => {
+    if (client?.pid) {
+      process.kill(client.pid, 'SIGSTOP');
+      res.once('finish', () => setTimeout(resume, 300));
+    }
+    void app(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    await before?.(port);
+    client = spawn(process.execPath, ['-e', CLIENT, String(port), '1', String(mb)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => client?.once('exit', r));
+    const answers = JSON.parse(out) as Array<{ status: number; retryAfter?: string; body?: string; error?: string }>;
+    expect(answers).toHaveLength(1);
+    return answers[0];
+  } finally {
+    resume();
+    client?.kill();
+    server.close();
+    server.closeAllConnections();
+  }
+}
+
+describe('refusals of uploads still being sent', () => {
+  test('past the admission limit: the 503 with Retry-After reaches a client that reads it late', async () => {
+    const h = await createWebHarness({ MAX_CONCURRENT_UPLOADS: '1' });
+    let holder: http.ClientRequest | undefined;
+    try {
+      const answer = await answerReadLate(h, 8, async (port) => {
+        // An upload that takes the one place and waits inside it for the rest of its body.
+        holder = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Transfer-Encoding': 'chunked' } });
+        holder.on('error', () => undefined);
+        holder.write('--x\r\n');
+        await new Promise((r) => setTimeout(r, 300));
+      });
+      expect(answer).toEqual({ status: 503, retryAfter: '5', body: expect.any(String) });
+      expect(JSON.parse(answer.body ?? '')).toEqual({ error: { code: 'service_unavailable', message: expect.stringContaining('Gerade werden sehr viele Dokumente hochgeladen') } });
+    } finally {
+      holder?.destroy();
+      await h.close();
+    }
+  });
+
+  test('past the size limit (declared): the 413 reaches a client that reads it late', async () => {
+    const h = await createWebHarness({ MAX_UPLOAD_BYTES: String(256 * 1024) });
+    try {
+      const answer = await answerReadLate(h, 8);
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.body ?? '')).toEqual({ error: { code: 'upload_too_large', message: 'Die Datei ist zu groß. Die Grenze liegt bei 256 KB.', field: 'document' } });
+    } finally {
+      await h.close();
+    }
   });
 });
