@@ -1,4 +1,4 @@
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 export interface BenchActivities {
   step(n: number): Promise<number>;
@@ -6,7 +6,21 @@ export interface BenchActivities {
 
 const { step } = proxyActivities<BenchActivities>({ startToCloseTimeout: '10s' });
 
-/** The short workflow of the throughput run: one activity. */
+/** The empty workflow of the throughput run: no activity, one workflow task. */
+export async function emptyWorkflow(): Promise<number> {
+  return 0;
+}
+
+export const doneSignal = defineSignal('done');
+
+/** An open workflow for the memory figure: its first task runs, then it waits for a signal. */
+export async function openWorkflow(): Promise<void> {
+  let done = false;
+  setHandler(doneSignal, () => void (done = true));
+  await condition(() => done);
+}
+
+/** The one-activity workflow of the throughput run. */
 export async function shortWorkflow(): Promise<number> {
   return await step(1);
 }
