@@ -19,9 +19,11 @@ import type { Logger } from '../log';
  * kept beside the journal as `<file>.damaged-<time>` first, for inspection).
  *
  * Compaction: once the journal is past `minCompactBytes` and more than `compactRatio` times
- * the size of the live records, the current state is written to `<file>.tmp`, synced and
- * renamed over the journal, which then goes on from there. A failed write also leads to a
- * compaction at the next flush, so the file never keeps a half-written batch.
+ * the size of the live records, the current state is encoded, written to `<file>.tmp` in the
+ * background while appends go on into the journal, then (between two batches) the batches
+ * appended meanwhile are added, the file synced and renamed over the journal, which goes on
+ * from there. A crash at any point leaves one whole journal. A failed append instead leads to
+ * a compaction that holds appends until done (the file may end in part of a batch).
  */
 export interface JournalOptions {
   file: string;
@@ -44,6 +46,19 @@ export interface JournalStats {
   /** Bytes handed to write() since open, compactions included. */
   bytesWritten: number;
   compactions: number;
+}
+
+interface Compaction {
+  tmp: fs.FileHandle;
+  snapshotBytes: number;
+  /** Settles when the snapshot is on disk; true when it could be written. */
+  written: Promise<boolean>;
+  done: boolean;
+  ok: boolean;
+  /** Batches appended to the current file since the snapshot was taken. */
+  carry: Buffer[];
+  carryBytes: number;
+  started: number;
 }
 
 interface Waiter {
@@ -84,6 +99,11 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Writes the lines in slices, so a large state never needs one buffer of its whole size. */
+async function writeLines(handle: fs.FileHandle, lines: Buffer[]): Promise<void> {
+  for (let i = 0; i < lines.length; i += 1024) await handle.writeFile(Buffer.concat(lines.slice(i, i + 1024)));
+}
+
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
     () => true,
@@ -107,6 +127,8 @@ export class Journal {
   private waiters: Waiter[] = [];
   private running: Promise<void> | null = null;
   private mustCompact = false;
+  /** A compaction writing its snapshot while appends go on into the current file. */
+  private compaction: Compaction | null = null;
   private closed = false;
   private bytesWritten = 0;
   private compactions = 0;
@@ -179,9 +201,16 @@ export class Journal {
   async close(): Promise<void> {
     try {
       await this.flush();
+      if (this.compaction) {
+        // Finished rather than dropped, so the next start replays the smaller file.
+        await this.compaction.written;
+        this.kick();
+        await this.running;
+      }
     } finally {
       this.closed = true;
       await this.running;
+      await this.discardCompaction();
       await this.handle?.close();
       this.handle = null;
     }
@@ -204,19 +233,29 @@ export class Journal {
 
   private async run(): Promise<void> {
     try {
-      while (this.pending.length > 0 || (this.mustCompact && this.waiters.length > 0)) {
+      while (this.pending.length > 0 || this.compaction?.done || (this.mustCompact && this.waiters.length > 0)) {
+        if (this.compaction?.done) await this.finishCompaction();
+        if (this.pending.length === 0 && !this.mustCompact) continue;
         const batch = this.pending;
         const batchBytes = this.pendingBytes;
         const upTo = this.recorded;
         this.pending = [];
         this.pendingBytes = 0;
         try {
-          const total = this.size + batchBytes;
-          if (this.mustCompact || (total >= this.minCompactBytes && total > this.compactRatio * this.liveBytes)) {
+          if (this.mustCompact) {
             // The state now covers every record up to `upTo` (they were made from it), so the batch is dropped.
+            await this.discardCompaction();
             await this.rewrite();
           } else {
+            const total = this.size + batchBytes;
+            const due = !this.compaction && total >= this.minCompactBytes && total > this.compactRatio * this.liveBytes;
+            // Taken before the batch is written, the snapshot covers it: no need to carry it.
+            if (due) await this.startCompaction();
             await this.append(batch, batchBytes);
+            if (this.compaction && !due) {
+              this.compaction.carry.push(...batch);
+              this.compaction.carryBytes += batchBytes;
+            }
           }
           this.settle(upTo, null);
         } catch (err) {
@@ -271,8 +310,89 @@ export class Journal {
     this.opts.log.info('twin journal compacted', { file: this.opts.file, before, after: this.size, ms: Date.now() - started });
   }
 
-  /** Replaces the journal by one holding just these entries: temporary file, sync, rename. */
-  private async writeCompacted(entries: Iterable<readonly [string, unknown]>): Promise<void> {
+  /**
+   * Starts a compaction that does not hold up appends: the state is encoded now (so it covers
+   * every record so far), written to the temporary file in the background, and put in place
+   * by `finishCompaction()` between two batches, with the batches appended meanwhile.
+   */
+  private async startCompaction(): Promise<void> {
+    const { lines, bytes } = this.snapshot(this.opts.entries());
+    let tmp: fs.FileHandle;
+    try {
+      tmp = await fs.open(`${this.opts.file}.tmp`, 'w', 0o600);
+    } catch (err) {
+      this.opts.log.error('twin journal compaction failed; the journal goes on as it was', { file: this.opts.file, err });
+      return;
+    }
+    const compaction: Compaction = { tmp, snapshotBytes: bytes, written: Promise.resolve(false), done: false, ok: false, carry: [], carryBytes: 0, started: Date.now() };
+    compaction.written = writeLines(tmp, lines)
+      .then(() => tmp.sync())
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.opts.log.error('twin journal compaction failed; the journal goes on as it was', { file: this.opts.file, err });
+          return false;
+        },
+      )
+      .then((ok) => {
+        compaction.ok = ok;
+        compaction.done = true;
+        if (!this.closed) this.kick();
+        return ok;
+      });
+    this.compaction = compaction;
+  }
+
+  /** Puts a written snapshot in place; runs between batches, so nothing is appended meanwhile. */
+  private async finishCompaction(): Promise<void> {
+    const c = this.compaction;
+    if (!c) return;
+    if (!c.ok) {
+      await this.discardCompaction();
+      return;
+    }
+    this.compaction = null;
+    const before = this.size;
+    try {
+      await writeLines(c.tmp, c.carry);
+      await c.tmp.sync();
+      await c.tmp.close();
+      await fs.rename(`${this.opts.file}.tmp`, this.opts.file);
+    } catch (err) {
+      await c.tmp.close().catch(() => undefined);
+      await fs.rm(`${this.opts.file}.tmp`, { force: true });
+      this.opts.log.error('twin journal compaction failed; the journal goes on as it was', { file: this.opts.file, err });
+      return;
+    }
+    try {
+      await this.handle?.close();
+      this.handle = null;
+      await syncDir(path.dirname(this.opts.file));
+      this.handle = await fs.open(this.opts.file, 'a', 0o600);
+    } catch (err) {
+      // The new journal is whole on disk; the next flush rewrites and reopens it.
+      this.mustCompact = true;
+      this.opts.log.error('twin journal could not reopen after compaction', { file: this.opts.file, err });
+      return;
+    }
+    this.size = c.snapshotBytes + c.carryBytes;
+    this.bytesWritten += this.size;
+    this.compactions += 1;
+    this.opts.log.info('twin journal compacted', { file: this.opts.file, before, after: this.size, ms: Date.now() - c.started });
+  }
+
+  /** Drops a compaction in progress; the current file holds everything. */
+  private async discardCompaction(): Promise<void> {
+    const c = this.compaction;
+    if (!c) return;
+    this.compaction = null;
+    await c.written;
+    await c.tmp.close().catch(() => undefined);
+    await fs.rm(`${this.opts.file}.tmp`, { force: true });
+  }
+
+  /** Encodes the entries as records, and makes them the accounting of live bytes. */
+  private snapshot(entries: Iterable<readonly [string, unknown]>): { lines: Buffer[]; bytes: number } {
     const lines: Buffer[] = [];
     let bytes = 0;
     this.recordBytes.clear();
@@ -283,11 +403,16 @@ export class Journal {
       bytes += line.length;
       this.account(key, line.length);
     }
+    return { lines, bytes };
+  }
+
+  /** Replaces the journal by one holding just these entries: temporary file, sync, rename. */
+  private async writeCompacted(entries: Iterable<readonly [string, unknown]>): Promise<void> {
+    const { lines, bytes } = this.snapshot(entries);
     const tmp = `${this.opts.file}.tmp`;
     const handle = await fs.open(tmp, 'w', 0o600);
     try {
-      // Written in slices, so a large state never needs one buffer of its whole size.
-      for (let i = 0; i < lines.length; i += 1024) await handle.write(Buffer.concat(lines.slice(i, i + 1024)));
+      await writeLines(handle, lines);
       await handle.sync();
     } finally {
       await handle.close();

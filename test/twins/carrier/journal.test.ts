@@ -55,13 +55,13 @@ test('compaction keeps every fax and bounds the file', async () => {
   try {
     const ids = await sendAll(twin, 12);
     const before = ids.map((id) => twin.fax(id));
+    await twin.stop();
     const lines = await journalLines(env.file);
     // Each fax was recorded at least five times (queued, media processed, originated, sending, a page, delivered).
     expect(lines.length).toBeLessThan(5 * ids.length);
     expect((await fs.stat(env.file)).size).toBeLessThanOrEqual(Math.max(2048, 2 * (await liveBytes(env.file))));
     const state = await journalState(env.file);
     for (const id of ids) expect(state.get(id)).toMatchObject({ id, status: 'delivered' });
-    await twin.stop();
 
     twin = await env.start();
     const carrier = carrierFor(twin);

@@ -190,6 +190,7 @@ test('compaction keeps the state and bounds the file', async () => {
     const { sessionId, intentId } = await paidSession(env.payments, CARDS.visa);
     const advances = 300;
     for (let i = 0; i < advances; i++) await twin.advanceClock(1000);
+    await twin.stop();
     const lines = await journalLines(env.file);
     // Each advance was a record of its own; most were compacted away.
     expect(lines.length).toBeLessThan(advances);
@@ -197,7 +198,6 @@ test('compaction keeps the state and bounds the file', async () => {
     expect(size).toBeLessThanOrEqual(Math.max(4096, 2 * (await liveBytes(env.file))));
     expect((await journalState(env.file)).get('clockOffsetMs')).toBe(advances * 1000);
     expect((await fs.readdir(env.dataDir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
-    await twin.stop();
 
     twin = await env.start();
     expect(await env.raw.paymentIntents.retrieve(intentId)).toMatchObject({ status: 'requires_capture' });
