@@ -408,6 +408,34 @@ describe('on a dev-server engine (namespaces are checked)', () => {
     expect(pending?.cancellationInfo?.requestedTime).toBeTruthy();
   });
 
+  test("a cancel request that fails retryably is retried after a backoff (describe shows it) until the handler takes it", async () => {
+    const { workflowId, callerQueue, handlerQueue } = await scheduleOne();
+    const svc = conn.workflowService;
+    const start = await pollNexus(handlerQueue);
+    await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: start.taskToken, response: { startOperation: { asyncSuccess: { operationToken: 'op-2' } } } });
+    const woken = await pollWft(callerQueue);
+    const scheduledEventId = woken.history?.events?.find((e) => e.nexusOperationScheduledEventAttributes)?.eventId;
+    await svc.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: woken.taskToken,
+      identity: 'w',
+      commands: [{ commandType: E.CommandType.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION, requestCancelNexusOperationCommandAttributes: { scheduledEventId } }],
+    });
+    const first = await pollNexus(handlerQueue);
+    await svc.respondNexusTaskFailed({ namespace: 'default', identity: 'h', taskToken: first.taskToken, error: { errorType: 'INTERNAL', failure: { message: 'try again' } } });
+    const backingOff = (await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } })).pendingNexusOperations?.[0]?.cancellationInfo;
+    expect(backingOff).toMatchObject({ state: E.NexusOperationCancellationState.NEXUS_OPERATION_CANCELLATION_STATE_BACKING_OFF, attempt: 1 });
+    expect(backingOff?.nextAttemptScheduleTime).toBeTruthy();
+    const second = await pollNexus(handlerQueue);
+    expect(second.request?.cancelOperation?.operationToken).toBe('op-2');
+    await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: second.taskToken, response: { cancelOperation: {} } });
+    const types = await typesOf(workflowId);
+    expect(types).toContain('EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_COMPLETED');
+    expect(types).not.toContain('EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUEST_FAILED');
+    const done = (await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } })).pendingNexusOperations?.[0]?.cancellationInfo;
+    expect(done).toMatchObject({ state: E.NexusOperationCancellationState.NEXUS_OPERATION_CANCELLATION_STATE_SUCCEEDED, attempt: 2 });
+  });
+
   test('endpoints: create refuses a taken name, get, list by name and by page, update with the version, delete', async () => {
     const ops = conn.operatorService;
     const name = `ep-${randomUUID().slice(0, 8)}`;
