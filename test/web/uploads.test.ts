@@ -115,7 +115,8 @@ Promise.all(answers).then((a) => process.stdout.write(JSON.stringify(a)));
 /**
  * Serves the app, and freezes the client's process as its request arrives until 300 ms after
  * the answer went out: it reads the answer only then, as a busy client would, with the rest of
- * its document still to send. Runs CLIENT with one upload of `mb` MB and returns its answer.
+ * its document still to send. Runs CLIENT with one upload of `mb` MB and returns its answer,
+ * once the web has closed the connection, having read at most a quarter of the document.
  */
 async function answerReadLate(h: WebHarness, mb: number, before?: (port: number) => Promise<void>): Promise<{ status: number; retryAfter?: string; body?: string; error?: string }> {
   let client: ChildProcess | undefined;
@@ -123,10 +124,12 @@ async function answerReadLate(h: WebHarness, mb: number, before?: (port: number)
     if (client?.pid && client.exitCode === null) process.kill(client.pid, 'SIGCONT');
   };
   const app = h.app.callback();
+  let bodyRead = 0;
   const server = http.createServer((req, res) => {
     if (client?.pid) {
       process.kill(client.pid, 'SIGSTOP');
       res.once('finish', () => setTimeout(resume, 300));
+      req.socket.once('close', () => (bodyRead = req.socket.bytesRead));
     }
     void app(req, res);
   });
@@ -141,6 +144,9 @@ async function answerReadLate(h: WebHarness, mb: number, before?: (port: number)
     await new Promise((r) => client?.once('exit', r));
     const answers = JSON.parse(out) as Array<{ status: number; retryAfter?: string; body?: string; error?: string }>;
     expect(answers).toHaveLength(1);
+    // The refused document was left in the kernel's buffers, not read into this process.
+    expect(bodyRead).toBeGreaterThan(0);
+    expect(bodyRead).toBeLessThan(mb * 1024 * 1024 * 0.25);
     return answers[0];
   } finally {
     resume();

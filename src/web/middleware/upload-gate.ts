@@ -21,7 +21,11 @@ export function closeAfterAnswer(res: ServerResponse, socket: Socket): void {
     // eslint-disable-next-line @typescript-eslint/unbound-method -- the listener Node added, found by identity, not called
     socket.removeListener('finish', socket.destroy);
     if (socket.destroyed) return;
-    socket.pause();
+    // Node also resumes the request to throw its body away, a tick later: reading it for the
+    // whole wait would cost what the refusal saves.
+    const stopReading = (): void => void socket.pause();
+    stopReading();
+    socket.on('resume', stopReading);
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
