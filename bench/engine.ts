@@ -97,7 +97,13 @@ async function rate(client: Client, taskQueue: string, type: string, starters: n
 async function longPolls(connection: Connection): Promise<number[]> {
   const svc = connection.workflowService;
   const workflowId = `poll-${randomUUID()}`;
-  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 'openWorkflow' }, taskQueue: { name: `nobody-${randomUUID()}` }, requestId: randomUUID() });
+  await svc.startWorkflowExecution({
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 'openWorkflow' },
+    taskQueue: { name: `nobody-${randomUUID()}` },
+    requestId: randomUUID(),
+  });
   const samples: number[] = [];
   // With waitNewEvent, an answer carries the token to wait on for the events after it.
   let page = await svc.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId }, waitNewEvent: true });
@@ -145,7 +151,14 @@ async function measure(args: string[]): Promise<ModeFigures> {
   const { child, address } = await launch(args);
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `bench-${randomUUID()}`;
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath, activities, maxConcurrentWorkflowTaskExecutions: 100, maxCachedWorkflows: OPEN + 200 });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxCachedWorkflows: OPEN + 200,
+  });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const figures: ModeFigures = { rate: {}, pollP50: 0, pollP95: 0, rssPerOpenKiB: 0, rssBeforeMiB: 0, rssAfterMiB: 0 };

@@ -294,7 +294,12 @@ test('a started Nexus operation survives a restart: the handler workflow, which 
     requestId: start.requestId,
     completionCallbacks: [{ nexus: { url: start.callback, header: start.callbackHeader } }],
   });
-  await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: task.taskToken, response: { startOperation: { asyncSuccess: { operationToken: handlerId } } } });
+  await svc.respondNexusTaskCompleted({
+    namespace: 'default',
+    identity: 'h',
+    taskToken: task.taskToken,
+    response: { startOperation: { asyncSuccess: { operationToken: handlerId } } },
+  });
 
   svc = await restart(engine!.port);
   const described = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } });

@@ -79,7 +79,11 @@ afterAll(async () => {
 
 type Timeouts = { scheduleToCloseTimeout?: string; scheduleToStartTimeout?: string; startToCloseTimeout?: string };
 const call = (operation: string, input: string, timeouts?: Timeouts) =>
-  env.client.workflow.start('callsNexus', { taskQueue: callerQueue, workflowId: id(`caller-${operation}`), args: timeouts ? [endpoint, operation, input, timeouts] : [endpoint, operation, input] });
+  env.client.workflow.start('callsNexus', {
+    taskQueue: callerQueue,
+    workflowId: id(`caller-${operation}`),
+    args: timeouts ? [endpoint, operation, input, timeouts] : [endpoint, operation, input],
+  });
 const historyOf = async (handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<temporal.api.history.v1.IHistoryEvent[]> =>
   (await handle.fetchHistory()).events ?? [];
 const eventTypes = async (handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<string[]> =>
@@ -261,7 +265,12 @@ describe('on a dev-server engine (namespaces are checked)', () => {
   let conn: Connection;
   beforeAll(async () => {
     // A short request timeout (the dev server's dynamic config key) so an unanswered request is retried within the test; a small blob limit.
-    engine = await startEngine({ port: 0, inMemory: true, log: silentLogger, dynamicConfig: { 'component.nexusoperations.request.timeout': '1s', 'limit.blobSize.error': '4096' } });
+    engine = await startEngine({
+      port: 0,
+      inMemory: true,
+      log: silentLogger,
+      dynamicConfig: { 'component.nexusoperations.request.timeout': '1s', 'limit.blobSize.error': '4096' },
+    });
     conn = await Connection.connect({ address: engine.address });
   });
   afterAll(async () => {
@@ -298,9 +307,7 @@ describe('on a dev-server engine (namespaces are checked)', () => {
   const pollNexus = (queue: string) =>
     conn.withDeadline(Date.now() + 15_000, () => conn.workflowService.pollNexusTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'h' }));
   const typesOf = async (workflowId: string): Promise<string[]> =>
-    ((await conn.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } })).history?.events ?? []).map(
-      (e) => E.EventType[e.eventType!],
-    );
+    ((await conn.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } })).history?.events ?? []).map((e) => E.EventType[e.eventType!]);
 
   test('an unanswered request times out (the request timeout) and goes out again; the late answer is refused', async () => {
     const { workflowId, handlerQueue } = await scheduleOne();
@@ -366,7 +373,12 @@ describe('on a dev-server engine (namespaces are checked)', () => {
     // The start's answer comes too late: the operation is over.
     const late = errorOf(
       await svc
-        .respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: task.taskToken, response: { startOperation: { asyncSuccess: { operationToken: handlerId } } } })
+        .respondNexusTaskCompleted({
+          namespace: 'default',
+          identity: 'h',
+          taskToken: task.taskToken,
+          response: { startOperation: { asyncSuccess: { operationToken: handlerId } } },
+        })
         .catch((e: unknown) => e),
     );
     expect(late.code).toBe(5);
@@ -377,7 +389,12 @@ describe('on a dev-server engine (namespaces are checked)', () => {
     const { workflowId, callerQueue, handlerQueue } = await scheduleOne();
     const svc = conn.workflowService;
     const start = await pollNexus(handlerQueue);
-    await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: start.taskToken, response: { startOperation: { asyncSuccess: { operationToken: 'op-1' } } } });
+    await svc.respondNexusTaskCompleted({
+      namespace: 'default',
+      identity: 'h',
+      taskToken: start.taskToken,
+      response: { startOperation: { asyncSuccess: { operationToken: 'op-1' } } },
+    });
     const woken = await pollWft(callerQueue);
     const scheduledEventId = woken.history?.events?.find((e) => e.nexusOperationScheduledEventAttributes)?.eventId;
     await svc.respondWorkflowTaskCompleted({
@@ -408,11 +425,16 @@ describe('on a dev-server engine (namespaces are checked)', () => {
     expect(pending?.cancellationInfo?.requestedTime).toBeTruthy();
   });
 
-  test("a cancel request that fails retryably is retried after a backoff (describe shows it) until the handler takes it", async () => {
+  test('a cancel request that fails retryably is retried after a backoff (describe shows it) until the handler takes it', async () => {
     const { workflowId, callerQueue, handlerQueue } = await scheduleOne();
     const svc = conn.workflowService;
     const start = await pollNexus(handlerQueue);
-    await svc.respondNexusTaskCompleted({ namespace: 'default', identity: 'h', taskToken: start.taskToken, response: { startOperation: { asyncSuccess: { operationToken: 'op-2' } } } });
+    await svc.respondNexusTaskCompleted({
+      namespace: 'default',
+      identity: 'h',
+      taskToken: start.taskToken,
+      response: { startOperation: { asyncSuccess: { operationToken: 'op-2' } } },
+    });
     const woken = await pollWft(callerQueue);
     const scheduledEventId = woken.history?.events?.find((e) => e.nexusOperationScheduledEventAttributes)?.eventId;
     await svc.respondWorkflowTaskCompleted({
@@ -554,7 +576,9 @@ describe('on a dev-server engine (namespaces are checked)', () => {
 
     const second = await poll();
     const tooMany = Array.from({ length: 31 }, () => schedule(name));
-    const refused = errorOf(await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: second.taskToken, identity: 'w', commands: tooMany }).catch((e: unknown) => e));
+    const refused = errorOf(
+      await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: second.taskToken, identity: 'w', commands: tooMany }).catch((e: unknown) => e),
+    );
     expect(refused).toMatchObject({
       code: 3,
       details: 'PendingNexusOperationsLimitExceeded: workflow has reached the pending nexus operation limit of 30 for this namespace',

@@ -303,7 +303,10 @@ test("Nexus: the endpoint routes, and a workflow's pending operation on its page
   expect(taken.status).toBe(409);
   expect(taken.body.code).toBe(6);
   const withDescription = { name, description: { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"fax line"').toString('base64') } };
-  const updated = await post(`/nexus/endpoints/${endpointId}/update`, { version: '1', spec: { ...withDescription, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } } });
+  const updated = await post(`/nexus/endpoints/${endpointId}/update`, {
+    version: '1',
+    spec: { ...withDescription, target: { worker: { namespace: 'default', taskQueue: handlerQueue } } },
+  });
   expect(updated.status).toBe(200);
   expect(updated.body.endpoint.version).toBe('2');
   expect(decode(updated.body.endpoint.spec.description)).toBe('fax line');
@@ -312,7 +315,13 @@ test("Nexus: the endpoint routes, and a workflow's pending operation on its page
   const svc = env.connection.workflowService;
   const callerQueue = `ui-nexus-caller-${randomUUID()}`;
   const workflowId = `nexus-caller-${randomUUID()}`;
-  const { runId } = await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 'callsFax' }, taskQueue: { name: callerQueue }, requestId: randomUUID() });
+  const { runId } = await svc.startWorkflowExecution({
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 'callsFax' },
+    taskQueue: { name: callerQueue },
+    requestId: randomUUID(),
+  });
   const task = await env.connection.withDeadline(Date.now() + 15_000, () => svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: callerQueue }, identity }));
   await svc.respondWorkflowTaskCompleted({
     namespace: 'default',

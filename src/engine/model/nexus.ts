@@ -224,8 +224,10 @@ export function nexusCommandChecker(engine: Engine, run: Execution): (command: C
     const attributes = command.scheduleNexusOperationCommandAttributes;
     if (!attributes) return { cause, message: 'empty ScheduleNexusOperationCommandAttributes' };
     if (!engine.endpoints.byName(attributes.endpoint ?? '')) return { cause, message: `endpoint "${attributes.endpoint ?? ''}" not found` };
-    if ((attributes.service ?? '').length > MAX_NAME_LENGTH) return { cause, message: `ScheduleNexusOperationCommandAttributes.Service exceeds length limit of ${MAX_NAME_LENGTH}` };
-    if ((attributes.operation ?? '').length > MAX_NAME_LENGTH) return { cause, message: `ScheduleNexusOperationCommandAttributes.Operation exceeds length limit of ${MAX_NAME_LENGTH}` };
+    if ((attributes.service ?? '').length > MAX_NAME_LENGTH)
+      return { cause, message: `ScheduleNexusOperationCommandAttributes.Service exceeds length limit of ${MAX_NAME_LENGTH}` };
+    if ((attributes.operation ?? '').length > MAX_NAME_LENGTH)
+      return { cause, message: `ScheduleNexusOperationCommandAttributes.Operation exceeds length limit of ${MAX_NAME_LENGTH}` };
     // The input's size comes before the pending limit; size-limits.ts reports it (the real server ends the workflow for it).
     if (attributes.input && sizeOf.payloads({ payloads: [attributes.input] }) > engine.config.blobSizeError) return undefined;
     if (++pending > MAX_PENDING_OPERATIONS) {
