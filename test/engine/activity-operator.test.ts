@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Probe } from './activities';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 
 /** PauseActivity, UnpauseActivity and ResetActivity (and the standalone forms), as a heartbeating activity sees them. */
 let env: TestWorkflowEnvironment;

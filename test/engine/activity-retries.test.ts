@@ -3,7 +3,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Probe } from './activities';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 
 let env: TestWorkflowEnvironment;
 let taskQueue: string;

@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 
 /** StartBatchOperation and its companions, as the real server's batcher answers them. */
 let env: TestWorkflowEnvironment;

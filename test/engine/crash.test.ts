@@ -8,7 +8,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { freePort } from '../../src/net';
 import { ENGINE_LAUNCHER } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './env';
+import { id, workflowsPath } from './harness';
 import { proceedSignal } from './workflows/durable';
 
 /** Starts the engine as its own process on a data folder and resolves once it listens. */

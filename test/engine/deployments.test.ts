@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './env';
+import { id, workflowsPath } from './harness';
 
 /** Worker Deployments (worker versioning) as a real server routes with them, seen from the SDK's versioned workers. */
 const E = temporal.api.enums.v1;

@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { silentLogger } from '../../src/log';
 import { startEngine, type RunningEngine } from '../../src/engine';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 import { noteSignal } from './workflows/signals';
 
 /** Eager dispatch, as the real server does it when enabled (the engine's default, as the SDK's own test server runs). */

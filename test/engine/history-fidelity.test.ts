@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { id, withTimeSkippingWorker, workflowsPath } from './env';
+import { id, withTimeSkippingWorker, workflowsPath } from './harness';
 import { doneSignal } from './workflows/signals';
 
 /** The history a worker replays must be the history as it was written, event by event. */

@@ -11,7 +11,7 @@ import * as nexus from 'nexus-rpc';
 import { startEngine, type RunningEngine } from '../../src/engine';
 import { silentLogger } from '../../src/log';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { id, workflowsPath } from './env';
+import { id, workflowsPath } from './harness';
 import { faxService } from './nexus-service';
 import type { nexusBackedWorkflow, nexusChainedWorkflow } from './workflows/nexus';
 

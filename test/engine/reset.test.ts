@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Probe } from './activities';
-import { id, withTimeSkippingWorker, workflowsPath } from './env';
+import { id, withTimeSkippingWorker, workflowsPath } from './harness';
 
 /** ResetWorkflowExecution as the real server does it, seen from the SDK's client and worker. */
 let env: TestWorkflowEnvironment;

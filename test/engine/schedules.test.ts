@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 
 /** Schedules through the SDK's ScheduleClient, on virtual time: hours pass in moments. */
 let env: TestWorkflowEnvironment;

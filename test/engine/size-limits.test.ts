@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ENGINE_LAUNCHER } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './env';
+import { id, workflowsPath } from './harness';
 
 /**
  * The real server's limits on payloads (2 MiB, its default) and histories (lowered here with

@@ -2,7 +2,7 @@ import { ActivityExecutionAlreadyStartedError, ActivityExecutionFailedError } fr
 import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Probe } from './activities';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 
 /** Activities started by a client, with no workflow (StartActivityExecution and its calls), through the SDK's ActivityClient. */
 let env: TestWorkflowEnvironment;

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLocalEnv } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './env';
+import { id, workflowsPath } from './harness';
 import { noteSignal } from './workflows/signals';
 import { addNoteUpdate } from './workflows/updates';
 

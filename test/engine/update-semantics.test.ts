@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 import { doneSignal } from './workflows/signals';
 import { waitForeverUpdate } from './workflows/updates';
 

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { google, temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { id, withTimeSkippingWorker } from './env';
+import { id, withTimeSkippingWorker } from './harness';
 import { doneSignal, noteSignal } from './workflows/signals';
 import { addNoteUpdate } from './workflows/updates';
 

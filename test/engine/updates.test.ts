@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { id, startWorker, workflowsPath } from './env';
+import { id, startWorker, workflowsPath } from './harness';
 import { doneSignal } from './workflows/signals';
 import { addNoteUpdate } from './workflows/updates';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities, Probe } from './activities';
-import { id, withTimeSkippingWorker, workflowsPath } from './env';
+import { id, withTimeSkippingWorker, workflowsPath } from './harness';
 import type { InfoReport } from './workflows/info';
 
 /** What the SDK's workflowInfo() and describe() read from the engine, as they read it from a real server. */

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Probe } from './activities';
-import { id, withTimeSkippingWorker, workflowsPath } from './env';
+import { id, withTimeSkippingWorker, workflowsPath } from './harness';
 import { doneSignal, noteSignal, notesQuery } from './workflows/signals';
 
 let env: TestWorkflowEnvironment;
