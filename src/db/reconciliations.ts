@@ -141,6 +141,16 @@ export class Reconciliations {
     return rows.map(toReport);
   }
 
+  /** A fax's findings recorded since `since` (its last change: older ones may be settled), newest first. */
+  async findingsForFax(faxId: string, since: Date, limit: number): Promise<StoredFinding[]> {
+    const rows: FindingRow[] = await this.db.query(
+      `SELECT id, reconciliation_id, fax_id, code, attempt, ours, theirs, created_at FROM reconciliation_finding
+        WHERE fax_id = $1 AND created_at >= $2 ORDER BY id DESC LIMIT $3`,
+      [faxId, since, limit],
+    );
+    return rows.map(toFinding).filter((f): f is StoredFinding => f !== null);
+  }
+
   /** The findings of these runs, by fax then attempt, at most `limit` per run. */
   async findingsOf(reconciliationIds: string[], limit: number): Promise<StoredFinding[]> {
     if (!reconciliationIds.length) return [];

@@ -179,6 +179,8 @@ describeInBrowser("support's pages", (stack) => {
     }
     await page.click(`tr[data-code="refund_missing"] a[href="/fr/support/faxes/${fax.id}"]`);
     await page.waitForURL(new RegExp(`/fr/support/faxes/${fax.id}$`));
+    await page.locator('.reconciliation-finding[data-code="refund_missing"]').waitFor();
+    await look(page, 'support-fax-finding-fr');
     await page.context().close();
   });
 });

@@ -120,6 +120,21 @@ describe('the reconciliation page', () => {
     expect(fr).toContain(`href="/fr/support/faxes/${carrierDelivered}"`);
   });
 
+  test("a fax's own page shows its findings until the fax changes again", async () => {
+    const agent = await signedIn();
+    const page = (await agent.get(`/en/support/faxes/${uncaptured}`)).text;
+    expect(page).toContain('<div class="alert alert-error reconciliation-finding" data-code="delivered_not_captured">');
+    expect(page).toContain('Reconciliation: Delivered, but the card hold was never captured.');
+    expect(page).toContain('Stripe: pi_uncaptured1: requires_capture');
+    expect(page).toContain('<a href="/en/support/reconciliation">All findings of the reconciliation</a>');
+    expect((await agent.get(`/de/support/faxes/${carrierDelivered}`)).text).toContain('Abgleich: Der Fax-Anbieter hat zugestellt, Durafax sagt nein.');
+    expect((await agent.get(`/fr/support/faxes/${carrierDelivered}`)).text).toContain('Durafax indique : Non remis');
+    // Settled since (a refund, a webhook, support's action): the finding is no longer news on the fax's page.
+    await h.t.db.query('UPDATE fax SET updated_at = now() WHERE id = $1', [uncaptured]);
+    expect((await agent.get(`/en/support/faxes/${uncaptured}`)).text).not.toContain('reconciliation-finding');
+    expect((await agent.get('/en/support/reconciliation')).text).toContain(`href="/en/support/faxes/${uncaptured}"`);
+  });
+
   test('the support home links to it', async () => {
     const agent = await signedIn();
     for (const [locale, label] of [

@@ -4,6 +4,7 @@ import type { DocumentStore } from '../../db/document-store';
 import type { Fax } from '../../db/entities/fax';
 import type { SupportActionRow } from '../../db/entities/support';
 import type { Faxes } from '../../db/faxes';
+import type { Reconciliations } from '../../db/reconciliations';
 import type { SupportActions } from '../../db/support-actions';
 import type { WebhookEvents } from '../../db/webhook-events';
 import { formatForDisplay } from '../../domain/phone';
@@ -20,6 +21,7 @@ import { countryName, shownTime, type ShownTime } from '../pages/format';
 import { CANCELLABLE, FAX_TONE } from '../pages/fax-model';
 import { LANGUAGE_NAMES } from '../pages/render';
 import { timelineOf } from '../pages/timeline';
+import { findingView } from './reconciliation';
 import type { SupportRenderer } from './render';
 import { supportFax } from './require-support';
 
@@ -35,6 +37,8 @@ export interface FaxDetailDeps {
   temporal: Pick<TemporalConfig, 'namespace'>;
   /** The Temporal UI's base URL, for the link to the fax's workflow; null: no link. */
   temporalUiUrl: string | null;
+  /** The reconciliation's findings, shown on the fax they name. */
+  reports: Reconciliations;
   log: Logger;
 }
 
@@ -147,13 +151,14 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
   const locale = localeOf(ctx);
   const tr = (key: string, params = {}): string => t(locale, key, params);
   const money = (amount: number): string => formatMoney(amount, fax.currency ?? 'eur', locale);
-  const [attempts, events, audit, sentAgainAs, resentFrom, live] = await Promise.all([
+  const [attempts, events, audit, sentAgainAs, resentFrom, live, findings] = await Promise.all([
     deps.faxes.attempts(fax.id),
     deps.webhooks.forFax(fax.id),
     deps.actions.forFax(fax.id),
     deps.faxes.sentAgainAs(fax.id),
     fax.resentFrom ? deps.faxes.find(fax.resentFrom) : Promise.resolve(null),
     liveState(deps, fax.id),
+    deps.reports.findingsForFax(fax.id, fax.updatedAt, 10),
   ]);
   await settlePending(deps, audit, live.kind === 'live' ? live.state : null);
   const done = typeof ctx.query.action === 'string' ? audit.find((a) => a.id === ctx.query.action) : undefined;
@@ -167,6 +172,7 @@ export async function renderFaxDetail(ctx: Koa.Context, deps: FaxDetailDeps, for
       title: tr('support.fax.title', { reference }),
       section: 'search',
       flash: done ? flashOf(done, fax, locale) : undefined,
+      reconciliation: findings.map((f) => ({ ...findingView(f, locale), found: time(f.createdAt) })),
       form,
       fax: {
         id: fax.id,

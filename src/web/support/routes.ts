@@ -63,10 +63,11 @@ export function createSupportRoutes(deps: SupportDeps): Router {
     limits: config.limits,
     temporal: config.temporal,
     temporalUiUrl: config.support.temporalUiUrl,
+    reports: new Reconciliations(deps.db),
     allowedCountries: config.allowedCountries,
     log: deps.log,
   };
-  const reconciliation: ReconciliationDeps = { renderer, reports: new Reconciliations(deps.db), support: deps.support, reconcileAt: config.reconcileAt, log: deps.log };
+  const reconciliation: ReconciliationDeps = { renderer, reports: detail.reports, support: deps.support, reconcileAt: config.reconcileAt, log: deps.log };
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const csrf = requireCsrf();
   const signedIn = requireSupport(deps.signIn);
