@@ -15,7 +15,7 @@ import type { SupportWorkflows } from './support-workflows';
 export const REPORTS_SHOWN = 10;
 export const FINDINGS_SHOWN = 200;
 
-export interface ReconciliationDeps {
+export interface ReconciliationPageDeps {
   renderer: SupportRenderer;
   reports: Reconciliations;
   support: SupportWorkflows;
@@ -115,7 +115,7 @@ function reportView(r: ReconciliationReport, findings: StoredFinding[], locale: 
 const NOTES = ['triggered', 'off'] as const;
 
 /** GET /{lang}/support/reconciliation: the latest runs and their findings, and "run now". */
-export function reconciliationPage(deps: ReconciliationDeps): Koa.Middleware {
+export function reconciliationPage(deps: ReconciliationPageDeps): Koa.Middleware {
   return async (ctx) => {
     const locale = localeOf(ctx);
     const reports = await deps.reports.latest(REPORTS_SHOWN);
@@ -138,7 +138,7 @@ export function reconciliationPage(deps: ReconciliationDeps): Koa.Middleware {
 }
 
 /** POST /{lang}/support/reconciliation/run: the schedule's trigger; back to the page, which says what came of it. */
-export function runReconciliation(deps: ReconciliationDeps): Koa.Middleware {
+export function runReconciliation(deps: ReconciliationPageDeps): Koa.Middleware {
   return async (ctx) => {
     const answer = await deps.support.reconcileNow();
     // Logs name no support user: the audit of who asked is not needed for a read-only check.

@@ -16,7 +16,7 @@ import { localeOf } from '../middleware/locale';
 import type { RateLimits } from '../middleware/rate-limit';
 import { cancelBySupport, refundBySupport, resendBySupport, type ActionDeps } from './actions';
 import { faxDetailPage, supportPageImage } from './fax-detail';
-import { reconciliationPage, runReconciliation, type ReconciliationDeps } from './reconciliation';
+import { reconciliationPage, runReconciliation, type ReconciliationPageDeps } from './reconciliation';
 import type { SupportRenderer } from './render';
 import { requireSupport, requireSupportFax } from './require-support';
 import { searchPage } from './search';
@@ -67,7 +67,7 @@ export function createSupportRoutes(deps: SupportDeps): Router {
     allowedCountries: config.allowedCountries,
     log: deps.log,
   };
-  const reconciliation: ReconciliationDeps = { renderer, reports: detail.reports, support: deps.support, reconcileAt: config.reconcileAt, log: deps.log };
+  const reconciliation: ReconciliationPageDeps = { renderer, reports: detail.reports, support: deps.support, reconcileAt: config.reconcileAt, log: deps.log };
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   const csrf = requireCsrf();
   const signedIn = requireSupport(deps.signIn);
