@@ -84,7 +84,12 @@ export function createReconciliationSteps(deps: ReconciliationDeps): Reconciliat
     const attempts = await records.attempts(fax.id);
     const intent = fax.paymentIntentId ? await readIntent(deps.payments, fax.paymentIntentId) : undefined;
     const carrier = new Map<string, CarrierFacts | null>();
-    for (const a of attempts) if (a.carrierFaxId && !carrier.has(a.carrierFaxId)) carrier.set(a.carrierFaxId, await readCarrierFax(deps.carrier, a.carrierFaxId));
+    for (const a of attempts) {
+      if (!a.carrierFaxId || carrier.has(a.carrierFaxId)) continue;
+      // Each provider call may take its whole timeout and retries: the worker hears of progress after each.
+      heartbeat({ faxId: fax.id, attempt: a.number });
+      carrier.set(a.carrierFaxId, await readCarrierFax(deps.carrier, a.carrierFaxId));
+    }
     return reconcileFax({
       fax,
       attempts: attempts.map((a) => ({ number: a.number, status: a.status, carrierStatus: a.carrierStatus, carrierFaxId: a.carrierFaxId })),
@@ -107,7 +112,7 @@ export function createReconciliationSteps(deps: ReconciliationDeps): Reconciliat
       const findings: Finding[] = [];
       for (const fax of faxes) {
         findings.push(...(await evidenceOf(fax)));
-        heartbeat({ after: fax.id });
+        heartbeat({ faxId: fax.id });
       }
       // Logged once: a retried page records (and so logs) only what it had not recorded before.
       for (const f of await reports.addFindings(reportId, findings)) log.warn('reconciliation finding', findingFields(reportId, f));
