@@ -19,16 +19,17 @@ import type { Logger } from '../log';
  * kept beside the journal as `<file>.damaged-<time>` first, for inspection).
  *
  * Compaction: once the journal is past `minCompactBytes` and more than `compactRatio` times
- * the size of the live records, the current state is encoded, written to `<file>.tmp` in the
- * background while appends go on into the journal, then (between two batches) the batches
- * appended meanwhile are added, the file synced and renamed over the journal, which goes on
- * from there. A crash at any point leaves one whole journal. A failed append instead leads to
- * a compaction that holds appends until done (the file may end in part of a batch).
+ * the size of the live records, the state is encoded and written to `<file>.tmp` a slice at a
+ * time while appends go on into the journal, then (between two batches) the batches appended
+ * meanwhile are added, the file synced and renamed over the journal, which goes on
+ * from there; closing compacts what was appended meanwhile if the rule still holds. A crash at
+ * any point leaves one whole journal. A failed append instead leads to a compaction that holds
+ * appends until done (the file may end in part of a batch).
  */
 export interface JournalOptions {
   file: string;
   log: Logger;
-  /** Every live entry, at the moment of the call; what a compaction writes. */
+  /** Every live entry: what a compaction writes, iterating while the state goes on changing. */
   entries: () => Iterable<readonly [string, unknown]>;
   /** No compaction below this size (default 1 MiB). */
   minCompactBytes?: number;
@@ -49,7 +50,7 @@ export interface JournalStats {
 }
 
 interface Compaction {
-  tmp: fs.FileHandle;
+  tmp: fs.FileHandle | null;
   snapshotBytes: number;
   /** Settles when the snapshot is on disk; true when it could be written. */
   written: Promise<boolean>;
@@ -99,9 +100,12 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Records per write of a snapshot: between two, the twin goes on answering. */
+const SLICE_RECORDS = 1024;
+
 /** Writes the lines in slices, so a large state never needs one buffer of its whole size. */
 async function writeLines(handle: fs.FileHandle, lines: Buffer[]): Promise<void> {
-  for (let i = 0; i < lines.length; i += 1024) await handle.writeFile(Buffer.concat(lines.slice(i, i + 1024)));
+  for (let i = 0; i < lines.length; i += SLICE_RECORDS) await handle.writeFile(Buffer.concat(lines.slice(i, i + SLICE_RECORDS)));
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -207,6 +211,8 @@ export class Journal {
         this.kick();
         await this.running;
       }
+      // What was appended while a compaction ran is not compacted yet: a journal at rest keeps the size rule.
+      if (this.size >= this.minCompactBytes && this.size > this.compactRatio * this.liveBytes) await this.compact();
     } finally {
       this.closed = true;
       await this.running;
@@ -248,11 +254,9 @@ export class Journal {
             await this.rewrite();
           } else {
             const total = this.size + batchBytes;
-            const due = !this.compaction && total >= this.minCompactBytes && total > this.compactRatio * this.liveBytes;
-            // Taken before the batch is written, the snapshot covers it: no need to carry it.
-            if (due) await this.startCompaction();
+            if (!this.compaction && total >= this.minCompactBytes && total > this.compactRatio * this.liveBytes) this.startCompaction();
             await this.append(batch, batchBytes);
-            if (this.compaction && !due) {
+            if (this.compaction) {
               this.compaction.carry.push(...batch);
               this.compaction.carryBytes += batchBytes;
             }
@@ -311,22 +315,15 @@ export class Journal {
   }
 
   /**
-   * Starts a compaction that does not hold up appends: the state is encoded now (so it covers
-   * every record so far), written to the temporary file in the background, and put in place
-   * by `finishCompaction()` between two batches, with the batches appended meanwhile.
+   * Starts a compaction that does not hold up appends: the state is encoded and written to the
+   * temporary file a slice at a time, while appends go on into the journal and are kept; then
+   * `finishCompaction()`, between two batches, adds those and puts the file in place. Every
+   * record made after the encoding began is among the kept ones, so values the slices missed
+   * or caught half-way are set right by them.
    */
-  private async startCompaction(): Promise<void> {
-    const { lines, bytes } = this.snapshot(this.opts.entries());
-    let tmp: fs.FileHandle;
-    try {
-      tmp = await fs.open(`${this.opts.file}.tmp`, 'w', 0o600);
-    } catch (err) {
-      this.opts.log.error('twin journal compaction failed; the journal goes on as it was', { file: this.opts.file, err });
-      return;
-    }
-    const compaction: Compaction = { tmp, snapshotBytes: bytes, written: Promise.resolve(false), done: false, ok: false, carry: [], carryBytes: 0, started: Date.now() };
-    compaction.written = writeLines(tmp, lines)
-      .then(() => tmp.sync())
+  private startCompaction(): void {
+    const compaction: Compaction = { tmp: null, snapshotBytes: 0, written: Promise.resolve(false), done: false, ok: false, carry: [], carryBytes: 0, started: Date.now() };
+    compaction.written = this.writeSnapshot(compaction)
       .then(
         () => true,
         (err: unknown) => {
@@ -343,6 +340,27 @@ export class Journal {
     this.compaction = compaction;
   }
 
+  private async writeSnapshot(c: Compaction): Promise<void> {
+    const tmp = await fs.open(`${this.opts.file}.tmp`, 'w', 0o600);
+    c.tmp = tmp;
+    let slice: Buffer[] = [];
+    let sliceBytes = 0;
+    const write = async (): Promise<void> => {
+      await tmp.writeFile(Buffer.concat(slice, sliceBytes));
+      c.snapshotBytes += sliceBytes;
+      slice = [];
+      sliceBytes = 0;
+    };
+    for (const [key, value] of this.opts.entries()) {
+      const line = encodeRecord(key, value);
+      slice.push(line);
+      sliceBytes += line.length;
+      if (slice.length === SLICE_RECORDS) await write();
+    }
+    if (slice.length > 0) await write();
+    await tmp.sync();
+  }
+
   /** Puts a written snapshot in place; runs between batches, so nothing is appended meanwhile. */
   private async finishCompaction(): Promise<void> {
     const c = this.compaction;
@@ -353,13 +371,15 @@ export class Journal {
     }
     this.compaction = null;
     const before = this.size;
+    const tmp = c.tmp;
+    if (!tmp) return;
     try {
-      await writeLines(c.tmp, c.carry);
-      await c.tmp.sync();
-      await c.tmp.close();
+      await writeLines(tmp, c.carry);
+      await tmp.sync();
+      await tmp.close();
       await fs.rename(`${this.opts.file}.tmp`, this.opts.file);
     } catch (err) {
-      await c.tmp.close().catch(() => undefined);
+      await tmp.close().catch(() => undefined);
       await fs.rm(`${this.opts.file}.tmp`, { force: true });
       this.opts.log.error('twin journal compaction failed; the journal goes on as it was', { file: this.opts.file, err });
       return;
@@ -387,7 +407,7 @@ export class Journal {
     if (!c) return;
     this.compaction = null;
     await c.written;
-    await c.tmp.close().catch(() => undefined);
+    await c.tmp?.close().catch(() => undefined);
     await fs.rm(`${this.opts.file}.tmp`, { force: true });
   }
 

@@ -120,3 +120,28 @@ test('compactions in the background lose nothing appended while they write', asy
   expect(Object.fromEntries(entries)).toEqual(Object.fromEntries(state));
   await reopened.close();
 });
+
+test('a state of many slices compacts whole, by the size rule and on demand', async () => {
+  const state = new Map<string, unknown>();
+  const { journal } = await Journal.open({ file: path.join(dir, 'state.journal'), log: silentLogger, entries: () => state, minCompactBytes: 1 });
+  for (let i = 0; i < 5000; i++) set(journal, state, `k${i}`, { i });
+  await journal.flush();
+  for (const round of [1, 2]) {
+    for (let i = 0; i < 5000; i++) set(journal, state, `k${i}`, { i, round });
+    await journal.flush();
+  }
+  // Twice the live records' size is passed in the second round: a compaction starts, and closing finishes it.
+  await journal.close();
+  expect(journal.stats().compactions).toBeGreaterThanOrEqual(1);
+  let reopened = await open(new Map());
+  expect(reopened.entries).toEqual(state);
+  await reopened.journal.close();
+
+  const { journal: again } = await Journal.open({ file: path.join(dir, 'state.journal'), log: silentLogger, entries: () => state });
+  await again.compact();
+  await again.close();
+  reopened = await open(new Map());
+  expect(reopened.entries).toEqual(state);
+  expect((await fs.stat(path.join(dir, 'state.journal'))).size).toBe(again.stats().liveBytes);
+  await reopened.journal.close();
+});
