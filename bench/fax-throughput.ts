@@ -35,6 +35,7 @@ import { DELIVERED_NUMBER, FaxApi, ONE_PAGE_LETTER, payByCard, quoted } from './
 import { pool } from './fax-pool';
 import { reached, serverTimes, watchCompletions, type Snapshot } from './fax-read-model';
 import { latencyRow, note, printTable } from './fax-report';
+import { RATE_KINDS } from '../src/config/rate-limits';
 import { withStack } from './fax-stack';
 import { bareNodeRssMb, cpuNow, memoryNow, sumMb } from './fax-usage';
 
@@ -65,7 +66,10 @@ async function workflowsPerMinute(count: number, run: () => Promise<number>): Pr
 async function main(): Promise<void> {
   note(`fax throughput: ${FAXES} faxes, ${CLIENTS} concurrent senders, carrier sandbox at 0 ms per page`);
   const bareNode = await bareNodeRssMb();
-  await withStack({ msPerPage: 0 }, async (stack) => {
+  // Every sender comes from one address: the rate limits and the upload gate are raised to the
+  // load, or most uploads would be refused (429, 503 by design) before the flow is measured.
+  const env = { RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=10000000/1h`).join(','), MAX_CONCURRENT_UPLOADS: String(CLIENTS) };
+  await withStack({ msPerPage: 0, env }, async (stack) => {
     const api = new FaxApi(stack.webUrl);
     await delay(3000);
     const atRest = memoryNow(stack);
