@@ -7,13 +7,23 @@ import { SdkMetrics } from './sdk-metrics';
 import { serveMetrics, type MetricsServer } from './server';
 
 /**
+ * How often the SDK's metric buffer is drained, and how many updates it holds. sdk-core drops
+ * updates once its buffer is full, and a dropped one that created a metric or its attributes
+ * makes the next drain panic inside the SDK's native code, which ends the worker. A busy worker
+ * records thousands of updates a second, so the buffer is drained every second and holds far more.
+ */
+const DRAIN_MS = 1_000;
+const SDK_BUFFER_UPDATES = 200_000;
+
+/**
  * The worker's metrics: Node's process metrics, Durafax's (FaxMetrics) and the Temporal SDK's
- * runtime metrics (give `sdkBuffer` to Runtime.install), served on WORKER_METRICS_PORT when set.
+ * runtime metrics, served on WORKER_METRICS_PORT when set. The SDK's runtime metrics are
+ * buffered only then (`sdkTelemetry` for Runtime.install): nobody would read them otherwise.
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly fax: FaxMetrics;
-  readonly sdkBuffer = new MetricsBuffer({ useSecondsForDurations: true });
+  private readonly sdkBuffer = new MetricsBuffer({ maxBufferSize: SDK_BUFFER_UPDATES, useSecondsForDurations: true });
   private readonly sdk: SdkMetrics;
   private server: MetricsServer | null = null;
   private draining: NodeJS.Timeout | null = null;
@@ -24,12 +34,17 @@ export class WorkerMetrics {
     this.sdk = new SdkMetrics(this.registry, this.sdkBuffer);
   }
 
-  /** Once the runtime is installed: drains the SDK's buffer and serves `/metrics` if a port is configured. */
+  /** The telemetry options for Runtime.install: the SDK's metrics into our buffer when they are served. */
+  sdkTelemetry(config: MetricsConfig): { metrics: { buffer: MetricsBuffer } } | undefined {
+    return config.workerPort === null ? undefined : { metrics: { buffer: this.sdkBuffer } };
+  }
+
+  /** Once the runtime is installed: serves `/metrics` if a port is configured, draining the SDK's buffer meanwhile. */
   async start(config: MetricsConfig, log: Logger): Promise<void> {
-    // Drained between scrapes too, so the buffer never fills however rarely Prometheus reads.
-    this.draining = setInterval(() => this.sdk.drain(), 5_000);
-    this.draining.unref();
     if (config.workerPort === null) return;
+    // Drained between scrapes too, so the buffer never fills however rarely Prometheus reads.
+    this.draining = setInterval(() => this.sdk.drain(), DRAIN_MS);
+    this.draining.unref();
     this.server = await serveMetrics({ host: config.workerHost, port: config.workerPort, registry: this.registry, beforeScrape: () => this.sdk.drain() });
     log.info('worker metrics listening', { url: this.server.url });
   }

@@ -34,7 +34,7 @@ export async function run(): Promise<void> {
       log[level](entry.message, { sdk: true, ...(entry.meta ?? {}) });
     }),
     shutdownSignals: [],
-    telemetryOptions: { metrics: { buffer: metrics.sdkBuffer } },
+    telemetryOptions: metrics.sdkTelemetry(config.metrics),
   });
 
   const db = createDataSource({ url: config.databaseUrl, poolSize: 20, applicationName: 'durafax-worker' });
