@@ -15,8 +15,10 @@ const CLI = path.join(__dirname, '..', 'cli', 'index.js');
 
 /**
  * Node flags of a child. The web's young generation is held to 1 MB a semi-space (V8 lets it
- * grow to 16 MB, two of them): it takes about 25 MB less at rest and under uploads, and, being
- * collected more often, frees sooner the buffers an upload streams through (bench/web-uploads.ts).
+ * grow to 16 MB, two of them): it takes about 25 MB less at rest and, being collected more
+ * often, frees sooner the buffers an upload streams through, which keeps the web under 150 MB
+ * with many uploads at once (bench/web-uploads.ts). The price is CPU for pages that allocate
+ * much (a status page: about 1.4 ms a request instead of 1.0; bench/README.md, uploads).
  */
 const NODE_FLAGS: Record<string, string[]> = { web: ['--max-semi-space-size=1'] };
 
