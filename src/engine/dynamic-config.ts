@@ -30,6 +30,10 @@ export interface DynamicConfig {
   batcherRps: number;
   /** How long a Nexus request (start or cancel) waits for the handler's answer before it counts as a failed attempt. */
   nexusRequestTimeoutMs: number;
+  /** Idle runs leave memory (their state and history go to a page file, or a compact buffer in memory). */
+  pageIdleRuns: boolean;
+  /** How long a run stays in memory after it was last changed or loaded (0: paged out as soon as it is idle). */
+  pageIdleMs: number;
 }
 
 export const DEFAULT_CONFIG: DynamicConfig = {
@@ -49,6 +53,8 @@ export const DEFAULT_CONFIG: DynamicConfig = {
   maxBatchExecutions: 1000,
   batcherRps: 50,
   nexusRequestTimeoutMs: 10_000,
+  pageIdleRuns: true,
+  pageIdleMs: 60_000,
 };
 
 const KEYS: Record<string, keyof DynamicConfig> = {
@@ -68,10 +74,12 @@ const KEYS: Record<string, keyof DynamicConfig> = {
   'frontend.MaxExecutionCountBatchOperationPerNamespace': 'maxBatchExecutions',
   'worker.batcherRPS': 'batcherRps',
   'component.nexusoperations.request.timeout': 'nexusRequestTimeoutMs',
+  'history.cacheTTL': 'pageIdleMs',
+  'engine.pageIdleRuns': 'pageIdleRuns',
 };
 
 /** Keys whose values are durations, written as the dev server reads them (`10s`, `1m30s`, `500ms`). */
-const DURATION_KEYS = new Set<keyof DynamicConfig>(['nexusRequestTimeoutMs']);
+const DURATION_KEYS = new Set<keyof DynamicConfig>(['nexusRequestTimeoutMs', 'pageIdleMs']);
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 function durationValueMs(key: string, text: string): number {

@@ -17,7 +17,10 @@ import { batchKey, Batcher, type BatchRecord } from './batch/batcher';
 import { deploymentKey, Deployments, type DeploymentRecord } from './deployments/deployments';
 import { NexusEndpoints, type EndpointRecord } from './nexus/endpoints';
 import { rearmNexusOperations } from './model/nexus';
-import type { JournaledRun, SnapshotState, Store, TxRecord } from './store/store';
+import { encodeSnapshot, type IndexedRun, type JournaledRun, type SnapshotState, type Store, type TxRecord } from './store/store';
+import { compactVisible, nextDeadline, Pager, quiet } from './paging';
+import { FilePages, MemoryPages, type PageStore } from './store/pages';
+import { EncodedJson, encodeJson } from './store/codec';
 
 export interface EngineCoreOptions {
   timeSkipping: boolean;
@@ -52,6 +55,9 @@ export class Engine {
   readonly batcher: Batcher;
   readonly deployments: Deployments;
   readonly endpoints: NexusEndpoints;
+  /** Pages idle runs out of memory and back in. */
+  readonly pager: Pager;
+  private readonly pages: PageStore;
   private readonly current = new Map<string, string>();
   private readonly history = new Map<string, Execution[]>();
   private readonly dirty = new Set<Execution>();
@@ -82,6 +88,8 @@ export class Engine {
     this.batcher = new Batcher(this);
     this.deployments = new Deployments(this);
     this.endpoints = new NexusEndpoints(this);
+    this.pages = this.store.pagesFile ? new FilePages(this.store.pagesFile) : new MemoryPages();
+    this.pager = new Pager(this, this.pages, this.config.pageIdleRuns ? this.config.pageIdleMs : undefined);
     this.namespaces = new Namespaces(opts.timeSkipping, (ns) => this.dirtyNamespaces.add(ns));
     for (const name of new Set(['default', ...(opts.namespaces ?? [])])) {
       const ns = newNamespace(name, opts.searchAttributes);
@@ -106,6 +114,15 @@ export class Engine {
     } finally {
       if (--this.depth === 0) this.commit();
     }
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /** Whether the run has changes not yet handed to the journal. */
+  isDirty(run: Execution): boolean {
+    return this.dirty.has(run);
   }
 
   /** Marks a run as changed in the current transaction. */
@@ -171,10 +188,12 @@ export class Engine {
     const touched: Execution[] = [];
     if (this.dirty.size) {
       record.runs = [];
+      const now = Date.now();
       for (const run of this.dirty) {
         record.runs.push({ s: run.state, e: run.events.slice(run.persistedEvents) });
         if (run.waiters.size) touched.push(run);
         run.persistedEvents = run.events.length;
+        run.lastActive = now;
       }
     }
     if (this.dirtyNamespaces.size) record.ns = [...this.dirtyNamespaces];
@@ -193,20 +212,54 @@ export class Engine {
     this.dirtyDeployments.clear();
     this.dirtyEndpoints.clear();
     this.store.append(record);
-    this.store.maybeSnapshot(() => this.snapshot());
+    try {
+      this.store.maybeSnapshot((gen) => this.snapshot(gen));
+    } catch (err) {
+      // The journal holds everything still: the next commit tries again.
+      this.log.error('engine snapshot failed; the journal keeps growing', { err });
+    }
     for (const run of touched) for (const w of [...run.waiters]) w();
+    this.pager.committed();
     this.clock.maybeSkip();
   }
 
-  snapshot(): SnapshotState {
-    return {
-      runs: [...this.runs.values()].map((run) => ({ s: run.state, e: run.events })),
+  /**
+   * Everything, encoded, as snapshot generation `gen`. In a data folder the runs go into the
+   * generation's runs file, one page each, and the snapshot holds their index, so a restart
+   * loads runs only when they are needed. Otherwise (one file, or paging off) the snapshot
+   * holds the runs whole. Either way paged-out runs are copied from their pages as they are, not decoded.
+   */
+  snapshot(gen: number): EncodedJson {
+    const others = {
       ns: [...this.namespaces.byName.values()],
       sch: [...this.scheduler.byKey.values()],
       bat: [...this.batcher.byKey.values()],
       dep: [...this.deployments.byKey.values()],
       nex: [...this.endpoints.byId.values()],
     };
+    const runsFile = this.store.runsFile?.(gen);
+    // Paging off is the engine as it was: every run whole in the snapshot.
+    if (!runsFile || !(this.pages instanceof FilePages) || this.pager.idleMs === undefined) {
+      return encodeSnapshot({ runs: [...this.runs.values()].map((run) => this.pager.pageText(run) ?? { s: run.state, e: run.events }), ...others });
+    }
+    const runs = [...this.runs.values()];
+    const refs = this.pages.writeRunsFile(
+      gen,
+      runsFile,
+      runs.map((run) => run.paged?.ref ?? encodeJson({ s: run.state, e: run.events } satisfies JournaledRun)),
+    );
+    const index = runs.map((run, i): IndexedRun => {
+      const ref = refs[i] as { offset: number; length: number };
+      const paged = run.paged;
+      if (paged) {
+        paged.ref = refs[i];
+        return { v: paged.visible, n: paged.historyLength, q: paged.stickyQueue, w: paged.wake, o: ref.offset, l: ref.length };
+      }
+      const s = run.state;
+      const idle = quiet(s);
+      return { v: compactVisible(s), n: run.events.length, q: s.sticky?.queue, w: idle && run.open ? nextDeadline(s) : undefined, o: ref.offset, l: ref.length, a: idle ? undefined : 1 };
+    });
+    return new EncodedJson(encodeJson({ g: gen, t: this.taskSeq, index, ...others } satisfies SnapshotState));
   }
 
   /** Registers a new run and makes it the current run of its workflow id. */
@@ -218,6 +271,7 @@ export class Engine {
     list.push(run);
     this.history.set(key, list);
     if (run.open) this.openRuns.add(run);
+    this.pager.track(run);
     this.touch(run);
   }
 
@@ -251,7 +305,8 @@ export class Engine {
     const workflowId = execution?.workflowId ?? '';
     const runId = execution?.runId;
     const run = runId ? this.runs.get(runId) : this.currentRun(namespace, workflowId);
-    if (!run || run.state.kind === 'activity' || run.state.namespace !== namespace || (workflowId && run.state.workflowId !== workflowId)) {
+    const visible = run?.visible;
+    if (!run || !visible || visible.kind === 'activity' || visible.namespace !== namespace || (workflowId && visible.workflowId !== workflowId)) {
       throw workflowNotFound(workflowId, runId);
     }
     return run;
@@ -294,7 +349,7 @@ export class Engine {
     let removed = 0;
     this.tx(() => {
       for (const run of [...this.runs.values()]) {
-        const state = run.state;
+        const state = run.visible;
         if (run.open || !state.closeTime) continue;
         const retention = this.namespaces.byName.get(state.namespace)?.retentionMs ?? 24 * 3600_000;
         if (state.closeTime + retention > now) continue;
@@ -318,6 +373,7 @@ export class Engine {
   private removeRun(run: Execution): void {
     this.runs.delete(run.runId);
     this.dirty.delete(run);
+    this.pager.forget(run);
     const key = keyOf(run);
     const list = (this.history.get(key) ?? []).filter((other) => other !== run);
     if (list.length) this.history.set(key, list);
@@ -337,6 +393,8 @@ export class Engine {
   private busy(ignoreRunningActivities: boolean): boolean {
     if (this.queries.outstanding > 0) return true;
     for (const run of this.openRuns) {
+      // A paged-out run has nothing in flight.
+      if (run.paged) continue;
       const ns = run.state.namespace;
       const wft = run.state.wft;
       if (wft && (wft.phase === 'started' || this.matching.isLive(ns, wft.queue, 'workflow'))) return true;
@@ -393,6 +451,7 @@ export class Engine {
       for (const id of deleted ?? []) endpoints.delete(id);
     };
     if (snapshot) {
+      if (snapshot.index) this.recoverIndex(snapshot);
       apply(snapshot.runs, snapshot.ns);
       applySchedules(snapshot.sch, undefined);
       applyBatches(snapshot.bat);
@@ -417,6 +476,10 @@ export class Engine {
     this.openRuns.clear();
     for (const run of this.runs.values()) if (run.open) this.openRuns.add(run);
     for (const run of this.openRuns) {
+      if (run.paged) {
+        this.pager.armWake(run);
+        continue;
+      }
       armRunTimeout(this, run);
       rearmRunTimers(this, run);
       rearmWft(this, run);
@@ -430,11 +493,33 @@ export class Engine {
     this.dirtyBatches.clear();
     this.dirtyDeployments.clear();
     this.dirtyEndpoints.clear();
+    // Recovered runs start resident: the idle ones go out once their idle time has passed.
+    this.pager.committed();
+  }
+
+  /**
+   * A snapshot's index: each run starts paged out, its page in the snapshot's runs file; those
+   * that had something in flight are loaded at once (recovery re-arms their tasks and timers).
+   */
+  private recoverIndex(snapshot: SnapshotState): void {
+    const gen = snapshot.g ?? 0;
+    const runsFile = this.store.runsFile?.(gen);
+    if (!runsFile || !(this.pages instanceof FilePages)) throw new Error('a snapshot with a run index needs its data folder');
+    this.pages.openRunsFile(gen, runsFile);
+    this.taskSeq = Math.max(this.taskSeq, snapshot.t ?? 0);
+    const active: Execution[] = [];
+    for (const entry of snapshot.index ?? []) {
+      const run = new Execution({ visible: entry.v, historyLength: entry.n, stickyQueue: entry.q, wake: entry.w, ref: { file: gen, offset: entry.o, length: entry.l }, loader: this.pager });
+      this.addRun(run);
+      if (entry.a) active.push(run);
+    }
+    for (const run of active) this.pager.ensureLoaded(run);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.clock.stop();
+    this.pager.stop();
     this.queries.stop();
     await this.store.close();
   }
@@ -447,4 +532,4 @@ export function wfKey(namespace: string, workflowId: string): string {
 const activityKey = (namespace: string, activityId: string): string => `${namespace}\u0001${activityId}`;
 
 /** A run's key: its workflow id, or a standalone activity's id in a key space of its own. */
-const keyOf = (run: Execution): string => (run.state.kind === 'activity' ? activityKey : wfKey)(run.state.namespace, run.state.workflowId);
+const keyOf = (run: Execution): string => (run.visible.kind === 'activity' ? activityKey : wfKey)(run.visible.namespace, run.visible.workflowId);

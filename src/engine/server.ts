@@ -50,7 +50,16 @@ export interface RunningEngine {
   port: number;
   /** Whether state survives a restart (journal on disk). */
   durable: boolean;
+  /** Runs in memory and paged out now, and how many times runs went out and came back in. */
+  paging(): PagingStats;
   stop(): Promise<void>;
+}
+
+export interface PagingStats {
+  resident: number;
+  paged: number;
+  pagedOut: number;
+  loaded: number;
 }
 
 export class PortInUseError extends Error {
@@ -80,9 +89,10 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
   const engine = new Engine({ timeSkipping, store, log, namespaces: opts.namespaces, searchAttributes: opts.searchAttributes, dynamicConfig: opts.dynamicConfig });
   if (recovered && (recovered.snapshot || recovered.records.length)) {
     engine.recover(recovered.snapshot, recovered.records);
-    log.info('engine state recovered', { dataDir, runs: engine.runs.size, open: engine.openRuns.size, journalRecords: recovered.records.length });
-    // Start the next life from one snapshot rather than an ever longer journal.
-    await recovered.store.snapshotNow(engine.snapshot());
+    log.info('engine state recovered', { dataDir, runs: engine.runs.size, open: engine.openRuns.size, pagedOut: engine.pager.pagedRuns, journalRecords: recovered.records.length });
+    // Start the next life from one snapshot rather than an ever longer journal; a snapshot with
+    // a run index and nothing after it is that already (writing it again would copy every page).
+    if (recovered.records.length || !recovered.snapshot?.index) await recovered.store.snapshotNow((gen) => engine.snapshot(gen));
   } else if (recovered) {
     engine.tx(() => undefined);
   }
@@ -142,6 +152,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<RunningEngi
     address: `${host}:${bound}`,
     port: bound,
     durable: !inMemory,
+    paging: () => ({ resident: engine.pager.residentRuns, paged: engine.pager.pagedRuns, pagedOut: engine.pager.pagedOut, loaded: engine.pager.loaded }),
     stop: () =>
       (stopping ??= (async () => {
         // Calls in flight are cut off first, so nothing is acknowledged after the journal closes.

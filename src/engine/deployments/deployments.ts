@@ -212,9 +212,9 @@ export class Deployments {
 
   /** The version a run is pinned to (by an override, or by its worker's pinned behavior), if any. */
   pinnedVersion(run: Execution): VersionRef | undefined {
-    const override = run.state.versioningOverride;
+    const override = run.visible.versioningOverride;
     if (override) return override.behavior === Behavior.VERSIONING_BEHAVIOR_PINNED ? override.version : undefined;
-    const v = run.state.versioning;
+    const v = run.visible.versioning;
     return v?.behavior === Behavior.VERSIONING_BEHAVIOR_PINNED ? v.version : undefined;
   }
 
@@ -267,7 +267,7 @@ export class Deployments {
   pinnedOpenRuns(namespace: string, version: VersionRef): number {
     let n = 0;
     for (const run of this.engine.openRuns) {
-      const pinned = run.state.namespace === namespace ? this.pinnedVersion(run) : undefined;
+      const pinned = run.visible.namespace === namespace ? this.pinnedVersion(run) : undefined;
       if (pinned && pinned.deploymentName === version.deploymentName && pinned.buildId === version.buildId) n++;
     }
     return n;

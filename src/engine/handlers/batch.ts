@@ -106,7 +106,7 @@ function startBatch(engine: Engine, req: StartReq): void {
     );
   }
   const targets = query
-    ? matching(engine, ns, adjustedQuery(query, type)).runs.map((run) => ({ workflowId: run.state.workflowId, runId: run.runId }))
+    ? matching(engine, ns, adjustedQuery(query, type)).runs.map((run) => ({ workflowId: run.visible.workflowId, runId: run.runId }))
     : executions.map((e) => ({ workflowId: e.workflowId ?? '', runId: e.runId ?? '' }));
   const requestedRps = Number(req.maxOperationsPerSecond ?? 0);
   const rps = Math.max(1, Math.floor(requestedRps > 0 && requestedRps < engine.config.batcherRps ? requestedRps : engine.config.batcherRps));

@@ -16,7 +16,7 @@ export function pendingActivityState(a: ActivityState): number {
 
 /** Worker versioning: what the last worker reported (behavior, version) and an operator's override; absent for unversioned runs. */
 function versioningInfo(run: Execution): WorkflowExecutionInfo['versioningInfo'] {
-  const { versioning, versioningOverride } = run.state;
+  const { versioning, versioningOverride } = run.visible;
   if (!versioning && !versioningOverride) return undefined;
   const version = versioning?.version;
   return {
@@ -30,20 +30,21 @@ function versioningInfo(run: Execution): WorkflowExecutionInfo['versioningInfo']
 
 /** The visibility record of a run, as Describe and List return it. */
 export function executionInfo(run: Execution): WorkflowExecutionInfo {
-  const s = run.state;
+  // What visibility keeps of a paged-out run is enough: a list does not load runs back.
+  const s = run.visible;
   return {
     execution: { workflowId: s.workflowId, runId: s.runId },
     type: { name: s.workflowType },
     startTime: msTimestamp(s.startTime),
     closeTime: s.closeTime ? msTimestamp(s.closeTime) : undefined,
     status: s.status,
-    historyLength: run.events.length,
+    historyLength: run.historyLength,
     parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : undefined,
     executionTime: msTimestamp(s.executionTime),
     memo: { fields: s.memo },
     searchAttributes: { indexedFields: s.searchAttributes },
     taskQueue: s.taskQueue,
-    stateTransitionCount: run.events.length,
+    stateTransitionCount: run.historyLength,
     historySizeBytes: s.historySizeBytes,
     rootExecution: s.root ?? { workflowId: s.workflowId, runId: s.runId },
     firstRunId: s.firstRunId,

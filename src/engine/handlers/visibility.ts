@@ -26,7 +26,7 @@ export function matching(
   for (const o of query.orderBy) typeOf(o.field);
   const runs: Execution[] = [];
   for (const run of engine.runs.values()) {
-    if (run.state.namespace === ns.name && (run.state.kind ?? 'workflow') === kind && evaluate(query.where, (f, t) => fieldValue(run, f, t), typeOf)) runs.push(run);
+    if (run.visible.namespace === ns.name && (run.visible.kind ?? 'workflow') === kind && evaluate(query.where, (f, t) => fieldValue(run, f, t), typeOf)) runs.push(run);
   }
   const order = query.orderBy.length ? query.orderBy : [{ field: 'StartTime', desc: true }];
   runs.sort((a, b) => {
@@ -77,10 +77,10 @@ export function visibilityHandlers(engine: Engine): Record<string, Handler> {
   const legacy = (req: ListOpenWorkflowExecutionsReq | ListClosedWorkflowExecutionsReq, open: boolean): ReturnType<typeof page> => {
     const ns = engine.namespaces.get(req.namespace).name;
     const runs = [...engine.runs.values()]
-      .filter((r) => r.state.namespace === ns && r.open === open && !r.state.kind)
-      .filter((r) => !req.executionFilter?.workflowId || r.state.workflowId === req.executionFilter.workflowId)
-      .filter((r) => !req.typeFilter?.name || r.state.workflowType === req.typeFilter.name)
-      .sort((a, b) => b.state.startTime - a.state.startTime);
+      .filter((r) => r.visible.namespace === ns && r.open === open && !r.visible.kind)
+      .filter((r) => !req.executionFilter?.workflowId || r.visible.workflowId === req.executionFilter.workflowId)
+      .filter((r) => !req.typeFilter?.name || r.visible.workflowType === req.typeFilter.name)
+      .sort((a, b) => b.visible.startTime - a.visible.startTime);
     return page(runs, req.maximumPageSize, req.nextPageToken);
   };
   return {

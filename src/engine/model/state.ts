@@ -222,26 +222,120 @@ export interface RunState {
   updates: Record<string, UpdateState>;
 }
 
-/** One workflow run: its state and its history (event N at index N-1). */
+/** What visibility (list, count, describe's execution info) reads of a run: kept resident while the rest is paged out. */
+export type VisibleState = Pick<
+  RunState,
+  | 'kind'
+  | 'namespace'
+  | 'workflowId'
+  | 'runId'
+  | 'workflowType'
+  | 'taskQueue'
+  | 'status'
+  | 'startTime'
+  | 'executionTime'
+  | 'closeTime'
+  | 'parent'
+  | 'root'
+  | 'memo'
+  | 'searchAttributes'
+  | 'historySizeBytes'
+  | 'firstRunId'
+  | 'versioning'
+  | 'versioningOverride'
+>;
+
+/** A run's state and history, while they are in memory. */
+export interface RunBody {
+  state: RunState;
+  events: HistoryEvent[];
+}
+
+/** Brings a paged-out run's body back (model/paging.ts); set on the run when it is paged out. */
+export interface PageLoader {
+  load(run: Execution): RunBody;
+}
+
+/**
+ * What stays resident of a paged-out run: its visibility record, its history's length, the
+ * sticky queue its worker last had (a worker that shuts down must reach it), and where its
+ * body went. Its timers are replaced by one wake-up at the earliest of their deadlines.
+ */
+export interface PagedRun {
+  visible: VisibleState;
+  historyLength: number;
+  stickyQueue?: string;
+  /** When it must be loaded back to run its timers (absent: it has none). */
+  wake?: number;
+  /** Where the body is: an offset and length in the page file, or the encoded bytes themselves. */
+  ref: PageRef;
+  loader: PageLoader;
+}
+
+/** A page: its place in a page file (`file` numbers the file, see store/pages.ts), or its bytes kept in memory. */
+export type PageRef = { file: number; offset: number; length: number } | Buffer;
+
+/**
+ * One workflow run: its state and its history (event N at index N-1). An idle run may be paged
+ * out (model/paging.ts): then `state` and `events` bring it back in on first access, before the
+ * caller sees anything, so code that reads or changes a run never meets a paged-out one.
+ * `visible`, `historyLength`, `runId` and `open` answer without paging it in.
+ */
 export class Execution {
   /** Events already handed to the journal; the rest go with the next commit. */
   persistedEvents: number;
   /** Long polls waiting for new events (history, close event). */
   readonly waiters = new Set<() => void>();
+  /** When the run was last changed or paged in (wall-clock ms): idle runs are paged out. */
+  lastActive = Date.now();
+  private body: RunBody | undefined;
+  private pagedOut: PagedRun | undefined;
 
-  constructor(
-    public state: RunState,
-    readonly events: HistoryEvent[],
-  ) {
-    this.persistedEvents = events.length;
+  /** A run in memory; or, given its page record, a run that starts paged out (recovery from a snapshot's index). */
+  constructor(state: RunState, events: HistoryEvent[]);
+  constructor(paged: PagedRun);
+  constructor(state: RunState | PagedRun, events?: HistoryEvent[]) {
+    if (events) {
+      this.body = { state: state as RunState, events };
+      this.persistedEvents = events.length;
+    } else {
+      this.pagedOut = state as PagedRun;
+      this.persistedEvents = this.pagedOut.historyLength;
+    }
+  }
+
+  get state(): RunState {
+    return (this.body ?? this.pageIn()).state;
+  }
+
+  set state(state: RunState) {
+    (this.body ?? this.pageIn()).state = state;
+  }
+
+  get events(): HistoryEvent[] {
+    return (this.body ?? this.pageIn()).events;
+  }
+
+  /** The paged-out record, or undefined while the run is in memory. */
+  get paged(): PagedRun | undefined {
+    return this.pagedOut;
+  }
+
+  /** What visibility reads, without paging the run in. */
+  get visible(): VisibleState {
+    return this.body ? this.body.state : (this.pagedOut as PagedRun).visible;
+  }
+
+  get historyLength(): number {
+    return this.body ? this.body.events.length : (this.pagedOut as PagedRun).historyLength;
   }
 
   get runId(): string {
-    return this.state.runId;
+    return this.visible.runId;
   }
 
   get open(): boolean {
-    return this.state.status === enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+    return this.visible.status === enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
   }
 
   event(id: number): HistoryEvent | undefined {
@@ -249,7 +343,31 @@ export class Execution {
   }
 
   get lastEvent(): HistoryEvent | undefined {
-    return this.events[this.events.length - 1];
+    const events = this.events;
+    return events[events.length - 1];
+  }
+
+  /** Hands the body out for paging: from now on the run answers from `paged` until it is loaded back. */
+  release(paged: PagedRun): RunBody {
+    const body = this.body as RunBody;
+    this.body = undefined;
+    this.pagedOut = paged;
+    return body;
+  }
+
+  private pageIn(): RunBody {
+    const paged = this.pagedOut;
+    if (!paged) throw new Error(`run ${this.visible.runId} has neither a body nor a page`);
+    const body = paged.loader.load(this);
+    return body;
+  }
+
+  /** The loader puts the body back (before it re-arms the run's timers, which read it). */
+  restore(body: RunBody): void {
+    this.body = body;
+    this.pagedOut = undefined;
+    this.persistedEvents = body.events.length;
+    this.lastActive = Date.now();
   }
 }
 

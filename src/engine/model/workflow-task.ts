@@ -321,8 +321,10 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
 export function stickyQueueGone(engine: Engine, namespace: string, queue: string): void {
   engine.matching.drop(namespace, queue, 'workflow');
   for (const run of engine.openRuns) {
+    // A paged-out run is loaded back only if it was on that queue.
+    if (run.visible.namespace !== namespace || (run.paged && run.paged.stickyQueue !== queue)) continue;
     const state = run.state;
-    if (state.namespace !== namespace || state.sticky?.queue !== queue) continue;
+    if (state.sticky?.queue !== queue) continue;
     state.sticky = null;
     engine.touch(run);
     if (state.wft?.phase === 'scheduled' && state.wft.sticky) {

@@ -49,6 +49,9 @@ interface Pending {
 const HEADER = 8;
 const SEGMENT = /^journal-(\d+)\.log$/;
 const SNAPSHOT = /^snapshot-(\d+)\.json$/;
+/** A snapshot's runs file (the folder layout since paging): its runs' pages, which its index names. */
+const RUNS = /^runs-(\d+)\.dat$/;
+export const runsFileName = (gen: number): string => `runs-${gen}.dat`;
 const LOCK = 'engine.lock';
 
 export class Journal {
@@ -100,6 +103,8 @@ export class Journal {
     const names = await fsp.readdir(dir);
     for (const g of generations(names, SEGMENT)) if (g < snapGen) await fsp.rm(path.join(dir, `journal-${g}.log`), { force: true });
     for (const g of generations(names, SNAPSHOT)) if (g < snapGen) await fsp.rm(path.join(dir, `snapshot-${g}.json`), { force: true });
+    // Runs files of other generations: older ones, or one whose snapshot a crash cut off.
+    for (const g of generations(names, RUNS)) if (g !== snapGen) await fsp.rm(path.join(dir, runsFileName(g)), { force: true });
     await fsp.rm(path.join(dir, 'snapshot.tmp'), { force: true });
     return { journal, recovered: { snapshot, records } };
   }
@@ -126,6 +131,11 @@ export class Journal {
       log.info('engine journal read from the folder of an earlier version; it moves into the database file', { from: `${file}.engine`, to: file });
     }
     return { journal, recovered };
+  }
+
+  /** The generation the next snapshot will have. */
+  get nextGen(): number {
+    return this.gen + 1;
   }
 
   /** True once the journal has grown enough, for long enough, that a snapshot pays off. */
@@ -191,7 +201,7 @@ export class Journal {
     // Older segments may still be flushing: wait for them before deleting.
     await this.sync();
     for (const name of await fsp.readdir(dir)) {
-      const g = Number((SEGMENT.exec(name) ?? SNAPSHOT.exec(name))?.[1] ?? NaN);
+      const g = Number((SEGMENT.exec(name) ?? SNAPSHOT.exec(name) ?? RUNS.exec(name))?.[1] ?? NaN);
       if (g <= oldGen) {
         await this.closeHandle(g);
         await fsp.rm(path.join(dir, name), { force: true });

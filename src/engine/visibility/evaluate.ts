@@ -23,7 +23,7 @@ export type FieldReader = (field: string, type: number) => FieldValue;
 
 /** A run's value for a search attribute, normalised: datetimes as epoch ms. */
 export function fieldValue(run: Execution, field: string, type: number): FieldValue {
-  const s = run.state;
+  const s = run.visible;
   const activity = s.kind === 'activity';
   switch (field) {
     case 'ActivityId':
@@ -47,7 +47,7 @@ export function fieldValue(run: Execution, field: string, type: number): FieldVa
     case 'CloseTime':
       return s.closeTime ?? null;
     case 'HistoryLength':
-      return run.events.length;
+      return run.historyLength;
     case 'ExecutionDuration':
       return s.closeTime ? (s.closeTime - s.executionTime) * 1e6 : null;
     case 'ParentWorkflowId':
