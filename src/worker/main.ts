@@ -81,12 +81,23 @@ export async function run(): Promise<void> {
     shutdownGraceTime: '30s',
   });
 
+  // The email relay and the upload listener stop as soon as the worker is told to, not after its
+  // activities drain: under durafax start, Ctrl-C reaches PostgreSQL too, and they would keep
+  // reconnecting to it (and logging so) while the worker finishes its tasks.
+  let stopListening: (() => Promise<void>) | null = null;
+  let relayStopped: Promise<void> | null = null;
+  const stopHelpers = async (): Promise<void> => {
+    const listener = stopListening;
+    stopListening = null;
+    await Promise.all([listener?.(), (relayStopped ??= relay?.stop() ?? Promise.resolve())]);
+  };
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info('worker stopping', { signal });
     worker.shutdown();
+    stopHelpers().catch((err: unknown) => log.warn('could not stop the email relay or the upload listener', { err }));
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -94,16 +105,15 @@ export async function run(): Promise<void> {
   await metrics.start(config.metrics, log);
   // Conversion processes serve documents while they come, one is readied as an upload begins.
   keepConversionProcesses();
-  const stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
-  await relay?.start();
+  stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
+  if (!stopping) await relay?.start();
   await ensureSchedules(config, log);
   log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
   try {
     await worker.run();
   } finally {
-    await relay?.stop();
+    await stopHelpers();
     await metrics.stop();
-    await stopListening();
     stopConversionProcesses();
     await connection.close();
     await db.destroy();
