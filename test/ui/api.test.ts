@@ -285,6 +285,40 @@ test('writes need the CSRF token; cancel and terminate reach the workflow', asyn
   expect(d.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
 });
 
+test('reset from the UI: a new run from the first workflow task, the signal after it reapplied, the old run terminated', async () => {
+  const base_ = await startCase('reset');
+  const events = async (runId: string): Promise<any[]> =>
+    (await api(`/namespaces/default/workflows/${base_.workflowId}/history?execution.runId=${runId}`)).body.history.events;
+  const firstTask = await waitFor('the first workflow task', async () => (await events(base_.runId)).find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED'));
+  await env.client.workflow.getHandle(base_.workflowId, base_.runId).signal('proceed', 'from the customer');
+  await waitFor('the signal', async () => (await events(base_.runId)).find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'));
+
+  // What the UI's reset dialog sends.
+  const reset = await post(`/namespaces/default/workflows/${base_.workflowId}/reset`, {
+    workflowExecution: base_,
+    workflowTaskFinishEventId: firstTask.eventId,
+    requestId: randomUUID(),
+    reason: 'support: reset from the Web UI',
+    resetReapplyType: 'RESET_REAPPLY_TYPE_SIGNAL',
+  });
+  expect(reset.status).toBe(200);
+  expect(reset.body.runId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(reset.body.runId).not.toBe(base_.runId);
+
+  const old = await describeRun(base_.workflowId, base_.runId);
+  expect(old.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
+  expect(old.workflowExtendedInfo.resetRunId).toBe(reset.body.runId);
+  const renewed = await describeRun(base_.workflowId, reset.body.runId);
+  expect(renewed.workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_RUNNING');
+  const types = (await events(reset.body.runId)).map((e) => e.eventType);
+  expect(types).toContain('EVENT_TYPE_WORKFLOW_TASK_FAILED');
+  expect(types).toContain('EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+  // The reapplied signal takes the new run past its wait, to the activity.
+  await waitFor('the new run at its activity', async () => ((await describeRun(base_.workflowId, reset.body.runId)).pendingActivities?.length ? true : undefined));
+
+  await post(`/namespaces/default/workflows/${base_.workflowId}/terminate`, { workflowExecution: { workflowId: base_.workflowId, runId: reset.body.runId }, reason: 'test over' });
+});
+
 test("Nexus: the endpoint routes, and a workflow's pending operation on its page", async () => {
   // An endpoint made through the API, as the UI's Nexus pages make it; nobody handles its queue, so the operation stays scheduled.
   const name = `fax-${randomUUID().slice(0, 8)}`;
