@@ -20,6 +20,11 @@ export async function openWorkflow(): Promise<void> {
   await condition(() => done);
 }
 
+/** Waits on a timer of a week, as a fax waits out its retention: the idle open workflow of the memory figure. */
+export async function retentionWait(): Promise<void> {
+  await sleep('7 days');
+}
+
 /** The one-activity workflow of the throughput run. */
 export async function shortWorkflow(): Promise<number> {
   return await step(1);
