@@ -105,7 +105,11 @@ export class ChaosSender {
         await this.cancel(created);
         return this.outcome(scenario, created, null);
       }
-      const checkout = await this.request(`${this.webUrl}/api/faxes/${created.id}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${created.token}` } }, this.deadline);
+      const checkout = await this.request(
+        `${this.webUrl}/api/faxes/${created.id}/checkout`,
+        { method: 'POST', headers: { Authorization: `Bearer ${created.token}` } },
+        this.deadline,
+      );
       const offer = (await checkout.json()) as { checkoutUrl?: string };
       if (checkout.status !== 200 || !offer.checkoutUrl) return this.outcome(scenario, created, `checkout answered ${checkout.status}`);
       const paid = await new CheckoutBrowser('en').pay(offer.checkoutUrl, CARDS.visa);

@@ -176,7 +176,11 @@ export class ChaosStack {
     };
     await this.runOnce('migrate', ['migrate'], base);
 
-    this.add('engine', () => ['engine', '--port', String(engine), '--data-dir', path.join(data, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS], () => base);
+    this.add(
+      'engine',
+      () => ['engine', '--port', String(engine), '--data-dir', path.join(data, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS],
+      () => base,
+    );
     this.processes.get('engine')!.start();
     await waitForPort(engine, 60_000);
 

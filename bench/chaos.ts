@@ -150,7 +150,11 @@ function printTable(result: ChaosResult, violations: Violation[]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nfinal status by scenario:\n`);
   for (const [scenario, statuses] of Object.entries(result.outcomes)) {
-    process.stdout.write(`  ${scenario.padEnd(14)} ${Object.entries(statuses).map(([s, n]) => `${s} ${n}`).join(', ')}\n`);
+    process.stdout.write(
+      `  ${scenario.padEnd(14)} ${Object.entries(statuses)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')}\n`,
+    );
   }
   for (const v of violations) process.stdout.write(`VIOLATION ${v.rule} (fax ${v.faxId ?? '-'}): ${v.detail}\n`);
 }

@@ -137,7 +137,13 @@ async function idleMemory(args: string[]): Promise<{ beforeMiB: number; afterMiB
     const restarted = await settledRss(again.child.pid!);
     if (process.env.BENCH_VERBOSE) console.log(`  (${lastPaging.trim()})`);
     await stopEngine(again.child);
-    return { beforeMiB: before / 1024, afterMiB: after / 1024, perRunKiB: (after - before) / IDLE, restartedMiB: restarted / 1024, perRunRestartedKiB: (restarted - before) / IDLE };
+    return {
+      beforeMiB: before / 1024,
+      afterMiB: after / 1024,
+      perRunKiB: (after - before) / IDLE,
+      restartedMiB: restarted / 1024,
+      perRunRestartedKiB: (restarted - before) / IDLE,
+    };
   } finally {
     await connection.close().catch(() => undefined);
     await native.close().catch(() => undefined);

@@ -132,7 +132,10 @@ function charge(i: number): ChargeJson {
     paid: true,
     payment_intent: `pi_${pad(i)}`,
     payment_method: `pm_${pad(i)}`,
-    payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2034, funding: 'credit', country: 'US', capture_before: t0 + i + 604_800 } },
+    payment_method_details: {
+      type: 'card',
+      card: { brand: 'visa', last4: '4242', exp_month: 12, exp_year: 2034, funding: 'credit', country: 'US', capture_before: t0 + i + 604_800 },
+    },
     refunded: false,
     status: 'succeeded',
   };
@@ -387,7 +390,9 @@ async function main(): Promise<void> {
         console.log(
           `| ${twin.name} | ${n.toLocaleString('en')} | journal | ${p.changes} | ${fmtMs(p.meanMs)} / ${fmtMs(p.p50Ms)} / ${fmtMs(p.p99Ms)} | ${fmtBytes(p.bytesPerChange)} (${fmtBytes(j.amortisedBytes)} with compaction) | ${fmtMs(c.ms)} ms, ${fmtBytes(c.bytes)}; ${c.changes} changes meanwhile, the longest ${fmtMs(c.longestMs)} ms | ${fmtMs(j.replayMs)} ms |`,
         );
-        console.log(`| ${twin.name} | ${n.toLocaleString('en')} | whole file (before) | ${b.changes} | ${fmtMs(b.meanMs)} / ${fmtMs(b.p50Ms)} / ${fmtMs(b.p99Ms)} | ${fmtBytes(b.bytesPerChange)} | — | — |`);
+        console.log(
+          `| ${twin.name} | ${n.toLocaleString('en')} | whole file (before) | ${b.changes} | ${fmtMs(b.meanMs)} / ${fmtMs(b.p50Ms)} / ${fmtMs(b.p99Ms)} | ${fmtBytes(b.bytesPerChange)} | — | — |`,
+        );
       }
     }
   } finally {

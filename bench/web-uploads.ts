@@ -70,7 +70,13 @@ interface Upload {
 /** One upload of the document; `trickle` keeps it open afterwards, a byte a second, until aborted. */
 function upload(url: URL, trickle: boolean): Upload {
   let timer: NodeJS.Timeout | undefined;
-  const req = http.request({ host: url.hostname, port: url.port, path: '/api/faxes', method: 'POST', headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Transfer-Encoding': 'chunked' } });
+  const req = http.request({
+    host: url.hostname,
+    port: url.port,
+    path: '/api/faxes',
+    method: 'POST',
+    headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Transfer-Encoding': 'chunked' },
+  });
   const answer = new Promise<Answer>((resolve) => {
     req.on('response', (res) => {
       let body = '';
@@ -239,7 +245,9 @@ async function main(): Promise<void> {
   for (const [name, f] of runs) {
     out(`${name}: the concurrent uploads ${tally(f.fast.answers)} in ${f.fast.seconds.toFixed(1)} s; the slow ones ${tally(f.slowAnswers)}`);
     out(`  uploads add ${(Math.max(f.fast.peakMb, f.slowPeakMb) - f.rest).toFixed(0)} MB to the process at rest`);
-    out(`  answered 201 and stored whole: ${f.stored.whole} of ${f.stored.whole + f.stored.broken.length}${f.stored.broken.length ? ` — NOT WHOLE: ${f.stored.broken.join(', ')}` : ''}`);
+    out(
+      `  answered 201 and stored whole: ${f.stored.whole} of ${f.stored.whole + f.stored.broken.length}${f.stored.broken.length ? ` — NOT WHOLE: ${f.stored.broken.join(', ')}` : ''}`,
+    );
     if (f.busyWithoutRetry) out(`  ${f.busyWithoutRetry} answers 503 WITHOUT Retry-After`);
     failed ||= f.stored.broken.length > 0 || f.busyWithoutRetry > 0;
   }

@@ -27,7 +27,7 @@ const jestArgs = process.argv.slice(2);
 // first, but the build still runs so that the rest of the suite can.
 check('type check (tsc)', run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']));
 check(
-  'build (tsc, the pages\' script, the workflow bundle)',
+  "build (tsc, the pages' script, the workflow bundle)",
   run(bin('tsc'), ['-p', 'tsconfig.build.json']) &&
     run(bin('tsc'), ['-p', 'src/web/client/tsconfig.json']) &&
     run(process.execPath, [path.join(root, 'dist', 'worker', 'bundle.js')]),

@@ -106,14 +106,18 @@ export function createPaymentSteps({ records, payments, publicBaseUrl, outbox }:
           nonRetryable: true,
         });
       }
-      await records.update(faxId, {
-        paymentState: 'authorized',
-        paymentIntentId,
-        holdExpiresAt: pi.captureBefore,
-        paidAt: fax.paidAt ?? new Date(),
-        status: 'queued',
-        checkoutUrl: null,
-      }, outbox?.queue(fax, 'payment_confirmed'));
+      await records.update(
+        faxId,
+        {
+          paymentState: 'authorized',
+          paymentIntentId,
+          holdExpiresAt: pi.captureBefore,
+          paidAt: fax.paidAt ?? new Date(),
+          status: 'queued',
+          checkoutUrl: null,
+        },
+        outbox?.queue(fax, 'payment_confirmed'),
+      );
       return { captureBefore: pi.captureBefore ? pi.captureBefore.getTime() : null };
     },
 

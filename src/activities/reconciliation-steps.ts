@@ -57,7 +57,15 @@ async function readCarrierFax(carrier: Carrier, id: string): Promise<CarrierFact
 
 /** Log fields of a finding: ids, codes, states and amounts, never a number or an email. */
 function findingFields(reportId: string, f: Finding): Record<string, unknown> {
-  const theirs = f.theirs.party === 'stripe' ? { paymentIntentId: f.theirs.paymentIntentId, stripeStatus: f.theirs.found ? f.theirs.status : 'not_found', stripeReceived: f.theirs.received, stripeRefunded: f.theirs.refunded } : { carrierFaxId: f.theirs.carrierFaxId, carrierStatus: f.theirs.found ? (f.theirs.status ?? null) : 'not_found' };
+  const theirs =
+    f.theirs.party === 'stripe'
+      ? {
+          paymentIntentId: f.theirs.paymentIntentId,
+          stripeStatus: f.theirs.found ? f.theirs.status : 'not_found',
+          stripeReceived: f.theirs.received,
+          stripeRefunded: f.theirs.refunded,
+        }
+      : { carrierFaxId: f.theirs.carrierFaxId, carrierStatus: f.theirs.found ? (f.theirs.status ?? null) : 'not_found' };
   return {
     reconciliationId: reportId,
     faxId: f.faxId,
@@ -128,7 +136,13 @@ export function createReconciliationSteps(deps: ReconciliationDeps): Reconciliat
         faxesChecked: report.faxesChecked,
         findings: report.findings,
       };
-      log.info('reconciliation finished', { reconciliationId: report.id, windowFrom: summary.windowFrom, windowTo: summary.windowTo, faxesChecked: summary.faxesChecked, findings: summary.findings });
+      log.info('reconciliation finished', {
+        reconciliationId: report.id,
+        windowFrom: summary.windowFrom,
+        windowTo: summary.windowTo,
+        faxesChecked: summary.faxesChecked,
+        findings: summary.findings,
+      });
       return summary;
     },
   };

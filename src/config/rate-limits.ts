@@ -4,7 +4,19 @@ import { parseDuration } from './duration';
  * The actions counted per client IP (and uploads also per destination number, and from all
  * clients together: every upload is an unpaid fax that costs storage and a conversion).
  */
-export const RATE_KINDS = ['upload', 'uploadPerNumber', 'uploadGlobal', 'pay', 'payPerNumber', 'checkoutReturn', 'cancel', 'cancelPerNumber', 'numberCheck', 'report', 'supportSignIn'] as const;
+export const RATE_KINDS = [
+  'upload',
+  'uploadPerNumber',
+  'uploadGlobal',
+  'pay',
+  'payPerNumber',
+  'checkoutReturn',
+  'cancel',
+  'cancelPerNumber',
+  'numberCheck',
+  'report',
+  'supportSignIn',
+] as const;
 export type RateKind = (typeof RATE_KINDS)[number];
 
 export interface RateRule {

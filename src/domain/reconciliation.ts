@@ -237,7 +237,14 @@ export function reconcileFax(evidence: FaxEvidence): Finding[] {
       code,
       attempt: attempt.number,
       ours: ourSide(fax, attempt),
-      theirs: { party: 'carrier', carrierFaxId: attempt.carrierFaxId, found: theirs !== null, attempt: attempt.number, status: theirs?.status, failureReason: theirs?.failureReason ?? null },
+      theirs: {
+        party: 'carrier',
+        carrierFaxId: attempt.carrierFaxId,
+        found: theirs !== null,
+        attempt: attempt.number,
+        status: theirs?.status,
+        failureReason: theirs?.failureReason ?? null,
+      },
     });
   }
   if (fax.status === 'delivered' && delivered === 0) {

@@ -151,10 +151,7 @@ export const resendUpdate = defineUpdate<ResendOutcome, [SupportRequest]>('resen
 
 // Activities
 /** The policy numbers a fax workflow runs by, read once from configuration at its start. */
-export type FaxPolicySnapshot = Pick<
-  FaxPolicy,
-  'paymentWindowMs' | 'maxTransmissions' | 'retryDelayMs' | 'retentionMs' | 'statusPollMs' | 'captureMarginMs'
->;
+export type FaxPolicySnapshot = Pick<FaxPolicy, 'paymentWindowMs' | 'maxTransmissions' | 'retryDelayMs' | 'retentionMs' | 'statusPollMs' | 'captureMarginMs'>;
 
 export interface Quote {
   pages: number;

@@ -449,10 +449,12 @@ export class FaxProcess {
 
   /** Whether a checkout was opened (waiting for one that is opening). */
   private async checkoutOpened(): Promise<boolean> {
-    return this.checkout ? this.checkout.then(
-      () => true,
-      () => false,
-    ) : false;
+    return this.checkout
+      ? this.checkout.then(
+          () => true,
+          () => false,
+        )
+      : false;
   }
 
   /** While the fax awaits payment, its checkout is closed; a payment made meanwhile is kept to be released. */

@@ -34,10 +34,7 @@ export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise
   await fax.loadPolicy();
   try {
     // Each phase either ends the fax (a rejected document, an expired checkout, a cancel…) or hands on to the next.
-    const ending =
-      (await fax.convert()) ??
-      (await fax.awaitPayment()) ??
-      (await fax.settle(await fax.transmit()));
+    const ending = (await fax.convert()) ?? (await fax.awaitPayment()) ?? (await fax.settle(await fax.transmit()));
     return await fax.retainAndPurge(ending);
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -44,7 +44,10 @@ afterAll(async () => {
 async function authorized(): Promise<{ faxId: string; paymentIntentId: string }> {
   const fax = await insertFax(h.db, { pages: 2, priceAmount: 257, currency: 'eur', paper: 'a4' });
   const opened = await run(h.activities.openCheckout, fax.id, Date.now() + 45 * 60_000);
-  const page = await new CheckoutBrowser().pay((await h.db.query<Array<{ checkout_url: string }>>('SELECT checkout_url FROM fax WHERE id = $1', [fax.id]))[0].checkout_url, CARDS.visa);
+  const page = await new CheckoutBrowser().pay(
+    (await h.db.query<Array<{ checkout_url: string }>>('SELECT checkout_url FROM fax WHERE id = $1', [fax.id]))[0].checkout_url,
+    CARDS.visa,
+  );
   expect(page.status).toBe(303);
   const session = await h.payments.retrieveCheckoutSession(opened.checkoutSessionId);
   await run(h.activities.confirmPayment, fax.id, session.paymentIntentId!);
@@ -62,7 +65,10 @@ async function transmitted(faxId: string, to: string, attempt = 1): Promise<stri
 /** Sets the fax as Durafax would record it, changed long enough ago to be in the next run's window. */
 async function recordAs(faxId: string, changes: Partial<Record<'status' | 'payment_state' | 'amount_captured' | 'amount_refunded', string | number>>, extra = ''): Promise<void> {
   const sets = Object.entries(changes).map(([k], i) => `${k} = $${i + 2}`);
-  await h.db.query(`UPDATE fax SET ${[...sets, "updated_at = now() - interval '10 minutes'", ...(extra ? [extra] : [])].join(', ')} WHERE id = $1`, [faxId, ...Object.values(changes)]);
+  await h.db.query(`UPDATE fax SET ${[...sets, "updated_at = now() - interval '10 minutes'", ...(extra ? [extra] : [])].join(', ')} WHERE id = $1`, [
+    faxId,
+    ...Object.values(changes),
+  ]);
 }
 
 interface Case {
@@ -216,8 +222,19 @@ describe('a run over faxes in and out of step with Stripe and the carrier', () =
   test('one warn line per finding, naming the fax and both sides, and one info summary line, without personal data', async () => {
     const warns = lines.filter((l) => l.level === 'warn' && l.reconciliationId === reportId);
     expect(warns).toHaveLength(9);
-    expect(warns).toContainEqual(expect.objectContaining({ msg: 'reconciliation finding', faxId: cases.openHold.faxId, code: 'hold_left_open', party: 'stripe', status: 'cancelled', stripeStatus: 'requires_capture' }));
-    expect(warns).toContainEqual(expect.objectContaining({ faxId: cases.carrierDelivered.faxId, code: 'carrier_delivered_failed_here', party: 'carrier', attempt: 1, carrierStatus: 'delivered' }));
+    expect(warns).toContainEqual(
+      expect.objectContaining({
+        msg: 'reconciliation finding',
+        faxId: cases.openHold.faxId,
+        code: 'hold_left_open',
+        party: 'stripe',
+        status: 'cancelled',
+        stripeStatus: 'requires_capture',
+      }),
+    );
+    expect(warns).toContainEqual(
+      expect.objectContaining({ faxId: cases.carrierDelivered.faxId, code: 'carrier_delivered_failed_here', party: 'carrier', attempt: 1, carrierStatus: 'delivered' }),
+    );
     const summary = lines.filter((l) => l.msg === 'reconciliation finished' && l.reconciliationId === reportId);
     expect(summary).toEqual([expect.objectContaining({ level: 'info', faxesChecked: 11, findings: 9 })]);
     expect(JSON.stringify(lines)).not.toContain(DELIVERABLE);

@@ -90,8 +90,7 @@ export function senderJourneys(locale: Locale): void {
       await page.click('button[type=submit]');
     }
 
-    const status = (page: Page, ...values: string[]) =>
-      page.waitForSelector(values.map((v) => `[data-status="${v}"]`).join(', '), { timeout: 60_000 });
+    const status = (page: Page, ...values: string[]) => page.waitForSelector(values.map((v) => `[data-status="${v}"]`).join(', '), { timeout: 60_000 });
 
     test('from the empty form to a delivered fax, followed live; the report and the receipt', async () => {
       const { context, page } = await open();
@@ -106,7 +105,13 @@ export function senderJourneys(locale: Locale): void {
       // Both pages and the cover page, as they will be transmitted, and the exact price.
       const previews = page.locator('.previews img');
       expect(await previews.count()).toBe(3);
-      await page.waitForFunction(() => [...(globalThis as unknown as { document: { querySelectorAll(s: string): Array<{ complete: boolean; naturalWidth: number }> } }).document.querySelectorAll('.previews img')].every((img) => img.complete && img.naturalWidth > 0));
+      await page.waitForFunction(() =>
+        [
+          ...(globalThis as unknown as { document: { querySelectorAll(s: string): Array<{ complete: boolean; naturalWidth: number }> } }).document.querySelectorAll(
+            '.previews img',
+          ),
+        ].every((img) => img.complete && img.naturalWidth > 0),
+      );
       // The cover page counts: 3 pages to Germany at 0.99 + 0.79 a page.
       const price = formatMoney(99 + 3 * 79, 'eur', locale);
       expect(await page.locator('.price').textContent()).toBe(price);
@@ -218,7 +223,9 @@ export function senderJourneys(locale: Locale): void {
       await upload(page, { number: NUMBERS[locale].national, file: junk });
       await status(page, 'rejected');
       expect(await page.locator('h1').textContent()).toBe(tr('page.fax.head.rejected'));
-      expect(await page.locator('.status-head .lead').textContent()).toMatch(new RegExp(`${tr('reason.unsupported_format').slice(0, 20)}|${tr('reason.corrupt_document').slice(0, 20)}`));
+      expect(await page.locator('.status-head .lead').textContent()).toMatch(
+        new RegExp(`${tr('reason.unsupported_format').slice(0, 20)}|${tr('reason.corrupt_document').slice(0, 20)}`),
+      );
       expect(await page.locator(`a:text("${tr('page.fax.rejected.again')}")`).count()).toBe(1);
       await screenshots(page, `${locale}-rejected`);
       await expectAccessible(page);

@@ -93,7 +93,10 @@ describeInBrowser("support's pages", (stack) => {
       expect(await page.locator('a', { hasText: tr('support.details.temporal_ui') }).getAttribute('href')).toBe(`${stack().ui}/namespaces/default/workflows/fax-${fax.id}`);
       await look(page, `support-fax-${locale}`);
 
-      await page.fill('#a-refund-reason', locale === 'de' ? 'Absender bat per E-Mail um Erstattung' : locale === 'fr' ? 'L’expéditeur a demandé un remboursement' : 'Sender asked for a refund by email');
+      await page.fill(
+        '#a-refund-reason',
+        locale === 'de' ? 'Absender bat per E-Mail um Erstattung' : locale === 'fr' ? 'L’expéditeur a demandé un remboursement' : 'Sender asked for a refund by email',
+      );
       await page.click('.action-refund button[type=submit]');
       await page.waitForURL(/\?action=/);
       await page.locator('.alert-success', { hasText: tr('support.flash.refund.refunded', { amount: formatMoney(257, 'eur', locale) }) }).waitFor();

@@ -31,7 +31,9 @@ async function uiScreenshots(page: Page, name: string): Promise<void> {
     await page.setViewportSize({ width, height });
     await page.waitForTimeout(300);
     const overflow = await page.evaluate(() => {
-      const content = (globalThis as unknown as { document: { getElementById(id: string): { scrollHeight: number; clientHeight: number } | null } }).document.getElementById('content-wrapper');
+      const content = (globalThis as unknown as { document: { getElementById(id: string): { scrollHeight: number; clientHeight: number } | null } }).document.getElementById(
+        'content-wrapper',
+      );
       return content ? content.scrollHeight - content.clientHeight : 0;
     });
     await page.setViewportSize({ width, height: Math.min(6000, height + Math.max(0, overflow)) });
@@ -116,7 +118,10 @@ async function expectChosenColumnsKept(page: Page, fax: Created): Promise<void> 
   // Runs in the page, whose `globalThis` is its window.
   await page.evaluate((value) => (globalThis as unknown as InPage).localStorage.setItem('namespace-workflow-table-columns', value), chosen);
   await page.reload();
-  await page.locator('[data-testid="workflows-summary-configurable-table-row"]').filter({ hasText: `fax-${fax.id}` }).waitFor();
+  await page
+    .locator('[data-testid="workflows-summary-configurable-table-row"]')
+    .filter({ hasText: `fax-${fax.id}` })
+    .waitFor();
   expect((await listTable(page)).headers).toEqual(['Workflow ID', 'FaxStatus']);
   await page.evaluate(() => (globalThis as unknown as InPage).localStorage.clear());
 }
@@ -182,7 +187,12 @@ describeInBrowser('the Temporal UI', (stack) => {
     const table = await listTable(page);
     expect(table.headers).toEqual(DEFAULT_COLUMNS);
     expect(table.rows.find((r) => r['Workflow ID'] === `fax-${delivered.id}`)).toMatchObject({ FaxStatus: 'delivered', FaxCountry: 'DE', PaymentState: 'captured', FaxPages: '1' });
-    expect(table.rows.find((r) => r['Workflow ID'] === `fax-${unpaid.id}`)).toMatchObject({ Status: 'Running', FaxStatus: 'awaiting_payment', FaxCountry: 'DE', PaymentState: 'none' });
+    expect(table.rows.find((r) => r['Workflow ID'] === `fax-${unpaid.id}`)).toMatchObject({
+      Status: 'Running',
+      FaxStatus: 'awaiting_payment',
+      FaxCountry: 'DE',
+      PaymentState: 'none',
+    });
     await uiScreenshots(page, 'workflows');
     await readmePicture(page, 'workflows');
     await expectChosenColumnsKept(page, delivered);
@@ -204,14 +214,17 @@ describeInBrowser('the Temporal UI', (stack) => {
   test("a delivered fax's history: every step, payment captured", async () => {
     await page.goto(`${stack().ui}/namespaces/default/workflows/fax-${delivered.id}`);
     await page.waitForURL(/\/history/);
-    await page.locator('[data-testid="workflow-id-heading"]').filter({ hasText: `fax-${delivered.id}` }).waitFor();
+    await page
+      .locator('[data-testid="workflow-id-heading"]')
+      .filter({ hasText: `fax-${delivered.id}` })
+      .waitFor();
     await page.getByText('capturePayment').first().waitFor();
     await expectDeliveredInPlainWords(page, delivered);
     await uiScreenshots(page, 'history');
     await readmePicture(page, 'history');
   });
 
-  test("a fax being sent: its pending activity follows the transmission", async () => {
+  test('a fax being sent: its pending activity follows the transmission', async () => {
     const { web } = stack();
     // Fifty pages take the carrier sandbox long enough to look at the transmission in flight.
     const sending = await paidFax(web, '+49 30 2345678', 50);

@@ -1,6 +1,12 @@
 import { ConfigError, loadConfig } from '../../src/config/config';
 
-const SANDBOX = { DURAFAX_SANDBOX: '1', DATABASE_URL: 'postgres://u:p@db/durafax', TEMPORAL_ADDRESS: '127.0.0.1:7233', STRIPE_API_BASE: 'http://127.0.0.1:1', TELNYX_API_BASE: 'http://127.0.0.1:2' };
+const SANDBOX = {
+  DURAFAX_SANDBOX: '1',
+  DATABASE_URL: 'postgres://u:p@db/durafax',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  STRIPE_API_BASE: 'http://127.0.0.1:1',
+  TELNYX_API_BASE: 'http://127.0.0.1:2',
+};
 
 function reconcileAt(value: string | undefined): ReturnType<typeof loadConfig>['reconcileAt'] | string[] {
   try {

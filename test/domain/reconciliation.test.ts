@@ -13,7 +13,16 @@ const fax = (over: Partial<FaxFacts> = {}): FaxFacts => ({
   purgedAt: null,
   ...over,
 });
-const intent = (over: Partial<IntentFacts> = {}): IntentFacts => ({ id: 'pi_1', status: 'succeeded', amount: 257, amountReceived: 257, amountRefunded: 0, currency: 'eur', faxId: 'f1', ...over });
+const intent = (over: Partial<IntentFacts> = {}): IntentFacts => ({
+  id: 'pi_1',
+  status: 'succeeded',
+  amount: 257,
+  amountReceived: 257,
+  amountRefunded: 0,
+  currency: 'eur',
+  faxId: 'f1',
+  ...over,
+});
 
 test('Stripe states in Durafax words: a partial capture released the rest, which Stripe counts as refunded', () => {
   expect(stripePaymentState(intent({ status: 'requires_capture', amountReceived: 0 }))).toBe('authorized');

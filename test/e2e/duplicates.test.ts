@@ -107,7 +107,9 @@ test('ten copies of every webhook, the return replayed, the create repeated: one
   }
   expect(returns.every((s) => s === 303)).toBe(true);
 
-  const [plain, busy] = await Promise.all(faxes.map(({ created }) => waitForFax(stack.baseUrl, created, (f) => f.status === 'delivered' && f.payment.state === 'captured', 60_000)));
+  const [plain, busy] = await Promise.all(
+    faxes.map(({ created }) => waitForFax(stack.baseUrl, created, (f) => f.status === 'delivered' && f.payment.state === 'captured', 60_000)),
+  );
   expect(plain.attempts.map((a) => a.status)).toEqual(['delivered']);
   expect(busy.attempts.map((a) => a.status)).toEqual(['failed', 'failed', 'delivered']);
 
@@ -122,10 +124,19 @@ test('ten copies of every webhook, the return replayed, the create repeated: one
   expect(statuses.length).toBeGreaterThanOrEqual(COPIES * 10);
   expect(statuses.filter((s) => s >= 300)).toEqual([]);
 
-  await until(async () => (await stack.ledger()).workflows.size === 2 && [...(await stack.ledger()).workflows.values()].every((s) => s === 'COMPLETED'), 'both workflows to close', 30_000);
+  await until(
+    async () => (await stack.ledger()).workflows.size === 2 && [...(await stack.ledger()).workflows.values()].every((s) => s === 'COMPLETED'),
+    'both workflows to close',
+    30_000,
+  );
   const ledger = await stack.ledger();
   expect(ledger.faxes).toHaveLength(2);
-  expect(checkInvariants(ledger, faxes.map((f) => f.created.id))).toEqual([]);
+  expect(
+    checkInvariants(
+      ledger,
+      faxes.map((f) => f.created.id),
+    ),
+  ).toEqual([]);
   expect(ledger.intents.filter((i) => i.status === 'succeeded').map((i) => i.captures)).toEqual([1, 1]);
   expect(ledger.transmissions).toHaveLength(4);
 }, 120_000);

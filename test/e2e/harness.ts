@@ -87,7 +87,9 @@ export async function startE2eStack(opts: E2eOptions = {}): Promise<E2eStack> {
   const t = await createTestDatabase();
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-e2e-'));
   const [enginePort, webPort] = [await freePort(), await freePort()];
-  const engine = spawn(process.execPath, [CLI, 'engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS], { stdio: 'ignore' });
+  const engine = spawn(process.execPath, [CLI, 'engine', '--port', String(enginePort), '--data-dir', path.join(dataDir, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS], {
+    stdio: 'ignore',
+  });
   const baseUrl = `http://127.0.0.1:${webPort}`;
   const webhookBase = opts.webhookBase ?? baseUrl;
   const stripeTwin = await startStripeTwin({ port: 0, webhookUrl: `${webhookBase}/webhooks/stripe`, webhookSecret: WEBHOOK_SECRET, log: silentLogger });

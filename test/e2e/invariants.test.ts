@@ -52,7 +52,9 @@ test('each broken guarantee is reported', () => {
   );
   const failed = fax({ status: 'failed', paymentState: 'released', attempts: [{ number: 1, status: 'failed', carrierFaxId: 'cf1' }] });
   expect(rules(ledger({ faxes: [failed], transmissions: [{ id: 'cf1', faxId: 'f1', attempt: 1, status: 'failed' }] }))).toEqual(['charged without delivery']);
-  expect(rules(ledger({ intents: [...ledger().intents, { id: 'pi_2', faxId: 'f1', status: 'requires_capture', amountReceived: 0, captures: 0, refunded: 0 }] }))).toEqual(['hold left open']);
+  expect(rules(ledger({ intents: [...ledger().intents, { id: 'pi_2', faxId: 'f1', status: 'requires_capture', amountReceived: 0, captures: 0, refunded: 0 }] }))).toEqual([
+    'hold left open',
+  ]);
   expect(rules(ledger({ faxes: [fax({ documentsKept: 3 })] }))).toEqual(['document kept']);
   expect(rules(ledger({ transmissions: [] }))).toEqual(expect.arrayContaining(['transmission missing', 'delivery count']));
   expect(rules(ledger({ transmissions: [...ledger().transmissions, { id: 'cf9', faxId: 'f9', attempt: 1, status: 'queued' }] }))).toEqual(['unknown transmission']);
@@ -60,7 +62,14 @@ test('each broken guarantee is reported', () => {
 });
 
 test('a refunded undelivered fax and a document still within its retention are fine', () => {
-  const failed = fax({ status: 'failed', paymentState: 'refunded', purgeAt: new Date(NOW.getTime() + 60_000), purgedAt: null, documentsKept: 2, attempts: [{ number: 1, status: 'failed', carrierFaxId: 'cf1' }] });
+  const failed = fax({
+    status: 'failed',
+    paymentState: 'refunded',
+    purgeAt: new Date(NOW.getTime() + 60_000),
+    purgedAt: null,
+    documentsKept: 2,
+    attempts: [{ number: 1, status: 'failed', carrierFaxId: 'cf1' }],
+  });
   const l = ledger({
     faxes: [failed],
     intents: [{ id: 'pi_1', faxId: 'f1', status: 'succeeded', amountReceived: 257, captures: 1, refunded: 257 }],

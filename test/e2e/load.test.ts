@@ -17,7 +17,13 @@ afterAll(async () => {
 }, 30_000);
 
 test('20 clients for 4 seconds: no 5xx, no request unanswered', async () => {
-  const result = await runLoad({ baseUrl: stack.baseUrl, clients: 20, durationMs: 4_000, document: Buffer.from('Dear Sir or Madam,\n\nplease find our order below.\n'), to: '+49 30 5550160' });
+  const result = await runLoad({
+    baseUrl: stack.baseUrl,
+    clients: 20,
+    durationMs: 4_000,
+    document: Buffer.from('Dear Sir or Madam,\n\nplease find our order below.\n'),
+    to: '+49 30 5550160',
+  });
   expect(result.serverErrors).toBe(0);
   expect(result.noAnswer).toBe(0);
   for (const kind of ['create', 'read', 'cancel', 'healthz', 'readyz'] as const) expect(result.byKind[kind].count).toBeGreaterThan(0);

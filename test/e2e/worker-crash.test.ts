@@ -151,8 +151,6 @@ test('kill -9 of the worker mid-transmission: delivered once, charged once', asy
   const stripe = new Stripe('sk_test_crash', { host: '127.0.0.1', port: stripeTwin.port, protocol: 'http' });
   const intent = await stripe.paymentIntents.retrieve(row.paymentIntentId!);
   expect(intent).toMatchObject({ status: 'succeeded', amount_received: 257 });
-  const captures = stripeTwin
-    .events('charge.captured')
-    .filter((e) => (e.data.object as { payment_intent?: string }).payment_intent === row.paymentIntentId);
+  const captures = stripeTwin.events('charge.captured').filter((e) => (e.data.object as { payment_intent?: string }).payment_intent === row.paymentIntentId);
   expect(captures).toHaveLength(1);
 }, 120_000);

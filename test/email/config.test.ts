@@ -35,6 +35,12 @@ test('SMTP_URL and MAIL_FROM are taken as given, and checked', () => {
 
 test('the sandbox mailbox folder is read in sandbox mode only', () => {
   expect(loadConfig('worker', { ...WORKER, SANDBOX_MAIL_DIR: '/tmp/mail' }).email.sandboxMailDir).toBeNull();
-  const sandbox = { DURAFAX_SANDBOX: '1', DATABASE_URL: 'postgres://u:p@db/durafax', TEMPORAL_ADDRESS: 'temporal:7233', STRIPE_API_BASE: 'http://127.0.0.1:12111', TELNYX_API_BASE: 'http://127.0.0.1:12112' };
+  const sandbox = {
+    DURAFAX_SANDBOX: '1',
+    DATABASE_URL: 'postgres://u:p@db/durafax',
+    TEMPORAL_ADDRESS: 'temporal:7233',
+    STRIPE_API_BASE: 'http://127.0.0.1:12111',
+    TELNYX_API_BASE: 'http://127.0.0.1:12112',
+  };
   expect(loadConfig('worker', { ...sandbox, SANDBOX_MAIL_DIR: '/tmp/mail' }).email.sandboxMailDir).toBe('/tmp/mail');
 });

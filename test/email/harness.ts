@@ -34,7 +34,15 @@ export function emailActivities(db: DataSource, opts: { email: boolean; payments
     carrier: createCarrier({ apiKey: 'KEY_UNUSED', connectionId: 'unused', publicKey: '', fromNumber: '+15005550006', apiBase: NOWHERE }),
     convert: convertDocument,
     config: {
-      policy: { paymentWindowMs: 3600_000, maxTransmissions: 3, retryDelayMs: 1000, retentionMs: 86_400_000, statusPollMs: 1000, captureMarginMs: 3600_000, prices: priceTable('eur', { base: 99, perPage: 79 }, {}) },
+      policy: {
+        paymentWindowMs: 3600_000,
+        maxTransmissions: 3,
+        retryDelayMs: 1000,
+        retentionMs: 86_400_000,
+        statusPollMs: 1000,
+        captureMarginMs: 3600_000,
+        prices: priceTable('eur', { base: 99, perPage: 79 }, {}),
+      },
       limits: LIMITS,
       appSecret: APP_SECRET,
       web: { publicBaseUrl: 'http://localhost:3000' },

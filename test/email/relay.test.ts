@@ -173,12 +173,14 @@ test('an email queued while no relay ran is sent by the first sweep; a token tha
   await queue(linked, 'payment_confirmed');
   await startRelay(twin.url);
   const [unlinkedMail, linkedMail] = await eventually(async () => {
-    const byFax = await Promise.all([fax, linked].map(async (f) => {
-      const [row] = await outbox.forFax(f.id);
-      expect(row.state).toBe('sent');
-      const messages = await Promise.all((await twin.mailbox.list()).map((m) => twin.mailbox.read(m.id)));
-      return messages.find((m) => m?.text.includes(f.id))!;
-    }));
+    const byFax = await Promise.all(
+      [fax, linked].map(async (f) => {
+        const [row] = await outbox.forFax(f.id);
+        expect(row.state).toBe('sent');
+        const messages = await Promise.all((await twin.mailbox.list()).map((m) => twin.mailbox.read(m.id)));
+        return messages.find((m) => m?.text.includes(f.id))!;
+      }),
+    );
     expect(byFax.every(Boolean)).toBe(true);
     return byFax;
   }, 10_000);

@@ -40,7 +40,17 @@ beforeAll(async () => {
   mailDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-sandbox-mail-'));
   twin = await startMailTwin({ port: 0, mailDir });
   const store = new PostgresDocumentStore(t.db);
-  relay = new EmailRelay({ db: t.db, store, smtpUrl: twin.url, from: 'Durafax <fax@durafax.example>', publicBaseUrl: 'https://durafax.example', appSecret: APP_SECRET, operator: OPERATOR, limits: LIMITS, log: silentLogger });
+  relay = new EmailRelay({
+    db: t.db,
+    store,
+    smtpUrl: twin.url,
+    from: 'Durafax <fax@durafax.example>',
+    publicBaseUrl: 'https://durafax.example',
+    appSecret: APP_SECRET,
+    operator: OPERATOR,
+    limits: LIMITS,
+    log: silentLogger,
+  });
   await relay.start();
 
   // A German sender's fax, paid, transmitted and delivered: the worker's real path to its receipt.
@@ -48,7 +58,9 @@ beforeAll(async () => {
   faxId = fax.id;
   const pixels = new Uint8Array(216 * 305).fill(255).fill(0, 216 * 20, 216 * 40);
   await store.put({ faxId, kind: 'thumbnail', page: 1, contentType: 'image/png', data: encodeGreyPng(pixels, 216, 305) });
-  await t.db.getRepository(FaxAttempt).insert({ faxId, number: 1, status: 'delivered', pagesSent: 2, durationSecs: 75, submittedAt: new Date(Date.now() - 90_000), completedAt: new Date() });
+  await t.db
+    .getRepository(FaxAttempt)
+    .insert({ faxId, number: 1, status: 'delivered', pagesSent: 2, durationSecs: 75, submittedAt: new Date(Date.now() - 90_000), completedAt: new Date() });
   const activities = emailActivities(t.db, { email: true });
   await new EmailOutbox(t.db).queue(fax, 'payment_confirmed')!(t.db.manager);
   await activities.setStatus(faxId, { status: 'delivered', failureReason: null, purgeAt: null });
@@ -106,11 +118,15 @@ describe('the mailbox page', () => {
     expect(page.text).toContain(`<a href="https://durafax.example/de/faxes/${faxId}?t=${TOKEN}">`);
     expect(page.text).toContain('2,57\u00a0€ wurden Ihrer Karte belastet.');
 
-    const pdf = await agent.get(`${href}/attachments/0`).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const pdf = await agent
+      .get(`${href}/attachments/0`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.headers['content-disposition']).toContain('attachment');
     expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
@@ -119,7 +135,7 @@ describe('the mailbox page', () => {
     await agent.get('/en/sandbox/mail/..%2F..%2Fetc%2Fpasswd').expect(404);
   });
 
-  test('/sandbox/mail goes to the visitor\'s language', async () => {
+  test("/sandbox/mail goes to the visitor's language", async () => {
     const res = await request(app(true).callback()).get('/sandbox/mail').set('Accept-Language', 'fr-FR,fr;q=0.9').expect(302);
     expect(res.headers.location).toBe('/fr/sandbox/mail');
   });

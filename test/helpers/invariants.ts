@@ -127,7 +127,8 @@ function checkTransmissions(fax: LedgerFax, sent: LedgerTransmission[], violatio
     }
   }
   for (const row of fax.attempts) {
-    if (row.carrierFaxId !== null && !byAttempt.has(row.number)) violation(fax.id, 'transmission missing', `attempt ${row.number} records carrier fax ${row.carrierFaxId}, unknown to the carrier`);
+    if (row.carrierFaxId !== null && !byAttempt.has(row.number))
+      violation(fax.id, 'transmission missing', `attempt ${row.number} records carrier fax ${row.carrierFaxId}, unknown to the carrier`);
   }
   const delivered = sent.filter((t) => t.status === 'delivered').length;
   if (fax.status === 'delivered' && delivered !== 1) violation(fax.id, 'delivery count', `delivered fax has ${delivered} delivered transmissions`);

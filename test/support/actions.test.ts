@@ -132,7 +132,10 @@ async function pay(id: string): Promise<void> {
 async function supportAgent(): Promise<request.Agent> {
   const agent = request.agent(web);
   const page = await agent.get('/en/support/login');
-  const res = await agent.post('/en/support/login').type('form').send({ _csrf: csrfOf(page.text), name: 'carol', password: PASSWORD });
+  const res = await agent
+    .post('/en/support/login')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), name: 'carol', password: PASSWORD });
   expect(res.status).toBe(303);
   return agent;
 }

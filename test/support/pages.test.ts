@@ -37,7 +37,10 @@ const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(htm
 async function signedIn(name = 'alice', password = PASSWORD): Promise<request.Agent> {
   const agent = request.agent(app.callback());
   const page = await agent.get('/en/support/login');
-  const res = await agent.post('/en/support/login').type('form').send({ _csrf: csrfOf(page.text), name, password });
+  const res = await agent
+    .post('/en/support/login')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), name, password });
   expect(res.status).toBe(303);
   return agent;
 }
@@ -57,15 +60,24 @@ describe('sign-in', () => {
     const agent = request.agent(app.callback());
     const page = await agent.get('/de/support/login');
     expect(page.text).toContain('Beim Durafax-Support anmelden');
-    const wrong = await agent.post('/de/support/login').type('form').send({ _csrf: csrfOf(page.text), name: 'alice', password: 'not it at all' });
+    const wrong = await agent
+      .post('/de/support/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), name: 'alice', password: 'not it at all' });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Benutzername oder Passwort ist falsch.');
     expect(setCookies(wrong).join()).not.toContain('durafax_support=');
     // An unknown name is answered the same way.
-    const unknown = await agent.post('/de/support/login').type('form').send({ _csrf: csrfOf(page.text), name: 'mallory', password: PASSWORD });
+    const unknown = await agent
+      .post('/de/support/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), name: 'mallory', password: PASSWORD });
     expect(unknown.status).toBe(401);
 
-    const good = await agent.post('/de/support/login').type('form').send({ _csrf: csrfOf(page.text), name: 'Alice', password: PASSWORD, next: '/de/support?status=failed' });
+    const good = await agent
+      .post('/de/support/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), name: 'Alice', password: PASSWORD, next: '/de/support?status=failed' });
     expect(good.status).toBe(303);
     expect(good.headers.location).toBe('/de/support?status=failed');
     const cookie = setCookies(good).find((c) => c.startsWith('durafax_support=')) ?? '';
@@ -90,7 +102,15 @@ describe('sign-in', () => {
     const agent = request.agent(app.callback());
     const token = csrfOf((await agent.get('/en/support/login')).text);
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await agent.post('/en/support/login').type('form').send({ _csrf: token, name: 'bob', password: `wrong ${i}` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await agent
+            .post('/en/support/login')
+            .type('form')
+            .send({ _csrf: token, name: 'bob', password: `wrong ${i}` })
+        ).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 401, 423]);
     const locked = await agent.post('/en/support/login').type('form').send({ _csrf: token, name: 'bob', password: 'bobs password 12' });
     expect(locked.status).toBe(423);
@@ -169,8 +189,16 @@ describe('access without a session', () => {
     expect((await anonymous.get(`/en/support/faxes/${fax.id}/pages/1`).set('Accept', 'image/png')).status).toBe(401);
     const refund = await anonymous.post(`/en/support/faxes/${fax.id}/refund`).type('form').send({ reason: 'asked' });
     expect(refund.status).toBe(401);
-    expect(await anonymous.get(`/en/support?q=${fax.id}`).set('Accept', 'application/json').then((r) => r.status)).toBe(401);
-    const forged = await anonymous.get('/en/support').set('Cookie', `durafax_support=${'A'.repeat(43)}`).set('Accept', 'text/html');
+    expect(
+      await anonymous
+        .get(`/en/support?q=${fax.id}`)
+        .set('Accept', 'application/json')
+        .then((r) => r.status),
+    ).toBe(401);
+    const forged = await anonymous
+      .get('/en/support')
+      .set('Cookie', `durafax_support=${'A'.repeat(43)}`)
+      .set('Accept', 'text/html');
     expect(forged.status).toBe(303);
     expect(support.refunds).toEqual([]);
   });
@@ -260,7 +288,18 @@ describe('a fax and the actions on it', () => {
 
   test('the page shows the attempts with the carrier’s reasons, the webhooks, the links, and what can be done', async () => {
     const fax = await insert({ status: 'failed', paymentState: 'released', pages: 1, failureReason: 'number_unallocated', paymentIntentId: 'pi_x1' });
-    await h.t.db.getRepository(FaxAttempt).insert({ faxId: fax.id, number: 1, status: 'failed', carrierFaxId: `cf-${randomUUID()}`, carrierStatus: 'failed', carrierReason: 'receiver_invalid_number_format', reason: 'number_unallocated', retryable: false });
+    await h.t.db
+      .getRepository(FaxAttempt)
+      .insert({
+        faxId: fax.id,
+        number: 1,
+        status: 'failed',
+        carrierFaxId: `cf-${randomUUID()}`,
+        carrierStatus: 'failed',
+        carrierReason: 'receiver_invalid_number_format',
+        reason: 'number_unallocated',
+        retryable: false,
+      });
     await new WebhookEvents(h.t.db).record({ provider: 'telnyx', eventId: 'evt-telnyx-1', type: 'fax.failed', faxId: fax.id });
     const page = await agent.get(`/en/support/faxes/${fax.id}`);
     expect(page.status).toBe(200);
@@ -304,7 +343,10 @@ describe('a fax and the actions on it', () => {
     support.refundAnswer = { kind: 'closed' };
     await agent.post(`/de/support/faxes/${fax.id}/refund`).type('form').send({ _csrf: token, reason: 'zweite Bitte' });
     const rows = await h.t.db.getRepository(SupportActionRow).find({ where: { faxId: fax.id }, order: { createdAt: 'ASC' } });
-    expect(rows.map((r) => [r.outcome, r.outcomeCode])).toEqual([['refused', 'not_refundable'], ['closed', null]]);
+    expect(rows.map((r) => [r.outcome, r.outcomeCode])).toEqual([
+      ['refused', 'not_refundable'],
+      ['closed', null],
+    ]);
     const page = await agent.get(`/de/support/faxes/${fax.id}`);
     expect(page.text).toContain('abgelehnt: erstattet wird nur ein zugestelltes, bezahltes Fax');
     expect(page.text).toContain('Grund: erste Bitte');

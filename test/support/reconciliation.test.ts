@@ -28,7 +28,10 @@ const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(htm
 async function signedIn(): Promise<request.Agent> {
   const agent = request.agent(app.callback());
   const page = await agent.get('/en/support/login');
-  const res = await agent.post('/en/support/login').type('form').send({ _csrf: csrfOf(page.text), name: 'alice', password: PASSWORD });
+  const res = await agent
+    .post('/en/support/login')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), name: 'alice', password: PASSWORD });
   expect(res.status).toBe(303);
   return agent;
 }
@@ -57,13 +60,32 @@ describe('the reconciliation page', () => {
         code: 'delivered_not_captured',
         attempt: 0,
         ours: { status: 'delivered', paymentState: 'captured', price: 257, currency: 'eur', captured: 257, refunded: 0, purged: false },
-        theirs: { party: 'stripe', paymentIntentId: 'pi_uncaptured1', found: true, status: 'requires_capture', amount: 257, received: 0, refunded: 0, currency: 'eur', faxId: uncaptured },
+        theirs: {
+          party: 'stripe',
+          paymentIntentId: 'pi_uncaptured1',
+          found: true,
+          status: 'requires_capture',
+          amount: 257,
+          received: 0,
+          refunded: 0,
+          currency: 'eur',
+          faxId: uncaptured,
+        },
       },
       {
         faxId: carrierDelivered,
         code: 'carrier_delivered_failed_here',
         attempt: 2,
-        ours: { status: 'failed', paymentState: 'released', price: 257, currency: 'eur', captured: 0, refunded: 0, purged: true, attempt: { number: 2, status: 'failed', carrierStatus: 'failed' } },
+        ours: {
+          status: 'failed',
+          paymentState: 'released',
+          price: 257,
+          currency: 'eur',
+          captured: 0,
+          refunded: 0,
+          purged: true,
+          attempt: { number: 2, status: 'failed', carrierStatus: 'failed' },
+        },
         theirs: { party: 'carrier', carrierFaxId: 'cfx-delivered-2', found: true, attempt: 2, status: 'delivered', failureReason: null },
       },
     ]);
@@ -170,7 +192,10 @@ describe('the reconciliation page', () => {
     const offApp = createApp({ ...h.deps, config: { ...h.deps.config, reconcileAt: null }, support });
     const offAgent = request.agent(offApp.callback());
     const login = await offAgent.get('/en/support/login');
-    await offAgent.post('/en/support/login').type('form').send({ _csrf: csrfOf(login.text), name: 'alice', password: PASSWORD });
+    await offAgent
+      .post('/en/support/login')
+      .type('form')
+      .send({ _csrf: csrfOf(login.text), name: 'alice', password: PASSWORD });
     expect((await offAgent.get('/en/support/reconciliation')).text).toContain('Switched off (RECONCILE_AT=off)');
   });
 });

@@ -22,19 +22,39 @@ test('passwords are kept as scrypt hashes that verify only the right password', 
 
 test('SUPPORT_USERS takes name:hash entries and names every bad one without repeating its value', async () => {
   const hash = await hashPassword('another password 1');
-  expect(parseSupportUsers(`alice:${hash}, bob:${hash}`)).toEqual({ users: [{ name: 'alice', passwordHash: hash }, { name: 'bob', passwordHash: hash }], problems: [] });
+  expect(parseSupportUsers(`alice:${hash}, bob:${hash}`)).toEqual({
+    users: [
+      { name: 'alice', passwordHash: hash },
+      { name: 'bob', passwordHash: hash },
+    ],
+    problems: [],
+  });
   const bad = parseSupportUsers(`carol:hunter2hunter2,sandbox:${hash},Alice:${hash},dave:${hash},dave:${hash}`);
   expect(bad.users.map((u) => u.name)).toEqual(['dave']);
   expect(bad.problems).toHaveLength(4);
   expect(bad.problems.join('\n')).not.toContain('hunter2');
   expect(bad.problems[0]).toContain('durafax support-user add carol');
-  expect(() => loadConfig('web', { DURAFAX_SANDBOX: '1', DATABASE_URL: 'postgres://x', TEMPORAL_ADDRESS: 'x:1', STRIPE_API_BASE: 'http://x', TELNYX_API_BASE: 'http://x', TELNYX_PUBLIC_KEY: 'k', SUPPORT_USERS: 'carol:plain' })).toThrow(ConfigError);
+  expect(() =>
+    loadConfig('web', {
+      DURAFAX_SANDBOX: '1',
+      DATABASE_URL: 'postgres://x',
+      TEMPORAL_ADDRESS: 'x:1',
+      STRIPE_API_BASE: 'http://x',
+      TELNYX_API_BASE: 'http://x',
+      TELNYX_PUBLIC_KEY: 'k',
+      SUPPORT_USERS: 'carol:plain',
+    }),
+  ).toThrow(ConfigError);
   expect(withSupportUser(`alice:${hash},bob:${hash}`, { name: 'alice', passwordHash: 'new' })).toBe(`bob:${hash},alice:new`);
 });
 
 test('`durafax support-user add NAME` prints SUPPORT_USERS with the new user’s hash, never the password', async () => {
   const existing = `bob:${await hashPassword('bobs password 12')}`;
-  const run = spawnSync(process.execPath, [CLI, 'support-user', 'add', 'alice'], { input: 'alices password 1\n', env: { ...process.env, SUPPORT_USERS: existing }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [CLI, 'support-user', 'add', 'alice'], {
+    input: 'alices password 1\n',
+    env: { ...process.env, SUPPORT_USERS: existing },
+    encoding: 'utf8',
+  });
   expect(run.status).toBe(0);
   expect(run.stdout).not.toContain('alices password');
   const value = /^SUPPORT_USERS='([^']+)'$/m.exec(run.stdout)?.[1] ?? '';

@@ -63,7 +63,13 @@ test('the Temporal UI lets in a support session from the shared table, and nobod
   const api = await request(base).get('/api/v1/system-info').set('Cookie', cookie);
   expect(api.status).toBe(200);
   expect(api.body.serverVersion).toBe('1.27.0');
-  expect((await request(base).get('/api/v1/system-info').set('Cookie', `durafax_support=${'B'.repeat(43)}`)).status).toBe(401);
+  expect(
+    (
+      await request(base)
+        .get('/api/v1/system-info')
+        .set('Cookie', `durafax_support=${'B'.repeat(43)}`)
+    ).status,
+  ).toBe(401);
 
   // Signing out of the support pages ends it here too: it is the same row.
   await signIn.signOut(cookie.split('=')[1]);
@@ -76,6 +82,12 @@ test('with an operator token configured too, either one opens the UI', async () 
   const login = await request(base).get('/login');
   expect(login.text).toContain('Operator token');
   expect(login.text).toContain('sign in to the support pages');
-  expect((await request(base).get('/api/v1/system-info').set('Cookie', await sessionCookie())).status).toBe(200);
+  expect(
+    (
+      await request(base)
+        .get('/api/v1/system-info')
+        .set('Cookie', await sessionCookie())
+    ).status,
+  ).toBe(200);
   expect((await request(base).get('/api/v1/system-info')).status).toBe(401);
 });

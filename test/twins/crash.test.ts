@@ -27,7 +27,14 @@ async function sandbox(dataDir: string, ports: { stripe: number; carrier: number
   const args = ['--stripe-port', String(ports.stripe), '--carrier-port', String(ports.carrier), '--smtp-port', String(ports.smtp), '--data-dir', dataDir, '--ms-per-page', '20'];
   const proc = spawn(
     process.execPath,
-    ['-r', './src/conversion/child/register-ts.js', '-e', "require('./src/twins/main').run(process.argv.slice(1)).catch((e) => { console.error(e); process.exit(1); })", "--", ...args],
+    [
+      '-r',
+      './src/conversion/child/register-ts.js',
+      '-e',
+      "require('./src/twins/main').run(process.argv.slice(1)).catch((e) => { console.error(e); process.exit(1); })",
+      '--',
+      ...args,
+    ],
     { cwd: ROOT, env: { ...process.env, DURAFAX_SANDBOX: '1', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const ready = await new Promise<SandboxReady>((resolve, reject) => {

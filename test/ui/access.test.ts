@@ -30,8 +30,7 @@ async function serve(access: AccessMode, proxy = false): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const cookieOf = (res: request.Response, name: string): string | undefined =>
-  ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
+const cookieOf = (res: request.Response, name: string): string | undefined => ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
 
 beforeAll(() => {
   staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-ui-access-'));
@@ -67,7 +66,11 @@ test('the operator token is exchanged for an HttpOnly session cookie; writes sti
   const forged = await request(base).post('/login').type('form').send({ token: TOKEN, _csrf: 'forged-value-forged-value-forged-value', returnUrl: '/' });
   expect(forged.status).toBe(403);
 
-  const ok = await request(base).post('/login').set('Cookie', csrfCookie).type('form').send({ token: TOKEN, _csrf: csrf, returnUrl: 'https://elsewhere.example/namespaces/default/workflows' });
+  const ok = await request(base)
+    .post('/login')
+    .set('Cookie', csrfCookie)
+    .type('form')
+    .send({ token: TOKEN, _csrf: csrf, returnUrl: 'https://elsewhere.example/namespaces/default/workflows' });
   expect(ok.status).toBe(302);
   // Only ever back to this server.
   expect(ok.headers.location).toBe('/namespaces/default/workflows');
@@ -116,7 +119,9 @@ test("in sandbox mode a proxy's X-Forwarded-Host cannot stand in for a loopback 
 test('a frontend that is down: the settings answer with its gRPC status, not a server error', async () => {
   const down = {
     ...frontend,
-    workflowService: { getClusterInfo: async () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established' })) },
+    workflowService: {
+      getClusterInfo: async () => Promise.reject(Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14, details: 'No connection established' })),
+    },
   } as unknown as TemporalConnection;
   const app = createUiApp({ connection: down, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access: { kind: 'sandbox' }, log: silentLogger });
   const server = http.createServer(app.callback());

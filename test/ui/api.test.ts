@@ -40,7 +40,11 @@ const shapes = new RecordedShapes();
 const decode = (payload: { data?: string }): unknown => JSON.parse(Buffer.from(payload.data ?? '', 'base64').toString('utf8'));
 const api = (p: string): request.Test => request(base).get(`/api/v1${p}`);
 const post = (p: string, body: unknown): request.Test =>
-  request(base).post(`/api/v1${p}`).set('Cookie', `_csrf=${csrf}`).set('X-CSRF-TOKEN', csrf).send(body as object);
+  request(base)
+    .post(`/api/v1${p}`)
+    .set('Cookie', `_csrf=${csrf}`)
+    .set('X-CSRF-TOKEN', csrf)
+    .send(body as object);
 
 function expectShape(name: string, body: unknown): void {
   expect(shapes.mismatches(name, body)).toEqual([]);
@@ -287,8 +291,7 @@ test('writes need the CSRF token; cancel and terminate reach the workflow', asyn
 
 test('reset from the UI: a new run from the first workflow task, the signal after it reapplied, the old run terminated', async () => {
   const base_ = await startCase('reset');
-  const events = async (runId: string): Promise<any[]> =>
-    (await api(`/namespaces/default/workflows/${base_.workflowId}/history?execution.runId=${runId}`)).body.history.events;
+  const events = async (runId: string): Promise<any[]> => (await api(`/namespaces/default/workflows/${base_.workflowId}/history?execution.runId=${runId}`)).body.history.events;
   const firstTask = await waitFor('the first workflow task', async () => (await events(base_.runId)).find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED'));
   await env.client.workflow.getHandle(base_.workflowId, base_.runId).signal('proceed', 'from the customer');
   await waitFor('the signal', async () => (await events(base_.runId)).find((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED'));

@@ -24,7 +24,5 @@ test('outside sandbox mode the operator token is required, and must be long', ()
 });
 
 test('in sandbox mode, where it needs no login, the UI listens on loopback only', () => {
-  expect(problems({ ...base, DURAFAX_SANDBOX: '1', UI_HOST: '0.0.0.0' })).toEqual([
-    'UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login',
-  ]);
+  expect(problems({ ...base, DURAFAX_SANDBOX: '1', UI_HOST: '0.0.0.0' })).toEqual(['UI_HOST must be a loopback address in sandbox mode, where the Temporal UI needs no login']);
 });

@@ -47,7 +47,11 @@ test('a message: int64 as strings, enums by full name, bytes in base64, defaults
 test('Any details carry their @type and fields; unknown enum numbers stay numbers', () => {
   const failure = type('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure');
   const value = failure.encode(failure.fromObject({ startRequestId: 'r1', runId: 'run-1' })).finish();
-  const status = messageJson(type('google.rpc.Status'), { code: 6, message: 'exists', details: [{ type_url: 'type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure', value }] });
+  const status = messageJson(type('google.rpc.Status'), {
+    code: 6,
+    message: 'exists',
+    details: [{ type_url: 'type.googleapis.com/temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure', value }],
+  });
   expect(status).toEqual({
     code: 6,
     message: 'exists',
@@ -117,7 +121,10 @@ describe('routes from the protos', () => {
   });
 
   test('a failed call: HTTP status from the gRPC code; a bad request is INVALID_ARGUMENT', () => {
-    expect(errorJson(Object.assign(new Error('x'), { code: 12, details: 'not implemented' }))).toEqual({ status: 501, body: { code: 12, message: 'not implemented', details: [] } });
+    expect(errorJson(Object.assign(new Error('x'), { code: 12, details: 'not implemented' }))).toEqual({
+      status: 501,
+      body: { code: 12, message: 'not implemented', details: [] },
+    });
     expect(errorJson(new JsonInputError('bad'))).toEqual({ status: 400, body: { code: 3, message: 'bad', details: [] } });
     expect(errorJson(new Error('connect ECONNREFUSED')).status).toBe(503);
   });

@@ -68,10 +68,12 @@ test('the fax is readable with its token and invisible without it', async () => 
 
 test('the view shows price, payment link while payable, and attempts with translated reasons', async () => {
   const { body: created } = await createFax();
-  await t.db.getRepository(Fax).update(
-    { id: created.id },
-    { status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', checkoutUrl: 'http://127.0.0.1:1/c/pay/cs_1', paymentExpiresAt: new Date(Date.now() + 3_600_000) },
-  );
+  await t.db
+    .getRepository(Fax)
+    .update(
+      { id: created.id },
+      { status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', checkoutUrl: 'http://127.0.0.1:1/c/pay/cs_1', paymentExpiresAt: new Date(Date.now() + 3_600_000) },
+    );
   let res = await api().get(`/api/faxes/${created.id}?locale=de`).set('Authorization', `Bearer ${created.token}`);
   expect(res.body.price).toEqual({ amount: 257, currency: 'eur', formatted: '2,57\u00a0€' });
   expect(res.body.payment).toMatchObject({ state: 'none', checkoutUrl: 'http://127.0.0.1:1/c/pay/cs_1' });
@@ -126,10 +128,13 @@ test('an oversized upload is cut off while streaming with 413', async () => {
   const { port } = server.address() as AddressInfo;
   const boundary = 'xxBOUNDARYxx';
   const status = await new Promise<number>((resolve, reject) => {
-    const req = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } }, (r) => {
-      r.resume();
-      resolve(r.statusCode ?? 0);
-    });
+    const req = http.request(
+      { port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } },
+      (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.write(`--${boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+49 30 1234567\r\n`);
     req.write(`--${boundary}\r\nContent-Disposition: form-data; name="document"; filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
@@ -214,7 +219,9 @@ test('the checkout opens when the sender asks for it, with the bearer token only
   expect(early.body.error).toEqual({ code: 'not_payable', message: expect.stringContaining('Ce fax ne peut pas être payé maintenant') });
   expect(workflows.checkouts).not.toContain(created.id);
 
-  await t.db.getRepository(Fax).update({ id: created.id }, { status: 'awaiting_payment', pages: 1, priceAmount: 178, currency: 'eur', paymentExpiresAt: new Date(Date.now() + 3_600_000) });
+  await t.db
+    .getRepository(Fax)
+    .update({ id: created.id }, { status: 'awaiting_payment', pages: 1, priceAmount: 178, currency: 'eur', paymentExpiresAt: new Date(Date.now() + 3_600_000) });
   const view = await api().get(`/api/faxes/${created.id}`).set(auth);
   expect(view.body.links.checkout).toBe(`/api/faxes/${created.id}/checkout`);
   expect(view.body.payment.checkoutUrl).toBeNull();

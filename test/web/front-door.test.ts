@@ -41,7 +41,13 @@ function slowUpload(port: number, first: Buffer, headers: Record<string, string>
   const answer = new Promise<{ status: number; body: string; ms: number }>((resolve) => (answered = resolve));
   const started = Date.now();
   const req = http.request(
-    { port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Transfer-Encoding': 'chunked', ...headers } },
+    {
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/api/faxes',
+      headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Transfer-Encoding': 'chunked', ...headers },
+    },
     (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -117,7 +123,8 @@ describe('limits on creating faxes', () => {
     const h = await createWebHarness({ RATE_LIMITS: 'upload=100/1h,uploadPerNumber=100/1h,uploadGlobal=2/1h' });
     h.app.proxy = true;
     try {
-      const from = (ip: string) => request(h.app.callback()).post('/api/faxes').set('X-Forwarded-For', ip).set('Accept-Language', 'fr').field('to', '+49 30 1234567').attach('document', PDF, 'a.pdf');
+      const from = (ip: string) =>
+        request(h.app.callback()).post('/api/faxes').set('X-Forwarded-For', ip).set('Accept-Language', 'fr').field('to', '+49 30 1234567').attach('document', PDF, 'a.pdf');
       expect((await from('198.51.100.1')).status).toBe(201);
       expect((await from('198.51.100.2')).status).toBe(201);
       const third = await from('198.51.100.3');
@@ -151,7 +158,11 @@ describe('answers', () => {
   });
 
   test('a webhook body over its limit says the limit', async () => {
-    const res = await h.api().post('/webhooks/telnyx').set('Content-Type', 'application/json').send(Buffer.alloc(300 * 1024, 0x20));
+    const res = await h
+      .api()
+      .post('/webhooks/telnyx')
+      .set('Content-Type', 'application/json')
+      .send(Buffer.alloc(300 * 1024, 0x20));
     expect(res.status).toBe(413);
     expect(res.body.error).toEqual({ code: 'upload_too_large', message: 'The file is too large. The limit is 256 KB.' });
   });
@@ -177,7 +188,6 @@ describe('answers', () => {
     expect(style).toBeDefined();
     expect((await h.api().get(style!)).headers['cache-control']).toMatch(/max-age=\d+/);
   });
-
 });
 
 describe('what is logged', () => {

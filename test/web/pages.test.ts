@@ -150,7 +150,19 @@ describe('the private link', () => {
   });
 
   test('outside sandbox mode the cookie is Secure', async () => {
-    const live = await createWebHarness({ DURAFAX_SANDBOX: '0', APP_SECRET: 'x'.repeat(40), STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', TELNYX_API_KEY: 'k', TELNYX_CONNECTION_ID: 'c', FAX_FROM_NUMBER: '+4930123456', PUBLIC_BASE_URL: 'https://fax.example.org', OPERATOR_NAME: 'Example', OPERATOR_ADDRESS: 'Street 1', OPERATOR_EMAIL: 'a@example.org' });
+    const live = await createWebHarness({
+      DURAFAX_SANDBOX: '0',
+      APP_SECRET: 'x'.repeat(40),
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      TELNYX_API_KEY: 'k',
+      TELNYX_CONNECTION_ID: 'c',
+      FAX_FROM_NUMBER: '+4930123456',
+      PUBLIC_BASE_URL: 'https://fax.example.org',
+      OPERATOR_NAME: 'Example',
+      OPERATOR_ADDRESS: 'Street 1',
+      OPERATOR_EMAIL: 'a@example.org',
+    });
     try {
       const { fax, token } = await live.insertFax();
       const res = await live.api().get(`/en/faxes/${fax.id}?t=${token}`);
@@ -200,7 +212,8 @@ describe('the send form without script', () => {
   test('a bad number comes back beside its field, in the visitor’s language, with what was typed', async () => {
     const form = await visit('/de/');
     const before = await h.t.db.getRepository(Fax).count();
-    const res = await h.api()
+    const res = await h
+      .api()
       .post('/de/faxes')
       .set('Cookie', form.cookies)
       .set('Accept', 'text/html')
@@ -220,7 +233,8 @@ describe('the send form without script', () => {
 
   test('a good upload makes the fax, opens its page by cookie, and takes a national number in the chosen country', async () => {
     const form = await visit('/fr/');
-    const res = await h.api()
+    const res = await h
+      .api()
       .post('/fr/faxes')
       .set('Cookie', form.cookies)
       .field('_csrf', form.csrf)
@@ -244,7 +258,14 @@ describe('the send form without script', () => {
     expect(bad.status).toBe(422);
     const errors = (bad.body as { errors: Array<{ field: string }> }).errors;
     expect(errors.map((e) => e.field).sort()).toEqual(['document', 'to']);
-    const good = await h.api().post('/en/faxes').set('Cookie', form.cookies).set('X-CSRF-Token', form.csrf).set('Accept', 'application/json').field('to', '+49 30 1234567').attach('document', pdf, 'a.pdf');
+    const good = await h
+      .api()
+      .post('/en/faxes')
+      .set('Cookie', form.cookies)
+      .set('X-CSRF-Token', form.csrf)
+      .set('Accept', 'application/json')
+      .field('to', '+49 30 1234567')
+      .attach('document', pdf, 'a.pdf');
     expect(good.status).toBe(201);
     expect(good.body.location).toBe(`/en/faxes/${good.body.id}`);
   });
@@ -254,9 +275,19 @@ describe('the send form without script', () => {
     try {
       const form = await (async () => {
         const res = await small.api().get('/de/');
-        return { cookies: ((res.headers['set-cookie'] as unknown as string[]) ?? []).map((c) => c.split(';')[0]).join('; '), csrf: /name="_csrf" value="([^"]+)"/.exec(res.text)![1] };
+        return {
+          cookies: ((res.headers['set-cookie'] as unknown as string[]) ?? []).map((c) => c.split(';')[0]).join('; '),
+          csrf: /name="_csrf" value="([^"]+)"/.exec(res.text)![1],
+        };
       })();
-      const res = await small.api().post('/de/faxes').set('Cookie', form.cookies).set('X-CSRF-Token', form.csrf).set('Accept', 'text/html').field('to', '+49 30 1234567').attach('document', Buffer.alloc(200_000, 1), 'big.pdf');
+      const res = await small
+        .api()
+        .post('/de/faxes')
+        .set('Cookie', form.cookies)
+        .set('X-CSRF-Token', form.csrf)
+        .set('Accept', 'text/html')
+        .field('to', '+49 30 1234567')
+        .attach('document', Buffer.alloc(200_000, 1), 'big.pdf');
       expect(res.status).toBe(413);
       expect(res.text).toContain('Die Datei ist zu groß. Die Grenze liegt bei 4 KB.');
       expect(res.text).toContain('id="send-form"');
@@ -271,7 +302,8 @@ describe('the same form sent twice', () => {
     const form = await visit('/en/');
     const key = /name="idempotency_key" value="([0-9a-f-]{36})"/.exec(form.html)?.[1];
     expect(key).toBeDefined();
-    const send = () => h.api().post('/en/faxes').set('Cookie', form.cookies).field('_csrf', form.csrf).field('idempotency_key', key!).field('to', '+49 30 7777777').attach('document', pdf, 'a.pdf');
+    const send = () =>
+      h.api().post('/en/faxes').set('Cookie', form.cookies).field('_csrf', form.csrf).field('idempotency_key', key!).field('to', '+49 30 7777777').attach('document', pdf, 'a.pdf');
     const before = await h.t.db.getRepository(Fax).count();
     const [first, second] = [await send(), await send()];
     expect(first.status).toBe(303);
@@ -310,7 +342,12 @@ describe('rate limits', () => {
       const cookies = ((res.headers['set-cookie'] as unknown as string[]) ?? []).map((c) => c.split(';')[0]).join('; ');
       const csrf = /name="_csrf" value="([^"]+)"/.exec(res.text)![1];
       const post = (app: Koa) =>
-        request(app.callback()).post(`/fr/faxes/${fax.id}/cancel`).set('Cookie', `fax_${fax.id}=${token}; ${cookies}`).set('Accept', 'text/html').type('form').send({ _csrf: csrf });
+        request(app.callback())
+          .post(`/fr/faxes/${fax.id}/cancel`)
+          .set('Cookie', `fax_${fax.id}=${token}; ${cookies}`)
+          .set('Accept', 'text/html')
+          .type('form')
+          .send({ _csrf: csrf });
       expect((await post(limited.app)).status).toBe(409);
       expect((await post(other)).status).toBe(409);
       expect((await post(limited.app)).status).toBe(409);
@@ -330,7 +367,14 @@ describe('rate limits', () => {
 
 describe('the fax page', () => {
   test('the quote shows the pages, the price and how it was computed, and Pay asks the workflow for the checkout', async () => {
-    const { fax, token } = await h.insertFax({ status: 'awaiting_payment', pages: 2, priceAmount: 257, currency: 'eur', paymentExpiresAt: new Date(Date.now() + 3_600_000), convertedAt: new Date() });
+    const { fax, token } = await h.insertFax({
+      status: 'awaiting_payment',
+      pages: 2,
+      priceAmount: 257,
+      currency: 'eur',
+      paymentExpiresAt: new Date(Date.now() + 3_600_000),
+      convertedAt: new Date(),
+    });
     const store = new PostgresDocumentStore(h.t.db);
     for (const page of [1, 2]) await store.put({ faxId: fax.id, kind: 'thumbnail', page, contentType: 'image/png', data: Buffer.from('png') });
     const page = await h.api().get(`/de/faxes/${fax.id}`).set('Cookie', `fax_${fax.id}=${token}`);
@@ -369,7 +413,16 @@ describe('the fax page', () => {
   });
 
   test('the timeline tells each attempt with the carrier’s reason, and the report comes once the fax has ended', async () => {
-    const { fax, token } = await h.insertFax({ status: 'retrying', pages: 2, priceAmount: 257, currency: 'eur', paymentState: 'authorized', paidAt: new Date(), failureReason: 'busy', nextAttemptAt: new Date(Date.now() + 60_000) });
+    const { fax, token } = await h.insertFax({
+      status: 'retrying',
+      pages: 2,
+      priceAmount: 257,
+      currency: 'eur',
+      paymentState: 'authorized',
+      paidAt: new Date(),
+      failureReason: 'busy',
+      nextAttemptAt: new Date(Date.now() + 60_000),
+    });
     await h.t.db.getRepository(FaxAttempt).insert({ faxId: fax.id, number: 1, status: 'failed', reason: 'busy', retryable: true, pagesSent: 0, completedAt: new Date() });
     const auth = { Cookie: `fax_${fax.id}=${token}` };
     const page = await h.api().get(`/fr/faxes/${fax.id}`).set(auth);
@@ -378,7 +431,9 @@ describe('the fax page', () => {
     expect(page.text).toContain('Transmission 2 sur 3');
     expect((await h.api().get(`/fr/faxes/${fax.id}/report.pdf`).set(auth)).status).toBe(404);
 
-    await h.t.db.getRepository(Fax).update({ id: fax.id }, { status: 'delivered', paymentState: 'captured', amountCaptured: 257, deliveredAt: new Date(), completedAt: new Date(), settledAt: new Date() });
+    await h.t.db
+      .getRepository(Fax)
+      .update({ id: fax.id }, { status: 'delivered', paymentState: 'captured', amountCaptured: 257, deliveredAt: new Date(), completedAt: new Date(), settledAt: new Date() });
     const report = await h.api().get(`/fr/faxes/${fax.id}/report.pdf`).set(auth).buffer(true);
     expect(report.status).toBe(200);
     expect(report.headers['content-type']).toBe('application/pdf');

@@ -10,7 +10,7 @@ test('spools older than the request timeout are deleted; fresh ones and other fo
     const spool = (name: string, ageMs: number): string => {
       const p = path.join(dir, name);
       fs.mkdirSync(p);
-      fs.writeFileSync(path.join(p, 'document'), 'a sender\'s letter');
+      fs.writeFileSync(path.join(p, 'document'), "a sender's letter");
       const at = new Date(Date.now() - ageMs);
       fs.utimesSync(p, at, at);
       return p;

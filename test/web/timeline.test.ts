@@ -50,7 +50,20 @@ test('a refused document says why, with the limit it names', () => {
 });
 
 test('busy twice, then delivered and charged: each attempt with its reason, in order', () => {
-  const f = fax({ status: 'delivered', pages: 2, priceAmount: 257, currency: 'eur', paymentState: 'captured', amountCaptured: 257, convertedAt: at(1), paidAt: at(2), deliveredAt: at(40), completedAt: at(40), settledAt: at(41), purgeAt: at(50) });
+  const f = fax({
+    status: 'delivered',
+    pages: 2,
+    priceAmount: 257,
+    currency: 'eur',
+    paymentState: 'captured',
+    amountCaptured: 257,
+    convertedAt: at(1),
+    paidAt: at(2),
+    deliveredAt: at(40),
+    completedAt: at(40),
+    settledAt: at(41),
+    purgeAt: at(50),
+  });
   const attempts = [
     attempt(1, { status: 'failed', reason: 'busy', pagesSent: 0, completedAt: at(11) }),
     attempt(2, { status: 'failed', reason: 'busy', pagesSent: 0, completedAt: at(21) }),
@@ -70,7 +83,16 @@ test('busy twice, then delivered and charged: each attempt with its reason, in o
 });
 
 test('waiting between attempts shows when the next one is due; a failure releases the hold; the purge is told', () => {
-  const retrying = fax({ status: 'retrying', pages: 1, priceAmount: 178, currency: 'eur', paymentState: 'authorized', paidAt: at(2), failureReason: 'no_answer', nextAttemptAt: at(20) });
+  const retrying = fax({
+    status: 'retrying',
+    pages: 1,
+    priceAmount: 178,
+    currency: 'eur',
+    paymentState: 'authorized',
+    paidAt: at(2),
+    failureReason: 'no_answer',
+    nextAttemptAt: at(20),
+  });
   const first = [attempt(1, { status: 'failed', reason: 'no_answer', pagesSent: 0, completedAt: at(12) })];
   const steps = timelineOf(retrying, first, { maxTransmissions: 3, locale: 'fr', limits });
   expect(summary(steps).slice(3)).toEqual([
@@ -91,7 +113,18 @@ test('waiting between attempts shows when the next one is due; a failure release
 });
 
 test('after support resends to a corrected number, the new round counts from 1 again after a step that says so', () => {
-  const f = fax({ status: 'delivered', toNumber: '+49301234599', pages: 1, priceAmount: 178, currency: 'eur', paymentState: 'released', convertedAt: at(1), paidAt: at(2), deliveredAt: at(45), completedAt: at(45) });
+  const f = fax({
+    status: 'delivered',
+    toNumber: '+49301234599',
+    pages: 1,
+    priceAmount: 178,
+    currency: 'eur',
+    paymentState: 'released',
+    convertedAt: at(1),
+    paidAt: at(2),
+    deliveredAt: at(45),
+    completedAt: at(45),
+  });
   const attempts = [1, 2, 3].map((n) => attempt(n, { status: 'failed', reason: 'number_unallocated', pagesSent: 0, completedAt: at(n * 10 + 1) }));
   attempts.push(attempt(4, { status: 'delivered', pagesSent: 1, submittedAt: at(42), completedAt: at(45) }));
   const steps = summary(timelineOf(f, attempts, { maxTransmissions: 3, locale: 'en', limits, resends: [{ at: at(40), toNumber: '+49301234599' }] }));

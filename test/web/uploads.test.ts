@@ -118,7 +118,11 @@ Promise.all(answers).then((a) => process.stdout.write(JSON.stringify(a)));
  * its document still to send. Runs CLIENT with one upload of `mb` MB and returns its answer,
  * once the web has closed the connection, having read at most a quarter of the document.
  */
-async function answerReadLate(h: WebHarness, mb: number, before?: (port: number) => Promise<void>): Promise<{ status: number; retryAfter?: string; body?: string; error?: string }> {
+async function answerReadLate(
+  h: WebHarness,
+  mb: number,
+  before?: (port: number) => Promise<void>,
+): Promise<{ status: number; retryAfter?: string; body?: string; error?: string }> {
   let client: ChildProcess | undefined;
   const resume = (): void => {
     if (client?.pid && client.exitCode === null) process.kill(client.pid, 'SIGCONT');
@@ -163,7 +167,13 @@ describe('refusals of uploads still being sent', () => {
     try {
       const answer = await answerReadLate(h, 8, async (port) => {
         // An upload that takes the one place and waits inside it for the rest of its body.
-        holder = http.request({ port, host: '127.0.0.1', method: 'POST', path: '/api/faxes', headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Transfer-Encoding': 'chunked' } });
+        holder = http.request({
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/api/faxes',
+          headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'Transfer-Encoding': 'chunked' },
+        });
         holder.on('error', () => undefined);
         holder.write('--x\r\n');
         await new Promise((r) => setTimeout(r, 300));

@@ -5,7 +5,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import fc from 'fast-check';
 import { FINAL_FAX_STATUSES } from '../../src/domain/status';
-import { cancelSignal, carrierEventSignal, faxWorkflowId, paymentAuthorizedSignal, type CarrierUpdate, type FaxActivities, type FaxState, type TransmissionSnapshot } from '../../src/workflows/contract';
+import {
+  cancelSignal,
+  carrierEventSignal,
+  faxWorkflowId,
+  paymentAuthorizedSignal,
+  type CarrierUpdate,
+  type FaxActivities,
+  type FaxState,
+  type TransmissionSnapshot,
+} from '../../src/workflows/contract';
 import type { faxWorkflow } from '../../src/workflows/fax';
 import { FAX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { createTimeSkippingEnv } from '../helpers/temporal';
@@ -167,9 +176,19 @@ const faxCase: fc.Arbitrary<FaxCase> = fc.record({
 });
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pay' as const), pi: fc.constantFrom('pi_a' as const, 'pi_b' as const), source: fc.constantFrom('webhook' as const, 'redirect' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      pi: fc.constantFrom('pi_a' as const, 'pi_b' as const),
+      source: fc.constantFrom('webhook' as const, 'redirect' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cancel' as const), by: fc.constantFrom('sender' as const, 'support' as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('carrier' as const), attempt: fc.integer({ min: 1, max: 3 }), stage: fc.constantFrom(0 as const, 1 as const, 2 as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('carrier' as const), attempt: fc.integer({ min: 1, max: 3 }), stage: fc.constantFrom(0 as const, 1 as const, 2 as const) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('skip' as const), ms: fc.constantFrom(1_000, 60_000, 10 * 60_000, HOUR, DAY) }) },
 );
 
@@ -180,7 +199,10 @@ const worlds = new Map<string, ModelWorld>();
 beforeAll(async () => {
   env = await createTimeSkippingEnv({ searchAttributes: { ...FAX_SEARCH_ATTRIBUTES } });
   // Bundled once for every run: a worker per run would bundle the workflow code each time.
-  bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined } });
+  bundle = await bundleWorkflowCode({
+    workflowsPath,
+    logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined },
+  });
 }, 120_000);
 
 afterAll(async () => {

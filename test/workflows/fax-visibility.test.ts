@@ -44,8 +44,8 @@ test('support sees the fax move in the Temporal UI: search attributes, current d
     expect(await attributesOf(handle)).toEqual({ FaxStatus: 'delivered', FaxCountry: 'DE', PaymentState: 'captured', FaxPages: 3 });
     expect(await currentDetails(handle)).toContain('**Now:** delivered; documents purged');
 
-    const summaries = (await handle.fetchHistory()).events!
-      .filter((e) => e.activityTaskScheduledEventAttributes)
+    const summaries = (await handle.fetchHistory())
+      .events!.filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
     expect(summaries).toEqual([
       'read the fax policy',
@@ -73,15 +73,23 @@ test('list queries on FaxStatus and FaxCountry find the right faxes', async () =
     { name: 'failedFR', country: 'FR', transmissions: ['voice_line'] as const },
   ];
   for (const c of cases) {
-    await withFax(`list-${c.name}`, { transmissions: [...c.transmissions] }, async ({ handle }) => {
-      ids[c.name] = handle.workflowId;
-      await until(handle, (s) => s.status === 'awaiting_payment');
-      await pay(handle);
-      await until(handle, (s) => s.status === 'failed' || s.status === 'delivered');
-    }, { country: c.country });
+    await withFax(
+      `list-${c.name}`,
+      { transmissions: [...c.transmissions] },
+      async ({ handle }) => {
+        ids[c.name] = handle.workflowId;
+        await until(handle, (s) => s.status === 'awaiting_payment');
+        await pay(handle);
+        await until(handle, (s) => s.status === 'failed' || s.status === 'delivered');
+      },
+      { country: c.country },
+    );
   }
   // Other tests in this file add faxes too: look only at these three.
-  const mine = (found: string[]): string[] => Object.keys(ids).filter((name) => found.includes(ids[name])).sort();
+  const mine = (found: string[]): string[] =>
+    Object.keys(ids)
+      .filter((name) => found.includes(ids[name]))
+      .sort();
   expect(mine(await listIds('FaxStatus="failed"'))).toEqual(['failedDE', 'failedFR']);
   expect(mine(await listIds('FaxCountry="DE"'))).toEqual(['deliveredDE', 'failedDE']);
   expect(mine(await listIds('FaxStatus="failed" AND FaxCountry="DE"'))).toEqual(['failedDE']);

@@ -14,7 +14,8 @@ const { env, runHistories, withFax } = useFaxTestBed();
 
 /** The `patched()` ids a history recorded (its core_patch markers). */
 function patchesOf(history: unknown): string[] {
-  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: Array<{ data: string }> }> } }> }).events;
+  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads: Array<{ data: string }> }> } }> })
+    .events;
   return events
     .map((e) => e.markerRecordedEventAttributes)
     .filter((m) => m?.markerName === 'core_patch')
@@ -29,7 +30,7 @@ async function refusalOf(p: Promise<unknown>): Promise<string | null> {
   );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   const cause = (err as WorkflowUpdateFailedError).cause;
-  return cause instanceof ApplicationFailure ? cause.type ?? null : null;
+  return cause instanceof ApplicationFailure ? (cause.type ?? null) : null;
 }
 
 test('a paid fax is delivered, captured once, and purged after seven days', async () => {
@@ -41,9 +42,7 @@ test('a paid fax is delivered, captured once, and purged after seven days', asyn
     expect(result.paymentState).toBe('captured');
     expect(result.pages).toBe(3);
     expect(result.amount).toBe(99 + 3 * 79);
-    expect(result.attempts).toEqual([
-      { number: 1, carrierFaxId: 'cf-1', status: 'delivered', reason: null, retryable: null, pagesSent: 3 },
-    ]);
+    expect(result.attempts).toEqual([{ number: 1, carrierFaxId: 'cf-1', status: 'delivered', reason: null, retryable: null, pagesSent: 3 }]);
     expect(providers.payment).toMatchObject({ captures: 1, releases: 0, refunds: 0 });
     expect(result.purged).toBe(true);
     const [finalAt] = providers.callTimes('setStatus').slice(-1);
@@ -217,26 +216,22 @@ test('the sender can cancel while the fax awaits payment; the checkout they open
 });
 
 test('a cancel between transmissions releases the hold; one during a transmission is refused', async () => {
-  await withFax(
-    'cancel-between-attempts',
-    { transmissions: ['busy', 'delivered'], report: 'webhook' },
-    async ({ providers, handle }) => {
-      await until(handle, (s) => s.status === 'awaiting_payment');
-      await pay(handle);
-      await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
-      await handle.signal(cancelSignal, { by: 'sender' });
-      expect((await until(handle, (s) => s.cancel !== 'none')).cancel).toBe('refused');
-      await handle.signal(carrierEventSignal, event('cf-1', 'failed', { failureReason: 'user_busy' }));
-      await until(handle, (s) => s.status === 'retrying');
-      // The earlier refusal does not stick: between attempts a cancel is honoured.
-      await handle.signal(cancelSignal, { by: 'sender' });
-      const result = await handle.result();
-      expect(result.status).toBe('cancelled');
-      expect(result.cancel).toBe('accepted');
-      expect(providers.count('submitTransmission')).toBe(1);
-      expect(providers.payment).toMatchObject({ captures: 0, releases: 1 });
-    },
-  );
+  await withFax('cancel-between-attempts', { transmissions: ['busy', 'delivered'], report: 'webhook' }, async ({ providers, handle }) => {
+    await until(handle, (s) => s.status === 'awaiting_payment');
+    await pay(handle);
+    await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
+    await handle.signal(cancelSignal, { by: 'sender' });
+    expect((await until(handle, (s) => s.cancel !== 'none')).cancel).toBe('refused');
+    await handle.signal(carrierEventSignal, event('cf-1', 'failed', { failureReason: 'user_busy' }));
+    await until(handle, (s) => s.status === 'retrying');
+    // The earlier refusal does not stick: between attempts a cancel is honoured.
+    await handle.signal(cancelSignal, { by: 'sender' });
+    const result = await handle.result();
+    expect(result.status).toBe('cancelled');
+    expect(result.cancel).toBe('accepted');
+    expect(providers.count('submitTransmission')).toBe(1);
+    expect(providers.payment).toMatchObject({ captures: 0, releases: 1 });
+  });
 });
 
 test('duplicate payment signals are counted once', async () => {

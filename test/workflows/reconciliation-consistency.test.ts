@@ -29,7 +29,12 @@ const taskQueue = `consistency-${randomUUID()}`;
 beforeAll(async () => {
   h = await startHarness({ msPerPage: 5 });
   env = await createLocalEnv({ searchAttributes: { ...FAX_SEARCH_ATTRIBUTES } });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../src/workflows'), activities: h.activitiesWith({ policy: { statusPollMs: 100, retryDelayMs: 200 } }) });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../../src/workflows'),
+    activities: h.activitiesWith({ policy: { statusPollMs: 100, retryDelayMs: 200 } }),
+  });
   running = worker.run();
 }, 120_000);
 afterAll(async () => {
@@ -65,7 +70,9 @@ async function paid(to: string): Promise<string> {
   expect((await new CheckoutBrowser('en').pay(offer!.url, CARDS.visa)).status).toBe(303);
   const fax = await readFax(h.db, id);
   const session = await h.payments.retrieveCheckoutSession(fax.checkoutSessionId!);
-  await env.client.workflow.getHandle(faxWorkflowId(id)).signal(paymentAuthorizedSignal, { paymentIntentId: session.paymentIntentId!, checkoutSessionId: session.id, source: 'webhook' });
+  await env.client.workflow
+    .getHandle(faxWorkflowId(id))
+    .signal(paymentAuthorizedSignal, { paymentIntentId: session.paymentIntentId!, checkoutSessionId: session.id, source: 'webhook' });
   return id;
 }
 
@@ -91,7 +98,15 @@ test('faxes the workflow took to each ending are reconciled without a finding', 
   // Their last changes are older than the quiet period: the next run looks at each.
   await h.db.query(`UPDATE fax SET updated_at = now() - interval '10 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
   const reports = new Reconciliations(h.db);
-  const steps = createReconciliationSteps({ records: new Faxes(h.db), reports, payments: h.payments, carrier: h.carrier, window: reconciliationWindow(7 * 24 * 3600_000), pageSize: 2, log: silentLogger });
+  const steps = createReconciliationSteps({
+    records: new Faxes(h.db),
+    reports,
+    payments: h.payments,
+    carrier: h.carrier,
+    window: reconciliationWindow(7 * 24 * 3600_000),
+    pageSize: 2,
+    log: silentLogger,
+  });
   const opened = await run(steps.openReconciliation, `reconciliation-${randomUUID()}`);
   let after: string | null = null;
   let checked = 0;

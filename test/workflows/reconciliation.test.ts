@@ -122,7 +122,14 @@ test('the schedule fires at its time and the run writes its report; support’s 
     const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-ui-static-'));
     try {
       fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Temporal UI</title>');
-      const ui = createUiApp({ connection: env.connection, defaultNamespace: 'default', staticDir, uiVersion: '2.38.0', access: { kind: 'sandbox' }, log: silentLogger }).callback();
+      const ui = createUiApp({
+        connection: env.connection,
+        defaultNamespace: 'default',
+        staticDir,
+        uiVersion: '2.38.0',
+        access: { kind: 'sandbox' },
+        log: silentLogger,
+      }).callback();
       const csrf = /_csrf=([^;]+)/.exec(String((await request(ui).get('/')).headers['set-cookie']))?.[1] ?? '';
       const patched = await request(ui)
         .post(`/api/v1/namespaces/default/schedules/${RECONCILIATION_SCHEDULE_ID}/patch`)

@@ -37,10 +37,7 @@ test('support refunds a delivered fax once, however often it is asked', async ()
     await until(handle, (s) => s.status === 'delivered' && s.paymentState === 'captured');
 
     // Two clicks at once: one refund at the provider, both answered.
-    const [a, b] = await Promise.all([
-      handle.executeUpdate(refundUpdate, { args: [asked(2)] }),
-      handle.executeUpdate(refundUpdate, { args: [asked(3)] }),
-    ]);
+    const [a, b] = await Promise.all([handle.executeUpdate(refundUpdate, { args: [asked(2)] }), handle.executeUpdate(refundUpdate, { args: [asked(3)] })]);
     expect([a.outcome, b.outcome].sort()).toEqual(['already_refunded', 'refunded']);
     expect(a).toMatchObject({ paymentState: 'refunded', amount: 99 + 2 * 79, currency: 'eur' });
     expect(await handle.executeUpdate(refundUpdate, { args: [asked(4)] })).toMatchObject({ outcome: 'already_refunded', paymentState: 'refunded' });

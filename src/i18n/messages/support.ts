@@ -196,12 +196,14 @@ export const supportMessages: Catalog = {
     'support.nav.reconciliation': 'Reconciliation',
     'support.reconcile.title': 'Reconciliation',
     'support.reconcile.heading': 'Reconciliation with Stripe and the carrier',
-    'support.reconcile.lead': 'Once a day every fax that ended or changed since the last run is compared with Stripe (its payment) and the carrier (each transmission). Anything that does not agree is listed here, with what to do.',
+    'support.reconcile.lead':
+      'Once a day every fax that ended or changed since the last run is compared with Stripe (its payment) and the carrier (each transmission). Anything that does not agree is listed here, with what to do.',
     'support.reconcile.schedule': 'When it runs',
     'support.reconcile.schedule.daily': 'Every day at {time} ({zone}).',
     'support.reconcile.schedule.off': 'Switched off (RECONCILE_AT=off): the workers removed its schedule, so it does not run, not even from here.',
     'support.reconcile.run': 'Run it now',
-    'support.reconcile.run.hint': 'Starts the reconciliation through its schedule, as the daily run would; a run already going is not started twice. Its report appears below when it ends.',
+    'support.reconcile.run.hint':
+      'Starts the reconciliation through its schedule, as the daily run would; a run already going is not started twice. Its report appears below when it ends.',
     'support.reconcile.run.heading': 'Run of',
     'support.reconcile.note.triggered': 'The reconciliation has been started (unless a run was still going). Reload this page in a minute for its report.',
     'support.reconcile.note.off': 'There is no reconciliation schedule: it is switched off (RECONCILE_AT=off), or no worker has started since it was switched on.',
@@ -252,20 +254,25 @@ export const supportMessages: Catalog = {
     'support.reconcile.code.attempt_differs': 'Transmission outcome differs',
     'support.reconcile.code.delivered_not_at_carrier': 'Delivered here, not at the carrier',
     'support.reconcile.advice.payment_not_found': 'Search Stripe’s dashboard for the fax id (payment metadata fax_id) to find what the sender paid, then settle it by hand.',
-    'support.reconcile.advice.payment_other_fax': 'Open both faxes and the payment in Stripe’s dashboard: one payment must not pay for two faxes. Refund whichever sender paid without a fax.',
+    'support.reconcile.advice.payment_other_fax':
+      'Open both faxes and the payment in Stripe’s dashboard: one payment must not pay for two faxes. Refund whichever sender paid without a fax.',
     'support.reconcile.advice.delivered_not_captured': 'Capture the payment in Stripe’s dashboard before the hold lapses (7 days after payment); after that it cannot be charged.',
-    'support.reconcile.advice.delivered_not_charged': 'The hold was released or never made: the fax went out free. Nothing to give back; note it, and do not charge the sender again without asking them.',
+    'support.reconcile.advice.delivered_not_charged':
+      'The hold was released or never made: the fax went out free. Nothing to give back; note it, and do not charge the sender again without asking them.',
     'support.reconcile.advice.captured_amount_differs': 'Compare the price with the amount captured in Stripe’s dashboard and refund whatever was taken beyond the price.',
     'support.reconcile.advice.charged_not_delivered': 'The sender paid for a fax that did not arrive: refund the payment in full in Stripe’s dashboard.',
     'support.reconcile.advice.hold_left_open': 'Release the hold: cancel the payment intent in Stripe’s dashboard, so the sender’s card is free again. Do not capture it.',
     'support.reconcile.advice.refund_missing': 'The sender was promised a refund that Stripe does not show: refund the payment in Stripe’s dashboard.',
     'support.reconcile.advice.refund_unrecorded': 'Someone refunded at Stripe outside Durafax (the dashboard, or a dispute). No money needs to move; check who did it and why.',
-    'support.reconcile.advice.payment_state_differs': 'The money is not where Durafax believes it is: open the payment in Stripe’s dashboard, and refund or release whatever is still taken for a fax that did not go out.',
+    'support.reconcile.advice.payment_state_differs':
+      'The money is not where Durafax believes it is: open the payment in Stripe’s dashboard, and refund or release whatever is still taken for a fax that did not go out.',
     'support.reconcile.advice.carrier_fax_not_found': 'Ask the carrier about this transmission id; until then treat the fax as not delivered.',
-    'support.reconcile.advice.carrier_delivered_failed_here': 'The recipient got the fax, and the sender was not charged. Tell the sender it arrived if they ask; do not send it again.',
+    'support.reconcile.advice.carrier_delivered_failed_here':
+      'The recipient got the fax, and the sender was not charged. Tell the sender it arrived if they ask; do not send it again.',
     'support.reconcile.advice.carrier_still_open': 'Durafax has given up on this transmission: cancel it in the carrier’s portal so it is not sent (and billed) after all.',
     'support.reconcile.advice.attempt_differs': 'Check the transmission in the carrier’s portal; the carrier’s record is the one that counts for what the recipient got.',
-    'support.reconcile.advice.delivered_not_at_carrier': 'The sender paid for a fax the carrier does not show as delivered: check the carrier’s portal, and refund the payment if it did not arrive.',
+    'support.reconcile.advice.delivered_not_at_carrier':
+      'The sender paid for a fax the carrier does not show as delivered: check the carrier’s portal, and refund the payment if it did not arrive.',
   },
   de: {
     'support.brand': 'Support',
@@ -464,12 +471,14 @@ export const supportMessages: Catalog = {
     'support.nav.reconciliation': 'Abgleich',
     'support.reconcile.title': 'Abgleich',
     'support.reconcile.heading': 'Abgleich mit Stripe und dem Fax-Anbieter',
-    'support.reconcile.lead': 'Einmal am Tag wird jedes Fax, das seit dem letzten Lauf endete oder sich änderte, mit Stripe (seiner Zahlung) und dem Fax-Anbieter (jeder Übertragung) verglichen. Was nicht übereinstimmt, steht hier, mit dem, was zu tun ist.',
+    'support.reconcile.lead':
+      'Einmal am Tag wird jedes Fax, das seit dem letzten Lauf endete oder sich änderte, mit Stripe (seiner Zahlung) und dem Fax-Anbieter (jeder Übertragung) verglichen. Was nicht übereinstimmt, steht hier, mit dem, was zu tun ist.',
     'support.reconcile.schedule': 'Wann er läuft',
     'support.reconcile.schedule.daily': 'Jeden Tag um {time} ({zone}).',
     'support.reconcile.schedule.off': 'Ausgeschaltet (RECONCILE_AT=off): Die Worker haben seinen Zeitplan entfernt, er läuft also nicht, auch nicht von hier aus.',
     'support.reconcile.run': 'Jetzt ausführen',
-    'support.reconcile.run.hint': 'Startet den Abgleich über seinen Zeitplan, wie der tägliche Lauf; ein laufender Abgleich wird nicht doppelt gestartet. Sein Bericht erscheint unten, wenn er fertig ist.',
+    'support.reconcile.run.hint':
+      'Startet den Abgleich über seinen Zeitplan, wie der tägliche Lauf; ein laufender Abgleich wird nicht doppelt gestartet. Sein Bericht erscheint unten, wenn er fertig ist.',
     'support.reconcile.run.heading': 'Lauf vom',
     'support.reconcile.note.triggered': 'Der Abgleich wurde gestartet (außer es lief noch einer). Laden Sie die Seite in einer Minute neu, um den Bericht zu sehen.',
     'support.reconcile.note.off': 'Es gibt keinen Zeitplan für den Abgleich: Er ist ausgeschaltet (RECONCILE_AT=off), oder seit dem Einschalten ist noch kein Worker gestartet.',
@@ -519,21 +528,32 @@ export const supportMessages: Catalog = {
     'support.reconcile.code.carrier_still_open': 'Beim Fax-Anbieter noch offen',
     'support.reconcile.code.attempt_differs': 'Ergebnis der Übertragung weicht ab',
     'support.reconcile.code.delivered_not_at_carrier': 'Hier zugestellt, beim Fax-Anbieter nicht',
-    'support.reconcile.advice.payment_not_found': 'Suchen Sie im Stripe-Dashboard nach der Fax-ID (Metadaten fax_id der Zahlung), um zu sehen, was der Absender bezahlt hat, und klären Sie es von Hand.',
-    'support.reconcile.advice.payment_other_fax': 'Öffnen Sie beide Faxe und die Zahlung im Stripe-Dashboard: Eine Zahlung darf nicht zwei Faxe bezahlen. Erstatten Sie dem Absender, der ohne Fax bezahlt hat.',
-    'support.reconcile.advice.delivered_not_captured': 'Ziehen Sie die Zahlung im Stripe-Dashboard ein, bevor die Reservierung verfällt (7 Tage nach der Zahlung); danach kann sie nicht mehr berechnet werden.',
-    'support.reconcile.advice.delivered_not_charged': 'Die Reservierung wurde freigegeben oder nie angelegt: Das Fax ging kostenlos hinaus. Nichts zu erstatten; vermerken Sie es und belasten Sie den Absender nicht ohne Rückfrage erneut.',
-    'support.reconcile.advice.captured_amount_differs': 'Vergleichen Sie den Preis mit dem eingezogenen Betrag im Stripe-Dashboard und erstatten Sie, was über den Preis hinaus eingezogen wurde.',
+    'support.reconcile.advice.payment_not_found':
+      'Suchen Sie im Stripe-Dashboard nach der Fax-ID (Metadaten fax_id der Zahlung), um zu sehen, was der Absender bezahlt hat, und klären Sie es von Hand.',
+    'support.reconcile.advice.payment_other_fax':
+      'Öffnen Sie beide Faxe und die Zahlung im Stripe-Dashboard: Eine Zahlung darf nicht zwei Faxe bezahlen. Erstatten Sie dem Absender, der ohne Fax bezahlt hat.',
+    'support.reconcile.advice.delivered_not_captured':
+      'Ziehen Sie die Zahlung im Stripe-Dashboard ein, bevor die Reservierung verfällt (7 Tage nach der Zahlung); danach kann sie nicht mehr berechnet werden.',
+    'support.reconcile.advice.delivered_not_charged':
+      'Die Reservierung wurde freigegeben oder nie angelegt: Das Fax ging kostenlos hinaus. Nichts zu erstatten; vermerken Sie es und belasten Sie den Absender nicht ohne Rückfrage erneut.',
+    'support.reconcile.advice.captured_amount_differs':
+      'Vergleichen Sie den Preis mit dem eingezogenen Betrag im Stripe-Dashboard und erstatten Sie, was über den Preis hinaus eingezogen wurde.',
     'support.reconcile.advice.charged_not_delivered': 'Der Absender hat für ein Fax bezahlt, das nicht ankam: Erstatten Sie die Zahlung im Stripe-Dashboard vollständig.',
-    'support.reconcile.advice.hold_left_open': 'Geben Sie die Reservierung frei: Stornieren Sie den Payment Intent im Stripe-Dashboard, damit die Karte des Absenders wieder frei ist. Nicht einziehen.',
+    'support.reconcile.advice.hold_left_open':
+      'Geben Sie die Reservierung frei: Stornieren Sie den Payment Intent im Stripe-Dashboard, damit die Karte des Absenders wieder frei ist. Nicht einziehen.',
     'support.reconcile.advice.refund_missing': 'Dem Absender wurde eine Erstattung zugesagt, die Stripe nicht zeigt: Erstatten Sie die Zahlung im Stripe-Dashboard.',
-    'support.reconcile.advice.refund_unrecorded': 'Jemand hat bei Stripe außerhalb von Durafax erstattet (im Dashboard oder durch eine Rückbuchung). Es muss kein Geld bewegt werden; klären Sie, wer es tat und warum.',
-    'support.reconcile.advice.payment_state_differs': 'Das Geld ist nicht dort, wo Durafax es vermutet: Öffnen Sie die Zahlung im Stripe-Dashboard und erstatten oder geben Sie frei, was für ein nicht gesendetes Fax noch eingezogen oder reserviert ist.',
+    'support.reconcile.advice.refund_unrecorded':
+      'Jemand hat bei Stripe außerhalb von Durafax erstattet (im Dashboard oder durch eine Rückbuchung). Es muss kein Geld bewegt werden; klären Sie, wer es tat und warum.',
+    'support.reconcile.advice.payment_state_differs':
+      'Das Geld ist nicht dort, wo Durafax es vermutet: Öffnen Sie die Zahlung im Stripe-Dashboard und erstatten oder geben Sie frei, was für ein nicht gesendetes Fax noch eingezogen oder reserviert ist.',
     'support.reconcile.advice.carrier_fax_not_found': 'Fragen Sie den Fax-Anbieter nach dieser Übertragungs-ID; bis dahin gilt das Fax als nicht zugestellt.',
-    'support.reconcile.advice.carrier_delivered_failed_here': 'Der Empfänger hat das Fax erhalten, der Absender hat nichts bezahlt. Sagen Sie dem Absender auf Nachfrage, dass es ankam; nicht erneut senden.',
-    'support.reconcile.advice.carrier_still_open': 'Durafax hat diese Übertragung aufgegeben: Brechen Sie sie im Portal des Fax-Anbieters ab, damit sie nicht doch noch gesendet (und berechnet) wird.',
+    'support.reconcile.advice.carrier_delivered_failed_here':
+      'Der Empfänger hat das Fax erhalten, der Absender hat nichts bezahlt. Sagen Sie dem Absender auf Nachfrage, dass es ankam; nicht erneut senden.',
+    'support.reconcile.advice.carrier_still_open':
+      'Durafax hat diese Übertragung aufgegeben: Brechen Sie sie im Portal des Fax-Anbieters ab, damit sie nicht doch noch gesendet (und berechnet) wird.',
     'support.reconcile.advice.attempt_differs': 'Prüfen Sie die Übertragung im Portal des Fax-Anbieters; dessen Angabe zählt für das, was der Empfänger erhielt.',
-    'support.reconcile.advice.delivered_not_at_carrier': 'Der Absender hat für ein Fax bezahlt, das der Fax-Anbieter nicht als zugestellt führt: Prüfen Sie sein Portal und erstatten Sie die Zahlung, wenn es nicht ankam.',
+    'support.reconcile.advice.delivered_not_at_carrier':
+      'Der Absender hat für ein Fax bezahlt, das der Fax-Anbieter nicht als zugestellt führt: Prüfen Sie sein Portal und erstatten Sie die Zahlung, wenn es nicht ankam.',
   },
   fr: {
     'support.brand': 'Support',
@@ -728,12 +748,14 @@ export const supportMessages: Catalog = {
     'support.nav.reconciliation': 'Rapprochement',
     'support.reconcile.title': 'Rapprochement',
     'support.reconcile.heading': 'Rapprochement avec Stripe et l’opérateur de fax',
-    'support.reconcile.lead': 'Une fois par jour, chaque fax terminé ou modifié depuis le dernier passage est comparé avec Stripe (son paiement) et l’opérateur (chaque transmission). Tout ce qui ne concorde pas figure ici, avec ce qu’il faut faire.',
+    'support.reconcile.lead':
+      'Une fois par jour, chaque fax terminé ou modifié depuis le dernier passage est comparé avec Stripe (son paiement) et l’opérateur (chaque transmission). Tout ce qui ne concorde pas figure ici, avec ce qu’il faut faire.',
     'support.reconcile.schedule': 'Quand il s’exécute',
     'support.reconcile.schedule.daily': 'Chaque jour à {time} ({zone}).',
     'support.reconcile.schedule.off': 'Désactivé (RECONCILE_AT=off) : les workers ont supprimé sa planification, il ne s’exécute donc pas, même lancé d’ici.',
     'support.reconcile.run': 'Lancer maintenant',
-    'support.reconcile.run.hint': 'Lance le rapprochement par sa planification, comme le passage quotidien ; un passage en cours n’est pas lancé deux fois. Son rapport apparaît ci-dessous une fois terminé.',
+    'support.reconcile.run.hint':
+      'Lance le rapprochement par sa planification, comme le passage quotidien ; un passage en cours n’est pas lancé deux fois. Son rapport apparaît ci-dessous une fois terminé.',
     'support.reconcile.run.heading': 'Passage du',
     'support.reconcile.note.triggered': 'Le rapprochement a été lancé (sauf si un passage était encore en cours). Rechargez cette page dans une minute pour voir son rapport.',
     'support.reconcile.note.off': 'Il n’y a pas de planification du rapprochement : il est désactivé (RECONCILE_AT=off), ou aucun worker n’a démarré depuis qu’il a été activé.',
@@ -783,20 +805,30 @@ export const supportMessages: Catalog = {
     'support.reconcile.code.carrier_still_open': 'Encore ouvert chez l’opérateur',
     'support.reconcile.code.attempt_differs': 'Le résultat de la transmission diffère',
     'support.reconcile.code.delivered_not_at_carrier': 'Remis ici, pas chez l’opérateur',
-    'support.reconcile.advice.payment_not_found': 'Cherchez l’identifiant du fax dans le tableau de bord Stripe (métadonnée fax_id du paiement) pour savoir ce que l’expéditeur a payé, puis régularisez à la main.',
-    'support.reconcile.advice.payment_other_fax': 'Ouvrez les deux fax et le paiement dans le tableau de bord Stripe : un paiement ne doit pas payer deux fax. Remboursez l’expéditeur qui a payé sans fax.',
-    'support.reconcile.advice.delivered_not_captured': 'Encaissez le paiement dans le tableau de bord Stripe avant que l’autorisation n’expire (7 jours après le paiement) ; ensuite il ne peut plus être facturé.',
-    'support.reconcile.advice.delivered_not_charged': 'L’autorisation a été libérée ou jamais faite : le fax est parti gratuitement. Rien à rendre ; notez-le et ne facturez pas l’expéditeur à nouveau sans le lui demander.',
+    'support.reconcile.advice.payment_not_found':
+      'Cherchez l’identifiant du fax dans le tableau de bord Stripe (métadonnée fax_id du paiement) pour savoir ce que l’expéditeur a payé, puis régularisez à la main.',
+    'support.reconcile.advice.payment_other_fax':
+      'Ouvrez les deux fax et le paiement dans le tableau de bord Stripe : un paiement ne doit pas payer deux fax. Remboursez l’expéditeur qui a payé sans fax.',
+    'support.reconcile.advice.delivered_not_captured':
+      'Encaissez le paiement dans le tableau de bord Stripe avant que l’autorisation n’expire (7 jours après le paiement) ; ensuite il ne peut plus être facturé.',
+    'support.reconcile.advice.delivered_not_charged':
+      'L’autorisation a été libérée ou jamais faite : le fax est parti gratuitement. Rien à rendre ; notez-le et ne facturez pas l’expéditeur à nouveau sans le lui demander.',
     'support.reconcile.advice.captured_amount_differs': 'Comparez le prix au montant encaissé dans le tableau de bord Stripe et remboursez ce qui a été pris au-delà du prix.',
     'support.reconcile.advice.charged_not_delivered': 'L’expéditeur a payé un fax qui n’est pas arrivé : remboursez le paiement en totalité dans le tableau de bord Stripe.',
-    'support.reconcile.advice.hold_left_open': 'Libérez l’autorisation : annulez le payment intent dans le tableau de bord Stripe pour libérer la carte de l’expéditeur. Ne l’encaissez pas.',
+    'support.reconcile.advice.hold_left_open':
+      'Libérez l’autorisation : annulez le payment intent dans le tableau de bord Stripe pour libérer la carte de l’expéditeur. Ne l’encaissez pas.',
     'support.reconcile.advice.refund_missing': 'Un remboursement a été promis à l’expéditeur mais Stripe ne le montre pas : remboursez le paiement dans le tableau de bord Stripe.',
-    'support.reconcile.advice.refund_unrecorded': 'Quelqu’un a remboursé chez Stripe en dehors de Durafax (tableau de bord ou litige). Aucun argent à déplacer ; vérifiez qui l’a fait et pourquoi.',
-    'support.reconcile.advice.payment_state_differs': 'L’argent n’est pas là où Durafax le croit : ouvrez le paiement dans le tableau de bord Stripe, et remboursez ou libérez ce qui est encore pris pour un fax qui n’est pas parti.',
+    'support.reconcile.advice.refund_unrecorded':
+      'Quelqu’un a remboursé chez Stripe en dehors de Durafax (tableau de bord ou litige). Aucun argent à déplacer ; vérifiez qui l’a fait et pourquoi.',
+    'support.reconcile.advice.payment_state_differs':
+      'L’argent n’est pas là où Durafax le croit : ouvrez le paiement dans le tableau de bord Stripe, et remboursez ou libérez ce qui est encore pris pour un fax qui n’est pas parti.',
     'support.reconcile.advice.carrier_fax_not_found': 'Interrogez l’opérateur sur cet identifiant de transmission ; en attendant, considérez le fax comme non remis.',
-    'support.reconcile.advice.carrier_delivered_failed_here': 'Le destinataire a reçu le fax et l’expéditeur n’a rien payé. Dites à l’expéditeur qu’il est arrivé s’il le demande ; ne le renvoyez pas.',
-    'support.reconcile.advice.carrier_still_open': 'Durafax a abandonné cette transmission : annulez-la dans le portail de l’opérateur pour qu’elle ne parte pas (et ne soit pas facturée) quand même.',
+    'support.reconcile.advice.carrier_delivered_failed_here':
+      'Le destinataire a reçu le fax et l’expéditeur n’a rien payé. Dites à l’expéditeur qu’il est arrivé s’il le demande ; ne le renvoyez pas.',
+    'support.reconcile.advice.carrier_still_open':
+      'Durafax a abandonné cette transmission : annulez-la dans le portail de l’opérateur pour qu’elle ne parte pas (et ne soit pas facturée) quand même.',
     'support.reconcile.advice.attempt_differs': 'Vérifiez la transmission dans le portail de l’opérateur ; c’est son relevé qui compte pour ce que le destinataire a reçu.',
-    'support.reconcile.advice.delivered_not_at_carrier': 'L’expéditeur a payé un fax que l’opérateur ne montre pas comme remis : vérifiez son portail, et remboursez le paiement s’il n’est pas arrivé.',
+    'support.reconcile.advice.delivered_not_at_carrier':
+      'L’expéditeur a payé un fax que l’opérateur ne montre pas comme remis : vérifiez son portail, et remboursez le paiement s’il n’est pas arrivé.',
   },
 };

@@ -35,7 +35,9 @@ const NOTES: Record<string, Flash['tone']> = { cancel_accepted: 'success', cance
 async function model(ctx: Koa.Context, deps: FaxPageDeps) {
   const fax = currentFax(ctx);
   const [attempts, actions] = await Promise.all([deps.faxes.attempts(fax.id), deps.supportActions.forFax(fax.id)]);
-  const resends = actions.filter((a) => a.kind === 'resend' && a.toNumber && ['resending', 'accepted'].includes(a.outcome)).map((a) => ({ at: a.createdAt, toNumber: a.toNumber! }));
+  const resends = actions
+    .filter((a) => a.kind === 'resend' && a.toNumber && ['resending', 'accepted'].includes(a.outcome))
+    .map((a) => ({ at: a.createdAt, toNumber: a.toNumber! }));
   return faxPageModel(fax, attempts, {
     resends,
     prices: deps.prices,

@@ -51,9 +51,7 @@ export function countryOptions(codes: readonly string[], locale: Locale): Countr
   let options = optionLists.get(key);
   if (!options) {
     const collator = new Intl.Collator(locale);
-    options = codes
-      .map((code) => ({ code, name: countryName(code, locale), dial: getCountryCallingCode(code as CountryCode) }))
-      .sort((a, b) => collator.compare(a.name, b.name));
+    options = codes.map((code) => ({ code, name: countryName(code, locale), dial: getCountryCallingCode(code as CountryCode) })).sort((a, b) => collator.compare(a.name, b.name));
     optionLists.set(key, options);
   }
   return options;

@@ -42,9 +42,7 @@ export interface PageFrame {
   section: string;
 }
 
-const CLIENT_TEXT = new Map<Locale, string>(
-  LOCALES.map((l) => [l, JSON.stringify(messagesWithPrefix(l, 'page.client.')).replace(/</g, '\\u003c')]),
-);
+const CLIENT_TEXT = new Map<Locale, string>(LOCALES.map((l) => [l, JSON.stringify(messagesWithPrefix(l, 'page.client.')).replace(/</g, '\\u003c')]));
 
 function clientText(locale: Locale): string {
   return CLIENT_TEXT.get(locale) ?? '{}';
@@ -92,7 +90,14 @@ export class PageRenderer {
   render(ctx: Koa.Context, view: string, data: { title: string; section?: string } & Record<string, unknown>, status = 200): void {
     const frame = this.frame(ctx, data.title, data.section);
     if (pathLocale(ctx.path)) {
-      ctx.cookies.set(LANGUAGE_COOKIE, frame.locale, { httpOnly: true, sameSite: 'lax', secure: this.settings.secureCookies, path: '/', maxAge: 365 * 86_400_000, overwrite: true });
+      ctx.cookies.set(LANGUAGE_COOKIE, frame.locale, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.settings.secureCookies,
+        path: '/',
+        maxAge: 365 * 86_400_000,
+        overwrite: true,
+      });
     }
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';

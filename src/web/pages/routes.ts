@@ -94,7 +94,15 @@ export function createPageRoutes(deps: PageDeps): Router {
     router.get(`/${l}/faxes/:id/report.pdf`, limitPerIp(limits, 'report'), ownFax, reportDownload({ faxes, store: deps.store, operator: config.operator }));
     router.post(`/${l}/faxes/:id/pay`, form, csrf, limitPerIp(limits, 'pay'), ownFax, limitPerFaxNumber(limits, 'payPerNumber'), payForFax(fax));
     router.post(`/${l}/faxes/:id/cancel`, form, csrf, limitPerIp(limits, 'cancel'), ownFax, limitPerFaxNumber(limits, 'cancelPerNumber'), cancelFax(fax));
-    router.post(`/${l}/faxes/:id/send-again`, form, csrf, limitPerIp(limits, 'upload'), limitGlobally(limits, 'uploadGlobal'), ownFax, sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }));
+    router.post(
+      `/${l}/faxes/:id/send-again`,
+      form,
+      csrf,
+      limitPerIp(limits, 'upload'),
+      limitGlobally(limits, 'uploadGlobal'),
+      ownFax,
+      sendFaxAgain({ page: fax, create: deps.create, rateLimits: limits }),
+    );
     router.get(`/${l}/prices`, pricesPage(info));
     for (const view of ['faq', 'terms', 'privacy', 'imprint'] as const) router.get(`/${l}/${view}`, infoPage(info, view));
   }

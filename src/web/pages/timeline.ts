@@ -37,7 +37,13 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], resends: readonly Resend
     // Attempts made after a resend count again from 1, after a step that says so.
     const started = a.submittedAt ?? a.createdAt;
     while (round < rounds.length && started && rounds[round].at <= started) {
-      steps.push({ key: `resend-${round + 1}`, state: 'done', title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }), detail: tr('page.timeline.resent.detail'), time: shownTime(rounds[round].at, locale) });
+      steps.push({
+        key: `resend-${round + 1}`,
+        state: 'done',
+        title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }),
+        detail: tr('page.timeline.resent.detail'),
+        time: shownTime(rounds[round].at, locale),
+      });
       round++;
       inRound = 0;
     }
@@ -45,7 +51,13 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], resends: readonly Resend
     const title = tr('page.timeline.attempt', { n: inRound, total: Math.max(maxTransmissions, inRound) });
     const pages = a.pagesSent !== null && fax.pages ? tr('page.timeline.pages_sent', { sent: a.pagesSent, pages: fax.pages }) : null;
     if (a.status === 'delivered') {
-      steps.push({ key: `attempt-${a.number}`, state: 'done', title, detail: [tr('page.timeline.attempt.delivered'), pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
+      steps.push({
+        key: `attempt-${a.number}`,
+        state: 'done',
+        title,
+        detail: [tr('page.timeline.attempt.delivered'), pages].filter(Boolean).join(' · '),
+        time: shownTime(a.completedAt, locale),
+      });
     } else if (a.status === 'failed') {
       const reason = a.reason ? reasonText(locale, a.reason, fax, limits) : tr('page.timeline.attempt.failed');
       steps.push({ key: `attempt-${a.number}`, state: 'failed', title, detail: [reason, pages].filter(Boolean).join(' · '), time: shownTime(a.completedAt, locale) });
@@ -58,7 +70,13 @@ function attemptSteps(fax: Fax, attempts: FaxAttempt[], resends: readonly Resend
   }
   // A resend whose first transmission has not begun yet.
   for (; round < rounds.length; round++) {
-    steps.push({ key: `resend-${round + 1}`, state: 'done', title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }), detail: tr('page.timeline.resent.detail'), time: shownTime(rounds[round].at, locale) });
+    steps.push({
+      key: `resend-${round + 1}`,
+      state: 'done',
+      title: tr('page.timeline.resent', { number: formatForDisplay(rounds[round].toNumber) }),
+      detail: tr('page.timeline.resent.detail'),
+      time: shownTime(rounds[round].at, locale),
+    });
     inRound = 0;
   }
   if (fax.status === 'retrying') {
@@ -104,7 +122,13 @@ function moneyStep(fax: Fax, locale: Locale): TimelineStep | null {
     case 'released':
       return { key: 'money', state: 'done', title: tr('page.timeline.released'), detail: tr('page.timeline.released.detail'), time: at };
     case 'refunded':
-      return { key: 'money', state: 'done', title: tr('page.timeline.refunded', { amount: money(fax.amountRefunded || fax.amountCaptured || 0) }), detail: tr('page.timeline.refunded.detail'), time: at };
+      return {
+        key: 'money',
+        state: 'done',
+        title: tr('page.timeline.refunded', { amount: money(fax.amountRefunded || fax.amountCaptured || 0) }),
+        detail: tr('page.timeline.refunded.detail'),
+        time: at,
+      };
     case 'authorized':
       return { key: 'money', state: 'todo', title: tr('page.timeline.charge_on_delivery') };
     default:
@@ -135,7 +159,13 @@ export function timelineOf(fax: Fax, attempts: FaxAttempt[], opts: TimelineOptio
     return steps;
   }
   if (fax.status === 'rejected') {
-    steps.push({ key: 'converted', state: 'failed', title: tr('page.timeline.rejected'), detail: fax.failureReason ? reasonText(locale, fax.failureReason, fax, limits) : undefined, time: shownTime(fax.convertedAt ?? fax.completedAt, locale) });
+    steps.push({
+      key: 'converted',
+      state: 'failed',
+      title: tr('page.timeline.rejected'),
+      detail: fax.failureReason ? reasonText(locale, fax.failureReason, fax, limits) : undefined,
+      time: shownTime(fax.convertedAt ?? fax.completedAt, locale),
+    });
   } else if (fax.pages) {
     steps.push({ key: 'converted', state: 'done', title: tPlural(locale, 'page.timeline.converted', fax.pages), time: shownTime(fax.convertedAt, locale) });
   }

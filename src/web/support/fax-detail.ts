@@ -66,15 +66,16 @@ function offers(fax: Fax, attempts: number, locale: Locale): Record<ActionForm['
   return {
     cancel: CANCELLABLE.has(fax.status) ? { available: true } : no(fax.status === 'sending' ? 'cancel_sending' : 'cancel_final'),
     refund:
-      fax.status !== 'delivered' ? no('refund_not_delivered')
-      : fax.paymentState === 'refunded' ? no('refund_done')
-      : fax.paymentState !== 'captured' ? no('refund_not_captured')
-      : !retained ? no('closed')
-      : { available: true },
-    resend:
-      fax.status !== 'failed' || attempts === 0 ? no('resend_not_failed')
-      : !retained ? no('closed')
-      : { available: true },
+      fax.status !== 'delivered'
+        ? no('refund_not_delivered')
+        : fax.paymentState === 'refunded'
+          ? no('refund_done')
+          : fax.paymentState !== 'captured'
+            ? no('refund_not_captured')
+            : !retained
+              ? no('closed')
+              : { available: true },
+    resend: fax.status !== 'failed' || attempts === 0 ? no('resend_not_failed') : !retained ? no('closed') : { available: true },
   };
 }
 
@@ -93,7 +94,9 @@ function flashOf(row: SupportActionRow, fax: Fax, locale: Locale): { tone: 'succ
     amount: formatMoney(fax.amountRefunded || fax.amountCaptured || fax.priceAmount || 0, fax.currency ?? 'eur', locale),
     number: row.toNumber ? formatForDisplay(row.toNumber) : '',
   };
-  const message = hasMessage(specific) ? t(locale, specific, params) : t(locale, 'support.flash', { action: t(locale, `support.action.${row.kind}`), outcome: outcomeText(row, locale) });
+  const message = hasMessage(specific)
+    ? t(locale, specific, params)
+    : t(locale, 'support.flash', { action: t(locale, `support.action.${row.kind}`), outcome: outcomeText(row, locale) });
   const tone = row.outcome === 'pending' ? 'info' : ['refused', 'closed', 'failed'].includes(row.outcome) ? 'error' : 'success';
   return { tone, message };
 }

@@ -56,7 +56,11 @@ export function oursText(o: OurSide, locale: Locale): string {
   const parts = [
     t(locale, `status.${o.status}`),
     t(locale, 'support.reconcile.ours.payment', { state: t(locale, `support.payment.${o.paymentState}`) }),
-    t(locale, 'support.reconcile.ours.amounts', { price: money(o.price, o.currency, locale), captured: money(o.captured, o.currency, locale), refunded: money(o.refunded, o.currency, locale) }),
+    t(locale, 'support.reconcile.ours.amounts', {
+      price: money(o.price, o.currency, locale),
+      captured: money(o.captured, o.currency, locale),
+      refunded: money(o.refunded, o.currency, locale),
+    }),
   ];
   if (o.attempt) parts.push(t(locale, 'support.reconcile.ours.attempt', { number: o.attempt.number, status: o.attempt.status }));
   if (o.purged) parts.push(t(locale, 'support.reconcile.ours.purged'));
@@ -128,7 +132,9 @@ export function reconciliationPage(deps: ReconciliationPageDeps): Koa.Middleware
     deps.renderer.render(ctx, 'reconciliation', {
       title: t(locale, 'support.reconcile.title'),
       section: 'reconciliation',
-      schedule: at ? t(locale, 'support.reconcile.schedule.daily', { time: `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`, zone: at.timeZone }) : t(locale, 'support.reconcile.schedule.off'),
+      schedule: at
+        ? t(locale, 'support.reconcile.schedule.daily', { time: `${String(at.hour).padStart(2, '0')}:${String(at.minute).padStart(2, '0')}`, zone: at.timeZone })
+        : t(locale, 'support.reconcile.schedule.off'),
       scheduled: at !== null,
       note: note ? t(locale, `support.reconcile.note.${note}`) : null,
       noteTone: note === 'off' ? 'error' : 'success',

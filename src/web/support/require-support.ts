@@ -31,7 +31,15 @@ export function setSessionCookie(ctx: Koa.Context, token: string, opts: CookieOp
 }
 
 export function clearSessionCookie(ctx: Koa.Context, opts: CookieOptions): void {
-  ctx.cookies.set(SUPPORT_COOKIE, '', { httpOnly: true, sameSite: 'strict', secure: opts.secure, path: '/', maxAge: 0, overwrite: true, ...(opts.domain ? { domain: opts.domain } : {}) });
+  ctx.cookies.set(SUPPORT_COOKIE, '', {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: opts.secure,
+    path: '/',
+    maxAge: 0,
+    overwrite: true,
+    ...(opts.domain ? { domain: opts.domain } : {}),
+  });
 }
 
 /** The signed-in support user of this request, or null. */

@@ -128,7 +128,24 @@ export function searchPage(deps: { renderer: SupportRenderer; faxes: Faxes }): K
     const title = t(locale, 'support.search.title');
     const statuses = FAX_STATUSES.map((s) => ({ value: s, label: t(locale, `status.${s}`) }));
     if ('problem' in read) {
-      deps.renderer.render(ctx, 'search', { title, section: 'search', form, statuses, problem: t(locale, `support.search.problem.${read.problem}`), rows: [], total: 0, page, pages: 0, kind: null, pageLink: () => '' }, 422);
+      deps.renderer.render(
+        ctx,
+        'search',
+        {
+          title,
+          section: 'search',
+          form,
+          statuses,
+          problem: t(locale, `support.search.problem.${read.problem}`),
+          rows: [],
+          total: 0,
+          page,
+          pages: 0,
+          kind: null,
+          pageLink: () => '',
+        },
+        422,
+      );
       return;
     }
     const { faxes, total } = await deps.faxes.search(read.criteria, (page - 1) * PAGE_SIZE, PAGE_SIZE);

@@ -8,11 +8,7 @@ import { RECONCILIATION_SCHEDULE_ID } from '../../workflows/reconciliation-contr
  * when the fax's workflow no longer runs (its documents were purged); `pending` when no answer
  * came in time (the workflow has the request and finishes it; the audit log shows it later).
  */
-export type UpdateAnswer<T> =
-  | { kind: 'done'; result: T }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'closed' }
-  | { kind: 'pending' };
+export type UpdateAnswer<T> = { kind: 'done'; result: T } | { kind: 'refused'; reason: string } | { kind: 'closed' } | { kind: 'pending' };
 
 /** What came of asking for a reconciliation now: started (unless one is running), or no schedule (switched off). */
 export type ReconcileAnswer = 'triggered' | 'off';

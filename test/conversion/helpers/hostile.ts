@@ -97,7 +97,9 @@ export function lyingZipDocx(): Buffer {
 export function xmlBombDocx(): Buffer {
   const entities = ['<!ENTITY lol "lol">'];
   for (let i = 1; i <= 9; i++) entities.push(`<!ENTITY lol${i} "${`&lol${i === 1 ? '' : i - 1};`.repeat(10)}">`);
-  return docxOf(`<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE w:document [${entities.join('')}]><w:document ${W}><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>`);
+  return docxOf(
+    `<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE w:document [${entities.join('')}]><w:document ${W}><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>`,
+  );
 }
 
 /** A DOCX that reaches out: an external entity (a local file) and a linked picture on `url`. */
@@ -183,7 +185,9 @@ export function pdfReferenceLoop(): Buffer {
 
 /** A cross-reference chain whose /Prev points back at itself. */
 export function pdfXrefLoop(): Buffer {
-  const base = rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>']).toString('latin1');
+  const base = rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>']).toString(
+    'latin1',
+  );
   const xref = Number(/startxref\n(\d+)/.exec(base)![1]);
   return Buffer.from(base.replace('/Root 1 0 R', `/Root 1 0 R /Prev ${xref}`), 'latin1');
 }
@@ -195,7 +199,11 @@ export function pdfHugeCount(): Buffer {
 
 /** Fifty thousand pages in a few kilobytes: one page object listed over and over. */
 export function pdfManyPagesTiny(): Buffer {
-  return rawPdf(['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${'3 0 R '.repeat(50_000)}] /Count 50000 >>`, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>']);
+  return rawPdf([
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Kids [${'3 0 R '.repeat(50_000)}] /Count 50000 >>`,
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+  ]);
 }
 
 /** A page of 5 × 5 km (the format allows 14400 units; this says far more). */
@@ -307,7 +315,9 @@ export function htmlAsPdf(): Buffer {
 
 /** An SVG drawing with a script and an external image. */
 export function svgWithScript(url: string): Buffer {
-  return Buffer.from(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><script>alert(1)</script><image xlink:href="${url}/svg-image.png" width="100" height="100"/></svg>`);
+  return Buffer.from(
+    `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100"><script>alert(1)</script><image xlink:href="${url}/svg-image.png" width="100" height="100"/></svg>`,
+  );
 }
 
 /** A PDF page whose content stream inflates about a thousandfold to `mb` MB: a decompression bomb inside the PDF. */
@@ -342,7 +352,13 @@ export function pngInflateBomb(side: number, textMb: number): Buffer {
   ihdr[9] = 2;
   // The text chunk is a bomb in the metadata.
   const ztxt = Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(textMb * 1024 * 1024, 0x41), { level: 9 })]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('zTXt', ztxt), chunk('IDAT', raw), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('zTXt', ztxt),
+    chunk('IDAT', raw),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A WebP whose extended header declares the format's largest canvas, 16384 × 16384, with no image data. */

@@ -242,7 +242,12 @@ test('a state file of the earlier format is migrated into the journal once', asy
     expect(await fs.readdir(env.dataDir)).toEqual([JOURNAL]);
     expect(await view(env.raw, twin, [sessionId, open.id])).toEqual(before);
     // The page secret came along: a form served before the migration is still accepted.
-    const paid = await browser.post(new URL(formAction(form.html), open.url!).toString(), { csrf: csrfOf(form.html), card_number: CARDS.visa, card_expiry: '12 / 34', card_cvc: '123' });
+    const paid = await browser.post(new URL(formAction(form.html), open.url!).toString(), {
+      csrf: csrfOf(form.html),
+      card_number: CARDS.visa,
+      card_expiry: '12 / 34',
+      card_cvc: '123',
+    });
     expect(paid.status).toBe(303);
     // The idempotency keys came along too: the same request answers the same session.
     expect((await env.payments.createCheckoutSession(openRequest)).id).toBe(open.id);

@@ -26,7 +26,15 @@ beforeAll(async () => {
   const config = { secretKey: 'sk_test_routes', webhookSecret: WEBHOOK_SECRET, apiBase: twin.url };
   payments = createPayments(config, { maxNetworkRetries: 0 });
   raw = createStripeClient(config, { maxNetworkRetries: 0 });
-  const router = createStripeRoutes({ db: db.db, payments, signals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger, limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS) });
+  const router = createStripeRoutes({
+    db: db.db,
+    payments,
+    signals,
+    webhookSecret: WEBHOOK_SECRET,
+    publicBaseUrl: 'http://fax.test',
+    log: silentLogger,
+    limits: new RateLimits(db.db, DEFAULT_RATE_LIMITS),
+  });
   app = await serve(router);
 });
 afterAll(async () => {
@@ -145,7 +153,12 @@ describe('checkout.session.completed', () => {
   test('a late payment on an expired fax is released (out of order: the expiry arrived first)', async () => {
     const { fax, sessionId, paymentIntentId } = await paidCheckout();
     await db.db.getRepository(Fax).update(fax.id, { status: 'expired', failureReason: 'payment_expired' });
-    const expired = { id: `evt_expired_${fax.id}`, object: 'event', type: 'checkout.session.expired', data: { object: { id: 'cs_test_older', object: 'checkout.session', metadata: { fax_id: fax.id } } } };
+    const expired = {
+      id: `evt_expired_${fax.id}`,
+      object: 'event',
+      type: 'checkout.session.expired',
+      data: { object: { id: 'cs_test_older', object: 'checkout.session', metadata: { fax_id: fax.id } } },
+    };
     expect((await deliverEvent(expired)).body.outcome).toBe('noted');
     expect((await deliverEvent(lastEvent('checkout.session.completed', sessionId))).body.outcome).toBe('released');
     expect(signals.payments).toHaveLength(0);
@@ -181,7 +194,12 @@ describe('checkout.session.completed', () => {
   });
 
   test('sessions of another system (no fax id) are acknowledged and ignored', async () => {
-    const event = { id: 'evt_foreign_1', object: 'event', type: 'checkout.session.completed', data: { object: { id: 'cs_test_foreign', object: 'checkout.session', metadata: {} } } };
+    const event = {
+      id: 'evt_foreign_1',
+      object: 'event',
+      type: 'checkout.session.completed',
+      data: { object: { id: 'cs_test_foreign', object: 'checkout.session', metadata: {} } },
+    };
     expect((await deliverEvent(event)).body.outcome).toBe('ignored');
   });
 });
@@ -226,7 +244,15 @@ describe('delivered by the twin', () => {
     });
     const localSignals = new RecordingSignals();
     const localPayments = createPayments({ secretKey: 'sk_test_routes', webhookSecret: WEBHOOK_SECRET, apiBase: webhookTwin.url });
-    const router = createStripeRoutes({ db: local.db, payments: localPayments, signals: localSignals, webhookSecret: WEBHOOK_SECRET, publicBaseUrl: 'http://fax.test', log: silentLogger, limits: new RateLimits(local.db, DEFAULT_RATE_LIMITS) });
+    const router = createStripeRoutes({
+      db: local.db,
+      payments: localPayments,
+      signals: localSignals,
+      webhookSecret: WEBHOOK_SECRET,
+      publicBaseUrl: 'http://fax.test',
+      log: silentLogger,
+      limits: new RateLimits(local.db, DEFAULT_RATE_LIMITS),
+    });
     const localApp = await serve(router, port);
     try {
       localSignals.outcome = new Error('temporal unavailable');
