@@ -136,6 +136,11 @@ export class Pager implements PageLoader {
     this.resident.add(run);
     this.loaded++;
     this.engine.clock.clear(wakeKey(run));
+    // Its worker's sticky queue went away while it was out (workflow-task.ts, stickyQueueGone).
+    if (s.sticky && paged.stickyQueue !== s.sticky.queue) {
+      s.sticky = null;
+      this.engine.tx(() => this.engine.touch(run));
+    }
     // Loaded only to be read (a query, a describe): it may go out again without any change.
     this.committed();
     if (run.open) {

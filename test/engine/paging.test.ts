@@ -27,12 +27,12 @@ let worker: { worker: Worker; running: Promise<void> } | undefined;
 let client: Client;
 const taskQueue = id('paging');
 
-async function start(opts: { inMemory?: boolean; dynamicConfig?: Record<string, string>; port?: number } = {}): Promise<void> {
+async function start(opts: { inMemory?: boolean; dynamicConfig?: Record<string, string>; port?: number; stickyTimeout?: string } = {}): Promise<void> {
   engine = await startEngine({ port: opts.port ?? 0, dataDir: dir, inMemory: opts.inMemory, log: silentLogger, dynamicConfig: opts.dynamicConfig ?? PAGE_AT_ONCE });
   connection = await Connection.connect({ address: engine.address });
   client = new Client({ connection });
   native = await NativeConnection.connect({ address: engine.address });
-  const w = await Worker.create({ connection: native, taskQueue, workflowsPath, activities: createActivities(new Probe()), stickyQueueScheduleToStartTimeout: '1s' });
+  const w = await Worker.create({ connection: native, taskQueue, workflowsPath, activities: createActivities(new Probe()), stickyQueueScheduleToStartTimeout: opts.stickyTimeout ?? '1s' });
   worker = { worker: w, running: w.run() };
 }
 
@@ -133,6 +133,26 @@ test('runs paged out survive restarts, open and closed, and carry on', async () 
   const again = client.workflow.getHandle(waiting.workflowId);
   await again.signal('proceed');
   expect(await again.result()).toBe('Hello, proceeding!');
+});
+
+test('a worker that shuts down leaves paged-out runs out, and their next task goes to the normal queue at once', async () => {
+  // The worker's sticky queue with the SDK's default schedule-to-start timeout: a task left on
+  // it after the worker is gone would wait 10 s before it went to the normal queue.
+  await start({ stickyTimeout: '10s' });
+  const handles = [];
+  for (let i = 0; i < 3; i++) handles.push(await client.workflow.start('waitForProceed', { taskQueue, workflowId: id('sticky') }));
+  await pagedOut(3);
+  const loaded = engine!.paging().loaded;
+  // The worker's sticky queue goes away with it (ShutdownWorker): the runs that are out stay out.
+  worker!.worker.shutdown();
+  await worker!.running;
+  expect(engine!.paging()).toMatchObject({ paged: 3, loaded });
+  const next = await Worker.create({ connection: native!, taskQueue, workflowsPath, activities: createActivities(new Probe()) });
+  worker = { worker: next, running: next.run() };
+  const t0 = Date.now();
+  for (const handle of handles) await handle.signal('proceed');
+  for (const handle of handles) expect(await handle.result()).toBe('Hello, proceeding!');
+  expect(Date.now() - t0).toBeLessThan(8000);
 });
 
 test('reset and batch operations reach runs that are paged out', async () => {

@@ -264,6 +264,7 @@ export interface PageLoader {
 export interface PagedRun {
   visible: VisibleState;
   historyLength: number;
+  /** Cleared when that worker shuts down while the run is out: loading it drops the queue from its state. */
   stickyQueue?: string;
   /** When it must be loaded back to run its timers (absent: it has none). */
   wake?: number;

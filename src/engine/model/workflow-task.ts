@@ -321,8 +321,12 @@ function startToCloseTimedOut(engine: Engine, run: Execution, seq: number): void
 export function stickyQueueGone(engine: Engine, namespace: string, queue: string): void {
   engine.matching.drop(namespace, queue, 'workflow');
   for (const run of engine.openRuns) {
-    // A paged-out run is loaded back only if it was on that queue.
-    if (run.visible.namespace !== namespace || (run.paged && run.paged.stickyQueue !== queue)) continue;
+    if (run.visible.namespace !== namespace) continue;
+    // A paged-out run has no task: it forgets the queue now and drops it from its state when it is loaded.
+    if (run.paged) {
+      if (run.paged.stickyQueue === queue) run.paged.stickyQueue = undefined;
+      continue;
+    }
     const state = run.state;
     if (state.sticky?.queue !== queue) continue;
     state.sticky = null;
