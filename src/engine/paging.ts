@@ -137,9 +137,11 @@ export class Pager implements PageLoader {
     this.loaded++;
     this.engine.clock.clear(wakeKey(run));
     // Its worker's sticky queue went away while it was out (workflow-task.ts, stickyQueueGone).
+    // Journaled with the transaction that loads it, or the next commit (not a transaction of its
+    // own: a load during recovery must not write to the journal).
     if (s.sticky && paged.stickyQueue !== s.sticky.queue) {
       s.sticky = null;
-      this.engine.tx(() => this.engine.touch(run));
+      this.engine.touch(run);
     }
     // Loaded only to be read (a query, a describe): it may go out again without any change.
     this.committed();
