@@ -257,7 +257,15 @@ export class Engine {
       }
       const s = run.state;
       const idle = quiet(s);
-      return { v: compactVisible(s), n: run.events.length, q: s.sticky?.queue, w: idle && run.open ? nextDeadline(s) : undefined, o: ref.offset, l: ref.length, a: idle ? undefined : 1 };
+      return {
+        v: compactVisible(s),
+        n: run.events.length,
+        q: s.sticky?.queue,
+        w: idle && run.open ? nextDeadline(s) : undefined,
+        o: ref.offset,
+        l: ref.length,
+        a: idle ? undefined : 1,
+      };
     });
     return new EncodedJson(encodeJson({ g: gen, t: this.taskSeq, index, ...others } satisfies SnapshotState));
   }
@@ -509,7 +517,14 @@ export class Engine {
     this.taskSeq = Math.max(this.taskSeq, snapshot.t ?? 0);
     const active: Execution[] = [];
     for (const entry of snapshot.index ?? []) {
-      const run = new Execution({ visible: entry.v, historyLength: entry.n, stickyQueue: entry.q, wake: entry.w, ref: { file: gen, offset: entry.o, length: entry.l }, loader: this.pager });
+      const run = new Execution({
+        visible: entry.v,
+        historyLength: entry.n,
+        stickyQueue: entry.q,
+        wake: entry.w,
+        ref: { file: gen, offset: entry.o, length: entry.l },
+        loader: this.pager,
+      });
       this.addRun(run);
       if (entry.a) active.push(run);
     }

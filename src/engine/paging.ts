@@ -39,11 +39,14 @@ export class Pager implements PageLoader {
     readonly idleMs: number | undefined,
   ) {
     if (idleMs !== undefined && idleMs > 0) {
-      this.interval = setInterval(() => {
-        const before = this.pagedOut;
-        this.sweep();
-        if (this.pagedOut > before) this.engine.log.info('idle runs paged out', { now: this.pagedOut - before, paged: this.paged.size, resident: this.resident.size });
-      }, Math.max(100, Math.min(idleMs / 2, 10_000)));
+      this.interval = setInterval(
+        () => {
+          const before = this.pagedOut;
+          this.sweep();
+          if (this.pagedOut > before) this.engine.log.info('idle runs paged out', { now: this.pagedOut - before, paged: this.paged.size, resident: this.resident.size });
+        },
+        Math.max(100, Math.min(idleMs / 2, 10_000)),
+      );
       this.interval.unref();
     }
   }

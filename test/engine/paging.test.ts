@@ -32,7 +32,13 @@ async function start(opts: { inMemory?: boolean; dynamicConfig?: Record<string, 
   connection = await Connection.connect({ address: engine.address });
   client = new Client({ connection });
   native = await NativeConnection.connect({ address: engine.address });
-  const w = await Worker.create({ connection: native, taskQueue, workflowsPath, activities: createActivities(new Probe()), stickyQueueScheduleToStartTimeout: opts.stickyTimeout ?? '1s' });
+  const w = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowsPath,
+    activities: createActivities(new Probe()),
+    stickyQueueScheduleToStartTimeout: opts.stickyTimeout ?? '1s',
+  });
   worker = { worker: w, running: w.run() };
 }
 
