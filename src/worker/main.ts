@@ -77,7 +77,10 @@ export async function run(): Promise<void> {
     // Conversions are CPU-bound child processes: a few at a time per worker.
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentWorkflowTaskExecutions: 40,
-    maxCachedWorkflows: 1000,
+    // A fax is busy for minutes, then waits out its retention for days: the cache holds the faxes
+    // in flight (about 0.5 MiB each), and a retained one is replayed (~60 events, milliseconds)
+    // when its purge comes. With 1,000 the worker kept a week of retained faxes resident.
+    maxCachedWorkflows: 250,
     shutdownGraceTime: '30s',
   });
 
