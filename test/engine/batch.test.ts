@@ -68,7 +68,10 @@ test('signal by executions: each named run gets the signal; a closed one counts 
   const jobId = id('job');
   await start({
     jobId,
-    executions: [...[...handles, closed].map((h): { workflowId: string; runId?: string } => ({ workflowId: h.workflowId, runId: h.firstExecutionRunId })), { workflowId: `${prefix}-never-started` }],
+    executions: [
+      ...[...handles, closed].map((h): { workflowId: string; runId?: string } => ({ workflowId: h.workflowId, runId: h.firstExecutionRunId })),
+      { workflowId: `${prefix}-never-started` },
+    ],
     signalOperation: { signal: 'note', input: { payloads: [defaultPayloadConverter.toPayload('from the batch')] }, identity: 'support' },
   });
   const job = await finished(jobId);

@@ -288,18 +288,16 @@ describe('a fax and the actions on it', () => {
 
   test('the page shows the attempts with the carrier’s reasons, the webhooks, the links, and what can be done', async () => {
     const fax = await insert({ status: 'failed', paymentState: 'released', pages: 1, failureReason: 'number_unallocated', paymentIntentId: 'pi_x1' });
-    await h.t.db
-      .getRepository(FaxAttempt)
-      .insert({
-        faxId: fax.id,
-        number: 1,
-        status: 'failed',
-        carrierFaxId: `cf-${randomUUID()}`,
-        carrierStatus: 'failed',
-        carrierReason: 'receiver_invalid_number_format',
-        reason: 'number_unallocated',
-        retryable: false,
-      });
+    await h.t.db.getRepository(FaxAttempt).insert({
+      faxId: fax.id,
+      number: 1,
+      status: 'failed',
+      carrierFaxId: `cf-${randomUUID()}`,
+      carrierStatus: 'failed',
+      carrierReason: 'receiver_invalid_number_format',
+      reason: 'number_unallocated',
+      retryable: false,
+    });
     await new WebhookEvents(h.t.db).record({ provider: 'telnyx', eventId: 'evt-telnyx-1', type: 'fax.failed', faxId: fax.id });
     const page = await agent.get(`/en/support/faxes/${fax.id}`);
     expect(page.status).toBe(200);
