@@ -6,27 +6,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ConversionError, conversionImminent, keepConversionProcesses, stopConversionProcesses } from '../../src/conversion';
 import { docx, imageFile, textPdf } from './helpers/corpus';
 import { convert } from './helpers/convert';
+import { canListProcesses, conversionProcesses } from '../helpers/conversion-processes';
 
-const linux = process.platform === 'linux';
+const linux = canListProcesses;
 if (!linux) console.warn('Kept conversion process tests skipped: they find the processes in /proc, which only Linux has.');
-
-/** The conversion processes this test process started, by pid (Linux /proc). */
-function conversionProcesses(): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return parent === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('conversion', 'child', 'main'));
-      } catch {
-        // It ended meanwhile.
-        return false;
-      }
-    });
-}
 
 /** Waits until the conversion processes are `expected` (one is killed asynchronously). */
 async function processesBecome(expected: number[]): Promise<number[]> {

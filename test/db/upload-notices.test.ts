@@ -1,31 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { conversionImminent, keepConversionProcesses, stopConversionProcesses } from '../../src/conversion';
 import { announceUpload, listenForUploads } from '../../src/db/upload-notices';
 import { createLogger } from '../../src/log';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { canListProcesses, conversionProcesses } from '../helpers/conversion-processes';
 
 const log = createLogger('test', 'error');
-const linux = process.platform === 'linux';
-
-/** Conversion processes this test process started (Linux /proc). */
-function conversionProcesses(): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return parent === process.pid && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path.join('conversion', 'child', 'main'));
-      } catch {
-        // It ended meanwhile.
-        return false;
-      }
-    });
-}
+const linux = canListProcesses;
 
 let t: TestDatabase;
 beforeAll(async () => {
