@@ -18,9 +18,11 @@ const CLI = path.join(__dirname, '..', 'cli', 'index.js');
  * grow to 16 MB, two of them): it takes about 25 MB less at rest and, being collected more
  * often, frees sooner the buffers an upload streams through, which keeps the web under 150 MB
  * with many uploads at once (bench/web-uploads.ts). The price is CPU for pages that allocate
- * much (a status page: about 1.4 ms a request instead of 1.0; bench/README.md, uploads).
+ * much (a status page: about 1.4 ms a request instead of 1.0; bench/README.md, uploads). The
+ * worker runs with the same flag: 28–33 MB less, at no measurable CPU per fax
+ * (bench/fax-throughput.ts; bench/README.md, the worker at rest).
  */
-const NODE_FLAGS: Record<string, string[]> = { web: ['--max-semi-space-size=1'] };
+const NODE_FLAGS: Record<string, string[]> = { web: ['--max-semi-space-size=1'], worker: ['--max-semi-space-size=1'] };
 
 interface Child {
   name: string;
