@@ -8,11 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded';
-import { freePort } from '../src/net';
+import { freePort, waitForPort } from '../src/net';
 import type { SandboxReady } from '../src/twins/main';
 import { childrenOf } from './fax-processes';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../src/workflows/search-attributes';
@@ -100,25 +99,6 @@ class Supervised {
     await gone;
     clearTimeout(force);
   }
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs / 1000} s`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

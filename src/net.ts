@@ -22,3 +22,23 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
     srv.listen(port, host, () => srv.close(() => resolve(false)));
   });
 }
+
+/** Resolves once something accepts connections on 127.0.0.1:port; rejects after `timeoutMs`. */
+export function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs / 1000}s`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}

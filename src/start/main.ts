@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { migrate } from '../db/data-source';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
-import { portInUse } from '../net';
+import { portInUse, waitForPort } from '../net';
 import { ensureUiBuilt } from '../ui/build';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
 import type { SandboxReady } from '../twins/main';
@@ -66,25 +65,6 @@ async function localSecrets(dataDir: string): Promise<{ appSecret: string; strip
     await fs.writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
     return secrets;
   }
-}
-
-function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`nothing listens on port ${port} after ${timeoutMs / 1000}s`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
 }
 
 /**

@@ -152,19 +152,7 @@ function cronRun(engine: Engine, run: Execution, newRunId: string, outcome: { la
   const state = run.state;
   const started = run.events[0]?.workflowExecutionStartedEventAttributes;
   return {
-    ...continuation(run),
-    runId: newRunId,
-    workflowType: state.workflowType,
-    taskQueue: state.taskQueue,
-    input: started?.input,
-    header: started?.header,
-    memo: state.memo,
-    searchAttributes: state.searchAttributes,
-    runTimeoutMs: state.runTimeoutMs,
-    taskTimeoutMs: state.taskTimeoutMs,
-    retryPolicy: state.retryPolicy,
-    cronSchedule: state.cronSchedule,
-    requestId: randomUUID(),
+    ...sameWorkflowAgain(run, newRunId),
     startDelayMs: cronBackoffMs(state.cronSchedule ?? '', engine.now()),
     continued: {
       runId: state.runId,
@@ -249,8 +237,8 @@ function workflowRetry(engine: Engine, run: Execution, failure: Failure | undefi
   return decision.retry ? { delayMs: decision.delayMs } : { state: decision.state };
 }
 
-/** The retry of a failed or timed-out run: the same workflow again, as a new run after `delayMs`. */
-function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): StartParams {
+/** What a cron run and a retry share: the same workflow, input and options again, as a new run. */
+function sameWorkflowAgain(run: Execution, newRunId: string): StartParams {
   const state = run.state;
   const started = run.events[0]?.workflowExecutionStartedEventAttributes;
   return {
@@ -267,6 +255,14 @@ function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Fa
     retryPolicy: state.retryPolicy,
     cronSchedule: state.cronSchedule,
     requestId: randomUUID(),
+  };
+}
+
+/** The retry of a failed or timed-out run: the same workflow again, as a new run after `delayMs`. */
+function retryRun(run: Execution, newRunId: string, delayMs: number, failure: Failure | undefined): StartParams {
+  const state = run.state;
+  return {
+    ...sameWorkflowAgain(run, newRunId),
     attempt: state.attempt + 1,
     startDelayMs: delayMs,
     continued: { runId: state.runId, initiator: enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_RETRY, failure },

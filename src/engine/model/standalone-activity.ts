@@ -5,7 +5,7 @@ import { EngineError, invalidArgument } from '../grpc/errors';
 import { enums, type temporal, type Plain } from '../proto';
 import { durationMs } from '../time';
 import { closeStandalone, dropActivities, normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
-import { Execution, type ActivityState, type RunState } from './state';
+import { Execution, newRunProgress, type ActivityState, type RunState } from './state';
 
 /**
  * Standalone activities (StartActivityExecution): an activity started by a client, with no
@@ -95,20 +95,7 @@ export function startStandaloneActivity(engine: Engine, req: StartActivityReq): 
     runDeadline: 0,
     attempt: 1,
     firstWftAt: 0,
-    nextEventId: 1,
-    lastCompletedStartedId: 0,
-    wft: null,
-    wftAttempt: 1,
-    wftSeq: 0,
-    needsWft: false,
-    buffered: [],
-    sticky: null,
-    activities: {},
-    timers: {},
-    children: {},
-    cancelRequested: false,
-    historySizeBytes: 0,
-    updates: {},
+    ...newRunProgress(),
   };
   const run = new Execution(state, []);
   engine.addRun(run);

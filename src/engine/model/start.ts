@@ -5,7 +5,7 @@ import { enums, type Failure, type Header, type Payload, type Payloads, type Pri
 import { msDuration, msTimestamp, optionalDuration } from '../time';
 import { addEvent } from './events';
 import { runTimedOut, terminateRun } from './close';
-import { Execution, type ParentRef, type RunState } from './state';
+import { Execution, newRunProgress, type ParentRef, type RunState } from './state';
 import { rearmRunTimers, runTimeoutKey } from './run-timers';
 import { scheduleWft } from './schedule-workflow-task';
 import { recordVersioningAttributes } from './properties';
@@ -89,20 +89,7 @@ export function createRun(engine: Engine, params: StartParams): Execution {
     cronSchedule: params.cronSchedule || undefined,
     attempt: params.attempt ?? 1,
     firstWftAt: delay > 0 ? now + delay : 0,
-    nextEventId: 1,
-    lastCompletedStartedId: 0,
-    wft: null,
-    wftAttempt: 1,
-    wftSeq: 0,
-    needsWft: false,
-    buffered: [],
-    sticky: null,
-    activities: {},
-    timers: {},
-    children: {},
-    cancelRequested: false,
-    historySizeBytes: 0,
-    updates: {},
+    ...newRunProgress(),
     versioningOverride: params.versioningOverride,
     completionCallbacks: params.completionCallbacks,
   };

@@ -222,6 +222,42 @@ export interface RunState {
   updates: Record<string, UpdateState>;
 }
 
+/** The progress part of a new run's state: no events yet, nothing pending (fresh objects each call). */
+export function newRunProgress(): Pick<
+  RunState,
+  | 'nextEventId'
+  | 'lastCompletedStartedId'
+  | 'wft'
+  | 'wftAttempt'
+  | 'wftSeq'
+  | 'needsWft'
+  | 'buffered'
+  | 'sticky'
+  | 'activities'
+  | 'timers'
+  | 'children'
+  | 'cancelRequested'
+  | 'historySizeBytes'
+  | 'updates'
+> {
+  return {
+    nextEventId: 1,
+    lastCompletedStartedId: 0,
+    wft: null,
+    wftAttempt: 1,
+    wftSeq: 0,
+    needsWft: false,
+    buffered: [],
+    sticky: null,
+    activities: {},
+    timers: {},
+    children: {},
+    cancelRequested: false,
+    historySizeBytes: 0,
+    updates: {},
+  };
+}
+
 /** What visibility (list, count, describe's execution info) reads of a run: kept resident while the rest is paged out. */
 export type VisibleState = Pick<
   RunState,
