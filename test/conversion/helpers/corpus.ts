@@ -227,22 +227,12 @@ export function gif(width: number, height: number): Buffer {
 
 /** A PNG whose header claims 100000 × 100000 pixels, with a few bytes of data: a decompression bomb. */
 export function bombPng(): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer): number => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
   const chunk = (type: string, data: Buffer): Buffer => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
     const out = Buffer.alloc(body.length + 8);
     out.writeUInt32BE(data.length, 0);
     body.copy(out, 4);
-    out.writeUInt32BE(crc(body), body.length + 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
     return out;
   };
   const ihdr = Buffer.alloc(13);
@@ -259,41 +249,43 @@ export function bombPng(): Buffer {
 
 /** A ZIP archive with stored (uncompressed) entries, in the given order. */
 export function zip(entries: Array<[string, string]>): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (b: Buffer): number => {
-    let c = 0xffffffff;
-    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
+  return zipArchive(entries.map(([name, content]) => ({ name, data: Buffer.from(content, 'utf8') })));
+}
+
+/**
+ * A ZIP archive of the entries, in the given order: stored, or deflated with `deflate`;
+ * `declared` overrides an entry's stated uncompressed size (a header that lies).
+ */
+export function zipArchive(entries: Array<{ name: string; data: Buffer; deflate?: boolean; declared?: number }>): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const [name, content] of entries) {
-    const data = Buffer.from(content, 'utf8');
+  for (const { name, data, deflate = false, declared } of entries) {
+    const packed = deflate ? zlib.deflateRawSync(data, { level: 9 }) : data;
+    const method = deflate ? 8 : 0;
     const nameBuf = Buffer.from(name, 'utf8');
+    const size = declared ?? data.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc(data), 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBuf.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc(data), 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(method, 10);
+    central.writeUInt32LE(crc32(data), 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(nameBuf.length, 28);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, data);
+    locals.push(local, nameBuf, packed);
     centrals.push(central, nameBuf);
-    offset += 30 + nameBuf.length + data.length;
+    offset += 30 + nameBuf.length + packed.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -303,6 +295,19 @@ export function zip(entries: Array<[string, string]>): Buffer {
   end.writeUInt32LE(cd.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 as ZIP and PNG use it. */
+export function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** A minimal Word document (OOXML) with the given paragraphs. */
