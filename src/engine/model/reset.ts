@@ -11,7 +11,7 @@ import { normalizeRetry } from './retry';
 import { rearmRunTimers } from './run-timers';
 import { scheduleWft } from './schedule-workflow-task';
 import { armRunTimeout } from './start';
-import { ACTIVITY, Execution, type ActivityState, type RunState } from './state';
+import { ACTIVITY, Execution, newRunProgress, type ActivityState, type RunState } from './state';
 
 /**
  * ResetWorkflowExecution, as the real server does it: a new run of the same workflow whose
@@ -109,20 +109,10 @@ function freshState(engine: Engine, base: Execution, events: HistoryEvent[], run
     cronSchedule: b.cronSchedule,
     attempt: b.attempt,
     firstWftAt: 0,
+    ...newRunProgress(),
+    // It starts with the base run's events up to the reset point.
     nextEventId: events.length + 1,
-    lastCompletedStartedId: 0,
-    wft: null,
-    wftAttempt: 1,
-    wftSeq: 0,
-    needsWft: false,
-    buffered: [],
-    sticky: null,
-    activities: {},
-    timers: {},
-    children: {},
-    cancelRequested: false,
     historySizeBytes: events.reduce((sum, event) => sum + eventSize(event), 0),
-    updates: {},
   };
   return state;
 }

@@ -3,7 +3,7 @@
  * files that reach out. Each is what an attacker (or a broken program) could upload.
  */
 import zlib from 'node:zlib';
-import { crc32, zip, zipArchive } from './corpus';
+import { pngChunk, zip, zipArchive } from './corpus';
 
 /** A ZIP of deflated entries; `declared` overrides an entry's stated uncompressed size (a header that lies). */
 export function deflatedZip(entries: Array<{ name: string; data: Buffer; declared?: number }>): Buffer {
@@ -290,14 +290,6 @@ export function pngInflateBomb(side: number, textMb: number): Buffer {
   const height = side;
   const row = Buffer.alloc(1 + width * 3);
   const raw = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)), { level: 9 });
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const out = Buffer.alloc(body.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), body.length + 4);
-    return out;
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -307,10 +299,10 @@ export function pngInflateBomb(side: number, textMb: number): Buffer {
   const ztxt = Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(textMb * 1024 * 1024, 0x41), { level: 9 })]);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('zTXt', ztxt),
-    chunk('IDAT', raw),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('zTXt', ztxt),
+    pngChunk('IDAT', raw),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
