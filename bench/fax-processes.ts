@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 
+/** `sandbox` and `ui` are processes of their own when started so (the crash-storm stack); `durafax start` runs them in its own process. */
 export type Role = 'web' | 'worker' | 'engine' | 'sandbox' | 'ui' | 'postgres';
 
 export interface Memory {
@@ -11,6 +12,12 @@ export interface Memory {
   rssMb: number;
   /** Highest resident set since the process started, in MiB (VmHWM). */
   peakMb: number;
+  /**
+   * Proportional set size now, in MiB: its resident pages, each page shared with other
+   * processes counted as its share (the `node` binary's pages, about 34 MB, are in every Node
+   * process's RSS but in memory once).
+   */
+  pssMb: number;
 }
 
 function read(file: string): string | null {
@@ -103,11 +110,12 @@ function kib(status: string, field: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** VmRSS and VmHWM of one process; null once it is gone. */
+/** VmRSS, VmHWM and PSS of one process; null once it is gone. */
 export function memoryOf(pid: number): Memory | null {
   const status = read(`/proc/${pid}/status`);
   if (!status) return null;
-  return { rssMb: kib(status, 'VmRSS') / 1024, peakMb: kib(status, 'VmHWM') / 1024 };
+  const rollup = read(`/proc/${pid}/smaps_rollup`);
+  return { rssMb: kib(status, 'VmRSS') / 1024, peakMb: kib(status, 'VmHWM') / 1024, pssMb: rollup ? kib(rollup, 'Pss') / 1024 : NaN };
 }
 
 /**
@@ -120,9 +128,15 @@ export function treePssMb(pid: number): number {
   return own + childrenOf(pid).reduce((sum, child) => sum + treePssMb(child), 0);
 }
 
-/** Resident set of a process's children together (the worker's conversion processes), in MiB. */
-export function childrenRssMb(pid: number): number {
-  return childrenOf(pid).reduce((sum, child) => sum + (memoryOf(child)?.rssMb ?? 0), 0);
+/** Resident set and PSS of a process's children together (the worker's conversion processes), in MiB. */
+export function childrenMemory(pid: number): { rssMb: number; pssMb: number } {
+  return childrenOf(pid).reduce(
+    (sum, child) => {
+      const mem = memoryOf(child);
+      return { rssMb: sum.rssMb + (mem?.rssMb ?? 0), pssMb: sum.pssMb + (mem?.pssMb ?? 0) };
+    },
+    { rssMb: 0, pssMb: 0 },
+  );
 }
 
 /** CPU time of a process and all its descendants, running or ended, in ms. */

@@ -37,7 +37,8 @@ import { reached, serverTimes, watchCompletions, type Snapshot } from './fax-rea
 import { latencyRow, note, printTable } from './fax-report';
 import { RATE_KINDS } from '../src/config/rate-limits';
 import { withStack } from './fax-stack';
-import { bareNodeRssMb, cpuNow, memoryNow, sumMb } from './fax-usage';
+import type { Memory } from './fax-processes';
+import { bareNodeMemory, cpuNow, memoryNow, sumMb } from './fax-usage';
 
 const FAXES = Number(process.env.BENCH_FAXES ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
@@ -65,7 +66,7 @@ async function workflowsPerMinute(count: number, run: () => Promise<number>): Pr
 
 async function main(): Promise<void> {
   note(`fax throughput: ${FAXES} faxes, ${CLIENTS} concurrent senders, carrier sandbox at 0 ms per page`);
-  const bareNode = await bareNodeRssMb();
+  const bareNode = await bareNodeMemory();
   // Every sender comes from one address: the rate limits and the upload gate are raised to the
   // load, or most uploads would be refused (429, 503 by design) before the flow is measured.
   const env = { RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=10000000/1h`).join(','), MAX_CONCURRENT_UPLOADS: String(CLIENTS) };
@@ -153,13 +154,19 @@ async function main(): Promise<void> {
     const cpuTotal = [...cpuAfter].reduce((sum, [name, after]) => sum + after - (cpuBefore.get(name) ?? 0), 0);
     printTable('CPU time per completed fax (ms, user + system)', ['process', 'per fax'], [...cpuRows, ['all of the above', perFax(cpuTotal)]]);
 
-    const memoryRows = [['floor: a bare Node process', mb(bareNode), '–', '–', '–', '–']];
+    const both = (m: Memory | undefined): string => `${mb(m?.rssMb)} / ${mb(m?.pssMb)}`;
+    const memoryRows = [['floor: a bare Node process', `${mb(bareNode.rssMb)} / ${mb(bareNode.pssMb)}`, '–', '–', '–', '–']];
     for (const name of new Set([...atRest.keys(), ...afterRun.keys(), ...idle.keys()])) {
       const target = TARGET_MB[name];
-      memoryRows.push([name, mb(atRest.get(name)?.rssMb), mb(afterRun.get(name)?.rssMb), mb(idle.get(name)?.rssMb), mb(idle.get(name)?.peakMb), target ? `≤ ${target}` : '–']);
+      memoryRows.push([name, both(atRest.get(name)), both(afterRun.get(name)), both(idle.get(name)), mb(idle.get(name)?.peakMb), target ? `≤ ${target}` : '–']);
     }
-    memoryRows.push(['all of the above', mb(sumMb(atRest)), mb(sumMb(afterRun)), mb(sumMb(idle)), '–', `≤ ${TARGET_MB.all} at rest`]);
-    printTable('Memory (MiB; VmRSS unless marked)', ['process', 'at rest', `after ${drained.done} faxes`, `idle ${IDLE_MS / 1000} s later`, 'peak (VmHWM)', 'target'], memoryRows);
+    const sums = (m: Map<string, Memory>): string => `${mb(sumMb(m))} / ${mb(sumMb(m, 'pssMb'))}`;
+    memoryRows.push(['all of the above', sums(atRest), sums(afterRun), sums(idle), '–', `≤ ${TARGET_MB.all} at rest`]);
+    printTable(
+      'Memory (MiB, VmRSS / PSS: PSS counts a page shared by several processes, as the node binary is, once in all)',
+      ['process', 'at rest', `after ${drained.done} faxes`, `idle ${IDLE_MS / 1000} s later`, 'peak (VmHWM)', 'target'],
+      memoryRows,
+    );
     if (drained.done + drained.failed < paid) note(`note: ${paid - drained.done - drained.failed} paid faxes had not finished ${DRAIN_TIMEOUT_MS / 1000} s after the last payment`);
   });
 }

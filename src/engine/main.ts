@@ -1,6 +1,5 @@
 import { createLogger, type Level } from '../log';
 import { parseEngineArgs } from './cli-args';
-import { serveDevUi } from './dev-ui';
 import { startEngine, type RunningEngine } from './server';
 
 /**
@@ -16,15 +15,19 @@ export async function run(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   const running: RunningEngine = await startEngine({ ...opts, log });
-  const stopUi = opts.ui
-    ? await serveDevUi({ address: running.address, namespace: opts.namespaces?.[0] ?? 'default', host: opts.ui.host ?? '127.0.0.1', port: opts.ui.port, log }).catch(
-        (err: unknown) => {
-          // The gRPC server is what the SDK waits for; a UI that cannot start is reported, not fatal.
-          log.error('the Temporal UI could not start; serving without it', { err });
-          return undefined;
-        },
-      )
-    : undefined;
+  // Loaded only with --ui-port: the UI's code (the Temporal client among it) is no part of a plain engine's memory.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const devUi = opts.ui ? (require('./dev-ui') as typeof import('./dev-ui')) : undefined;
+  const stopUi =
+    devUi && opts.ui
+      ? await devUi
+          .serveDevUi({ address: running.address, namespace: opts.namespaces?.[0] ?? 'default', host: opts.ui.host ?? '127.0.0.1', port: opts.ui.port, log })
+          .catch((err: unknown) => {
+            // The gRPC server is what the SDK waits for; a UI that cannot start is reported, not fatal.
+            log.error('the Temporal UI could not start; serving without it', { err });
+            return undefined;
+          })
+      : undefined;
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('engine stopping', { signal });

@@ -3,12 +3,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import { migrate } from '../db/data-source';
+import v8 from 'node:v8';
+import { loadConfig } from '../config/config';
 import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
+import { createLogger } from '../log';
 import { portInUse, waitForPort } from '../net';
+import { startSandbox } from '../twins/main';
 import { ensureUiBuilt } from '../ui/build';
+import { startUi } from '../ui/main';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../workflows/search-attributes';
-import type { SandboxReady } from '../twins/main';
 
 const CLI = path.join(__dirname, '..', 'cli', 'index.js');
 
@@ -27,6 +30,12 @@ interface Child {
   name: string;
   proc: ChildProcess;
   exited: Promise<number | null>;
+}
+
+/** What runs inside this process (the sandboxes, the Temporal UI): stopped in its turn. */
+interface InProcess {
+  name: string;
+  stop(): Promise<void>;
 }
 
 function say(line: string): void {
@@ -70,11 +79,16 @@ async function localSecrets(dataDir: string): Promise<{ appSecret: string; strip
 /**
  * `durafax start` (`npm start`): everything on one machine. Starts what is missing — an
  * embedded PostgreSQL unless DATABASE_URL, the engine unless TEMPORAL_ADDRESS, the offline
- * twins in sandbox mode — runs migrations, then the worker and the web, and prints the URL.
- * No child is restarted silently: if one dies, everything stops with its name. Ctrl-C stops
+ * twins in sandbox mode — runs migrations, then the worker and the web, and the Temporal UI,
+ * and prints the URL. The engine, the worker and the web are processes of their own (each can
+ * be killed and watched apart); the twins and the UI, light and local, run in this process.
+ * Nothing is restarted silently: if a part dies, everything stops with its name. Ctrl-C stops
  * all. Data lives under ./.durafax/.
  */
 export async function run(): Promise<void> {
+  // The sandboxes and the UI live here: a young generation of 1 MB a semi-space as the web's
+  // and the worker's (set at run time, it does most of what the command-line flag does).
+  v8.setFlagsFromString('--max-semi-space-size=1');
   const dataDir = path.resolve(process.env.DURAFAX_DATA_DIR || '.durafax');
   await fs.mkdir(dataDir, { recursive: true });
   const sandbox = process.env.DURAFAX_SANDBOX !== '0';
@@ -91,6 +105,8 @@ export async function run(): Promise<void> {
   if (sandbox) env.DURAFAX_SANDBOX = '1';
 
   const children: Child[] = [];
+  // Everything started, children and parts of this process, in order: stopped the other way round.
+  const started: (Child | InProcess)[] = [];
   let postgres: RunningPostgres | undefined;
   let stopping = false;
   let failed = false;
@@ -99,17 +115,25 @@ export async function run(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping…');
-    for (const child of [...children].reverse()) {
-      if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGTERM');
-      const timer = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
-      await child.exited;
-      clearTimeout(timer);
+    for (const part of [...started].reverse()) {
+      if ('proc' in part) {
+        if (part.proc.exitCode === null && part.proc.signalCode === null) part.proc.kill('SIGTERM');
+        const timer = setTimeout(() => part.proc.kill('SIGKILL'), 15_000);
+        await part.exited;
+        clearTimeout(timer);
+      } else {
+        await part.stop().catch((err: unknown) => say(`${part.name} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`));
+      }
     }
     if (postgres) await postgres.stop();
     say('stopped');
   };
 
-  const spawnChild = (name: string, args: string[], onLine?: (line: string) => void): Child => {
+  /** A logger for a part of this process whose lines read as a child's, with its name in front. */
+  const logFor = (name: string) => createLogger(name, (env.LOG_LEVEL as 'info' | undefined) ?? 'info', (line) => process.stdout.write(`[${name}] ${line}\n`));
+
+  /** A child that runs until everything stops, or with `once`, one that does a job and exits (not an error). */
+  const spawnChild = (name: string, args: string[], onLine?: (line: string) => void, once = false): Child => {
     // Each child gets its own process group, so a Ctrl-C in the terminal reaches only this
     // supervisor, which then stops the children in order; the open stdin pipe tells a child
     // its supervisor is gone if this process is killed outright.
@@ -128,6 +152,11 @@ export async function run(): Promise<void> {
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     const child = { name, proc, exited };
     children.push(child);
+    if (once) {
+      void exited.then(() => children.splice(children.indexOf(child), 1));
+      return child;
+    }
+    started.push(child);
     void exited.then(async (code) => {
       if (stopping) return;
       failed = true;
@@ -148,6 +177,12 @@ export async function run(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The sandboxes and the UI run in this process: a fault of theirs stops everything, in order, as a child's exit does.
+  process.on('uncaughtException', (err) => {
+    say(`unexpected error: ${err.stack ?? err.message}; stopping everything`);
+    failed = true;
+    void stopAll().then(() => process.exit(1));
+  });
 
   try {
     await ensureFree(webPort, 'web', 'PORT');
@@ -164,8 +199,9 @@ export async function run(): Promise<void> {
       await postgres.createDatabase('durafax');
       env.DATABASE_URL = postgres.urlFor('durafax');
     }
-    const applied = await migrate(env.DATABASE_URL!);
-    say(applied.length ? `database migrated (${applied.join(', ')})` : 'database schema is up to date');
+    // In a process of its own: its database code (TypeORM) then takes none of this process's memory.
+    const migrated = await spawnChild('migrate', ['migrate'], undefined, true).exited;
+    if (migrated !== 0) throw new Error(`the database migration failed (exit code ${migrated})`);
 
     if (!process.env.TEMPORAL_ADDRESS) {
       const enginePort = envPort('ENGINE_PORT', 7233);
@@ -184,30 +220,19 @@ export async function run(): Promise<void> {
       await ensureFree(carrierPort, 'carrier sandbox', 'CARRIER_TWIN_PORT');
       await ensureFree(smtpPort, 'sandbox mail server', 'SMTP_TWIN_PORT');
       env.STRIPE_WEBHOOK_SECRET = secrets.stripeWebhookSecret;
-      const ready = await new Promise<SandboxReady>((resolve, reject) => {
-        const child = spawnChild(
-          'sandbox',
-          [
-            'sandbox',
-            '--stripe-port',
-            String(stripePort),
-            '--carrier-port',
-            String(carrierPort),
-            '--smtp-port',
-            String(smtpPort),
-            '--data-dir',
-            path.join(dataDir, 'twins'),
-            '--public-base-url',
-            publicBaseUrl,
-            '--ms-per-page',
-            String(envMs('SANDBOX_MS_PER_PAGE', 2000)),
-          ],
-          (line) => {
-            if (line.startsWith('{"ready":true')) resolve(JSON.parse(line) as SandboxReady);
-          },
-        );
-        void child.exited.then(() => reject(new Error('the sandbox stopped before it was ready')));
+      // In this process: a process of its own would cost a Node runtime (about 40 MB) for little work.
+      const twins = await startSandbox({
+        stripePort,
+        carrierPort,
+        smtpPort,
+        dataDir: path.join(dataDir, 'twins'),
+        appUrl: publicBaseUrl,
+        msPerPage: envMs('SANDBOX_MS_PER_PAGE', 2000),
+        webhookSecret: secrets.stripeWebhookSecret,
+        log: logFor('sandbox'),
       });
+      started.push({ name: 'sandbox', stop: () => twins.stop() });
+      const { ready } = twins;
       env.STRIPE_API_BASE = ready.stripeUrl;
       env.TELNYX_API_BASE = ready.carrierUrl;
       env.TELNYX_PUBLIC_KEY = ready.carrierPublicKey;
@@ -228,9 +253,10 @@ export async function run(): Promise<void> {
     if (withUi) {
       await ensureUiBuilt(say);
       env.UI_PORT = String(uiPort);
-      spawnChild('ui', ['ui']);
-      await waitForPort(uiPort, 30_000);
-      uiNote = `, Temporal UI at http://127.0.0.1:${uiPort}`;
+      // In this process too, as the sandboxes.
+      const ui = await startUi(loadConfig('ui', env), logFor('ui'));
+      started.push({ name: 'ui', stop: () => ui.stop() });
+      uiNote = `, Temporal UI at ${ui.url}`;
     } else {
       say('Temporal UI not started: outside sandbox mode it needs UI_OPERATOR_TOKEN or SUPPORT_USERS');
     }

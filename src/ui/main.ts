@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config';
 import { createDataSource } from '../db/data-source';
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
 import { portInUse } from '../net';
 import { SupportSignIn } from '../support/sign-in';
 import { connectTemporal } from '../temporal/connection';
@@ -35,13 +35,17 @@ function accessOf(config: Config, support: SupportAccess | undefined): AccessMod
   throw new Error('the Temporal UI needs UI_OPERATOR_TOKEN, or DATABASE_URL and SUPPORT_USERS');
 }
 
+export interface RunningUi {
+  url: string;
+  stop(): Promise<void>;
+}
+
 /**
- * `durafax ui`: the official Temporal UI and its HTTP API, over whatever Temporal frontend
+ * The official Temporal UI and its HTTP API, listening, over whatever Temporal frontend
  * TEMPORAL_ADDRESS names (the embedded engine or a real server), connected as the worker is.
+ * `durafax start` runs it in its own process.
  */
-export async function run(): Promise<void> {
-  const config = loadConfig('ui');
-  const log = createLogger('ui', config.logLevel);
+export async function startUi(config: Config, log: Logger): Promise<RunningUi> {
   const { host, port, operatorToken } = config.ui;
   const build = readBuildInfo(UI_BUILD_DIR);
   if (await portInUse(port, host)) throw new Error(`port ${port} on ${host} is already in use; set UI_PORT to another port`);
@@ -68,20 +72,32 @@ export async function run(): Promise<void> {
     s.once('error', reject);
   });
   const shown = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shown}:${port}`;
   const access = config.sandbox ? 'sandbox (loopback, no login)' : [operatorToken ? 'operator token' : '', support ? 'support sessions' : ''].filter(Boolean).join(' or ');
-  log.info('ui listening', { url: `http://${shown}:${port}`, temporal: config.temporal.address, access });
-
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      log.info('ui stopping', { signal });
+  log.info('ui listening', { url, temporal: config.temporal.address, access });
+  return {
+    url,
+    stop: async () => {
       // Long polls (history of a running workflow) would hold the close: cut them.
-      server.close(() => resolve());
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+      await closed;
+      await connection.close();
+      await db?.destroy();
+      log.info('ui stopped');
+    },
+  };
+}
+
+/** `durafax ui`: the Temporal UI (startUi) until SIGINT or SIGTERM. */
+export async function run(): Promise<void> {
+  const config = loadConfig('ui');
+  const log = createLogger('ui', config.logLevel);
+  const ui = await startUi(config, log);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await connection.close();
-  await db?.destroy();
-  log.info('ui stopped');
+  log.info('ui stopping', { signal });
+  await ui.stop();
 }
