@@ -419,7 +419,17 @@ export function activityCanceled(engine: Engine, run: Execution, act: ActivitySt
 /** The RequestCancelActivityTask command: an attempt not running on a worker is cancelled at once. */
 export function requestCancelActivity(engine: Engine, run: Execution, scheduledEventId: number, wftCompletedId: number): void {
   const act = run.state.activities[scheduledEventId];
-  if (!act) return;
+  if (!act) {
+    // It ended while the cancelling task ran: the request is recorded all the same, as the real
+    // server records it, and its buffered end is written after it.
+    if (bufferedActivityEnd(run, scheduledEventId)) {
+      addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'activityTaskCancelRequestedEventAttributes', {
+        scheduledEventId,
+        workflowTaskCompletedEventId: wftCompletedId,
+      });
+    }
+    return;
+  }
   const requested = addEvent(engine, run, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, 'activityTaskCancelRequestedEventAttributes', {
     scheduledEventId,
     workflowTaskCompletedEventId: wftCompletedId,
@@ -436,6 +446,18 @@ export function requestCancelActivity(engine: Engine, run: Execution, scheduledE
     if (run.state.kind === 'activity') closeStandalone(engine, run, act, 'cancel', { failure: canceledFailure(run.state) });
     else run.state.needsWft = true;
   }
+}
+
+/** True when the activity's end (completed, failed, timed out, cancelled) waits in the buffer for the running workflow task to finish. */
+export function bufferedActivityEnd(run: Execution, scheduledEventId: number): boolean {
+  return run.state.buffered.some(({ event }) => {
+    const end =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
+    return end ? Number(end.scheduledEventId) === scheduledEventId : false;
+  });
 }
 
 /** What a standalone activity cancelled before a worker took it ends with. */

@@ -2,7 +2,7 @@ import type { Engine } from '../engine';
 import { enums, type Command, type ProtocolMessage } from '../proto';
 import { workflowCron } from '../schedule/spec';
 import { durationMs } from '../time';
-import { normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
+import { bufferedActivityEnd, normalizeActivityTimeouts, requestCancelActivity, scheduleActivity } from './activity';
 import { initiateCancelExternal, initiateChild, initiateSignalExternal } from './children';
 import { cancelRun, completeRun, continueAsNew, failRun } from './close';
 import { nexusCommandChecker, requestCancelNexusOperation, scheduleNexusOperation } from './nexus';
@@ -46,7 +46,9 @@ export function validateCommands(engine: Engine, run: Execution, commands: Comma
       }
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
         const id = Number(command.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
-        if (!state.activities[id])
+        // An activity that ended while the task ran (its end event waits in the buffer) may still be
+        // cancelled, as with the real server: the request is recorded and the end follows it.
+        if (!state.activities[id] && !bufferedActivityEnd(run, id))
           return bad(FailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES, `Unable to find activity with scheduled event id ${id}.`);
         break;
       }

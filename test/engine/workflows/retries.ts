@@ -1,4 +1,17 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, ActivityCancellationType, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  ActivityCancellationType,
+  setHandler,
+  sleep,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { TestActivities } from '../activities';
 
 export interface ActivityOutcome {
@@ -102,4 +115,35 @@ export async function startToCloseRetry(key: string): Promise<ActivityOutcome> {
 export async function runsStoppable(key: string, failFirst: boolean): Promise<number> {
   const { stoppable } = proxyActivities<TestActivities>({ startToCloseTimeout: '1m', heartbeatTimeout: '5s', retry: { initialInterval: '1s' } });
   return await stoppable(key, failFirst);
+}
+
+export const goSignal = defineSignal('go');
+
+/**
+ * Cancels an activity that has just ended: its first task starts an activity (it waits at the
+ * gate `<gate>-activity`); on `go` its next task is held open by a local activity (the gate
+ * `<gate>-task`) while the test lets the activity complete, then cancels it. The cancel
+ * command reaches the engine while the completion waits in its buffer; the workflow ends in a
+ * later task.
+ */
+export async function cancelActivityEndedMidTask(gate: string): Promise<string> {
+  const { waitAtGate } = proxyActivities<TestActivities>({ startToCloseTimeout: '30s', cancellationType: ActivityCancellationType.TRY_CANCEL });
+  const local = proxyLocalActivities<TestActivities>({ startToCloseTimeout: '30s' });
+  let go = false;
+  setHandler(goSignal, () => void (go = true));
+  const scope = new CancellationScope();
+  const activity = scope.run(() => waitAtGate(`${gate}-activity`));
+  activity.catch(() => undefined);
+  await condition(() => go);
+  await local.waitAtGate(`${gate}-task`);
+  scope.cancel();
+  let outcome: string;
+  try {
+    outcome = `completed: ${await activity}`;
+  } catch (err) {
+    outcome = isCancellation(err) ? 'cancelled' : `unexpected: ${String(err)}`;
+  }
+  // Not in the cancelling task: a completion while the activity's end waits would be turned down.
+  await sleep(10);
+  return outcome;
 }
