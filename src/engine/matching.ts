@@ -18,6 +18,9 @@ export type Task =
 
 export type QueueType = 'workflow' | 'activity' | 'nexus';
 
+/** A sticky queue nobody has polled for this long has lost its worker (the real server's matching uses the same 10 s). */
+export const STICKY_POLLER_WINDOW_MS = 10_000;
+
 interface Poller {
   take: (task: Task) => boolean;
   done: boolean;
@@ -35,6 +38,7 @@ interface Queue {
 
 export class Matching {
   private readonly queues = new Map<string, Queue>();
+  private readonly startedAt = Date.now();
 
   constructor(private readonly router: Router) {}
 
@@ -152,6 +156,20 @@ export class Matching {
   hasPoller(namespace: string, name: string, type: QueueType, withinMs: number): boolean {
     const q = this.queue(namespace, name, type);
     return q.pollers.some((p) => !p.done) || Date.now() - q.lastPollAt < withinMs;
+  }
+
+  /**
+   * A worker's sticky queue that nobody has polled for STICKY_POLLER_WINDOW_MS: its worker died
+   * without ShutdownWorker (SIGKILL), so a task put there would only wait out its sticky
+   * schedule-to-start timeout. The real server's matching answers StickyWorkerUnavailable and the
+   * task goes to the normal queue at once. Not in the first window after a start, while workers
+   * have not polled this engine yet.
+   */
+  stickyUnavailable(namespace: string, name: string): boolean {
+    const now = Date.now();
+    if (now - this.startedAt < STICKY_POLLER_WINDOW_MS) return false;
+    const q = this.queues.get(`${namespace}\u0000${name}\u0000workflow`);
+    return !q || (!q.pollers.some((p) => !p.done) && now - q.lastPollAt >= STICKY_POLLER_WINDOW_MS);
   }
 
   /** Removes a queue (a sticky queue whose worker shut down) and returns its waiting tasks. */

@@ -33,6 +33,9 @@ export function scheduleWft(engine: Engine, run: Execution, dispatch = true): vo
     return;
   }
   if (state.firstWftAt > engine.now()) return;
+  // Its worker's sticky queue has gone unpolled (the worker died without a word): the task goes
+  // to the normal queue now rather than after the sticky timeout, as with the real server.
+  if (state.sticky && engine.matching.stickyUnavailable(state.namespace, state.sticky.queue)) state.sticky = null;
   state.needsWft = false;
   const attempt = state.wftAttempt;
   const transient = attempt > 1;
