@@ -4,6 +4,8 @@
  *
  * - workflows per second, start → result, of an empty workflow and of a one-activity workflow
  *   at 1, 10 and 100 concurrent starters (a worker in the bench process);
+ * - the CPU each workflow costs the engine's process and the bench's (the SDK's worker and client),
+ *   and the rates those allow: one core's worth each, and both sides together on the machine's two;
  * - history long-poll latency: a GetWorkflowExecutionHistory waiting for a new event
  *   (waitNewEvent, as `result()` and the UI wait) answered after a signal, from the signal's send;
  * - RSS per open workflow: the engine's VmRSS before and after starting open workflows whose
@@ -68,9 +70,19 @@ async function rssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
 }
 
+/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (10 ms ticks). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 interface ModeFigures {
   /** Workflows per second by kind and number of starters, e.g. `empty/10`. */
   rate: Record<string, number>;
+  /** CPU ms per workflow by the same keys: the engine's process, and this one (the SDK's worker and client). */
+  engineCpu: Record<string, number>;
+  sdkCpu: Record<string, number>;
   pollP50: number;
   pollP95: number;
   rssPerOpenKiB: number;
@@ -78,9 +90,18 @@ interface ModeFigures {
   rssAfterMiB: number;
 }
 
-/** `count` workflows of `type`, `starters` at a time: workflows per second, start → result. */
-async function rate(client: Client, taskQueue: string, type: string, starters: number, count: number): Promise<number> {
+/** `count` workflows of `type`, `starters` at a time: workflows per second, start → result, and CPU ms per workflow of the engine and of this process. */
+async function rate(
+  client: Client,
+  taskQueue: string,
+  type: string,
+  starters: number,
+  count: number,
+  enginePid: number,
+): Promise<{ perSecond: number; engineMs: number; sdkMs: number }> {
   let next = 0;
+  const engine0 = await cpuMs(enginePid);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: starters }, async () => {
@@ -90,7 +111,9 @@ async function rate(client: Client, taskQueue: string, type: string, starters: n
       }
     }),
   );
-  return (count / (performance.now() - t0)) * 1000;
+  const perSecond = (count / (performance.now() - t0)) * 1000;
+  const own = process.cpuUsage(own0);
+  return { perSecond, engineMs: ((await cpuMs(enginePid)) - engine0) / count, sdkMs: (own.user + own.system) / 1000 / count };
 }
 
 /** Signal → answer of a history long poll that waits for a new event (no worker runs the workflow: only the engine is timed). */
@@ -161,18 +184,24 @@ async function measure(args: string[]): Promise<ModeFigures> {
   });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const figures: ModeFigures = { rate: {}, pollP50: 0, pollP95: 0, rssPerOpenKiB: 0, rssBeforeMiB: 0, rssAfterMiB: 0 };
+  const figures: ModeFigures = { rate: {}, engineCpu: {}, sdkCpu: {}, pollP50: 0, pollP95: 0, rssPerOpenKiB: 0, rssBeforeMiB: 0, rssAfterMiB: 0 };
   try {
     await worker.runUntil(async () => {
       // Warm-up: the worker's first workflows bundle and cache code.
-      for (const kind of KINDS) await rate(client, taskQueue, kind.name, 10, 20);
+      for (const kind of KINDS) await rate(client, taskQueue, kind.name, 10, 20, child.pid!);
       // Memory first, on an engine that has done little yet (less garbage left to collect in the figure).
       const { before, after } = await openWorkflows(client, taskQueue, child.pid!);
       figures.rssPerOpenKiB = (after - before) / OPEN;
       figures.rssBeforeMiB = before / 1024;
       figures.rssAfterMiB = after / 1024;
       for (const kind of KINDS) {
-        for (const starters of STARTERS) figures.rate[`${kind.label}/${starters}`] = await rate(client, taskQueue, kind.name, starters, Math.round(COUNT[starters] * SCALE));
+        for (const starters of STARTERS) {
+          const key = `${kind.label}/${starters}`;
+          const r = await rate(client, taskQueue, kind.name, starters, Math.round(COUNT[starters] * SCALE), child.pid!);
+          figures.rate[key] = r.perSecond;
+          figures.engineCpu[key] = r.engineMs;
+          figures.sdkCpu[key] = r.sdkMs;
+        }
       }
       const polls = await longPolls(connection);
       figures.pollP50 = pct(polls, 50);
@@ -221,6 +250,16 @@ async function main(): Promise<void> {
         const count = Math.round(COUNT[starters] * SCALE);
         row(`${kind.label}, ${starters} starter${starters > 1 ? 's' : ''} (${count} workflows)`, base.rate[key].toFixed(1), journal.rate[key].toFixed(1));
       }
+    }
+    console.log('CPU per workflow at 100 starters, ms (user + system): the engine, and the SDK (worker and client, this process)');
+    for (const kind of KINDS) {
+      const key = `${kind.label}/100`;
+      row(`${kind.label}: engine`, base.engineCpu[key].toFixed(2), journal.engineCpu[key].toFixed(2));
+      row(`${kind.label}: SDK worker and client`, base.sdkCpu[key].toFixed(2), journal.sdkCpu[key].toFixed(2));
+      // What each side alone would allow if it had a core to itself, and what the two cores allow with both on them.
+      const bound = (f: ModeFigures): string =>
+        `${(1000 / f.engineCpu[key]).toFixed(0)} / ${(1000 / f.sdkCpu[key]).toFixed(0)} / ${((2 * 1000) / (f.engineCpu[key] + f.sdkCpu[key])).toFixed(0)}`;
+      row(`${kind.label}: wf/s bound engine/SDK/2 cores`, bound(base), bound(journal));
     }
     console.log(`History long poll, signal → answer (${POLLS} polls), ms`);
     row('p50', base.pollP50.toFixed(1), journal.pollP50.toFixed(1));

@@ -90,6 +90,8 @@ export interface Config {
   rateLimits: Record<RateKind, RateRule>;
   support: SupportConfig;
   metrics: MetricsConfig;
+  /** How many workflows a worker keeps in its cache (WORKER_CACHED_WORKFLOWS); one evicted is replayed from its history when it next has work. */
+  cachedWorkflows: number;
   /** When the daily reconciliation with Stripe and the carrier runs; null: never (its schedule is removed). */
   reconcileAt: DailyTime | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -117,6 +119,13 @@ export function parseDailyTime(raw: string): DailyTime | null | Error {
   }
   return { hour: Number(m[1]), minute: Number(m[2]), timeZone };
 }
+
+/**
+ * A fax is busy for minutes, then waits out its retention for days: the worker's cache need hold
+ * only the faxes in flight (a cached fax workflow costs the worker about 0.5 MiB), and a retained
+ * one is replayed from its history (~60 events, milliseconds) when its purge comes.
+ */
+export const DEFAULT_CACHED_WORKFLOWS = 250;
 
 /** Where Prometheus reads each process's metrics. */
 export interface MetricsConfig {
@@ -386,6 +395,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       workerPort: env.WORKER_METRICS_PORT?.trim() ? int('WORKER_METRICS_PORT', 0, 0) : null,
       workerHost: str('WORKER_METRICS_HOST', false, '127.0.0.1'),
     },
+    cachedWorkflows: int('WORKER_CACHED_WORKFLOWS', DEFAULT_CACHED_WORKFLOWS, 0),
     reconcileAt: reconcileAt instanceof Error ? null : reconcileAt,
     logLevel,
   };

@@ -1,4 +1,5 @@
 import { createLogger, type Level } from '../log';
+import { startIdleTrim } from '../memory-trim';
 import { parseEngineArgs } from './cli-args';
 import { startEngine, type RunningEngine } from './server';
 
@@ -15,6 +16,8 @@ export async function run(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   const running: RunningEngine = await startEngine({ ...opts, log });
+  // Runs paged out leave V8's heap grown: given back once the engine is idle.
+  const trim = startIdleTrim(log);
   // Loaded only with --ui-port: the UI's code (the Temporal client among it) is no part of a plain engine's memory.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const devUi = opts.ui ? (require('./dev-ui') as typeof import('./dev-ui')) : undefined;
@@ -31,6 +34,7 @@ export async function run(argv: string[]): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info('engine stopping', { signal });
+      trim.stop();
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       Promise.all([stopUi?.(), running.stop()]).then(

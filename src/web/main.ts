@@ -4,6 +4,7 @@ import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
 import { Faxes } from '../db/faxes';
 import { createLogger } from '../log';
+import { startIdleTrim } from '../memory-trim';
 import { portInUse } from '../net';
 import { createPayments } from '../payments/stripe-payments';
 import { connectClient } from '../temporal/connection';
@@ -86,6 +87,7 @@ export async function run(): Promise<void> {
   const starter = new WorkflowStarter(new Faxes(db), workflows, log, { intervalMs: 15_000, graceMs: 2 * config.web.dependencyTimeoutMs });
   starter.start();
   log.info('web listening', { url: config.web.publicBaseUrl, host: config.web.host, port: config.web.port });
+  const trim = startIdleTrim(log);
   await supportStartUp(db, config, log);
 
   await new Promise<void>((resolve) => {
@@ -100,6 +102,7 @@ export async function run(): Promise<void> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   clearInterval(spoolSweeper);
+  trim.stop();
   await starter.stop();
   await changes.stop();
   await client.connection.close();

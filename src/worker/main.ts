@@ -11,6 +11,7 @@ import { listenForUploads } from '../db/upload-notices';
 import { Faxes } from '../db/faxes';
 import { EmailRelay } from '../email/relay';
 import { createLogger } from '../log';
+import { startIdleTrim } from '../memory-trim';
 import { activityMetrics } from '../metrics/activity-metrics';
 import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
@@ -77,10 +78,8 @@ export async function run(): Promise<void> {
     // Conversions are CPU-bound child processes: a few at a time per worker.
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentWorkflowTaskExecutions: 40,
-    // A fax is busy for minutes, then waits out its retention for days: the cache holds the faxes
-    // in flight (about 0.5 MiB each), and a retained one is replayed (~60 events, milliseconds)
-    // when its purge comes. With 1,000 the worker kept a week of retained faxes resident.
-    maxCachedWorkflows: 250,
+    // The faxes in flight; a retained fax is replayed when its purge comes (DEFAULT_CACHED_WORKFLOWS).
+    maxCachedWorkflows: config.cachedWorkflows,
     shutdownGraceTime: '30s',
   });
 
@@ -105,6 +104,8 @@ export async function run(): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 
+  // After Worker.create: its workflow sandboxes are made without the `gc` global this exposes for a moment.
+  const trim = startIdleTrim(log);
   await metrics.start(config.metrics, log);
   // Conversion processes serve documents while they come, one is readied as an upload begins.
   keepConversionProcesses();
@@ -115,6 +116,7 @@ export async function run(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    trim.stop();
     await stopHelpers();
     await metrics.stop();
     stopConversionProcesses();

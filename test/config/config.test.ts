@@ -34,6 +34,8 @@ test('a complete production environment loads for every role', () => {
   expect(config.sandbox).toBe(false);
   expect(config.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'default', taskQueue: 'durafax-fax' });
   expect(config.policy).toMatchObject({ paymentWindowMs: 3_600_000, maxTransmissions: 3, retryDelayMs: 300_000, retentionMs: 7 * 86_400_000 });
+  expect(config.cachedWorkflows).toBe(250);
+  expect(loadConfig('worker', { ...PRODUCTION, WORKER_CACHED_WORKFLOWS: '40' }).cachedWorkflows).toBe(40);
 });
 
 test('missing provider keys stop start-up outside sandbox mode, each named', () => {
@@ -79,6 +81,7 @@ test('bad values are explained', () => {
     LOG_LEVEL: 'loud',
     PAYMENT_WINDOW: '10m',
     TEMPORAL_TLS_CERT: '/etc/cert.pem',
+    WORKER_CACHED_WORKFLOWS: 'many',
   });
   expect(list).toEqual(
     expect.arrayContaining([
@@ -90,6 +93,7 @@ test('bad values are explained', () => {
       'LOG_LEVEL must be debug, info, warn or error',
       'PAYMENT_WINDOW must be at least 30m (Stripe Checkout sessions cannot expire sooner)',
       'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together',
+      'WORKER_CACHED_WORKFLOWS must be a whole number ≥ 0 (got "many")',
     ]),
   );
 });

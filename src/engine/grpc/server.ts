@@ -56,7 +56,15 @@ export function buildServer(services: ServiceImpl[], log: Logger, beforeReply: (
         responseSerialize: (b: Buffer) => b,
         responseDeserialize: (b: Buffer) => b,
       };
-      const decode = (raw: Buffer): unknown => reqType.toObject(reqType.decode(raw), TO_OBJECT);
+      // A request's bytes fields (payloads, tokens) stay views into the buffer it is decoded from,
+      // and a small message arrives in a slice of Node's shared 8 KiB buffer pool: a payload kept
+      // in a run's history would keep that whole slab alive. Decoded from a copy of its own size,
+      // a kept payload holds only its own message.
+      const decode = (raw: Buffer): unknown => {
+        const own = Buffer.allocUnsafeSlow(raw.length);
+        raw.copy(own);
+        return reqType.toObject(reqType.decode(own), TO_OBJECT);
+      };
       const encode = (msg: unknown): Buffer => Buffer.from(resType.encode(resType.fromObject(msg as Record<string, unknown>)).finish());
       const stream = svc.streams?.[name];
       if (method.responseStream) {
