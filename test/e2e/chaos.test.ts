@@ -26,7 +26,12 @@ test('a short crash storm: every fax final, nothing lost, sent or charged twice'
     CHAOS_KILL_MS: '1200-2000',
     CHAOS_DOWNTIME_MS: '200-800',
     CHAOS_SENDERS: '4',
-    CHAOS_DRAIN_SECONDS: '120',
+    // A worker killed while it submits a transmission holds that attempt until the submission's
+    // start-to-close timeout (2 min, no heartbeat: src/workflows/fax-activities.ts), then the
+    // retry comes 5 s later and the fax finishes: up to about 130 s after the kill. The drain
+    // must outlast that; a fax still open after 60 s is described in the output.
+    CHAOS_DRAIN_SECONDS: '150',
+    CHAOS_SLOW_SECONDS: '60',
     PAYMENT_WINDOW: '6s',
     RETENTION: '2s',
     UPLOAD_TIMEOUT: '3s',
@@ -36,14 +41,17 @@ test('a short crash storm: every fax final, nothing lost, sent or charged twice'
   let output = '';
   bench.stdout.on('data', (d: Buffer) => (output += d.toString()));
   bench.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const killer = setTimeout(() => bench.kill('SIGINT'), 170_000);
+  const killer = setTimeout(() => bench.kill('SIGINT'), 220_000);
   const code = await new Promise<number | null>((resolve) => bench.once('exit', resolve));
   clearTimeout(killer);
 
   const line = output.split('\n').find((l) => l.startsWith('chaos-result '));
   if (!line) throw new Error(`the bench printed no result (exit ${code}):\n${output.slice(-4000)}`);
   const result = JSON.parse(line.slice('chaos-result '.length)) as ChaosResult;
-  expect(result.violationList).toEqual([]);
+  // A fax still open when the drain ran out is described by the bench (its workflow's pending
+  // work and last events): shown with the violations.
+  const stuck = output.split('\n').filter((l) => /^\[chaos [\d:]+\] (stuck|faxes still open)/.test(l));
+  expect({ violations: result.violationList, stuck: result.violations ? stuck : [] }).toEqual({ violations: [], stuck: [] });
   expect(result.violations).toBe(0);
   expect(code).toBe(0);
   expect(result.accepted).toBe(result.faxes);
@@ -51,4 +59,4 @@ test('a short crash storm: every fax final, nothing lost, sent or charged twice'
   for (const role of ['worker', 'web', 'engine', 'postgres']) expect(result.byRole[role].kills).toBeGreaterThanOrEqual(1);
   const delivered = Object.values(result.outcomes).reduce((n, statuses) => n + (statuses.delivered ?? 0), 0);
   expect(delivered).toBeGreaterThanOrEqual(1);
-}, 190_000);
+}, 240_000);
