@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DocumentStore } from '../db/document-store';
 import { formatForDisplay } from '../domain/phone';
@@ -6,9 +5,7 @@ import { paperFor, priceFor, type PriceTable } from '../domain/pricing';
 import { ConversionError, type ConversionOptions, type ConversionResult } from '../conversion/types';
 import type { Faxes } from '../db/faxes';
 import type { Quote } from '../workflows/contract';
-
-/** Well inside the conversion's heartbeat timeout (30 s, src/workflows/fax-activities.ts). */
-const HEARTBEAT_MS = 5_000;
+import { whileBeating } from './heartbeats';
 
 export type Converter = (input: Buffer, options: ConversionOptions) => Promise<ConversionResult>;
 
@@ -71,14 +68,7 @@ export function createConversionStep({ records, store, convert, prices, maxPages
      * code, not retried.
      */
     async convertDocument(faxId: string): Promise<Quote> {
-      // Alive from start to end: the workflow notices a worker that died under it by the missing beats.
-      const context = Context.current();
-      const beating = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
-      try {
-        return await convertAndPrice(faxId);
-      } finally {
-        clearInterval(beating);
-      }
+      return whileBeating(() => convertAndPrice(faxId));
     },
   };
 }

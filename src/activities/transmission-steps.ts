@@ -9,6 +9,7 @@ import type { Faxes } from '../db/faxes';
 import type { AttemptStatus } from '../domain/status';
 import { signMediaPath } from '../web/media-url';
 import type { CarrierUpdate, TransmissionSnapshot } from '../workflows/contract';
+import { whileBeating } from './heartbeats';
 
 export interface TransmissionStepDeps {
   records: Faxes;
@@ -102,35 +103,40 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
     });
   }
 
+  /** Hands an attempt to the carrier (sendOnce reconciles with what the carrier has before it submits again). */
+  async function submit(faxId: string, attempt: number): Promise<{ carrierFaxId: string }> {
+    const fax = await records.get(faxId);
+    const pdf = await store.find(faxId, 'fax_pdf');
+    // A redacted fax has no number and no documents left: both go at retention's end.
+    if (!pdf || !fax.toNumber) throw ApplicationFailure.create({ type: 'media_unavailable', message: `fax ${faxId} has no converted PDF`, nonRetryable: true });
+    const ttl = deps.mediaLinkTtlMs ?? 6 * 3_600_000;
+    const mediaUrl = deps.publicBaseUrl + signMediaPath(pdf.id, new Date(Date.now() + ttl), deps.appSecret);
+    let sent;
+    try {
+      sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, records);
+    } catch (err) {
+      if (err instanceof CarrierError && err.refusesDestination) {
+        await records.submitting(faxId, attempt, new Date());
+        await records.updateAttempt(faxId, attempt, { status: 'failed', reason: 'destination_not_allowed', retryable: false, completedAt: new Date() });
+        throw ApplicationFailure.create({ type: 'destination_not_allowed', message: err.message, nonRetryable: true });
+      }
+      if (err instanceof CarrierError && err.kind === 'invalid_request') {
+        // Our own request is wrong (caller id, connection id, media link): not the sender's
+        // fault, so no failed fax for it. Retried until an operator fixes the configuration,
+        // as for a wrong key; the message names the field, never the number.
+        Context.current().log.error('the carrier refuses our fax request: check the carrier configuration', { faxId, attempt, error: err.message, carrierCode: err.carrierCode });
+        throw new Error(`${err.message}: check the carrier configuration`);
+      }
+      throw err;
+    }
+    await records.update(faxId, { status: 'sending', attempts: attempt, carrierFaxId: sent.id });
+    await record(faxId, attempt, { carrierFaxId: sent.id, ...sent });
+    return { carrierFaxId: sent.id };
+  }
+
   return {
     async submitTransmission(faxId: string, attempt: number): Promise<{ carrierFaxId: string }> {
-      const fax = await records.get(faxId);
-      const pdf = await store.find(faxId, 'fax_pdf');
-      // A redacted fax has no number and no documents left: both go at retention's end.
-      if (!pdf || !fax.toNumber) throw ApplicationFailure.create({ type: 'media_unavailable', message: `fax ${faxId} has no converted PDF`, nonRetryable: true });
-      const ttl = deps.mediaLinkTtlMs ?? 6 * 3_600_000;
-      const mediaUrl = deps.publicBaseUrl + signMediaPath(pdf.id, new Date(Date.now() + ttl), deps.appSecret);
-      let sent;
-      try {
-        sent = await carrier.sendOnce({ faxId, attempt, to: fax.toNumber, mediaUrl }, records);
-      } catch (err) {
-        if (err instanceof CarrierError && err.refusesDestination) {
-          await records.submitting(faxId, attempt, new Date());
-          await records.updateAttempt(faxId, attempt, { status: 'failed', reason: 'destination_not_allowed', retryable: false, completedAt: new Date() });
-          throw ApplicationFailure.create({ type: 'destination_not_allowed', message: err.message, nonRetryable: true });
-        }
-        if (err instanceof CarrierError && err.kind === 'invalid_request') {
-          // Our own request is wrong (caller id, connection id, media link): not the sender's
-          // fault, so no failed fax for it. Retried until an operator fixes the configuration,
-          // as for a wrong key; the message names the field, never the number.
-          Context.current().log.error('the carrier refuses our fax request: check the carrier configuration', { faxId, attempt, error: err.message, carrierCode: err.carrierCode });
-          throw new Error(`${err.message}: check the carrier configuration`);
-        }
-        throw err;
-      }
-      await records.update(faxId, { status: 'sending', attempts: attempt, carrierFaxId: sent.id });
-      await record(faxId, attempt, { carrierFaxId: sent.id, ...sent });
-      return { carrierFaxId: sent.id };
+      return whileBeating(() => submit(faxId, attempt));
     },
 
     async watchTransmission(faxId: string, attempt: number, carrierFaxId: string): Promise<TransmissionSnapshot> {

@@ -99,7 +99,10 @@ export class StripePayments implements Payments {
   }
 
   async cancel(faxId: string, paymentIntentId: string, opts: CancelOptions = {}): Promise<PaymentIntentInfo> {
-    const key = opts.stray ? `${faxId}:release:${paymentIntentId}` : `${faxId}:release`;
+    // One key per request: the web releases a stray hold with a reason, the workflow without one;
+    // under one key the second would be an idempotency error (other parameters), under its own it
+    // finds the hold already released, which is success.
+    const key = (opts.stray ? `${faxId}:release:${paymentIntentId}` : `${faxId}:release`) + (opts.reason ? `:${opts.reason}` : '');
     const params: Stripe.PaymentIntentCancelParams = { expand: EXPAND_CHARGE, ...(opts.reason ? { cancellation_reason: opts.reason } : {}) };
     try {
       const pi = await this.stripe.paymentIntents.cancel(paymentIntentId, params, { idempotencyKey: key });

@@ -59,7 +59,7 @@ export interface RefundInfo {
 export interface CancelOptions {
   /**
    * The hold is not the fax's own payment (it arrived after the fax ended, duplicates the
-   * fax's payment, or does not match the quote): keyed `<faxId>:release:<paymentIntentId>`
+   * fax's payment, or does not match the quote): keyed `<faxId>:release:<paymentIntentId>` (and `:<reason>` when given)
    * so it never collides with the release of the fax's own hold.
    */
   stray?: boolean;

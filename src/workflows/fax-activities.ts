@@ -24,9 +24,14 @@ const converting = proxyActivities<FaxActivities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
-/** Submitting is safe to retry: the carrier adapter reconciles before it submits again. */
+/**
+ * Submitting is safe to retry: the carrier adapter reconciles before it submits again. It
+ * heartbeats too: a worker killed just after the carrier took the fax is noticed within 20 s,
+ * not after the 2 minutes (the crash storm found a fax waiting those out).
+ */
 const submission = proxyActivities<FaxActivities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 

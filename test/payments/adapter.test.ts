@@ -194,6 +194,16 @@ describe('holds', () => {
     expect(intent.cancellation_reason).toBe('duplicate');
   });
 
+  test('a stray hold released by the web with a reason, then by the workflow without one, is released once and both succeed', async () => {
+    const a = await paidFax();
+    const b = await paidFax();
+    // The web released it as it came in (the fax had expired); the workflow's own release follows.
+    expect(await t.payments.cancel(a.faxId, b.paymentIntentId, { stray: true, reason: 'abandoned' })).toMatchObject({ status: 'canceled' });
+    expect(await t.payments.cancel(a.faxId, b.paymentIntentId, { stray: true })).toMatchObject({ status: 'canceled' });
+    expect((await raw.paymentIntents.retrieve(b.paymentIntentId)).cancellation_reason).toBe('abandoned');
+    expect(t.twin.events('payment_intent.canceled').filter((e) => (e.data.object as { id?: string }).id === b.paymentIntentId)).toHaveLength(1);
+  });
+
   test('the same step key on another payment intent is an idempotency conflict', async () => {
     const a = await paidFax();
     const b = await paidFax();
