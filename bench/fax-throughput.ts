@@ -16,11 +16,12 @@
  * and captured in PostgreSQL (the read model) every 250 ms. Throughput is faxes completed per
  * minute, over the whole run and over its middle 80 %.
  * CPU: user + system time of each process (and its children) over the run, per fax.
- * Memory: VmRSS of `durafax start` itself, the web, the worker (and apart, its conversion
- * processes), the engine, the sandboxes and the Temporal UI from /proc, at rest before the
- * first fax, once the last one completed, and after idling BENCH_IDLE_MS (default 45 s, past
- * the conversion process's idle time); VmHWM is each process's peak; their sum beside the
- * targets. PostgreSQL's processes share their buffers: their PSS is summed instead. Every fax workflow stays open after delivery (the documents'
+ * Memory: VmRSS and PSS of `durafax start` itself (with the sandboxes and the Temporal UI
+ * inside it), the web, the worker (and apart, its conversion processes) and the engine from
+ * /proc, at rest before the first fax, once the last one completed, and after idling
+ * BENCH_IDLE_MS (default 45 s, past the conversion process's idle time); VmHWM is each
+ * process's peak; their sum beside the targets. PostgreSQL's processes share their buffers:
+ * their PSS is summed instead. Every fax workflow stays open after delivery (the documents'
  * retention timer), as in production, so this is the memory of 1,000 live faxes.
  * The baseline, after the faxes, on the same engine: empty workflows and one-activity
  * workflows started and completed by as many concurrent clients.
