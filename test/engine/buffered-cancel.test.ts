@@ -1,10 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { startEngine, type RunningEngine } from '../../src/engine';
-import { silentLogger } from '../../src/log';
+import { Worker } from '@temporalio/worker';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './harness';
+import { id, withInMemoryEngine, workflowsPath } from './harness';
 import { goSignal } from './workflows/retries';
 
 /**
@@ -14,31 +11,16 @@ import { goSignal } from './workflows/retries';
  * failed the task and replayed. The crash storm met it with the fax workflow's polling backstop,
  * cancelled as a webhook told the outcome while the backstop's own poll had just found it.
  */
-let engine: RunningEngine;
-let connection: Connection;
-let native: NativeConnection;
-let client: Client;
+const t = withInMemoryEngine();
 const probe = new Probe();
 const taskQueue = id('buffered-cancel');
 
-beforeAll(async () => {
-  engine = await startEngine({ port: 0, inMemory: true, log: silentLogger });
-  connection = await Connection.connect({ address: engine.address });
-  native = await NativeConnection.connect({ address: engine.address });
-  client = new Client({ connection });
-});
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await engine?.stop();
-});
-
 test('cancelling an activity whose end waits in the buffer: the request is recorded, then the end, and the task completes', async () => {
-  const worker = await Worker.create({ connection: native, taskQueue, workflowsPath, activities: createActivities(probe) });
+  const worker = await Worker.create({ connection: t.native, taskQueue, workflowsPath, activities: createActivities(probe) });
   await worker.runUntil(async () => {
     const gate = id('gate');
     const workflowId = id('cancel-ended');
-    const handle = await client.workflow.start('cancelActivityEndedMidTask', { taskQueue, workflowId, args: [gate] });
+    const handle = await t.client.workflow.start('cancelActivityEndedMidTask', { taskQueue, workflowId, args: [gate] });
     await probe.reached(`${gate}-activity:waiting`);
     await handle.signal(goSignal);
     // The task that will cancel the activity is running (held by its local activity)...

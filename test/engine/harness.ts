@@ -1,6 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { startEngine, type RunningEngine } from '../../src/engine';
+import { silentLogger } from '../../src/log';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
 
@@ -49,4 +54,44 @@ export function withTimeSkippingWorker(ready: (context: EngineTestContext) => vo
     await started?.running;
     await env?.teardown();
   });
+}
+
+/** What a test file gets from withInMemoryEngine, once its beforeAll has run. */
+export interface InMemoryEngine {
+  engine: RunningEngine;
+  client: Client;
+  /** For workers in the test process. */
+  native: NativeConnection;
+}
+
+/** An in-memory engine in the test process with a client and a native connection, for the test file (beforeAll to afterAll). */
+export function withInMemoryEngine(): InMemoryEngine {
+  const context = {} as InMemoryEngine;
+  let connection: Connection | undefined;
+  beforeAll(async () => {
+    context.engine = await startEngine({ port: 0, inMemory: true, log: silentLogger });
+    connection = await Connection.connect({ address: context.engine.address });
+    context.native = await NativeConnection.connect({ address: context.engine.address });
+    context.client = new Client({ connection });
+  });
+  afterAll(async () => {
+    await context.native?.close();
+    await connection?.close();
+    await context.engine?.stop();
+  });
+  return context;
+}
+
+/** A worker in a process of its own (worker-process.ts), for tests that kill it; resolves once it polls. */
+export async function spawnWorkerProcess(address: string, taskQueue: string, identity: string): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const root = path.resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), address, taskQueue, identity], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker process exited (${code})`)));
+  });
+  return { child, exited };
 }

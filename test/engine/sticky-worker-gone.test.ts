@@ -1,13 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { startEngine, type RunningEngine } from '../../src/engine';
+import { Worker } from '@temporalio/worker';
 import { STICKY_POLLER_WINDOW_MS } from '../../src/engine/matching';
-import { silentLogger } from '../../src/log';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './harness';
+import { id, spawnWorkerProcess, withInMemoryEngine, workflowsPath } from './harness';
 import { proceedSignal } from './workflows/durable';
 
 /**
@@ -20,47 +15,19 @@ import { proceedSignal } from './workflows/durable';
  * worker-restart.test.ts.)
  */
 const E = temporal.api.enums.v1;
-let engine: RunningEngine;
-let connection: Connection;
-let native: NativeConnection;
-let client: Client;
-
-beforeAll(async () => {
-  engine = await startEngine({ port: 0, inMemory: true, log: silentLogger });
-  connection = await Connection.connect({ address: engine.address });
-  native = await NativeConnection.connect({ address: engine.address });
-  client = new Client({ connection });
-});
-afterAll(async () => {
-  await native?.close();
-  await connection?.close();
-  await engine?.stop();
-});
+const t = withInMemoryEngine();
 
 test('a sticky queue unpolled for 10 s is given up: the next task goes to the normal queue at once', async () => {
   const taskQueue = id('sticky-gone');
-  const root = path.resolve(__dirname, '..', '..');
-  // The worker process's sticky schedule-to-start timeout is 1 s: what a task left on its queue would wait.
-  const child = spawn(
-    process.execPath,
-    ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), engine.address, taskQueue, 'doomed-worker'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker process exited (${code})`)));
-  });
-  const handle = await client.workflow.start('waitForProceed', { taskQueue, workflowId: id('sticky-gone') });
+  const { child, exited } = await spawnWorkerProcess(t.engine.address, taskQueue, 'doomed-worker');
+  const handle = await t.client.workflow.start('waitForProceed', { taskQueue, workflowId: id('sticky-gone') });
   // Its first task ran on the doomed worker, which asked for its sticky queue.
   await handle.query('__stack_trace');
   child.kill('SIGKILL');
   await exited;
   await new Promise((resolve) => setTimeout(resolve, STICKY_POLLER_WINDOW_MS + 1000));
 
-  const survivor = await Worker.create({ connection: native, taskQueue, workflowsPath, activities: createActivities(new Probe()), identity: 'survivor' });
+  const survivor = await Worker.create({ connection: t.native, taskQueue, workflowsPath, activities: createActivities(new Probe()), identity: 'survivor' });
   const result = await survivor.runUntil(async () => {
     await handle.signal(proceedSignal);
     return (await handle.result()) as string;

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createLocalEnv } from '../helpers/temporal';
 import { createActivities, Probe } from './activities';
-import { id, workflowsPath } from './harness';
+import { id, spawnWorkerProcess, workflowsPath } from './harness';
 import { proceedSignal } from './workflows/durable';
 import { noteSignal, notesQuery } from './workflows/signals';
 
@@ -60,19 +58,7 @@ test('the dev-server shape keeps queries and signals working across many workflo
 
 test('a worker killed with SIGKILL: its sticky task falls back to the normal queue and another worker finishes', async () => {
   const taskQueue = id('killed');
-  const root = path.resolve(__dirname, '..', '..');
-  const child = spawn(
-    process.execPath,
-    ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'worker-process.ts'), env.address, taskQueue, 'doomed-worker'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker process exited (${code})`)));
-  });
+  const { child, exited } = await spawnWorkerProcess(env.address, taskQueue, 'doomed-worker');
   const handle = await env.client.workflow.start('waitForProceed', { taskQueue, workflowId: id('killed') });
   await handle.query('__stack_trace');
   child.kill('SIGKILL');
