@@ -122,10 +122,12 @@ export function parseDailyTime(raw: string): DailyTime | null | Error {
 
 /**
  * A fax is busy for minutes, then waits out its retention for days: the worker's cache need hold
- * only the faxes in flight (a cached fax workflow costs the worker about 0.5 MiB), and a retained
- * one is replayed from its history (~60 events, milliseconds) when its purge comes.
+ * only the faxes in flight, and a retained one is replayed from its history (~60 events,
+ * milliseconds) when its purge comes. 600 faxes in a row, 8 at a time: with 40 the worker held
+ * 240 MB 75 s after the last, with 250 it held 307 MB, at the same CPU per fax
+ * (bench/README.md, memory after many faxes).
  */
-export const DEFAULT_CACHED_WORKFLOWS = 250;
+export const DEFAULT_CACHED_WORKFLOWS = 40;
 
 /** Where Prometheus reads each process's metrics. */
 export interface MetricsConfig {

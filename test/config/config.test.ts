@@ -34,8 +34,8 @@ test('a complete production environment loads for every role', () => {
   expect(config.sandbox).toBe(false);
   expect(config.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'default', taskQueue: 'durafax-fax' });
   expect(config.policy).toMatchObject({ paymentWindowMs: 3_600_000, maxTransmissions: 3, retryDelayMs: 300_000, retentionMs: 7 * 86_400_000 });
-  expect(config.cachedWorkflows).toBe(250);
-  expect(loadConfig('worker', { ...PRODUCTION, WORKER_CACHED_WORKFLOWS: '40' }).cachedWorkflows).toBe(40);
+  expect(config.cachedWorkflows).toBe(40);
+  expect(loadConfig('worker', { ...PRODUCTION, WORKER_CACHED_WORKFLOWS: '250' }).cachedWorkflows).toBe(250);
 });
 
 test('missing provider keys stop start-up outside sandbox mode, each named', () => {
