@@ -156,3 +156,29 @@ test('a cron workflow runs at each time of its cron schedule, each run handing i
   // A bad cron schedule is refused at the start.
   await expect(env.client.workflow.start('cronCount', { taskQueue, workflowId: id('bad-cron'), cronSchedule: '61 * * * *' })).rejects.toThrow();
 });
+
+test('the Temporal UI counts schedules as a real server’s scheduler workflows: running ones in the TemporalScheduler division', async () => {
+  const prefix = id('counted');
+  const make = (suffix: string, paused: boolean) =>
+    env.client.schedule.create({
+      scheduleId: `${prefix}-${suffix}`,
+      spec: { intervals: [{ every: '1 day' }] },
+      action: { type: 'startWorkflow', workflowType: 'childGreeting', args: ['counted'], taskQueue, workflowId: `${prefix}-${suffix}-wf` },
+      state: { paused },
+    });
+  const handles = [await make('a', false), await make('b', true)];
+  const count = async (query: string): Promise<number> => Number((await env.client.workflowService.countWorkflowExecutions({ namespace: 'default', query })).count);
+  const division = 'TemporalNamespaceDivision="TemporalScheduler" AND ExecutionStatus="Running"';
+  // As the UI's schedules page asks, with and without a filter of its own.
+  const all = await count(division);
+  expect(all).toBeGreaterThanOrEqual(2);
+  expect(all).toBe((await env.client.workflowService.listSchedules({ namespace: 'default' })).schedules?.length);
+  expect(await count(`${division} AND ScheduleId = "${prefix}-a"`)).toBe(1);
+  expect(await count(`ScheduleId = "${prefix}-b" AND ${division}`)).toBe(1);
+  expect(await count(`${division} AND TemporalSchedulePaused = true AND ScheduleId = "${prefix}-b"`)).toBe(1);
+  expect(await count(`TemporalNamespaceDivision="TemporalScheduler" AND ExecutionStatus="Completed"`)).toBe(0);
+  // Ordinary counts are not changed by schedules.
+  expect(await count(`WorkflowId = "${prefix}-a-wf"`)).toBe(0);
+  for (const h of handles) await h.delete();
+  expect(await count(`${division} AND ScheduleId = "${prefix}-a"`)).toBe(0);
+});

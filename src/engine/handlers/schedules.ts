@@ -39,6 +39,28 @@ function checkAction(schedule: Req<'CreateScheduleRequest'>['schedule']): void {
   required(start.taskQueue?.name, 'TaskQueue');
 }
 
+/** The schedules of a namespace a list query selects (ScheduleId, TemporalSchedulePaused, WorkflowType and search attributes), by id. */
+export function listSchedules(engine: Engine, namespace: string | null | undefined, query: string | null | undefined): ScheduleRecord[] {
+  const ns = engine.namespaces.get(namespace);
+  const q = parseQuery(query);
+  const typeOf = (f: string): number => {
+    const t = SCHEDULE_FIELDS[f] ?? ns.searchAttributes[f];
+    if (t === undefined) throw invalidArgument(`invalid query: unknown or unsupported search attribute ${f}`);
+    return t;
+  };
+  const read = (rec: ScheduleRecord) => (field: string, type: number) =>
+    field === 'ScheduleId'
+      ? rec.scheduleId
+      : field === 'TemporalSchedulePaused'
+        ? !!rec.schedule.state?.paused
+        : field === 'WorkflowType'
+          ? (rec.schedule.action?.startWorkflow?.workflowType?.name ?? null)
+          : attributeValue(rec.searchAttributes, field, type);
+  return [...engine.scheduler.byKey.values()]
+    .filter((rec) => rec.namespace === ns.name && evaluate(q.where, read(rec), typeOf))
+    .sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : 1));
+}
+
 export function scheduleHandlers(engine: Engine): Record<string, Handler> {
   const scheduler = engine.scheduler;
   const find = (req: { namespace?: string | null; scheduleId?: string | null }): ScheduleRecord => {
@@ -48,24 +70,7 @@ export function scheduleHandlers(engine: Engine): Record<string, Handler> {
     if (!rec) throw notFound(`schedule not found: ${id}`);
     return rec;
   };
-  const listed = (namespace: string | null | undefined, query: string | null | undefined): ScheduleRecord[] => {
-    const ns = engine.namespaces.get(namespace);
-    const q = parseQuery(query);
-    const typeOf = (f: string): number => {
-      const t = SCHEDULE_FIELDS[f] ?? ns.searchAttributes[f];
-      if (t === undefined) throw invalidArgument(`invalid query: unknown or unsupported search attribute ${f}`);
-      return t;
-    };
-    const read = (rec: ScheduleRecord) => (field: string, type: number) =>
-      field === 'ScheduleId'
-        ? rec.scheduleId
-        : field === 'TemporalSchedulePaused'
-          ? !!rec.schedule.state?.paused
-          : field === 'WorkflowType'
-            ? (rec.schedule.action?.startWorkflow?.workflowType?.name ?? null)
-            : attributeValue(rec.searchAttributes, field, type);
-    return [...scheduler.byKey.values()].filter((rec) => rec.namespace === ns.name && evaluate(q.where, read(rec), typeOf)).sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : 1));
-  };
+  const listed = (namespace: string | null | undefined, query: string | null | undefined): ScheduleRecord[] => listSchedules(engine, namespace, query);
   const listEntry = (rec: ScheduleRecord): object => ({
     scheduleId: rec.scheduleId,
     memo: { fields: rec.memo },

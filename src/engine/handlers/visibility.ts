@@ -6,7 +6,33 @@ import type { CountWorkflowExecutionsReq, ListClosedWorkflowExecutionsReq, ListO
 import { evaluate, fieldValue, fieldsOf, STATUS_NAMES } from '../visibility/evaluate';
 import { parseQuery, type Query } from '../visibility/query';
 import { executionInfo } from './describe';
+import { listSchedules } from './schedules';
 import { searchAttributePayload } from '../visibility/payload';
+
+/** The clause that selects a real server's scheduler workflows (one per schedule, hidden from the usual lists). */
+const SCHEDULER_DIVISION = /TemporalNamespaceDivision\s*=\s*(["'])TemporalScheduler\1/;
+const RUNNING = /ExecutionStatus\s*=\s*(["'])Running\1/;
+
+/**
+ * A real server runs each schedule as a workflow of its own in the "TemporalScheduler" division,
+ * and the Temporal UI counts schedules by counting those running
+ * (`TemporalNamespaceDivision="TemporalScheduler" AND ExecutionStatus="Running" [AND …]`). Here
+ * schedules are not workflows: such a count is the number of schedules the rest of the query
+ * selects (by ScheduleId, WorkflowType, TemporalSchedulePaused or search attributes); a
+ * scheduler workflow is never anything but running.
+ */
+function schedulerWorkflows(engine: Engine, namespace: string | null | undefined, query: string): number {
+  const withoutDivision = query.replace(SCHEDULER_DIVISION, '');
+  if (/ExecutionStatus/.test(withoutDivision.replace(RUNNING, ''))) return 0;
+  // What is left once both clauses are gone, without the ANDs that joined them.
+  const rest = withoutDivision
+    .replace(RUNNING, '')
+    .replace(/\bAND\s+(?=AND\b)/gi, '')
+    .trim()
+    .replace(/^AND\b|\bAND$/gi, '')
+    .trim();
+  return listSchedules(engine, namespace, rest).length;
+}
 
 /** The runs of one kind (workflows, or standalone activities) a list query selects, in its order. */
 export function matching(
@@ -88,6 +114,9 @@ export function visibilityHandlers(engine: Engine): Record<string, Handler> {
     ScanWorkflowExecutions: list,
     ListOpenWorkflowExecutions: (req: ListOpenWorkflowExecutionsReq) => legacy(req, true),
     ListClosedWorkflowExecutions: (req: ListClosedWorkflowExecutionsReq) => legacy(req, false),
-    CountWorkflowExecutions: (req: CountWorkflowExecutionsReq) => countOf(matching(engine, engine.namespaces.get(req.namespace).name, req.query)),
+    CountWorkflowExecutions: (req: CountWorkflowExecutionsReq) =>
+      SCHEDULER_DIVISION.test(req.query ?? '')
+        ? { count: schedulerWorkflows(engine, req.namespace, req.query ?? '') }
+        : countOf(matching(engine, engine.namespaces.get(req.namespace).name, req.query)),
   };
 }
