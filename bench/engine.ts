@@ -30,6 +30,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { freePort } from '../src/net';
 import type { BenchActivities } from './engine-workflows';
+import { cpuOf } from './fax-processes';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const POLLS = Number(process.env.BENCH_POLLS ?? 50);
@@ -70,13 +71,6 @@ async function rssKiB(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
 }
 
-/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (10 ms ticks). */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 interface ModeFigures {
   /** Workflows per second by kind and number of starters, e.g. `empty/10`. */
   rate: Record<string, number>;
@@ -100,7 +94,8 @@ async function rate(
   enginePid: number,
 ): Promise<{ perSecond: number; engineMs: number; sdkMs: number }> {
   let next = 0;
-  const engine0 = await cpuMs(enginePid);
+  const engineMs = (): number => cpuOf(enginePid)?.ownMs ?? NaN;
+  const engine0 = engineMs();
   const own0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -113,7 +108,7 @@ async function rate(
   );
   const perSecond = (count / (performance.now() - t0)) * 1000;
   const own = process.cpuUsage(own0);
-  return { perSecond, engineMs: ((await cpuMs(enginePid)) - engine0) / count, sdkMs: (own.user + own.system) / 1000 / count };
+  return { perSecond, engineMs: (engineMs() - engine0) / count, sdkMs: (own.user + own.system) / 1000 / count };
 }
 
 /** Signal → answer of a history long poll that waits for a new event (no worker runs the workflow: only the engine is timed). */
