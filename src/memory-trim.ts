@@ -100,6 +100,11 @@ export interface IdleTrimOptions {
   checkMs?: number;
   /** The event loop's busy time since the last trim after which an idle process trims even if nothing grew (5 s). */
   activeMs?: number;
+  /**
+   * Things the process lets go of in bulk, counted (the engine's runs paged out): a trim is due
+   * once `enough` more went since the last, whatever else grew.
+   */
+  released?: { count(): number; enough: number };
 }
 
 /**
@@ -112,14 +117,16 @@ export interface IdleTrimOptions {
  * milliseconds, when nothing waits), V8 unmaps the pages it empties, and a second later glibc
  * gives back its free pages. A trim is due once after the start (what loading the code left),
  * when the heap or the resident memory has grown by more than 16 MB since the last, and after
- * 5 s of work since the last (work that freed what it made, as the engine paging idle runs out,
- * grows nothing but leaves garbage and free blocks behind). A busy process is left alone.
+ * 5 s of work since the last (work that freed what it made grows nothing but leaves garbage
+ * and free blocks behind), or once the process has let go of enough (`released`: the engine's
+ * idle runs paged out, a minute after a busy spell's trim). A busy process is left alone.
  */
 export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleTrim {
-  const { checkMs = CHECK_MS, activeMs = ACTIVE_MS } = options;
+  const { checkMs = CHECK_MS, activeMs = ACTIVE_MS, released } = options;
+  const releasedNow = (): number => released?.count() ?? 0;
   const gc = fullGc();
   let last = performance.eventLoopUtilization();
-  let atTrim = { heap: 0, rss: 0, active: -Infinity };
+  let atTrim = { heap: 0, rss: 0, active: -Infinity, released: 0 };
   let trims = 0;
   let trimming = false;
   let sweep: NodeJS.Timeout | undefined;
@@ -128,8 +135,12 @@ export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleT
     const busy = performance.eventLoopUtilization(now, last).utilization;
     last = now;
     if (trimming || busy >= IDLE_UTILIZATION) return;
-    const before = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: now.active };
-    const due = before.heap - atTrim.heap >= GROWTH_BYTES || before.rss - atTrim.rss >= GROWTH_BYTES || before.active - atTrim.active >= activeMs;
+    const before = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: now.active, released: releasedNow() };
+    const due =
+      before.heap - atTrim.heap >= GROWTH_BYTES ||
+      before.rss - atTrim.rss >= GROWTH_BYTES ||
+      before.active - atTrim.active >= activeMs ||
+      (released !== undefined && before.released - atTrim.released >= released.enough);
     if (!due) return;
     trimming = true;
     if (gc) compactingGc(gc);
@@ -137,7 +148,7 @@ export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleT
       mallocTrim()?.();
       trims++;
       trimming = false;
-      atTrim = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: performance.eventLoopUtilization().active };
+      atTrim = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: performance.eventLoopUtilization().active, released: before.released };
       log.debug('memory trimmed while idle', { heapTotalMb: [mb(before.heap), mb(atTrim.heap)], rssMb: [mb(before.rss), mb(atTrim.rss)] });
     }, SWEEP_MS);
     sweep.unref();

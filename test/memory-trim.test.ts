@@ -104,6 +104,17 @@ test('work that grew nothing is followed by a trim once it adds up, and idleness
   await trimmed(trim, 2);
 });
 
+test('letting go of enough is followed by a trim', async () => {
+  let released = 0;
+  trim = startIdleTrim(silentLogger, { checkMs: 200, activeMs: 60_000, released: { count: () => released, enough: 100 } });
+  await trimmed(trim, 1);
+  released += 99;
+  await sleep(1_500);
+  expect(trim.trims).toBe(1);
+  released += 1;
+  await trimmed(trim, 2);
+});
+
 test('a busy process is left alone', async () => {
   trim = startIdleTrim(silentLogger, { checkMs: 200 });
   // The event loop busy for the whole of each interval: no collection is forced on it.
