@@ -6,7 +6,7 @@
  * Run (builds first; the stack runs the compiled code in dist/, this script runs from source):
  *   npm run build && node -r ./src/conversion/child/register-ts.js bench/fax-throughput.ts
  * Settings (environment): BENCH_FAXES (default 1000), BENCH_CLIENTS (default 8),
- * BENCH_POLL_MS (default 250), BENCH_IDLE_MS (default 45000).
+ * BENCH_POLL_MS (default 250), BENCH_REST_MS (default 30000), BENCH_IDLE_MS (default 45000).
  *
  * Starts `durafax start` on free loopback ports with a throwaway data folder and the carrier
  * sandbox at its fastest (SANDBOX_MS_PER_PAGE=0). BENCH_CLIENTS senders each upload a
@@ -18,7 +18,8 @@
  * CPU: user + system time of each process (and its children) over the run, per fax.
  * Memory: VmRSS and PSS of `durafax start` itself (with the sandboxes and the Temporal UI
  * inside it), the web, the worker (and apart, its conversion processes) and the engine from
- * /proc, at rest before the first fax, once the last one completed, and after idling
+ * /proc, at rest before the first fax (BENCH_REST_MS after the stack is ready: past each
+ * process's first trim once idle after its start, src/memory-trim.ts), once the last one completed, and after idling
  * BENCH_IDLE_MS (default 45 s, past the conversion process's idle time); VmHWM is each
  * process's peak; their sum beside the targets. PostgreSQL's processes share their buffers:
  * their PSS is summed instead. Every fax workflow stays open after delivery (the documents'
@@ -47,6 +48,8 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
 const WATCH_MS = 250;
 /** How long the stack idles after the run before its memory is read again: past the conversion process's idle time. */
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 45_000);
+/** How long the stack rests after "ready" before its memory at rest is read. */
+const REST_MS = Number(process.env.BENCH_REST_MS ?? 30_000);
 /** The memory targets for each process at rest, and for all of them together (MiB). */
 const TARGET_MB: Record<string, number> = { web: 60, worker: 150, engine: 60, all: 350 };
 const BASELINE_WORKFLOWS = 1000;
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   const env = { RATE_LIMITS: RATE_KINDS.map((kind) => `${kind}=10000000/1h`).join(','), MAX_CONCURRENT_UPLOADS: String(CLIENTS) };
   await withStack({ msPerPage: 0, env }, async (stack) => {
     const api = new FaxApi(stack.webUrl);
-    await delay(3000);
+    await delay(REST_MS);
     const atRest = memoryNow(stack);
 
     note(`${FAXES} faxes…`);
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
     memoryRows.push(['all of the above', sums(atRest), sums(afterRun), sums(idle), '–', `≤ ${TARGET_MB.all} at rest`]);
     printTable(
       'Memory (MiB, VmRSS / PSS: PSS counts a page shared by several processes, as the node binary is, once in all)',
-      ['process', 'at rest', `after ${drained.done} faxes`, `idle ${IDLE_MS / 1000} s later`, 'peak (VmHWM)', 'target'],
+      ['process', `at rest (${REST_MS / 1000} s)`, `after ${drained.done} faxes`, `idle ${IDLE_MS / 1000} s later`, 'peak (VmHWM)', 'target'],
       memoryRows,
     );
     if (drained.done + drained.failed < paid) note(`note: ${paid - drained.done - drained.failed} paid faxes had not finished ${DRAIN_TIMEOUT_MS / 1000} s after the last payment`);

@@ -79,15 +79,26 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
     return 'pending';
   }
 
+  /**
+   * The fax's checkout, opened by its workflow; null if the fax cannot be paid. Asked as soon as
+   * the record shows the quote, the workflow may not have offered it yet (`not_payable_yet`):
+   * asked again every 100 ms for up to `decisionWaitMs`.
+   */
   async checkout(faxId: string): Promise<CheckoutOffer | null> {
     const handle = this.client.workflow.getHandle(faxWorkflowId(faxId));
-    try {
-      // Opening the checkout asks Stripe, through an activity: more than one plain call's time.
-      return await this.client.withDeadline(Date.now() + 3 * this.deadlineMs, () => handle.executeUpdate(checkoutUpdate));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'not_payable') return null;
-      throw err;
+    const deadline = Date.now() + this.decisionWaitMs;
+    for (;;) {
+      try {
+        // Opening the checkout asks Stripe, through an activity: more than one plain call's time.
+        return await this.client.withDeadline(Date.now() + 3 * this.deadlineMs, () => handle.executeUpdate(checkoutUpdate));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        const refused = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+        if (refused === 'not_payable') return null;
+        if (refused !== 'not_payable_yet') throw err;
+        if (Date.now() >= deadline) return null;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
 

@@ -61,7 +61,8 @@ export interface CheckoutOffer {
  * Opens the fax's checkout when the sender asks to pay (the Pay button, or the API's
  * `POST /api/faxes/:id/checkout`), not for every upload: a Stripe session for each upload
  * would cost every unpaid fax a call to Stripe. Asked again, the same checkout. Refused with
- * `not_payable` unless the fax awaits payment.
+ * `not_payable` unless the fax awaits payment, and with `not_payable_yet` while it is still
+ * converting (the record shows the quote a moment before the workflow offers it: ask again).
  */
 export const checkoutUpdate = defineUpdate<CheckoutOffer, []>('checkout');
 

@@ -41,7 +41,7 @@ interface PendingResend {
  */
 export const CHECKOUT_ON_REQUEST_PATCH = 'checkout-on-request';
 
-function refusal(type: SupportRefusal | 'not_payable', message: string): ApplicationFailure {
+function refusal(type: SupportRefusal | 'not_payable' | 'not_payable_yet', message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
@@ -122,6 +122,11 @@ export class FaxProcess {
   // The sender's update
 
   validateCheckout(): void {
+    if (this.state.status === 'converting' && this.acceptingPayment && !this.payment && !this.cancelRequest) {
+      // The record may already show the quote (its activity ran) while this workflow has not yet
+      // taken the activity's result: the sender is a moment early, not refused.
+      throw refusal('not_payable_yet', 'the quote is being offered: ask again in a moment');
+    }
     if (this.state.status !== 'awaiting_payment' || !this.acceptingPayment || this.payment || this.cancelRequest) {
       throw refusal('not_payable', `only a fax that awaits payment can be paid (this one is ${this.state.status}, payment ${this.state.paymentState})`);
     }

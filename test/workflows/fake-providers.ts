@@ -29,6 +29,8 @@ export interface Scenario {
   holdWindowMs?: number;
   /** Payment amount different from the quote. */
   wrongAmount?: boolean;
+  /** Held until it settles: the activity that records the quote, after it recorded it. */
+  quoteRecorded?: Promise<void>;
 }
 
 export interface Call {
@@ -113,6 +115,7 @@ export class FakeProviders {
       setStatus: async (faxId, update) => {
         await record('setStatus', faxId, update);
         this.statuses.push(update);
+        if (update.status === 'awaiting_payment') await s.quoteRecorded;
       },
       submitTransmission: async (faxId, attempt) => {
         await record('submitTransmission', faxId, attempt);

@@ -4,6 +4,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { cancelSignal, carrierEventSignal, checkoutUpdate } from '../../src/workflows/contract';
+import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { CHECKOUT_ON_REQUEST_PATCH } from '../../src/workflows/fax-process';
 import type { Scenario } from './fake-providers';
 import { event, FIXTURES, pay, until, useFaxTestBed, workflowsPath } from './harness';
@@ -167,6 +168,22 @@ test('the checkout opens when the sender asks to pay, once however often asked, 
     expect(result.status).toBe('expired');
     expect(providers.count('closeCheckout')).toBe(1);
     expect(providers.callTimes('closeCheckout')[0] - offeredAt).toBeGreaterThanOrEqual(HOUR - 1000);
+  });
+});
+
+test('asking to pay the moment the record shows the quote, before the workflow offers it, waits for the offer', async () => {
+  let recorded!: () => void;
+  const quoteRecorded = new Promise<void>((resolve) => (recorded = resolve));
+  await withFax('checkout-early', { quoteRecorded }, async ({ providers, handle, faxId }) => {
+    // The record says awaiting_payment (what the web reads), the workflow has not taken it in yet.
+    while (!providers.statuses.some((s) => s.status === 'awaiting_payment')) await new Promise((r) => setTimeout(r, 20));
+    expect(await refusalOf(handle.executeUpdate(checkoutUpdate))).toBe('not_payable_yet');
+    const asked = new TemporalFaxWorkflows(env().client, 'unused', 10_000).checkout(faxId);
+    await new Promise((r) => setTimeout(r, 500));
+    recorded();
+    const offer = await asked;
+    expect(offer?.url).toBe(`https://checkout.test/c/pay/cs_${faxId}`);
+    expect(providers.count('openCheckout')).toBe(1);
   });
 });
 
