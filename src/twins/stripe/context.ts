@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import type { Logger } from '../../log';
-import type { EventJson, StripeObjectJson } from './model';
+import type { DeliveryRecord, EventJson, StripeObjectJson } from './model';
 import { newId, type TwinStore } from './store';
 
 /** The API version the twin speaks: the one the installed `stripe` library is typed for. */
@@ -16,6 +16,9 @@ export const NO_REQUEST: RequestRef = { id: null, idempotencyKey: null };
 
 /** Everything the twin's operations share. */
 export class TwinContext {
+  /** Deliveries queued since the deliverer last took them (it keeps the ones still to send apart). */
+  private queued: DeliveryRecord[] = [];
+
   constructor(
     readonly store: TwinStore,
     readonly opts: {
@@ -52,11 +55,20 @@ export class TwinContext {
     this.state.events[event.id] = event;
     this.store.changed('events', event.id);
     if (this.opts.webhookUrl) {
-      this.state.deliveries[event.id] = { eventId: event.id, attempts: 0, nextAttemptAt: Date.now(), delivered: false, lastStatus: null };
+      const delivery: DeliveryRecord = { eventId: event.id, attempts: 0, nextAttemptAt: Date.now(), delivered: false, lastStatus: null };
+      this.state.deliveries[event.id] = delivery;
+      this.queued.push(delivery);
       this.store.changed('deliveries', event.id);
     }
     this.log.debug('stripe twin event', { eventId: event.id, type, object: object.id });
     return event;
+  }
+
+  /** The deliveries queued since the last call. */
+  takeQueued(): DeliveryRecord[] {
+    const queued = this.queued;
+    this.queued = [];
+    return queued;
   }
 
   /** Persists state and starts delivering any new events. */

@@ -8,6 +8,9 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 /** When the state cannot be written, the next try at a delivery waits this long. */
 const DISK_RETRY_MS = 5_000;
 
+/** Whether a delivery is still to be sent (not delivered, not given up). */
+const pending = (d: DeliveryRecord): boolean => !d.delivered && d.nextAttemptAt !== null;
+
 /**
  * Sends events to the webhook endpoint, signed like Stripe (`Stripe-Signature: t=…,v1=…`),
  * retrying non-2xx answers and network errors after the configured pauses. Deliveries are
@@ -18,23 +21,35 @@ export class WebhookDeliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
   private stopped = false;
+  /**
+   * The deliveries still to send (or to try again): the only ones looked at, however many
+   * events the twin keeps (every delivery was scanned at every turn before, 60,000 after
+   * 10,000 faxes).
+   */
+  private readonly waiting = new Set<DeliveryRecord>();
 
   constructor(
     private readonly ctx: TwinContext,
     private readonly opts: { url: string; secret: string; retryDelaysMs: number[] },
-  ) {}
+  ) {
+    for (const d of Object.values(ctx.state.deliveries)) if (pending(d)) this.waiting.add(d);
+    ctx.takeQueued();
+  }
 
   /** Starts every delivery that is due and schedules the next one. */
   kick(): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    for (const d of this.ctx.takeQueued()) this.waiting.add(d);
     const now = Date.now();
     let next = Infinity;
-    for (const d of Object.values(this.ctx.state.deliveries)) {
-      if (d.delivered || d.nextAttemptAt === null || this.inFlight.has(d.eventId)) continue;
-      if (d.nextAttemptAt <= now) this.start(d);
-      else next = Math.min(next, d.nextAttemptAt);
+    for (const d of this.waiting) {
+      const at = d.nextAttemptAt;
+      if (d.delivered || at === null) this.waiting.delete(d);
+      else if (this.inFlight.has(d.eventId)) continue;
+      else if (at <= now) this.start(d);
+      else next = Math.min(next, at);
     }
     if (next !== Infinity) {
       this.timer = setTimeout(() => this.kick(), Math.max(0, next - now));
@@ -55,6 +70,7 @@ export class WebhookDeliverer {
   private async attempt(d: DeliveryRecord): Promise<void> {
     const event = this.ctx.state.events[d.eventId];
     if (!event) {
+      this.waiting.delete(d);
       delete this.ctx.state.deliveries[d.eventId];
       this.ctx.store.changed('deliveries', d.eventId);
       await this.ctx.store.save();
@@ -106,7 +122,8 @@ export class WebhookDeliverer {
   async idle(timeoutMs = 10_000): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const due = Object.values(this.ctx.state.deliveries).some((d) => !d.delivered && d.nextAttemptAt !== null && d.nextAttemptAt <= Date.now() + 50);
+      for (const d of this.ctx.takeQueued()) this.waiting.add(d);
+      const due = [...this.waiting].some((d) => pending(d) && (d.nextAttemptAt ?? Infinity) <= Date.now() + 50);
       if (this.inFlight.size === 0 && !due) return;
       if (Date.now() > until) throw new Error('webhook deliveries did not settle in time');
       await Promise.race([...this.inFlight.values(), new Promise((r) => setTimeout(r, 20))]);
