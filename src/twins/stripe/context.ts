@@ -60,6 +60,7 @@ export class TwinContext {
       this.queued.push(delivery);
       this.store.changed('deliveries', event.id);
     }
+    this.store.eventAdded(event.id);
     this.log.debug('stripe twin event', { eventId: event.id, type, object: object.id });
     return event;
   }

@@ -35,6 +35,8 @@ export interface StripeTwinOptions {
   sweepIntervalMs?: number;
   /** Journal size below which it is never compacted (default 1 MiB). */
   journalMinCompactBytes?: number;
+  /** Events kept at most: the oldest with a settled webhook go beyond it (default 10,000). */
+  maxEvents?: number;
 }
 
 export interface StripeTwin {
@@ -76,7 +78,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTwin> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? createLogger('stripe-twin');
-  const store = await TwinStore.open(opts.dataDir, { log, minCompactBytes: opts.journalMinCompactBytes });
+  const store = await TwinStore.open(opts.dataDir, { log, minCompactBytes: opts.journalMinCompactBytes, maxEvents: opts.maxEvents });
   const faults: FaultRule[] = [];
   const app = new Koa();
   // The handler is bound once the middleware is in place; the port must be known first (URLs).

@@ -19,6 +19,12 @@ const JOURNAL_FILE = 'stripe-twin.journal';
 const LEGACY_FILE = 'stripe-twin.json';
 /** Stripe keeps idempotency results for 24 hours. */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How many events the sandbox keeps: beyond it the oldest whose webhook is settled go, with
+ * their delivery records (Stripe keeps 30 days of events; a sandbox that kept every one held
+ * 60,000 after 10,000 faxes, most of its memory).
+ */
+export const DEFAULT_MAX_EVENTS = 10_000;
 /** How often expired idempotency results are dropped from the state. */
 const PURGE_INTERVAL_MS = 60_000;
 
@@ -34,6 +40,8 @@ export interface TwinStoreOptions {
   log?: Logger;
   /** Journal size below which it is never compacted (tests make it small). */
   minCompactBytes?: number;
+  /** Events kept at most (DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
 }
 
 function* entriesOf(state: TwinState): Generator<readonly [string, unknown]> {
@@ -73,13 +81,20 @@ export class TwinStore {
   private readonly dirty = new Set<string>();
   private lastPurge = 0;
 
+  /** The events' ids, oldest first. */
+  private readonly eventIds: Set<string>;
+
   private constructor(
     readonly state: TwinState,
     private readonly journal: Journal | null,
-  ) {}
+    private readonly maxEvents: number,
+  ) {
+    this.eventIds = new Set(Object.keys(state.events));
+  }
 
   static async open(dataDir?: string, opts: TwinStoreOptions = {}): Promise<TwinStore> {
-    if (!dataDir) return new TwinStore(emptyState(randomBytes(32).toString('hex')), null);
+    const maxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    if (!dataDir) return new TwinStore(emptyState(randomBytes(32).toString('hex')), null, maxEvents);
     let state: TwinState | null = null;
     const legacyFile = path.join(dataDir, LEGACY_FILE);
     const { journal, entries } = await Journal.open({
@@ -90,7 +105,7 @@ export class TwinStore {
       legacy: { file: legacyFile, read: (text) => legacyEntries(legacyFile, text) },
     });
     state = stateOf(entries);
-    const store = new TwinStore(state, journal);
+    const store = new TwinStore(state, journal, maxEvents);
     if (!state.secret) {
       state.secret = randomBytes(32).toString('hex');
       store.changed('secret');
@@ -112,6 +127,28 @@ export class TwinStore {
   /** Whether an idempotency result is past Stripe's 24 hours (it is then as if never stored). */
   expired(record: { created: number }): boolean {
     return record.created < this.now() - IDEMPOTENCY_TTL_MS;
+  }
+
+  /**
+   * Takes note of an event just added; beyond `maxEvents`, the oldest events whose webhook was
+   * delivered or given up are dropped with their delivery records. One still to be delivered
+   * stays, however old.
+   */
+  eventAdded(id: string): void {
+    this.eventIds.add(id);
+    if (this.eventIds.size <= this.maxEvents) return;
+    for (const old of this.eventIds) {
+      if (this.eventIds.size <= this.maxEvents) break;
+      const delivery = this.state.deliveries[old];
+      if (delivery && !delivery.delivered && delivery.nextAttemptAt !== null) continue;
+      this.eventIds.delete(old);
+      delete this.state.events[old];
+      this.changed('events', old);
+      if (delivery) {
+        delete this.state.deliveries[old];
+        this.changed('deliveries', old);
+      }
+    }
   }
 
   /** Marks an object (added, changed or deleted) or a single value for the next save. */

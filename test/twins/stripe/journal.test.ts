@@ -288,3 +288,43 @@ test('concurrent requests are all recorded before they are answered', async () =
     await env.cleanup();
   }
 });
+
+test('the sandbox keeps its newest events up to its limit, and every one whose webhook is still to be delivered', async () => {
+  const ids = async (raw: Stripe) => (await raw.events.list({ limit: 100 }).autoPagingToArray({ limit: 10_000 })).map((e) => e.id);
+  const threePayments = async (env: Awaited<ReturnType<typeof restartable>>) => {
+    for (let i = 0; i < 3; i++) await env.raw.paymentIntents.capture((await paidSession(env.payments, CARDS.visa)).intentId);
+  };
+  // No endpoint: every event is settled, the oldest go.
+  const settled = await restartable({ maxEvents: 4 });
+  let twin = await settled.start();
+  try {
+    await threePayments(settled);
+    const kept = await ids(settled.raw);
+    expect(kept).toHaveLength(4);
+    await twin.stop();
+    twin = await settled.start();
+    expect(await ids(settled.raw)).toEqual(kept);
+  } finally {
+    await twin.stop();
+    await settled.cleanup();
+  }
+  // An endpoint that fails: no event may go before its webhook is delivered.
+  const failing = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+  const pending = await restartable({ maxEvents: 4, webhookUrl: `http://127.0.0.1:${(failing.address() as AddressInfo).port}/hook`, webhookRetryDelaysMs: [3_600_000] });
+  twin = await pending.start();
+  try {
+    await threePayments(pending);
+    const all = await ids(pending.raw);
+    expect(all.length).toBeGreaterThan(4);
+    expect(all.every((id) => twin.delivery(id)?.delivered === false)).toBe(true);
+  } finally {
+    await twin.stop();
+    failing.closeAllConnections();
+    await new Promise<void>((resolve) => failing.close(() => resolve()));
+    await pending.cleanup();
+  }
+});
