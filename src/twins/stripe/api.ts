@@ -121,6 +121,11 @@ function send(koa: Koa.Context, status: number, body: unknown, headers: Record<s
   koa.body = JSON.stringify(body, null, 2);
 }
 
+/** A saved response body as the first request got it (journals of earlier versions hold the object). */
+function firstAnswer(saved: unknown): unknown {
+  return typeof saved === 'string' ? JSON.parse(saved) : saved;
+}
+
 /**
  * Stripe's REST API for the endpoints Durafax uses: authentication, form-encoded
  * parameters, idempotency keys (replay with `Idempotent-Replayed: true`, conflict on
@@ -166,7 +171,7 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
         if (saved && !ctx.store.expired(saved)) {
           if (saved.path !== koa.path || saved.method !== method) throw idempotencyMismatch(idemKey, false);
           if (saved.digest !== requestDigest) throw idempotencyMismatch(idemKey, true);
-          send(koa, saved.status, saved.body, { ...saved.headers, 'Idempotent-Replayed': 'true' });
+          send(koa, saved.status, firstAnswer(saved.body), { ...saved.headers, 'Idempotent-Replayed': 'true' });
           return;
         }
         if (inFlight.has(idemKey)) throw idempotencyInUse(idemKey);
@@ -189,7 +194,9 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
         storable = err.storable;
       }
       if (useKey && storable) {
-        ctx.state.idempotency[idemKey] = { key: idemKey, method, path: koa.path, digest: requestDigest, status, body, headers, created: ctx.store.now() };
+        // Kept as text: the handler answers with the live object, which goes on changing, and a
+        // replay must answer what the first request got, as Stripe's does.
+        ctx.state.idempotency[idemKey] = { key: idemKey, method, path: koa.path, digest: requestDigest, status, body: JSON.stringify(body), headers, created: ctx.store.now() };
         ctx.store.changed('idempotency', idemKey);
       }
       await ctx.commit();

@@ -166,6 +166,7 @@ interface IdempotencyRecord {
   path: string;
   digest: string;
   status: number;
+  /** The response body as JSON text (an object in journals of earlier versions). */
   body: unknown;
   headers: Record<string, string>;
   created: number;

@@ -129,6 +129,35 @@ describe('restarts', () => {
     }
   });
 
+  test('a replayed request answers what the first one got, not the object as it is now, before and after a restart', async () => {
+    const dataDir = await tempDir();
+    const port = await freePort();
+    const opts = { port, dataDir, webhookSecret: WEBHOOK_SECRET, log: silentLogger };
+    const raw = createStripeClient({ secretKey: 'sk_test_replay', webhookSecret: WEBHOOK_SECRET, apiBase: `http://127.0.0.1:${port}` }, { maxNetworkRetries: 0 });
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'payment',
+      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 500, product_data: { name: 'x' } } }],
+      success_url: 'http://127.0.0.1:9/ok',
+    };
+    const key = `replay-${randomUUID()}`;
+    let twin = await startStripeTwin(opts);
+    try {
+      const first = await raw.checkout.sessions.create(params, { idempotencyKey: key });
+      expect(first).toMatchObject({ status: 'open', payment_status: 'unpaid' });
+      await new CheckoutBrowser().pay(first.url!, CARDS.visa);
+      expect(await raw.checkout.sessions.retrieve(first.id)).toMatchObject({ status: 'complete', payment_status: 'paid' });
+      const replayed = await raw.checkout.sessions.create(params, { idempotencyKey: key });
+      expect(replayed.lastResponse.headers['idempotent-replayed']).toBe('true');
+      expect(replayed).toMatchObject({ id: first.id, status: 'open', payment_status: 'unpaid' });
+      await twin.stop();
+      twin = await startStripeTwin(opts);
+      expect(await raw.checkout.sessions.create(params, { idempotencyKey: key })).toMatchObject({ id: first.id, status: 'open', payment_status: 'unpaid' });
+    } finally {
+      await twin.stop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('concurrent retries of one request (persisted twin) all get the one result', async () => {
     const dataDir = await tempDir();
     const { twin, payments } = await twinWithPayments({ dataDir });
