@@ -70,9 +70,15 @@ interface Waiter {
 
 const NEWLINE = 0x0a;
 
+/** A value already encoded as JSON: recorded as it is, without parsing it first. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 /** One record as the line it is written as. */
 export function encodeRecord(key: string, value: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(value === undefined ? [key] : [key, value]));
+  const text = value instanceof JsonText ? `[${JSON.stringify(key)},${value.text}]` : JSON.stringify(value === undefined ? [key] : [key, value]);
+  const json = Buffer.from(text);
   return Buffer.concat([Buffer.from(`${crc32(json).toString(16).padStart(8, '0')} `), json, Buffer.from('\n')]);
 }
 

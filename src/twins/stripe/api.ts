@@ -46,7 +46,7 @@ const ROUTES: Route[] = [
   }),
   route('GET', '/v1/payment_intents', (ctx, p) => {
     p.only('limit', 'starting_after');
-    return listPage(Object.values(ctx.state.intents), p, '/v1/payment_intents');
+    return listPage([...ctx.state.intents.values()], p, '/v1/payment_intents');
   }),
   route('GET', '/v1/payment_intents/:id', (ctx, p, [id]) => {
     p.only('expand', 'client_secret');
@@ -67,7 +67,7 @@ const ROUTES: Route[] = [
   }),
   route('GET', '/v1/charges/:id', (ctx, p, [id]) => {
     p.only('expand');
-    const charge = ctx.state.charges[id];
+    const charge = ctx.state.charges.get(id);
     if (!charge) throw noSuchResource('charge', id, 'id');
     return expand(ctx, charge, expansions(p));
   }),
@@ -75,14 +75,14 @@ const ROUTES: Route[] = [
     p.only('limit', 'starting_after', 'type');
     const type = p.string('type');
     return listPage(
-      Object.values(ctx.state.events).filter((e) => !type || e.type === type),
+      [...ctx.state.events.values()].filter((e) => !type || e.type === type),
       p,
       '/v1/events',
     );
   }),
   route('GET', '/v1/events/:id', (ctx, p, [id]) => {
     p.only();
-    const event = ctx.state.events[id];
+    const event = ctx.state.events.get(id);
     if (!event) throw noSuchResource('event', id, 'id');
     return event;
   }),
@@ -167,7 +167,7 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
       const requestDigest = useKey ? digest(method, params) : '';
       if (useKey) {
         if (idemKey.length > 255) throw invalidParam('Idempotency-Key', 'Idempotency keys can be at most 255 characters long.');
-        const saved = ctx.state.idempotency[idemKey];
+        const saved = ctx.state.idempotency.get(idemKey);
         if (saved && !ctx.store.expired(saved)) {
           if (saved.path !== koa.path || saved.method !== method) throw idempotencyMismatch(idemKey, false);
           if (saved.digest !== requestDigest) throw idempotencyMismatch(idemKey, true);
@@ -196,7 +196,7 @@ export function apiMiddleware(ctx: TwinContext, opts: { apiKey?: string; faults:
       if (useKey && storable) {
         // Kept as text: the handler answers with the live object, which goes on changing, and a
         // replay must answer what the first request got, as Stripe's does.
-        ctx.state.idempotency[idemKey] = { key: idemKey, method, path: koa.path, digest: requestDigest, status, body: JSON.stringify(body), headers, created: ctx.store.now() };
+        ctx.state.idempotency.set(idemKey, { key: idemKey, method, path: koa.path, digest: requestDigest, status, body: JSON.stringify(body), headers, created: ctx.store.now() });
         ctx.store.changed('idempotency', idemKey);
       }
       await ctx.commit();

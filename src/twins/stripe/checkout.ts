@@ -152,12 +152,12 @@ export function createSession(ctx: TwinContext, p: Params): CheckoutSessionJson 
     success_url: successUrl,
     url: `${ctx.opts.baseUrl}/c/pay/${id}`,
   };
-  ctx.state.sessions[id] = {
+  ctx.state.sessions.set(id, {
     json,
     lineItems: items,
     paymentIntentData: { metadata: pid?.metadata() ?? {}, description: pid?.string('description') ?? null, captureMethod },
     pendingCard: null,
-  };
+  });
   ctx.store.changed('sessions', id);
   return json;
 }
@@ -180,7 +180,7 @@ export function expireSessionIfDue(ctx: TwinContext, rec: SessionRecord, req: Re
 }
 
 export function getSession(ctx: TwinContext, id: string): SessionRecord {
-  const rec = ctx.state.sessions[id];
+  const rec = ctx.state.sessions.get(id);
   if (!rec) throw noSuchResource('checkout.session', id, 'session');
   return rec;
 }

@@ -52,11 +52,11 @@ export class TwinContext {
       request: { id: request.id, idempotency_key: request.idempotencyKey },
       type,
     };
-    this.state.events[event.id] = event;
+    this.state.events.set(event.id, event);
     this.store.changed('events', event.id);
     if (this.opts.webhookUrl) {
       const delivery: DeliveryRecord = { eventId: event.id, attempts: 0, nextAttemptAt: Date.now(), delivered: false, lastStatus: null };
-      this.state.deliveries[event.id] = delivery;
+      this.state.deliveries.set(event.id, delivery);
       this.queued.push(delivery);
       this.store.changed('deliveries', event.id);
     }

@@ -16,7 +16,7 @@ function expandOne(ctx: TwinContext, obj: Record<string, unknown>, path: string[
   if (!kind) throw invalidParam('expand', `This property cannot be expanded (${full}).`);
   const value = obj[field];
   if (typeof value === 'string') {
-    const target = ctx.state[kind][value];
+    const target = ctx.state[kind].get(value);
     obj[field] = target ? structuredClone(target) : value;
   }
   const child = obj[field];

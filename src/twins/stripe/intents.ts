@@ -7,7 +7,7 @@ const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_con
 const CANCELLATION_REASONS = ['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer'];
 
 export function getIntent(ctx: TwinContext, id: string): PaymentIntentJson {
-  const pi = ctx.state.intents[id];
+  const pi = ctx.state.intents.get(id);
   if (!pi) throw noSuchResource('payment_intent', id, 'intent');
   return pi;
 }
@@ -39,9 +39,10 @@ export function intentForSession(ctx: TwinContext, rec: SessionRecord, req: Requ
     payment_method_types: ['card'],
     status: 'requires_payment_method',
   };
-  ctx.state.intents[id] = pi;
+  ctx.state.intents.set(id, pi);
   ctx.store.changed('intents', id);
   rec.json.payment_intent = id;
+  ctx.store.intentMade(id, rec.json.id);
   ctx.store.changed('sessions', rec.json.id);
   ctx.emit('payment_intent.created', pi, req);
   return pi;
@@ -91,7 +92,7 @@ function newCharge(ctx: TwinContext, pi: PaymentIntentJson, card: PendingCard, f
     status: failure ? 'failed' : 'succeeded',
   };
   if (failure) failure.charge = charge.id;
-  ctx.state.charges[charge.id] = charge;
+  ctx.state.charges.set(charge.id, charge);
   ctx.store.changed('charges', charge.id);
   if (card.refundFails && !failure) {
     ctx.state.refundFailingCharges.push(charge.id);
@@ -165,7 +166,7 @@ function markCanceled(ctx: TwinContext, pi: PaymentIntentJson, reason: string | 
 
 /** Releases the uncaptured amount of the intent's charge (Stripe shows it as refunded). */
 function releaseCharge(ctx: TwinContext, pi: PaymentIntentJson): ChargeJson | null {
-  const charge = pi.latest_charge ? ctx.state.charges[pi.latest_charge] : undefined;
+  const charge = pi.latest_charge ? ctx.state.charges.get(pi.latest_charge) : undefined;
   if (!charge || charge.status !== 'succeeded' || charge.captured) return null;
   ctx.store.changed('charges', charge.id);
   charge.amount_refunded = charge.amount;
@@ -174,7 +175,7 @@ function releaseCharge(ctx: TwinContext, pi: PaymentIntentJson): ChargeJson | nu
 }
 
 function holdDeadline(ctx: TwinContext, pi: PaymentIntentJson): number | null {
-  const charge = pi.latest_charge ? ctx.state.charges[pi.latest_charge] : undefined;
+  const charge = pi.latest_charge ? ctx.state.charges.get(pi.latest_charge) : undefined;
   return charge?.payment_method_details.card.capture_before ?? null;
 }
 
@@ -208,7 +209,8 @@ export function capture(ctx: TwinContext, id: string, amountToCapture: number | 
   if (amount <= 0 || amount > pi.amount_capturable) {
     throw invalidParam('amount_to_capture', `The amount to capture must be between 1 and ${pi.amount_capturable}.`, 'amount_too_large');
   }
-  const charge = ctx.state.charges[pi.latest_charge ?? ''];
+  const charge = ctx.state.charges.get(pi.latest_charge ?? '');
+  if (!charge) throw new Error(`held PaymentIntent ${pi.id} has no charge`);
   ctx.store.changed('intents', pi.id);
   ctx.store.changed('charges', charge.id);
   pi.status = 'succeeded';
@@ -218,7 +220,8 @@ export function capture(ctx: TwinContext, id: string, amountToCapture: number | 
   charge.amount_captured = amount;
   // Stripe releases an uncaptured remainder, shown as refunded on the charge.
   charge.amount_refunded = charge.amount - amount;
-  const session = Object.values(ctx.state.sessions).find((s) => s.json.payment_intent === pi.id);
+  const sessionId = ctx.store.sessionOf(pi.id);
+  const session = sessionId === undefined ? undefined : ctx.state.sessions.get(sessionId);
   if (session) {
     session.json.payment_status = 'paid';
     ctx.store.changed('sessions', session.json.id);

@@ -3,6 +3,9 @@
  * seconds, ids with Stripe's prefixes). Only the fields a Checkout + manual-capture
  * integration reads are modelled; the rest of Stripe's object is left out.
  */
+import type { PageStore } from '../../engine/store/pages';
+import { PagedMap } from '../paged-map';
+
 type Metadata = Record<string, string>;
 
 export interface StripeErrorSnapshot {
@@ -160,7 +163,7 @@ export interface DeliveryRecord {
   lastStatus: number | null;
 }
 
-interface IdempotencyRecord {
+export interface IdempotencyRecord {
   key: string;
   method: string;
   path: string;
@@ -172,38 +175,46 @@ interface IdempotencyRecord {
   created: number;
 }
 
-export interface TwinState {
-  version: 1;
+/** The twin's objects by id, in creation order; settled ones are paged out once idle (`../paged-map.ts`). */
+export interface TwinCollections {
+  sessions: PagedMap<SessionRecord>;
+  intents: PagedMap<PaymentIntentJson>;
+  charges: PagedMap<ChargeJson>;
+  refunds: PagedMap<RefundJson>;
+  events: PagedMap<EventJson>;
+  deliveries: PagedMap<DeliveryRecord>;
+  idempotency: PagedMap<IdempotencyRecord>;
+}
+
+/** The twin's single values. */
+export interface TwinFields {
   /** Signs the hosted page's CSRF tokens; kept so open pages survive a restart. */
   secret: string;
   /** Test-clock offset added to wall time for business deadlines (session and hold expiry). */
   clockOffsetMs: number;
-  sessions: Record<string, SessionRecord>;
-  intents: Record<string, PaymentIntentJson>;
-  charges: Record<string, ChargeJson>;
-  refunds: Record<string, RefundJson>;
   /** Charges made with the card whose refunds fail asynchronously (Stripe's 5126 test card). */
   refundFailingCharges: string[];
   /** Refunds that will turn `failed` at the next sweep. */
   failingRefunds: string[];
-  events: Record<string, EventJson>;
-  deliveries: Record<string, DeliveryRecord>;
-  idempotency: Record<string, IdempotencyRecord>;
 }
 
-export function emptyState(secret: string): TwinState {
+export type TwinState = TwinFields & TwinCollections;
+
+/** Where a session or a hold may still change by itself (the sweep looks at these): they stay in memory. */
+const OPEN_INTENT = new Set(['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture']);
+
+export function emptyState(secret: string, pages: PageStore | null): TwinState {
   return {
-    version: 1,
     secret,
     clockOffsetMs: 0,
-    sessions: {},
-    intents: {},
-    charges: {},
-    refunds: {},
+    sessions: new PagedMap(pages, { pageable: (rec) => rec.json.status !== 'open' }),
+    intents: new PagedMap(pages, { pageable: (pi) => !OPEN_INTENT.has(pi.status) }),
+    charges: new PagedMap(pages),
+    refunds: new PagedMap(pages),
     refundFailingCharges: [],
     failingRefunds: [],
-    events: {},
-    deliveries: {},
-    idempotency: {},
+    events: new PagedMap(pages),
+    deliveries: new PagedMap(pages, { pageable: (d) => d.delivered || d.nextAttemptAt === null }),
+    idempotency: new PagedMap(pages, { stamp: (rec) => rec.created }),
   };
 }

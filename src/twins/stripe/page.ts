@@ -67,7 +67,7 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
   };
 
   const session = (koa: Koa.Context): SessionRecord | null => {
-    const rec = ctx.state.sessions[String((koa.params as Record<string, string>).id)];
+    const rec = ctx.state.sessions.get(String((koa.params as Record<string, string>).id));
     if (!rec) return null;
     expireSessionIfDue(ctx, rec, NO_REQUEST);
     return rec;
@@ -160,7 +160,7 @@ export function pageRouter(ctx: TwinContext, opts: { merchantName: string }): Ro
     if (!rec) return;
     await ctx.commit();
     if (rec.json.status !== 'open') return renderClosed(koa, rec, 200);
-    const pi = rec.json.payment_intent ? ctx.state.intents[rec.json.payment_intent] : undefined;
+    const pi = rec.json.payment_intent ? ctx.state.intents.get(rec.json.payment_intent) : undefined;
     renderForm(koa, rec, 200, pi?.last_payment_error ? (pi.last_payment_error.decline_code ?? pi.last_payment_error.code) : null);
   });
 

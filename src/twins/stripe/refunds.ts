@@ -9,7 +9,7 @@ import { newId } from './store';
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
 
 function chargeOf(ctx: TwinContext, pi: PaymentIntentJson): ChargeJson | undefined {
-  return pi.latest_charge ? ctx.state.charges[pi.latest_charge] : undefined;
+  return pi.latest_charge ? ctx.state.charges.get(pi.latest_charge) : undefined;
 }
 
 export function createRefund(ctx: TwinContext, p: Params, req: RequestRef): RefundJson {
@@ -19,11 +19,11 @@ export function createRefund(ctx: TwinContext, p: Params, req: RequestRef): Refu
   if (!piId && !chargeId) throw missingParam('payment_intent');
   let pi: PaymentIntentJson;
   if (piId) {
-    const found = ctx.state.intents[piId];
+    const found = ctx.state.intents.get(piId);
     if (!found) throw noSuchResource('payment_intent', piId, 'payment_intent');
     pi = found;
   } else {
-    const charge = ctx.state.charges[chargeId ?? ''];
+    const charge = ctx.state.charges.get(chargeId ?? '');
     if (!charge) throw noSuchResource('charge', chargeId ?? '', 'charge');
     pi = getIntent(ctx, charge.payment_intent);
   }
@@ -56,7 +56,7 @@ export function createRefund(ctx: TwinContext, p: Params, req: RequestRef): Refu
     reason,
     status: 'succeeded',
   };
-  ctx.state.refunds[refund.id] = refund;
+  ctx.state.refunds.set(refund.id, refund);
   ctx.store.changed('refunds', refund.id);
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded >= charge.amount;
@@ -71,7 +71,7 @@ export function createRefund(ctx: TwinContext, p: Params, req: RequestRef): Refu
 }
 
 export function getRefund(ctx: TwinContext, id: string): RefundJson {
-  const refund = ctx.state.refunds[id];
+  const refund = ctx.state.refunds.get(id);
   if (!refund) throw noSuchResource('refund', id, 'id');
   return refund;
 }
@@ -80,7 +80,7 @@ export function listRefunds(ctx: TwinContext, p: Params): ListPage<RefundJson> {
   p.only('payment_intent', 'charge', 'limit', 'starting_after', 'expand');
   const piId = p.string('payment_intent');
   const chargeId = p.string('charge');
-  const refunds = Object.values(ctx.state.refunds).filter((r) => (!piId || r.payment_intent === piId) && (!chargeId || r.charge === chargeId));
+  const refunds = [...ctx.state.refunds.values()].filter((r) => (!piId || r.payment_intent === piId) && (!chargeId || r.charge === chargeId));
   return listPage(refunds, p, '/v1/refunds');
 }
 
@@ -89,8 +89,8 @@ export function failDueRefunds(ctx: TwinContext, req: RequestRef): number {
   const due = ctx.state.failingRefunds.splice(0);
   if (due.length > 0) ctx.store.changed('failingRefunds');
   for (const id of due) {
-    const refund = ctx.state.refunds[id];
-    const charge = refund ? ctx.state.charges[refund.charge] : undefined;
+    const refund = ctx.state.refunds.get(id);
+    const charge = refund ? ctx.state.charges.get(refund.charge) : undefined;
     if (!refund || !charge || refund.status !== 'succeeded') continue;
     refund.status = 'failed';
     refund.failure_reason = 'expired_or_canceled_card';

@@ -37,6 +37,8 @@ export interface StripeTwinOptions {
   journalMinCompactBytes?: number;
   /** Events kept at most: the oldest with a settled webhook go beyond it (default 10,000). */
   maxEvents?: number;
+  /** How long a settled object stays in memory after its last use, with a data folder (default 30 s). */
+  pageIdleMs?: number;
 }
 
 export interface StripeTwin {
@@ -55,6 +57,8 @@ export interface StripeTwin {
   events(type?: string): EventJson[];
   /** The delivery record of an event to the webhook endpoint, if one is configured. */
   delivery(eventId: string): DeliveryRecord | null;
+  /** Objects in memory, and in all: settled ones idle for `pageIdleMs` are paged out at each sweep. */
+  residency(): { resident: number; total: number };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -78,7 +82,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTwin> {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? createLogger('stripe-twin');
-  const store = await TwinStore.open(opts.dataDir, { log, minCompactBytes: opts.journalMinCompactBytes, maxEvents: opts.maxEvents });
+  const store = await TwinStore.open(opts.dataDir, { log, minCompactBytes: opts.journalMinCompactBytes, maxEvents: opts.maxEvents, pageIdleMs: opts.pageIdleMs });
   const faults: FaultRule[] = [];
   const app = new Koa();
   // The handler is bound once the middleware is in place; the port must be known first (URLs).
@@ -115,6 +119,7 @@ export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTw
   const runSweep = async (): Promise<number> => {
     const changed = sweep(ctx);
     if (changed > 0) await ctx.commit();
+    ctx.store.pageOut();
     return changed;
   };
   const sweeper = setInterval(() => {
@@ -150,7 +155,8 @@ export async function startStripeTwin(opts: StripeTwinOptions): Promise<StripeTw
       faults.push({ ...rule, times: rule.times ?? 1 });
     },
     webhooksIdle: (timeoutMs) => deliverer?.idle(timeoutMs) ?? Promise.resolve(),
-    events: (type) => Object.values(store.state.events).filter((e) => !type || e.type === type),
-    delivery: (eventId) => store.state.deliveries[eventId] ?? null,
+    events: (type) => [...store.state.events.values()].filter((e) => !type || e.type === type),
+    delivery: (eventId) => store.state.deliveries.get(eventId) ?? null,
+    residency: () => store.residency(),
   };
 }

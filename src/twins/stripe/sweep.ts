@@ -10,8 +10,9 @@ import { failDueRefunds } from './refunds';
  */
 export function sweep(ctx: TwinContext): number {
   let changed = 0;
-  for (const rec of Object.values(ctx.state.sessions)) if (expireSessionIfDue(ctx, rec, NO_REQUEST)) changed++;
-  for (const pi of Object.values(ctx.state.intents)) if (expireHoldIfDue(ctx, pi, NO_REQUEST)) changed++;
+  // Open sessions and holds are never paged out: those in memory are all that can change.
+  for (const rec of [...ctx.state.sessions.residentValues()]) if (expireSessionIfDue(ctx, rec, NO_REQUEST)) changed++;
+  for (const pi of [...ctx.state.intents.residentValues()]) if (expireHoldIfDue(ctx, pi, NO_REQUEST)) changed++;
   changed += failDueRefunds(ctx, NO_REQUEST);
   return changed;
 }

@@ -32,7 +32,8 @@ export class WebhookDeliverer {
     private readonly ctx: TwinContext,
     private readonly opts: { url: string; secret: string; retryDelaysMs: number[] },
   ) {
-    for (const d of Object.values(ctx.state.deliveries)) if (pending(d)) this.waiting.add(d);
+    // Pending deliveries are never paged out.
+    for (const d of ctx.state.deliveries.residentValues()) if (pending(d)) this.waiting.add(d);
     ctx.takeQueued();
   }
 
@@ -68,10 +69,10 @@ export class WebhookDeliverer {
   }
 
   private async attempt(d: DeliveryRecord): Promise<void> {
-    const event = this.ctx.state.events[d.eventId];
+    const event = this.ctx.state.events.get(d.eventId);
     if (!event) {
       this.waiting.delete(d);
-      delete this.ctx.state.deliveries[d.eventId];
+      this.ctx.state.deliveries.delete(d.eventId);
       this.ctx.store.changed('deliveries', d.eventId);
       await this.ctx.store.save();
       return;
