@@ -158,7 +158,14 @@ export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleT
       trims++;
       trimming = false;
       atTrim = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: performance.eventLoopUtilization().active, released: before.released };
-      log.debug('memory trimmed while idle', { heapTotalMb: [mb(before.heap), mb(atTrim.heap)], rssMb: [mb(before.rss), mb(atTrim.rss)] });
+      const after = process.memoryUsage();
+      log.debug('memory trimmed while idle', {
+        heapTotalMb: [mb(before.heap), mb(atTrim.heap)],
+        rssMb: [mb(before.rss), mb(atTrim.rss)],
+        heapUsedMb: mb(after.heapUsed),
+        externalMb: mb(after.external),
+        arrayBuffersMb: mb(after.arrayBuffers),
+      });
     }, SWEEP_MS);
     sweep.unref();
   }, checkMs);

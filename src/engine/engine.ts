@@ -518,7 +518,7 @@ export class Engine {
     const active: Execution[] = [];
     for (const entry of snapshot.index ?? []) {
       const run = new Execution({
-        visible: entry.v,
+        visible: compactVisible(entry.v),
         historyLength: entry.n,
         stickyQueue: entry.q,
         wake: entry.w,

