@@ -26,6 +26,8 @@ export interface CarrierTwinOptions {
   webhookRetryDelaysMs?: readonly number[];
   /** Journal size below which it is never compacted (default 1 MiB). */
   journalMinCompactBytes?: number;
+  /** How long a final fax stays in memory after its last use, with a data folder (default 30 s). */
+  pageIdleMs?: number;
 }
 
 export interface CarrierTwin {
@@ -46,6 +48,8 @@ export interface CarrierTwin {
   deliveries(): readonly DeliveryRecord[];
   /** Resolves when no webhook is waiting to be delivered. */
   webhooksIdle(): Promise<void>;
+  /** Faxes in memory, and in all: final ones idle for `pageIdleMs` are paged out. */
+  residency(): { resident: number; total: number };
   /** Stops simulations where they are, saves state and closes the server. */
   stop(): Promise<void>;
 }
@@ -59,7 +63,7 @@ export async function startCarrierTwin(opts: CarrierTwinOptions): Promise<Carrie
   const log = (opts.log ?? silentLogger).child({ twin: 'carrier' });
   const host = opts.host ?? '127.0.0.1';
   const key = await loadOrCreateSigningKey(opts.dataDir);
-  const store = await FaxStore.open(opts.dataDir, log, { minCompactBytes: opts.journalMinCompactBytes });
+  const store = await FaxStore.open(opts.dataDir, log, { minCompactBytes: opts.journalMinCompactBytes, pageIdleMs: opts.pageIdleMs });
   const shutdown = new AbortController();
   const webhooks = new WebhookSender(key.privateKey, opts.webhookUrl, opts.webhookRetryDelaysMs ?? [1000, 5000, 15_000], shutdown.signal, log, () => store.flush());
   const transmitter = new Transmitter(store, webhooks, opts.msPerPage ?? 2000, log);
@@ -87,6 +91,7 @@ export async function startCarrierTwin(opts: CarrierTwinOptions): Promise<Carrie
       return f ? faxResource(f) : null;
     },
     deliveries: () => webhooks.deliveries(),
+    residency: () => store.residency(),
     webhooksIdle: () => webhooks.idle(),
     stop: () => {
       stopped ??= (async () => {

@@ -1,12 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CarrierStatus } from '../../carrier/types';
 import type { Logger } from '../../log';
-import type { FaxStore, TwinFax } from './fax-store';
+import { FINAL, type FaxStore, type TwinFax } from './fax-store';
 import { fetchMedia } from './media';
 import { planCall, simulatedCallSeconds } from './test-numbers';
 import type { FaxEventType, WebhookSender } from './webhook-sender';
 
-const FINAL: readonly CarrierStatus[] = ['delivered', 'failed'];
 
 /**
  * Plays each fax through Telnyx's outbound life: queued → media.processed → originated →
@@ -39,8 +38,7 @@ export class Transmitter {
    * carrier, with the pages that had gone through.
    */
   resume(): void {
-    for (const fax of this.store.all()) {
-      if (FINAL.includes(fax.status)) continue;
+    for (const fax of this.store.inFlight()) {
       if (fax.dialed) {
         const pagesSent = fax.page_count ?? 0;
         this.finish(fax, 'failed', { failure_reason: 'carrier_lost', call_duration_secs: simulatedCallSeconds(fax.status === 'sending', pagesSent) });
@@ -85,8 +83,7 @@ export class Transmitter {
     this.advance(fax, 'media.processed', 'fax.media.processed', { document_pages: media.pages });
     await delay(step, undefined, { signal });
 
-    const earlierCalls = this.store.all().filter((f) => f.id !== fax.id && f.dialed && callKey(f) === callKey(fax) && f.to === fax.to).length;
-    const plan = planCall(fax.to, earlierCalls);
+    const plan = planCall(fax.to, this.store.earlierCalls(fax));
     this.store.update(fax, { status: 'originated', dialed: true, page_count: 0 });
 
     if (plan.kind === 'unanswered') {
@@ -127,7 +124,3 @@ export class Transmitter {
   }
 }
 
-/** Whose calls are counted together: the Durafax fax (from client_state), else the destination. */
-function callKey(fax: TwinFax): string {
-  return fax.fax_key ?? `to:${fax.to}`;
-}

@@ -1,18 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { createCarrier } from '../../../src/carrier/telnyx-carrier';
-import type { Carrier } from '../../../src/carrier/types';
-import { startCarrierTwin, TEST_NUMBERS, type CarrierTwin, type CarrierTwinOptions } from '../../../src/twins/carrier';
-import { MemoryLedger, startMediaServer, waitForFinal, type MediaServer } from '../../helpers/carrier';
+import { TEST_NUMBERS } from '../../../src/twins/carrier';
+import { startMediaServer, waitForFinal, type MediaServer } from '../../helpers/carrier';
 import { journalLines, journalState, liveBytes } from '../journal-file';
+import { carrierFor, JOURNAL, post, restartable, sendAll } from './restartable';
 
-const KEY = 'KEY_JOURNAL_TEST';
-const JOURNAL = 'carrier-twin.journal';
 let media: MediaServer;
 
 beforeAll(async () => {
@@ -22,38 +17,11 @@ afterAll(async () => {
   await media.close();
 });
 
-const carrierFor = (twin: CarrierTwin): Carrier => createCarrier({ apiKey: KEY, connectionId: 'conn', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url });
-
-async function restartable(extra: Partial<CarrierTwinOptions> = {}) {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-carrier-journal-'));
-  return {
-    dataDir,
-    file: path.join(dataDir, JOURNAL),
-    start: () => startCarrierTwin({ port: 0, msPerPage: 5, apiKey: KEY, dataDir, ...extra }),
-    cleanup: () => fs.rm(dataDir, { recursive: true, force: true }),
-  };
-}
-
-async function post(twin: CarrierTwin, body: object): Promise<{ status: number; id: string }> {
-  const res = await fetch(`${twin.url}/v2/faxes`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as { data: { id: string } };
-  return { status: res.status, id: json.data.id };
-}
-
-async function sendAll(twin: CarrierTwin, count: number, to: string = '+493012345678'): Promise<string[]> {
-  const carrier = carrierFor(twin);
-  const sent = await Promise.all(
-    Array.from({ length: count }, (_, i) => carrier.sendOnce({ faxId: randomUUID(), attempt: 1, to, mediaUrl: media.url(`/doc-${1 + (i % 3)}.pdf`) }, new MemoryLedger())),
-  );
-  await Promise.all(sent.map((f) => waitForFinal(carrier, f.id)));
-  return sent.map((f) => f.id);
-}
-
 test('compaction keeps every fax and bounds the file', async () => {
   const env = await restartable({ journalMinCompactBytes: 2048 });
   let twin = await env.start();
   try {
-    const ids = await sendAll(twin, 12);
+    const ids = await sendAll(media, twin, 12);
     const before = ids.map((id) => twin.fax(id));
     await twin.stop();
     const lines = await journalLines(env.file);
@@ -79,7 +47,7 @@ test('a torn last record is cut off and everything before it loads', async () =>
   const env = await restartable();
   let twin = await env.start();
   try {
-    const ids = await sendAll(twin, 3);
+    const ids = await sendAll(media, twin, 3);
     await twin.stop();
     const whole = (await fs.stat(env.file)).size;
     const text = await fs.readFile(env.file, 'utf8');
@@ -99,7 +67,7 @@ test('a state file of the earlier format is migrated into the journal once', asy
   const env = await restartable();
   let twin = await env.start();
   try {
-    const ids = await sendAll(twin, 3, TEST_NUMBERS.voiceLine);
+    const ids = await sendAll(media, twin, 3, TEST_NUMBERS.voiceLine);
     const before = ids.map((id) => twin.fax(id));
     await twin.stop();
     const faxes = [...(await journalState(env.file)).values()];
