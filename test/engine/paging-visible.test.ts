@@ -69,7 +69,7 @@ test('payloads with more than metadata and data, or large ones, are copied, not 
   expect(text(one.searchAttributes.FaxStatus.data)).toBe(JSON.stringify(big));
 
   const odd = visible('r3', 'delivered', 'f3');
-  odd.searchAttributes.FaxStatus = { ...odd.searchAttributes.FaxStatus, externalPayloads: [{ sizeBytes: 1 }] } as Payload;
+  odd.searchAttributes.FaxStatus = { ...odd.searchAttributes.FaxStatus, externalPayloads: [{ sizeBytes: 1 }] };
   const shared = compactVisible(visible('r4', 'delivered', 'f4')).searchAttributes.FaxStatus;
   const copied = compactVisible(odd).searchAttributes.FaxStatus;
   expect(copied).not.toBe(shared);
