@@ -53,6 +53,8 @@ export interface TwinStoreOptions {
   maxEvents?: number;
   /** How long a settled object stays in memory after its last use (DEFAULT_PAGE_IDLE_MS). */
   pageIdleMs?: number;
+  /** Page file size below which it is never compacted (COMPACT_PAGES_BYTES; tests make it small). */
+  compactPagesBytes?: number;
 }
 
 function* entriesOf(state: TwinState): Generator<readonly [string, unknown]> {
@@ -104,14 +106,18 @@ export class TwinStore {
     readonly state: TwinState,
     private readonly journal: Journal | null,
     private readonly pages: FilePages | null,
-    private readonly opts: { maxEvents: number; pageIdleMs: number },
+    private readonly opts: { maxEvents: number; pageIdleMs: number; compactPagesBytes: number },
   ) {
     this.eventIds = new Set(state.events.keys());
     for (const rec of state.sessions.residentValues()) if (rec.json.payment_intent) this.sessionIds.set(rec.json.payment_intent, rec.json.id);
   }
 
   static async open(dataDir?: string, opts: TwinStoreOptions = {}): Promise<TwinStore> {
-    const settings = { maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS, pageIdleMs: opts.pageIdleMs ?? DEFAULT_PAGE_IDLE_MS };
+    const settings = {
+      maxEvents: opts.maxEvents ?? DEFAULT_MAX_EVENTS,
+      pageIdleMs: opts.pageIdleMs ?? DEFAULT_PAGE_IDLE_MS,
+      compactPagesBytes: opts.compactPagesBytes ?? COMPACT_PAGES_BYTES,
+    };
     if (!dataDir) return new TwinStore(emptyState(randomBytes(32).toString('hex'), null), null, null, settings);
     await fs.mkdir(dataDir, { recursive: true });
     const pages = new FilePages(path.join(dataDir, PAGES_FILE));
@@ -215,14 +221,13 @@ export class TwinStore {
     const before = idleMs === Infinity ? Infinity : Date.now() - idleMs;
     let out = 0;
     for (const collection of COLLECTIONS) out += this.collection(collection).pageOut(before, (id) => this.dirty.has(`${collection}/${id}`));
-    if (this.pages.totalBytes > COMPACT_PAGES_BYTES && this.pages.liveBytes * 2 < this.pages.totalBytes) {
+    if (this.pages.totalBytes > this.opts.compactPagesBytes && this.pages.liveBytes * 2 < this.pages.totalBytes) {
       const maps = COLLECTIONS.map((collection) => this.collection(collection));
-      const counts = maps.map((map) => map.pageRefs().length);
-      const moved = this.pages.compact(maps.flatMap((map) => map.pageRefs()));
+      const refs = maps.map((map) => map.pageRefs());
+      const moved = this.pages.compact(refs.flat());
       let at = 0;
       maps.forEach((map, i) => {
-        map.movePages(moved.slice(at, at + counts[i]));
-        at += counts[i];
+        map.movePages(moved.slice(at, (at += refs[i].length)));
       });
     }
     return out;
