@@ -2,6 +2,8 @@
  * Structured JSON logs, one object per line on stdout. Callers pass ids and codes, never
  * personal data (numbers, emails, names, tokens): log lines leave the machine.
  */
+import { writeOut } from './output';
+
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -25,7 +27,7 @@ function serializeError(err: unknown): unknown {
 export function createLogger(
   component: string,
   level: Level = (process.env.LOG_LEVEL as Level | undefined) ?? 'info',
-  sink: Sink = (line) => process.stdout.write(line + '\n'),
+  sink: Sink = (line) => writeOut(line + '\n'),
   base: Fields = {},
 ): Logger {
   const min = ORDER[level] ?? ORDER.info;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/config';
+import { guardOutput, writeErr, writeOut } from '../output';
 
 const USAGE = `Usage: durafax <command>
 
@@ -45,13 +46,16 @@ async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE);
+      writeOut(USAGE);
       return;
     default:
-      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+      writeErr(`unknown command "${command}"\n\n${USAGE}`);
       process.exitCode = 2;
   }
 }
+
+// A reader of this process's output that goes away must not make its writes fatal (src/output.ts).
+guardOutput();
 
 // Under `durafax start`, a closed stdin means the supervisor is gone: stop as on Ctrl-C.
 if (process.env.DURAFAX_SUPERVISED === '1') {
@@ -62,7 +66,7 @@ if (process.env.DURAFAX_SUPERVISED === '1') {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else process.stderr.write(`durafax: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof ConfigError) writeErr(`${err.message}\n`);
+  else writeErr(`durafax: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

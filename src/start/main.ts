@@ -9,6 +9,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
 import { createLogger } from '../log';
 import { startIdleTrim } from '../memory-trim';
 import { portInUse, waitForPort } from '../net';
+import { writeOut } from '../output';
 import { startSandbox } from '../twins/main';
 import { ensureUiBuilt } from '../ui/build';
 import { startUi } from '../ui/main';
@@ -40,7 +41,7 @@ interface InProcess {
 }
 
 function say(line: string): void {
-  process.stdout.write(`[durafax] ${line}\n`);
+  writeOut(`[durafax] ${line}\n`);
 }
 
 function envPort(name: string, fallback: number): number {
@@ -131,7 +132,7 @@ export async function run(): Promise<void> {
   };
 
   /** A logger for a part of this process whose lines read as a child's, with its name in front. */
-  const logFor = (name: string) => createLogger(name, (env.LOG_LEVEL as 'info' | undefined) ?? 'info', (line) => process.stdout.write(`[${name}] ${line}\n`));
+  const logFor = (name: string) => createLogger(name, (env.LOG_LEVEL as 'info' | undefined) ?? 'info', (line) => writeOut(`[${name}] ${line}\n`));
 
   /** A child that runs until everything stops, or with `once`, one that does a job and exits (not an error). */
   const spawnChild = (name: string, args: string[], onLine?: (line: string) => void, once = false): Child => {
@@ -149,7 +150,7 @@ export async function run(): Promise<void> {
     for (const stream of [proc.stdout, proc.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         onLine?.(line);
-        process.stdout.write(prefix + line + '\n');
+        writeOut(prefix + line + '\n');
       });
     }
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -180,6 +181,9 @@ export async function run(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The terminal closed: stop in order as on Ctrl-C (by default the supervisor would die at once,
+  // leaving PostgreSQL running without it).
+  process.on('SIGHUP', onSignal);
   // The sandboxes and the UI run in this process: a fault of theirs stops everything, in order, as a child's exit does.
   process.on('uncaughtException', (err) => {
     say(`unexpected error: ${err.stack ?? err.message}; stopping everything`);

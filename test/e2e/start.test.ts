@@ -19,7 +19,8 @@ let dataDir: string;
 const ports: Record<string, number> = {};
 let baseUrl: string;
 
-async function startSupervisor(): Promise<void> {
+/** `supervised`: started as a parent that watches it starts it (a bench, a test, another supervisor): stdin a pipe whose end says the parent is gone. */
+async function startSupervisor(supervised = false): Promise<void> {
   output = '';
   supervisor = spawn(process.execPath, [CLI, 'start'], {
     env: {
@@ -36,8 +37,9 @@ async function startSupervisor(): Promise<void> {
       UI_PORT: String(ports.ui),
       SANDBOX_MS_PER_PAGE: '20',
       STATUS_POLL_INTERVAL: '2s',
+      ...(supervised ? { DURAFAX_SUPERVISED: '1' } : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [supervised ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   supervisor.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   supervisor.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -128,10 +130,27 @@ test('everything stops on Ctrl-C, and the data is still there after a restart', 
   expect(output).toContain('[durafax] stopped');
   for (const port of Object.values(ports)) expect(await portInUse(port)).toBe(false);
 
-  await startSupervisor();
+  await startSupervisor(true);
   const again = await readFax(baseUrl, fax);
   expect(again.status).toBe('awaiting_payment');
   // The workflow survived the engine's restart: paying now still sends the fax.
   await payByCard(await openCheckout(baseUrl, fax));
   await waitForFax(baseUrl, fax, (f) => f.status === 'delivered' && f.payment.state === 'captured');
 }, 180_000);
+
+test('when whoever started it is gone, everything stops, though nobody reads its output any more', async () => {
+  const postmaster = Number((await fs.readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const exited = new Promise<number | null>((resolve) => supervisor.once('exit', (code) => resolve(code)));
+  // As when the parent is killed outright: its ends of the pipes close. The supervisor's
+  // writes then fail; before, each failure was an uncaught error reported to the same closed
+  // output, and the supervisor spun on them without ever stopping its children.
+  supervisor.stdout!.destroy();
+  supervisor.stderr!.destroy();
+  supervisor.stdin!.destroy();
+  const timer = setTimeout(() => supervisor.kill('SIGKILL'), 45_000);
+  const code = await exited;
+  clearTimeout(timer);
+  expect(code).toBe(0);
+  for (const port of Object.values(ports)) expect(await portInUse(port)).toBe(false);
+  expect(() => process.kill(postmaster, 0)).toThrow();
+}, 60_000);
