@@ -49,7 +49,7 @@ export class MemoryPages implements PageStore {
 }
 
 /** The scratch page file's number; a snapshot's runs file is numbered by its generation. */
-const SCRATCH = -1;
+export const SCRATCH = -1;
 /** Bytes gathered before a write while a runs file is written. */
 const CHUNK = 4 * 1024 * 1024;
 
