@@ -35,4 +35,3 @@ export function writeOut(text: string): void {
 export function writeErr(text: string): void {
   write(process.stderr, text);
 }
-
