@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/config';
-import { createDataSource } from '../db/data-source';
+import type { DataSource } from 'typeorm';
 import { createLogger, type Logger } from '../log';
 import { portInUse } from '../net';
-import { SupportSignIn } from '../support/sign-in';
 import { connectTemporal } from '../temporal/connection';
 import type { AccessMode, SupportAccess } from './access';
 import { createUiApp } from './app';
@@ -35,6 +34,26 @@ function accessOf(config: Config, support: SupportAccess | undefined): AccessMod
   throw new Error('the Temporal UI needs UI_OPERATOR_TOKEN, or DATABASE_URL and SUPPORT_USERS');
 }
 
+/**
+ * Support staff's sessions, read from the database, when the UI may let them in (outside
+ * sandbox mode, with DATABASE_URL and SUPPORT_USERS). The database code is loaded only then: a
+ * sandbox's UI, inside `durafax start`, has no use for TypeORM and its drivers (about 8 MB).
+ */
+export async function supportSessions(config: Config): Promise<{ support: SupportAccess; db: DataSource } | undefined> {
+  if (config.sandbox || !config.databaseUrl || !config.support.users.length) return undefined;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { createDataSource } = require('../db/data-source') as typeof import('../db/data-source');
+  const { SupportSignIn } = require('../support/sign-in') as typeof import('../support/sign-in');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const db = createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'durafax-ui' });
+  await db.initialize();
+  const signIn = new SupportSignIn(db, { users: config.support.users, sandbox: false });
+  return {
+    db,
+    support: { session: async (cookie) => (await signIn.session(cookie))?.username ?? null, signInUrl: `${config.web.publicBaseUrl}/en/support/login` },
+  };
+}
+
 export interface RunningUi {
   url: string;
   stop(): Promise<void>;
@@ -50,13 +69,8 @@ export async function startUi(config: Config, log: Logger): Promise<RunningUi> {
   const build = readBuildInfo(UI_BUILD_DIR);
   if (await portInUse(port, host)) throw new Error(`port ${port} on ${host} is already in use; set UI_PORT to another port`);
   const connection = await connectTemporal(config.temporal);
-  const db =
-    !config.sandbox && config.databaseUrl && config.support.users.length ? createDataSource({ url: config.databaseUrl, poolSize: 2, applicationName: 'durafax-ui' }) : null;
-  if (db) await db.initialize();
-  const signIn = db ? new SupportSignIn(db, { users: config.support.users, sandbox: false }) : null;
-  const support: SupportAccess | undefined = signIn
-    ? { session: async (cookie) => (await signIn.session(cookie))?.username ?? null, signInUrl: `${config.web.publicBaseUrl}/en/support/login` }
-    : undefined;
+  const sessions = await supportSessions(config);
+  const support = sessions?.support;
   const app = createUiApp({
     connection,
     defaultNamespace: config.temporal.namespace,
@@ -83,7 +97,7 @@ export async function startUi(config: Config, log: Logger): Promise<RunningUi> {
       server.closeAllConnections();
       await closed;
       await connection.close();
-      await db?.destroy();
+      await sessions?.db.destroy();
       log.info('ui stopped');
     },
   };

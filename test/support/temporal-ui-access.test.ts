@@ -9,6 +9,8 @@ import { hashPassword } from '../../src/support/passwords';
 import { SupportSignIn } from '../../src/support/sign-in';
 import type { AccessMode, SupportAccess } from '../../src/ui/access';
 import { createUiApp, type TemporalConnection } from '../../src/ui/app';
+import { supportSessions } from '../../src/ui/main';
+import { loadConfig } from '../../src/config/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 /** A frontend that answers the one call these tests make. */
@@ -90,4 +92,25 @@ test('with an operator token configured too, either one opens the UI', async () 
     ).status,
   ).toBe(200);
   expect((await request(base).get('/api/v1/system-info')).status).toBe(401);
+});
+
+test('the UI server reads support sessions from the database named in its settings, and opens none in sandbox mode', async () => {
+  const env = {
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    DATABASE_URL: t.url,
+    SUPPORT_USERS: `dana:${await hashPassword('danas password 1')}`,
+    PUBLIC_BASE_URL: 'https://fax.example.org',
+  };
+  expect(await supportSessions(loadConfig('ui', { ...env, DURAFAX_SANDBOX: '1' }))).toBeUndefined();
+
+  const sessions = await supportSessions(loadConfig('ui', env));
+  expect(sessions).toBeDefined();
+  try {
+    const cookie = await sessionCookie();
+    expect(await sessions!.support.session(cookie.split('=')[1])).toBe('dana');
+    expect(await sessions!.support.session('B'.repeat(43))).toBeNull();
+    expect(sessions!.support.signInUrl).toBe('https://fax.example.org/en/support/login');
+  } finally {
+    await sessions?.db.destroy();
+  }
 });

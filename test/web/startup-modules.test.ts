@@ -33,3 +33,12 @@ test('the Temporal UI server does not load the worker library', () => {
   expect(loaded).not.toContain('@temporalio/worker');
   expect(loaded).not.toContain('webpack');
 }, 60_000);
+
+// `durafax start` holds the sandboxes and the Temporal UI: the database code is loaded only by
+// the UI outside sandbox mode (support sessions), and the Stripe sandbox signs its webhooks
+// itself; the app's side checks them with the library.
+test('durafax start loads neither the database code nor the Stripe library', () => {
+  const loaded = packagesLoadedBy('src/start/main.ts');
+  expect(loaded).toEqual(expect.arrayContaining(['koa', '@temporalio/client', 'pdf-lib']));
+  for (const unneeded of ['typeorm', 'pg', 'stripe', '@temporalio/worker', 'mupdf', 'sharp']) expect(loaded).not.toContain(unneeded);
+}, 60_000);

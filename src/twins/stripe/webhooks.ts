@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import { createHmac } from 'node:crypto';
 import type { TwinContext } from './context';
 import type { DeliveryRecord } from './model';
 
@@ -7,6 +7,16 @@ export const DEFAULT_RETRY_DELAYS_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 360
 const ATTEMPT_TIMEOUT_MS = 10_000;
 /** When the state cannot be written, the next try at a delivery waits this long. */
 const DISK_RETRY_MS = 5_000;
+
+/**
+ * The `Stripe-Signature` header Stripe sends with an event: the time (seconds) and an
+ * HMAC-SHA256, in hex, of `<time>.<payload>` keyed with the endpoint's signing secret. The app
+ * checks it with the official library (`stripe.webhooks.constructEvent`).
+ */
+export function signatureHeader(payload: string, secret: string, timestamp: number): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
 
 /** Whether a delivery is still to be sent (not delivered, not given up). */
 const pending = (d: DeliveryRecord): boolean => !d.delivered && d.nextAttemptAt !== null;
@@ -83,7 +93,7 @@ export class WebhookDeliverer {
       throw err;
     });
     const payload = JSON.stringify(event, null, 2);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: this.opts.secret, timestamp: Math.floor(Date.now() / 1000) });
+    const signature = signatureHeader(payload, this.opts.secret, Math.floor(Date.now() / 1000));
     let status = 0;
     try {
       const res = await fetch(this.opts.url, {
