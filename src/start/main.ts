@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import v8 from 'node:v8';
 import { loadConfig } from '../config/config';
-import { startEmbeddedPostgres, type RunningPostgres } from '../db/embedded';
+import { startEmbeddedPostgres, stopLeftoverPostgres, type RunningPostgres } from '../db/embedded';
 import { createLogger } from '../log';
 import { startIdleTrim } from '../memory-trim';
 import { portInUse, waitForPort } from '../net';
@@ -200,9 +200,12 @@ export async function run(): Promise<void> {
 
     if (!process.env.DATABASE_URL) {
       const pgPort = envPort('PG_PORT', 54329);
+      const pgDir = path.join(dataDir, 'postgres');
+      const leftover = await stopLeftoverPostgres(pgDir);
+      if (leftover !== null) say(`stopped the PostgreSQL an earlier run left running (pid ${leftover}; that run was killed before it could stop it)`);
       await ensureFree(pgPort, 'embedded PostgreSQL', 'PG_PORT');
       say(`starting PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(process.cwd(), dataDir)}/postgres)`);
-      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: pgPort });
+      postgres = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
       await postgres.createDatabase('durafax');
       env.DATABASE_URL = postgres.urlFor('durafax');
     }

@@ -154,3 +154,26 @@ test('when whoever started it is gone, everything stops, though nobody reads its
   for (const port of Object.values(ports)) expect(await portInUse(port)).toBe(false);
   expect(() => process.kill(postmaster, 0)).toThrow();
 }, 60_000);
+
+test('after a supervisor killed outright, the next start stops the PostgreSQL it left and starts as usual', async () => {
+  await startSupervisor(true);
+  const postmaster = Number((await fs.readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const killed = new Promise<void>((resolve) => supervisor.once('exit', () => resolve()));
+  supervisor.kill('SIGKILL');
+  await killed;
+  // Its children see their supervisor gone and stop; PostgreSQL cannot, and keeps its port.
+  const deadline = Date.now() + 30_000;
+  for (const name of ['web', 'engine', 'stripe', 'ui']) {
+    while (await portInUse(ports[name])) {
+      if (Date.now() > deadline) throw new Error(`port ${name} still in use after the supervisor was killed`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  expect(() => process.kill(postmaster, 0)).not.toThrow();
+  expect(await portInUse(ports.pg)).toBe(true);
+
+  await startSupervisor();
+  expect(output).toContain(`stopped the PostgreSQL an earlier run left running (pid ${postmaster}`);
+  expect(output).toContain('[durafax] ready:');
+  expect(() => process.kill(postmaster, 0)).toThrow();
+}, 180_000);
