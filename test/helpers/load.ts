@@ -17,6 +17,12 @@ export interface LoadOptions {
   /** The document each create uploads. */
   document: Buffer;
   to: string;
+  /**
+   * Past `durationMs`, go on until every kind was answered at least once, asking for the kinds
+   * still missing, for at most this long in all (a short run on a busy machine may otherwise
+   * never draw a cancel).
+   */
+  everyKindWithinMs?: number;
 }
 
 export interface KindStats {
@@ -75,10 +81,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   };
 
+  const kinds = Object.keys(samples) as LoadKind[];
+  const missing = (): LoadKind[] => kinds.filter((kind) => !samples[kind].some((s) => s.status !== 0));
+  const lastCall = started + Math.max(opts.durationMs, opts.everyKindWithinMs ?? 0);
+  const goOn = (): boolean => {
+    const now = performance.now();
+    return now < deadline || (opts.everyKindWithinMs !== undefined && now < lastCall && missing().length > 0);
+  };
+
   const client = async (): Promise<void> => {
     const mine: Fax[] = [];
-    while (performance.now() < deadline) {
-      let kind = pick();
+    while (goOn()) {
+      const wanted = performance.now() < deadline ? [] : missing();
+      let kind = wanted.length ? wanted[Math.floor(Math.random() * wanted.length)] : pick();
       // A client reads and cancels its own faxes: it makes one first.
       if ((kind === 'read' || kind === 'cancel') && !mine.length) kind = 'create';
       const fax = mine[Math.floor(Math.random() * mine.length)];
@@ -107,7 +122,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const everything: number[] = [];
   let serverErrors = 0;
   let noAnswer = 0;
-  for (const kind of Object.keys(samples) as LoadKind[]) {
+  for (const kind of kinds) {
     const list = samples[kind];
     const times = list.map((s) => s.ms).sort((a, b) => a - b);
     everything.push(...times);
