@@ -156,6 +156,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     },
     pid: () => postmasterPid(opts.dataDir),
     restart: () => pg.start(),
-    stop: () => pg.stop(),
+    stop: async () => {
+      // A Ctrl-C in a terminal reaches PostgreSQL too (it is in our process group) and it may be
+      // gone already; the library would then wait for an exit that came before it listened, and
+      // the process would end without finishing its stop. So its pid file going is enough.
+      let stopped = false;
+      const gone = (async () => {
+        while (!stopped && postmasterPid(opts.dataDir) !== null) await new Promise((resolve) => setTimeout(resolve, 100));
+      })();
+      try {
+        await Promise.race([pg.stop(), gone]);
+      } finally {
+        stopped = true;
+      }
+    },
   };
 }

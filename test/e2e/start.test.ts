@@ -40,6 +40,8 @@ async function startSupervisor(supervised = false): Promise<void> {
       ...(supervised ? { DURAFAX_SUPERVISED: '1' } : {}),
     },
     stdio: [supervised ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal's foreground job: Ctrl-C goes to the whole group.
+    detached: true,
   });
   supervisor.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   supervisor.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -54,7 +56,8 @@ async function startSupervisor(supervised = false): Promise<void> {
 async function stopSupervisor(): Promise<number | null> {
   if (supervisor.exitCode !== null) return supervisor.exitCode;
   const exited = new Promise<number | null>((resolve) => supervisor.once('exit', (code) => resolve(code)));
-  supervisor.kill('SIGINT');
+  // As a terminal's Ctrl-C: to the whole group, the embedded PostgreSQL with it.
+  process.kill(-supervisor.pid!, 'SIGINT');
   const timer = setTimeout(() => supervisor.kill('SIGKILL'), 45_000);
   const code = await exited;
   clearTimeout(timer);
