@@ -15,6 +15,7 @@ import { freePort, waitForPort } from '../src/net';
 import type { SandboxReady } from '../src/twins/main';
 import { childrenOf } from './fax-processes';
 import { ENGINE_SEARCH_ATTRIBUTE_FLAGS } from '../src/workflows/search-attributes';
+import { processAlive } from '../src/pid';
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'index.js');
@@ -223,7 +224,7 @@ export class ChaosStack {
     // The whole server at once, postmaster and backends, as a machine losing it would.
     for (const child of childrenOf(pid)) signal(child, 'SIGKILL');
     signal(pid, 'SIGKILL');
-    while (alive(pid)) await pause(20);
+    while (processAlive(pid)) await pause(20);
   }
 
   /** Starts a killed process again (PostgreSQL retried until its old backends are gone). */
@@ -289,14 +290,5 @@ function signal(pid: number, sig: NodeJS.Signals): void {
     process.kill(pid, sig);
   } catch {
     // Gone already.
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

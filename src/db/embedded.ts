@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '../pid';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -62,22 +63,8 @@ function postmasterPid(dataDir: string): number | null {
   } catch {
     return null;
   }
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    // A stale file: the server died without removing it.
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  // Otherwise a stale file: the server died without removing it.
+  return processAlive(pid) ? pid : null;
 }
 
 /** Whether the process is a PostgreSQL server, where the system says (Linux); elsewhere the pid file is trusted. */
@@ -99,9 +86,14 @@ function isPostgres(pid: number): boolean {
 export async function stopLeftoverPostgres(dataDir: string, timeoutMs = 30_000): Promise<number | null> {
   const pid = postmasterPid(dataDir);
   if (pid === null || !isPostgres(pid)) return null;
-  process.kill(pid, 'SIGINT');
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    // Not ours to stop (another user's): the port check that follows says it is taken.
+    return null;
+  }
   let deadline = Date.now() + timeoutMs;
-  while (alive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
       deadline = Infinity;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../log';
 import { decodeJson, encodeJson } from './codec';
+import { processAlive } from '../../pid';
 
 /**
  * An append-only, fsync'ed journal plus snapshots, in one of two places:
@@ -347,21 +348,12 @@ async function lock(file: string, what: string): Promise<void> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (owner && owner !== process.pid && alive(owner)) {
+    if (owner && owner !== process.pid && processAlive(owner)) {
       throw new Error(`the engine's ${what} is in use by another engine (process ${owner})`);
     }
     await fsp.rm(file, { force: true });
   }
   throw new Error(`cannot lock the engine's ${what}`);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function syncDir(dir: string): Promise<void> {
