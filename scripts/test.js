@@ -42,6 +42,7 @@ try {
 } catch {
   console.error('jest wrote no results');
 }
+fs.rmSync(path.dirname(out), { recursive: true, force: true });
 if (results) {
   passed += results.numPassedTests;
   failed += results.numFailedTests;

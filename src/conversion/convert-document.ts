@@ -5,6 +5,7 @@ import { createLogger } from '../log';
 import type { ConversionJob } from './child/process-messages';
 import { ConversionProcess, type ChildOutcome } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
+import { removeOfficeJob } from './office-profile';
 import { prepareInput } from './prepare';
 import { writeFaxPdf } from './raster/fax-pdf';
 import { PAPERS } from './raster/paper';
@@ -163,6 +164,6 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
     else log.error('conversion failed', { sourceType, bytes: input.length, err });
     throw err;
   } finally {
-    if (tmpDir) await fs.promises.rm(tmpDir, { recursive: true, force: true });
+    if (tmpDir) await removeOfficeJob(tmpDir);
   }
 }

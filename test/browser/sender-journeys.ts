@@ -41,6 +41,7 @@ export function senderJourneys(locale: Locale): void {
     });
     afterAll(async () => {
       await browser.close();
+      fs.rmSync(path.dirname(pdf), { recursive: true, force: true });
     });
     afterEach(() => {
       // A script error on any page fails the journey that met it.

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findLibreOffice } from '../../src/conversion/office-program';
+import { officePipePaths, officeProfileUrl, removeOfficeJob } from '../../src/conversion/office-profile';
 import { docx, odt, tempDir } from './helpers/corpus';
 import { convert } from './helpers/convert';
 import { inkBox, verifyResult } from './helpers/verify';
@@ -68,6 +69,46 @@ describe('office documents through LibreOffice', () => {
       expect(a.pages).toBe(1);
       expect(b.pages).toBe(1);
       expect(a.pageImages[0].preview.equals(b.pageImages[0].preview)).toBe(false);
+    },
+    120_000,
+  );
+
+  officeTest(
+    "a LibreOffice killed mid-way leaves its pipe in /tmp, and the job's clean-up removes it",
+    async () => {
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, 'in.docx'), docx(['A document that never finishes.']));
+      const [pipe] = officePipePaths(dir);
+      const proc = spawn(soffice!, [`-env:UserInstallation=${officeProfileUrl(dir)}`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', dir, path.join(dir, 'in.docx')], {
+        stdio: 'ignore',
+        env: { ...process.env, HOME: dir },
+        // Its own process group, killed whole, as a conversion's is: soffice starts soffice.bin.
+        detached: true,
+      });
+      const killAll = (): void => {
+        try {
+          process.kill(-proc.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      try {
+        // The name is LibreOffice's own: the pipe appears under it while LibreOffice runs.
+        const deadline = Date.now() + 60_000;
+        while (!fs.existsSync(pipe) && Date.now() < deadline && proc.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+        expect(fs.existsSync(pipe)).toBe(true);
+        killAll();
+        await exited;
+        await new Promise((r) => setTimeout(r, 200));
+        expect(fs.existsSync(pipe)).toBe(true);
+        await removeOfficeJob(dir);
+        expect(fs.existsSync(pipe)).toBe(false);
+        expect(fs.existsSync(dir)).toBe(false);
+      } finally {
+        killAll();
+        await removeOfficeJob(dir);
+      }
     },
     120_000,
   );

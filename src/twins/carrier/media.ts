@@ -1,9 +1,18 @@
-import { PDFDocument } from 'pdf-lib';
+import type { PDFDocument as PdfDocument } from 'pdf-lib';
 
 /** Telnyx's documented limits for fax media. */
 const MAX_MEDIA_BYTES = 50 * 1024 * 1024;
 const MAX_PAGES = 350;
 const FETCH_TIMEOUT_MS = 30_000;
+
+// pdf-lib (with its inflate and PNG code, about 5 MB of heap) is loaded by the first fax, not
+// by `durafax start`, which holds this sandbox while it waits.
+let pdfDocument: typeof PdfDocument | undefined;
+function loadPdfDocument(): typeof PdfDocument {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  pdfDocument ??= (require('pdf-lib') as typeof import('pdf-lib')).PDFDocument;
+  return pdfDocument;
+}
 
 export type MediaResult = { ok: true; pages: number } | { ok: false; failureReason: string };
 
@@ -42,7 +51,7 @@ export async function fetchMedia(url: string, signal: AbortSignal): Promise<Medi
   if (bytes.subarray(0, 5).toString('latin1') !== '%PDF-') return { ok: false, failureReason: 'file_format_invalid' };
   let pages: number;
   try {
-    pages = (await PDFDocument.load(bytes, { updateMetadata: false })).getPageCount();
+    pages = (await loadPdfDocument().load(bytes, { updateMetadata: false })).getPageCount();
   } catch {
     return { ok: false, failureReason: 'file_format_invalid' };
   }

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { converterEnvironment, withoutNetwork } from '../../converter-environment';
+import { officeProfileUrl } from '../../office-profile';
 import type { OfficeType } from '../../formats/source-type';
 import { ConversionError } from '../../types';
 
@@ -19,7 +19,7 @@ export async function officeToPdf(soffice: string, data: Uint8Array, type: Offic
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(input, data);
   const args = [
-    `-env:UserInstallation=${pathToFileURL(path.join(tmpDir, 'profile')).href}`,
+    `-env:UserInstallation=${officeProfileUrl(tmpDir)}`,
     '--headless',
     '--invisible',
     '--nodefault',
