@@ -72,19 +72,25 @@ describe('office documents through LibreOffice', () => {
     },
     120_000,
   );
+});
 
+describe('a LibreOffice that did not finish', () => {
   officeTest(
     "a LibreOffice killed mid-way leaves its pipe in /tmp, and the job's clean-up removes it",
     async () => {
       const dir = tempDir();
       fs.writeFileSync(path.join(dir, 'in.docx'), docx(['A document that never finishes.']));
       const [pipe] = officePipePaths(dir);
-      const proc = spawn(soffice!, [`-env:UserInstallation=${officeProfileUrl(dir)}`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', dir, path.join(dir, 'in.docx')], {
-        stdio: 'ignore',
-        env: { ...process.env, HOME: dir },
-        // Its own process group, killed whole, as a conversion's is: soffice starts soffice.bin.
-        detached: true,
-      });
+      const proc = spawn(
+        soffice!,
+        [`-env:UserInstallation=${officeProfileUrl(dir)}`, '--headless', '--norestore', '--convert-to', 'pdf', '--outdir', dir, path.join(dir, 'in.docx')],
+        {
+          stdio: 'ignore',
+          env: { ...process.env, HOME: dir },
+          // Its own process group, killed whole, as a conversion's is: soffice starts soffice.bin.
+          detached: true,
+        },
+      );
       const killAll = (): void => {
         try {
           process.kill(-proc.pid!, 'SIGKILL');
