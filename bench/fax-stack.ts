@@ -88,6 +88,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await gone;
     clearTimeout(force);
     await new Promise<void>((resolve) => log.end(resolve));
+    // BENCH_KEEP_LOG=<file>: the stack's output is kept there (it goes with the folder otherwise).
+    if (process.env.BENCH_KEEP_LOG) fs.copyFileSync(logFile, process.env.BENCH_KEEP_LOG);
     fs.rmSync(dir, { recursive: true, force: true });
   };
 

@@ -6,7 +6,8 @@
  * Run (builds first; the stack runs the compiled code in dist/, this script runs from source):
  *   npm run build && node -r ./src/conversion/child/register-ts.js bench/fax-throughput.ts
  * Settings (environment): BENCH_FAXES (default 1000), BENCH_CLIENTS (default 8),
- * BENCH_POLL_MS (default 250), BENCH_REST_MS (default 30000), BENCH_IDLE_MS (default 45000).
+ * BENCH_POLL_MS (default 250), BENCH_REST_MS (default 30000), BENCH_IDLE_MS (default 45000),
+ * BENCH_KEEP_LOG (a file to keep the stack's output in).
  *
  * Starts `durafax start` on free loopback ports with a throwaway data folder and the carrier
  * sandbox at its fastest (SANDBOX_MS_PER_PAGE=0). BENCH_CLIENTS senders each upload a
@@ -20,8 +21,9 @@
  * inside it), the web, the worker (and apart, its conversion processes) and the engine from
  * /proc, at rest before the first fax (BENCH_REST_MS after the stack is ready: past each
  * process's first trim once idle after its start, src/memory-trim.ts), once the last one completed, and after idling
- * BENCH_IDLE_MS (default 45 s, past the conversion process's idle time); VmHWM is each
- * process's peak; their sum beside the targets. PostgreSQL's processes share their buffers:
+ * BENCH_IDLE_MS (default 45 s, past the conversion process's idle time), with each process's
+ * RSS every 15 s of that idle time in a table of its own; VmHWM is each process's peak; their
+ * sum beside the targets. PostgreSQL's processes share their buffers:
  * their PSS is summed instead. Every fax workflow stays open after delivery (the documents'
  * retention timer), as in production, so this is the memory of 1,000 live faxes.
  * The baseline, after the faxes, on the same engine: empty workflows and one-activity
@@ -48,6 +50,8 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 250);
 const WATCH_MS = 250;
 /** How long the stack idles after the run before its memory is read again: past the conversion process's idle time. */
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 45_000);
+/** How often the memory is read while the stack idles after the run. */
+const SETTLE_STEP_MS = 15_000;
 /** How long the stack rests after "ready" before its memory at rest is read. */
 const REST_MS = Number(process.env.BENCH_REST_MS ?? 30_000);
 /** The memory targets for each process at rest, and for all of them together (MiB). */
@@ -113,8 +117,13 @@ async function main(): Promise<void> {
     }
     const cpuAfter = cpuNow(stack);
     const afterRun = memoryNow(stack);
-    await delay(IDLE_MS);
-    const idle = memoryNow(stack);
+    // How each process settles while idle (the idle trim, paging): its RSS every 15 s.
+    const settling: Map<string, Memory>[] = [];
+    for (let waited = 0; waited < IDLE_MS; waited += SETTLE_STEP_MS) {
+      await delay(Math.min(SETTLE_STEP_MS, IDLE_MS - waited));
+      settling.push(memoryNow(stack));
+    }
+    const idle = settling.at(-1) ?? memoryNow(stack);
     const times = await serverTimes(stack.databaseUrl);
 
     note('baseline: engine workflows…');
@@ -170,6 +179,15 @@ async function main(): Promise<void> {
       'Memory (MiB, VmRSS / PSS: PSS counts a page shared by several processes, as the node binary is, once in all)',
       ['process', `at rest (${REST_MS / 1000} s)`, `after ${drained.done} faxes`, `idle ${IDLE_MS / 1000} s later`, 'peak (VmHWM)', 'target'],
       memoryRows,
+    );
+    const settleNames = [...afterRun.keys()];
+    printTable(
+      'How it settles while idle (MiB, VmRSS)',
+      ['process', 'right after', ...settling.map((_, i) => `+${Math.min((i + 1) * SETTLE_STEP_MS, IDLE_MS) / 1000} s`)],
+      [
+        ...settleNames.map((name) => [name, mb(afterRun.get(name)?.rssMb), ...settling.map((m) => mb(m.get(name)?.rssMb))]),
+        ['all of the above', mb(sumMb(afterRun)), ...settling.map((m) => mb(sumMb(m)))],
+      ],
     );
     if (drained.done + drained.failed < paid) note(`note: ${paid - drained.done - drained.failed} paid faxes had not finished ${DRAIN_TIMEOUT_MS / 1000} s after the last payment`);
   });

@@ -16,7 +16,9 @@ export function officeProfileUrl(jobDir: string): string {
  * for every such document.
  */
 export function officePipePaths(jobDir: string): string[] {
-  const digest = createHash('md5').update(Buffer.from(officeProfileUrl(jobDir), 'utf16le')).digest();
+  const digest = createHash('md5')
+    .update(Buffer.from(officeProfileUrl(jobDir), 'utf16le'))
+    .digest();
   const name = `OSL_PIPE_${process.getuid?.() ?? 0}_SingleOfficeIPC_${[...digest].map((b) => b.toString(16)).join('')}`;
   return ['/tmp', '/var/tmp'].map((dir) => path.join(dir, name));
 }

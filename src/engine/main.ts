@@ -3,6 +3,9 @@ import { startIdleTrim } from '../memory-trim';
 import { parseEngineArgs } from './cli-args';
 import { startEngine, type RunningEngine } from './server';
 
+/** Runs paged out since the last trim that make an idle engine trim again. */
+const PAGED_OUT_WORTH_A_TRIM = 25;
+
 /**
  * `durafax engine` / `npm run engine` / bin/durafax-engine: runs the engine until SIGINT or
  * SIGTERM. Listens on 127.0.0.1:7233 unless told otherwise; keeps its journal in
@@ -16,9 +19,11 @@ export async function run(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
   process.on('uncaughtException', (err) => log.error('uncaught exception', { err }));
   const running: RunningEngine = await startEngine({ ...opts, log });
-  // A busy spell and the runs paged out a minute after it leave memory behind: given back once
-  // the engine is idle (100 fax runs held about 37 MB).
-  const trim = startIdleTrim(log, { released: { count: () => running.paging().pagedOut, enough: 100 } });
+  // A busy spell and the runs paged out after it leave memory behind: given back once the
+  // engine is idle. A fax run holds about 0.37 MB while in memory; the last of a stream (about
+  // 75 at 5 faxes a second, paged out 15 s after it) are worth a trim of their own, and so is
+  // every 25 of a trickle.
+  const trim = startIdleTrim(log, { released: { count: () => running.paging().pagedOut, enough: PAGED_OUT_WORTH_A_TRIM } });
   // Loaded only with --ui-port: the UI's code (the Temporal client among it) is no part of a plain engine's memory.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const devUi = opts.ui ? (require('./dev-ui') as typeof import('./dev-ui')) : undefined;
