@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createLogger } from '../log';
 import type { ConversionJob } from './child/process-messages';
 import { ConversionProcess, type ChildOutcome } from './conversion-process';
 import { DEFAULT_LIMITS, resolveLimits } from './limits';
-import { removeOfficeJob } from './office-profile';
+import { makeOfficeJob, removeOfficeJob } from './office-profile';
 import { prepareInput } from './prepare';
 import { writeFaxPdf } from './raster/fax-pdf';
 import { PAPERS } from './raster/paper';
@@ -119,7 +116,7 @@ export async function convertDocument(input: Buffer, options: ConversionOptions)
     sourceType = prepared.type;
     // Only LibreOffice writes files; other documents never touch the disk.
     const office = isOfficeType(prepared.type);
-    if (office) tmpDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'durafax-convert-'));
+    if (office) tmpDir = await makeOfficeJob();
     const job: ConversionJob = {
       input,
       type: prepared.type,

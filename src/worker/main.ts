@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worke
 import { createActivities } from '../activities';
 import { createCarrier } from '../carrier/telnyx-carrier';
 import { loadConfig } from '../config/config';
-import { conversionImminent, convertDocument, keepConversionProcesses, stopConversionProcesses } from '../conversion';
+import { conversionImminent, convertDocument, keepConversionProcesses, stopConversionProcesses, sweepLeftoverOfficeJobs } from '../conversion';
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
 import { EmailOutbox } from '../db/email-outbox';
@@ -109,6 +109,7 @@ export async function run(): Promise<void> {
   await metrics.start(config.metrics, log);
   // Conversion processes serve documents while they come, one is readied as an upload begins.
   keepConversionProcesses();
+  const stopJobSweep = sweepLeftoverOfficeJobs(log);
   stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
   if (!stopping) await relay?.start();
   await ensureSchedules(config, log);
@@ -117,6 +118,7 @@ export async function run(): Promise<void> {
     await worker.run();
   } finally {
     trim.stop();
+    stopJobSweep();
     await stopHelpers();
     await metrics.stop();
     stopConversionProcesses();
