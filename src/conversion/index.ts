@@ -1,6 +1,6 @@
 /** Document conversion: uploads to fax pages. Runs in the worker, never in the web tier. */
 export { convertDocument, conversionImminent, keepConversionProcesses, stopConversionProcesses } from './convert-document';
 export { detectType } from './detect';
-export { removeLeftoverOfficeJobs, sweepLeftoverOfficeJobs } from './office-profile';
+export { sweepLeftoverOfficeJobs } from './office-profile';
 export type { SourceType } from './formats/source-type';
 export * from './types';

@@ -4,12 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../log';
-import { processAlive } from '../pid';
+import { sweepStaleFolders } from '../stale-folders';
 import { DEFAULT_LIMITS } from './limits';
 
-/** An office document's job folder in the temporary folder: this prefix, the converting process's pid, a dash. */
-const JOB_PREFIX = 'durafax-convert-';
-const JOB_NAME = /^durafax-convert-(?:(\d+)-)?/;
+/** An office document's job folder in the temporary folder. */
+export const JOB_PREFIX = 'durafax-convert-';
 
 /** The LibreOffice user profile of a conversion: its own, inside the job's folder. */
 export function officeProfileUrl(jobDir: string): string {
@@ -37,51 +36,19 @@ export async function removeOfficeJob(jobDir: string): Promise<void> {
   await Promise.all(officePipePaths(jobDir).map((p) => fs.rm(p, { force: true })));
 }
 
-/** Makes a job folder for a document LibreOffice converts: named after this process, which removes it when done. */
+/** Makes a job folder for a document LibreOffice converts; the conversion removes it when done. */
 export function makeOfficeJob(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), `${JOB_PREFIX}${process.pid}-`));
+  return fs.mkdtemp(path.join(os.tmpdir(), JOB_PREFIX));
 }
 
-/**
- * Removes the job folders (and their pipes) of processes that are gone: a worker killed while
- * LibreOffice converted a document left the document in its folder. A folder named without a
- * pid (made by an earlier version) goes once older than `maxAgeMs`, past any conversion's time
- * budget. Returns how many were removed.
- */
-export async function removeLeftoverOfficeJobs(maxAgeMs: number, dir = os.tmpdir()): Promise<number> {
-  let removed = 0;
-  for (const name of await fs.readdir(dir).catch(() => [])) {
-    const match = JOB_NAME.exec(name);
-    if (!match) continue;
-    const job = path.join(dir, name);
-    if (match[1] !== undefined) {
-      const pid = Number(match[1]);
-      if (pid === process.pid || processAlive(pid)) continue;
-    } else {
-      const stat = await fs.stat(job).catch(() => null);
-      if (!stat || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
-    }
-    await removeOfficeJob(job);
-    removed++;
-  }
-  return removed;
-}
-
-/** How often a worker looks for job folders left by stopped processes (several may share a machine). */
+/** How often a worker looks for job folders left by a stopped process (several may share a machine). */
 const SWEEP_MS = 10 * 60_000;
 
-/** Removes leftover job folders now and every 10 minutes; returns what stops it. */
+/**
+ * A worker killed while LibreOffice converted a document left the document in its job folder:
+ * such folders (with their pipes) go once older than twice a conversion's time budget, now
+ * and every 10 minutes. Returns what stops it.
+ */
 export function sweepLeftoverOfficeJobs(log: Logger): () => void {
-  const sweep = (): void => {
-    removeLeftoverOfficeJobs(2 * DEFAULT_LIMITS.timeoutMs).then(
-      (removed) => {
-        if (removed) log.info('removed conversion folders left by a stopped process', { removed });
-      },
-      (err: unknown) => log.warn('could not remove old conversion folders', { error: String(err) }),
-    );
-  };
-  sweep();
-  const timer = setInterval(sweep, SWEEP_MS);
-  timer.unref();
-  return () => clearInterval(timer);
+  return sweepStaleFolders(log, 'conversion folders', SWEEP_MS, { prefix: JOB_PREFIX, maxAgeMs: 2 * DEFAULT_LIMITS.timeoutMs, remove: removeOfficeJob });
 }

@@ -10,7 +10,8 @@ import { createPayments } from '../payments/stripe-payments';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 import { FaxChanges } from './fax-changes';
-import { removeStaleSpools } from './multipart';
+import { SPOOL_PREFIX } from './multipart';
+import { sweepStaleFolders } from '../stale-folders';
 import { TemporalFaxWorkflows } from './fax-workflows';
 import { supportStartUp } from './support/start-up';
 import { TemporalSupportWorkflows } from './support/support-workflows';
@@ -72,17 +73,7 @@ export async function run(): Promise<void> {
   });
   // Uploads a killed web process was reading are on disk: deleted once no upload can still be
   // arriving or being stored (a request arrives within the timeout; storing it takes less again).
-  const sweepSpools = (): void => {
-    removeStaleSpools(2 * config.web.requestTimeoutMs).then(
-      (removed) => {
-        if (removed) log.info('removed upload spools left by an earlier web process', { removed });
-      },
-      (err: unknown) => log.warn('could not remove old upload spools', { error: String(err) }),
-    );
-  };
-  sweepSpools();
-  const spoolSweeper = setInterval(sweepSpools, config.web.requestTimeoutMs);
-  spoolSweeper.unref();
+  const stopSpoolSweep = sweepStaleFolders(log, 'upload spools', config.web.requestTimeoutMs, { prefix: SPOOL_PREFIX, maxAgeMs: 2 * config.web.requestTimeoutMs });
   // Faxes accepted while Temporal was out of reach get their workflow as soon as it answers.
   const starter = new WorkflowStarter(new Faxes(db), workflows, log, { intervalMs: 15_000, graceMs: 2 * config.web.dependencyTimeoutMs });
   starter.start();
@@ -101,7 +92,7 @@ export async function run(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  clearInterval(spoolSweeper);
+  stopSpoolSweep();
   trim.stop();
   await starter.stop();
   await changes.stop();

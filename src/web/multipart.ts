@@ -33,26 +33,8 @@ export interface MultipartLimits {
   idleMs: number;
 }
 
-const SPOOL_PREFIX = 'durafax-upload-';
-
-/**
- * Deletes the spools older than `maxAgeMs` in the temporary folder: those of a web process
- * that was killed while reading an upload (documents left on disk; found by the crash
- * storm). Given an age no upload still arriving or being stored reaches, web processes
- * sharing the folder never delete each other's. Returns how many were deleted.
- */
-export async function removeStaleSpools(maxAgeMs: number, dir = os.tmpdir()): Promise<number> {
-  let removed = 0;
-  for (const name of await fs.readdir(dir).catch(() => [])) {
-    if (!name.startsWith(SPOOL_PREFIX)) continue;
-    const spool = path.join(dir, name);
-    const stat = await fs.stat(spool).catch(() => null);
-    if (!stat || Date.now() - stat.mtimeMs <= maxAgeMs) continue;
-    await fs.rm(spool, { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
-}
+/** An upload's spool folder in the temporary folder. */
+export const SPOOL_PREFIX = 'durafax-upload-';
 
 /** What one read of a spool takes: the store's write size, so each read is one write. */
 const CHUNK_BYTES = LARGE_OBJECT_WRITE_BYTES;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeStaleSpools } from '../../src/web/multipart';
+import { removeStaleFolders } from '../../src/stale-folders';
+import { SPOOL_PREFIX } from '../../src/web/multipart';
 
 /** Found by the crash storm: a web process killed while reading an upload left the document on disk. */
 test('spools older than the request timeout are deleted; fresh ones and other folders stay', async () => {
@@ -18,9 +19,9 @@ test('spools older than the request timeout are deleted; fresh ones and other fo
     spool('durafax-upload-left', 120_000);
     spool('durafax-upload-arriving', 1_000);
     spool('something-else', 120_000);
-    expect(await removeStaleSpools(60_000, dir)).toBe(1);
+    expect(await removeStaleFolders({ prefix: SPOOL_PREFIX, maxAgeMs: 60_000, dir })).toBe(1);
     expect(fs.readdirSync(dir).sort()).toEqual(['durafax-upload-arriving', 'something-else']);
-    expect(await removeStaleSpools(60_000, dir)).toBe(0);
+    expect(await removeStaleFolders({ prefix: SPOOL_PREFIX, maxAgeMs: 60_000, dir })).toBe(0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
