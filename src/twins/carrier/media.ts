@@ -7,11 +7,9 @@ const FETCH_TIMEOUT_MS = 30_000;
 
 // pdf-lib (with its inflate and PNG code, about 5 MB of heap) is loaded by the first fax, not
 // by `durafax start`, which holds this sandbox while it waits.
-let pdfDocument: typeof PdfDocument | undefined;
 function loadPdfDocument(): typeof PdfDocument {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  pdfDocument ??= (require('pdf-lib') as typeof import('pdf-lib')).PDFDocument;
-  return pdfDocument;
+  return (require('pdf-lib') as typeof import('pdf-lib')).PDFDocument;
 }
 
 export type MediaResult = { ok: true; pages: number } | { ok: false; failureReason: string };
