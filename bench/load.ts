@@ -47,6 +47,8 @@ async function main(): Promise<void> {
       process.stdout.write(`| ${kind} | ${k.count} | ${k.p50Ms.toFixed(1)} | ${k.p99Ms.toFixed(1)} | ${statuses} |\n`);
     }
     process.stdout.write(`| all | ${result.requests} | ${result.all.p50Ms.toFixed(1)} | ${result.all.p99Ms.toFixed(1)} | |\n\n`);
+    const decisions = Object.entries(result.cancelDecisions).map(([d, n]) => `${d} ${n}`);
+    process.stdout.write(`cancels answered 202, by the workflow's decision: ${decisions.join(', ') || 'none'}\n`);
     process.stdout.write(`5xx answers: ${result.serverErrors}; no answer: ${result.noAnswer}\n`);
     process.stdout.write(`web RSS MiB: before ${mb(before?.rssMb)}, peak ${mb(peak)}, after ${mb(after?.rssMb)}, 5 s later ${mb(settled?.rssMb)}\n`);
     process.exitCode = result.serverErrors === 0 && result.noAnswer === 0 ? 0 : 1;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { PriceTable } from '../domain/pricing';
 import { parseDuration } from './duration';
@@ -92,6 +93,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** How many workflows a worker keeps in its cache (WORKER_CACHED_WORKFLOWS); one evicted is replayed from its history when it next has work. */
   cachedWorkflows: number;
+  /** How many documents a worker converts at once (MAX_CONCURRENT_CONVERSIONS, default one per core); the others wait their turn. */
+  conversionsAtOnce: number;
   /** When the daily reconciliation with Stripe and the carrier runs; null: never (its schedule is removed). */
   reconcileAt: DailyTime | null;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -398,6 +401,7 @@ export function loadConfig(role: Role, env: Env = process.env): Config {
       workerHost: str('WORKER_METRICS_HOST', false, '127.0.0.1'),
     },
     cachedWorkflows: int('WORKER_CACHED_WORKFLOWS', DEFAULT_CACHED_WORKFLOWS, 0),
+    conversionsAtOnce: int('MAX_CONCURRENT_CONVERSIONS', os.availableParallelism(), 1),
     reconcileAt: reconcileAt instanceof Error ? null : reconcileAt,
     logLevel,
   };

@@ -1,5 +1,6 @@
 import { MetricsBuffer } from '@temporalio/worker';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { conversionsWaiting } from '../conversion';
 import type { MetricsConfig } from '../config/config';
 import type { Logger } from '../log';
 import { FaxMetrics } from './fax-metrics';
@@ -23,6 +24,8 @@ const SDK_BUFFER_UPDATES = 200_000;
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly fax: FaxMetrics;
+  /** Documents waiting for their turn to convert, read at each scrape. */
+  readonly conversionsWaiting: Gauge;
   private readonly sdkBuffer = new MetricsBuffer({ maxBufferSize: SDK_BUFFER_UPDATES, useSecondsForDurations: true });
   private readonly sdk: SdkMetrics;
   private server: MetricsServer | null = null;
@@ -31,6 +34,14 @@ export class WorkerMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'durafax_worker_' });
     this.fax = new FaxMetrics(this.registry);
+    this.conversionsWaiting = new Gauge({
+      name: 'durafax_conversions_waiting',
+      help: 'Documents waiting for their turn to convert (MAX_CONCURRENT_CONVERSIONS convert at once)',
+      registers: [this.registry],
+      collect() {
+        this.set(conversionsWaiting());
+      },
+    });
     this.sdk = new SdkMetrics(this.registry, this.sdkBuffer);
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { cancelSignal, checkoutUpdate, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type CheckoutOffer, type FaxState } from '../workflows/contract';
+import { cancelDecisionUpdate, cancelSignal, checkoutUpdate, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type CheckoutOffer, type FaxState } from '../workflows/contract';
 
 export type CancelDecision = 'accepted' | 'refused' | 'pending';
 
@@ -70,13 +70,14 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
       if (err instanceof WorkflowNotFoundError) return 'refused';
       throw err;
     }
-    const deadline = Date.now() + this.decisionWaitMs;
-    while (Date.now() < deadline) {
-      const state = await this.within(() => handle.query(stateQuery)).catch(() => null);
-      if (state?.lastCancel?.requestId === requestId) return state.lastCancel.outcome;
-      await new Promise((r) => setTimeout(r, 100));
+    // The signal is in the fax's history: whatever happens now, the workflow takes it. Its
+    // decision comes back in one update, when the workflow runs next; a workflow that does not
+    // run within the wait (its worker down or busy) leaves the answer pending.
+    try {
+      return await this.client.withDeadline(Date.now() + this.decisionWaitMs, () => handle.executeUpdate(cancelDecisionUpdate, { args: [requestId] }));
+    } catch {
+      return 'pending';
     }
-    return 'pending';
   }
 
   /**

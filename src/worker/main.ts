@@ -107,8 +107,9 @@ export async function run(): Promise<void> {
   // After Worker.create: its workflow sandboxes are made without the `gc` global this exposes for a moment.
   const trim = startIdleTrim(log);
   await metrics.start(config.metrics, log);
-  // Conversion processes serve documents while they come, one is readied as an upload begins.
-  keepConversionProcesses();
+  // Conversion processes serve documents while they come, a few at once (one per core by
+  // default); one is readied as an upload begins.
+  keepConversionProcesses({ concurrency: config.conversionsAtOnce });
   const stopJobSweep = sweepLeftoverOfficeJobs(log);
   stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
   if (!stopping) await relay?.start();

@@ -50,6 +50,15 @@ export const paymentAuthorizedSignal = defineSignal<[PaymentAuthorized]>('paymen
 export const carrierEventSignal = defineSignal<[CarrierUpdate]>('carrierEvent');
 export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
 
+/**
+ * The decision on the cancel request sent by `cancelSignal` with this `requestId`, in one round
+ * trip: asked right after the signal, it answers as soon as the workflow has taken the signal
+ * (which may reach the workflow after the update). Refused with `unknown_cancel` if that signal
+ * never comes while the fax is kept, or for one of the fax's earlier cancels (it keeps the
+ * last 20 decisions).
+ */
+export const cancelDecisionUpdate = defineUpdate<'accepted' | 'refused', [string]>('cancelDecision');
+
 /** The sender's way to pay: the checkout page, and until when the fax can be paid. */
 export interface CheckoutOffer {
   url: string;

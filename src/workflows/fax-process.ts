@@ -41,7 +41,10 @@ interface PendingResend {
  */
 export const CHECKOUT_ON_REQUEST_PATCH = 'checkout-on-request';
 
-function refusal(type: SupportRefusal | 'not_payable' | 'not_payable_yet', message: string): ApplicationFailure {
+/** How many cancel decisions a fax keeps for the `cancelDecision` update. */
+const CANCEL_DECISIONS_KEPT = 20;
+
+function refusal(type: SupportRefusal | 'not_payable' | 'not_payable_yet' | 'unknown_cancel', message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
@@ -64,6 +67,8 @@ export class FaxProcess {
   /** Payment intents other than the accepted one: released, never used. */
   private readonly strayPayments: string[] = [];
   private cancelRequest: CancelRequest | undefined;
+  /** The decisions on the latest cancel requests, by request id. */
+  private readonly cancelDecisions = new Map<string, 'accepted' | 'refused'>();
   /** Until the first transmission is submitted, and between attempts, a cancel is honoured. */
   private cancellable = true;
   private readonly carrierUpdates: CarrierUpdate[] = [];
@@ -108,7 +113,24 @@ export class FaxProcess {
     if (accept && !this.cancelRequest) this.cancelRequest = c;
     if (accept) this.state.cancel = 'accepted';
     else if (this.state.cancel === 'none') this.state.cancel = 'refused';
-    this.state.lastCancel = { requestId: c.requestId ?? null, outcome: accept ? 'accepted' : 'refused' };
+    const outcome = accept ? 'accepted' : 'refused';
+    this.state.lastCancel = { requestId: c.requestId ?? null, outcome };
+    if (c.requestId) {
+      this.cancelDecisions.set(c.requestId, outcome);
+      if (this.cancelDecisions.size > CANCEL_DECISIONS_KEPT) this.cancelDecisions.delete(this.cancelDecisions.keys().next().value as string);
+    }
+  }
+
+  /**
+   * The decision on cancel request `requestId` (the `cancelDecision` update), once its signal is
+   * taken: the update may be handled first, in the same workflow task or the one before. Refused
+   * with `unknown_cancel` if the signal never came before the documents are purged.
+   */
+  async cancelDecision(requestId: string): Promise<'accepted' | 'refused'> {
+    await condition(() => this.cancelDecisions.has(requestId) || this.purging);
+    const outcome = this.cancelDecisions.get(requestId);
+    if (!outcome) throw refusal('unknown_cancel', `no cancel request ${requestId} came to this fax`);
+    return outcome;
   }
 
   onCarrierEvent(u: CarrierUpdate): void {

@@ -1,5 +1,6 @@
 import { isCancellation, setHandler } from '@temporalio/workflow';
 import {
+  cancelDecisionUpdate,
   cancelSignal,
   carrierEventSignal,
   checkoutUpdate,
@@ -26,6 +27,7 @@ export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise
   setHandler(stateQuery, () => fax.state);
   setHandler(paymentAuthorizedSignal, (p) => fax.onPaymentAuthorized(p));
   setHandler(cancelSignal, (c) => fax.onCancel(c));
+  setHandler(cancelDecisionUpdate, (id) => fax.cancelDecision(id));
   setHandler(carrierEventSignal, (u) => fax.onCarrierEvent(u));
   setHandler(checkoutUpdate, () => fax.onCheckout(), { validator: () => fax.validateCheckout() });
   setHandler(refundUpdate, (r) => fax.onRefund(r), { validator: (_r) => fax.validateRefund() });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ConversionError, conversionImminent, keepConversionProcesses, stopConversionProcesses } from '../../src/conversion';
+import { ConversionError, conversionImminent, conversionsWaiting, keepConversionProcesses, stopConversionProcesses } from '../../src/conversion';
 import { docx, imageFile, textPdf } from './helpers/corpus';
 import { convert } from './helpers/convert';
 import { canListProcesses, conversionProcesses } from '../helpers/conversion-processes';
@@ -69,6 +69,36 @@ test('each document gets a new MuPDF instance, with memory in which the one befo
     expect(await processesBecome([])).toEqual([]);
   }, 120_000);
 
+  test('documents that come at once take turns, as many at a time as asked, on processes kept warm', async () => {
+    keepConversionProcesses({ idleMs: 60_000, concurrency: 2 });
+    const letter = await textPdf(1);
+    const seen = new Set<number>();
+    let most = 0;
+    let mostWaiting = 0;
+    const watch = (): void => {
+      const now = conversionProcesses();
+      most = Math.max(most, now.length);
+      for (const pid of now) seen.add(pid);
+      mostWaiting = Math.max(mostWaiting, conversionsWaiting());
+    };
+    const first = await Promise.all(Array.from({ length: 6 }, () => convert(letter, { onProgress: watch })));
+    expect(first.map((r) => r.pages)).toEqual([1, 1, 1, 1, 1, 1]);
+    // Two at a time, the other four waiting their turn: two processes in all, never more.
+    expect(mostWaiting).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(seen.size).toBe(2);
+    const kept = conversionProcesses();
+    expect(kept.sort()).toEqual([...seen].sort());
+    expect(conversionsWaiting()).toBe(0);
+
+    // A later burst meets the same processes (their code optimised), and an announced upload
+    // starts none while they wait.
+    await conversionImminent();
+    await Promise.all(Array.from({ length: 4 }, () => convert(letter, { onProgress: watch })));
+    expect(seen.size).toBe(2);
+    expect(conversionProcesses().sort()).toEqual(kept);
+  }, 120_000);
+
   test('started when a document is announced, it takes that document', async () => {
     keepConversionProcesses({ idleMs: 60_000 });
     await conversionImminent();
@@ -129,9 +159,12 @@ test('each document gets a new MuPDF instance, with memory in which the one befo
     expect(crash).not.toBeInstanceOf(ConversionError);
     expect(await processesBecome([])).toEqual([]);
     expect((await convert(long)).tiff.equals(crashFree)).toBe(true);
+    const warm = conversionProcesses();
+    expect(warm).toHaveLength(1);
 
-    // LibreOffice runs in a process's group: an office document's process goes with it. A
-    // stand-in for LibreOffice writes the PDF it was asked for.
+    // LibreOffice runs in a process's group: an office document gets a process of its own,
+    // which goes with it; the warm one waits for the next document. A stand-in for LibreOffice
+    // writes the PDF it was asked for.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-kept-'));
     try {
       const fake = path.join(dir, 'fake-soffice');
@@ -143,8 +176,12 @@ require('node:fs').writeFileSync(out + '/document.pdf', Buffer.from(${JSON.strin
 `,
         { mode: 0o700 },
       );
-      expect((await convert(docx(['Hello']), { libreOffice: fake })).pages).toBe(1);
-      expect(await processesBecome([])).toEqual([]);
+      let officeProcesses: number[] = [];
+      const office = await convert(docx(['Hello']), { libreOffice: fake, onProgress: () => (officeProcesses = conversionProcesses()) });
+      expect(office.pages).toBe(1);
+      expect(officeProcesses).toHaveLength(2);
+      expect(officeProcesses).toEqual(expect.arrayContaining(warm));
+      expect(await processesBecome(warm)).toEqual(warm);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

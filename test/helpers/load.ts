@@ -41,6 +41,8 @@ export interface LoadResult {
   byKind: Record<LoadKind, KindStats>;
   all: { p50Ms: number; p99Ms: number };
   perSecond: number;
+  /** The workflow's decisions in the cancels answered 202: accepted, refused, or pending (not taken within the web's wait). */
+  cancelDecisions: Record<string, number>;
 }
 
 interface Fax {
@@ -51,6 +53,19 @@ interface Fax {
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function count(tally: Record<string, number>, key: string): void {
+  tally[key] = (tally[key] ?? 0) + 1;
+}
+
+/** The `cancel` field of a cancel's answer, or what was wrong with the answer. */
+function decisionOf(body: ArrayBuffer): string {
+  try {
+    return String((JSON.parse(Buffer.from(body).toString('utf8')) as { cancel?: unknown }).cancel);
+  } catch {
+    return 'unreadable';
+  }
 }
 
 function pick(): LoadKind {
@@ -65,6 +80,7 @@ function pick(): LoadKind {
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const samples: Record<LoadKind, Array<{ ms: number; status: number }>> = { create: [], read: [], cancel: [], healthz: [], readyz: [] };
+  const cancelDecisions: Record<string, number> = {};
   const deadline = performance.now() + opts.durationMs;
   const started = performance.now();
 
@@ -74,6 +90,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const res = await fetch(url, init);
       const body = kind === 'create' ? null : await res.arrayBuffer();
       samples[kind].push({ ms: performance.now() - t, status: res.status });
+      if (kind === 'cancel' && res.status === 202 && body) count(cancelDecisions, decisionOf(body));
       return body === null ? res : null;
     } catch {
       samples[kind].push({ ms: performance.now() - t, status: 0 });
@@ -142,5 +159,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     byKind,
     all: { p50Ms: percentile(everything, 50), p99Ms: percentile(everything, 99) },
     perSecond: everything.length / elapsedS,
+    cancelDecisions,
   };
 }

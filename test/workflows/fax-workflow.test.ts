@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { cancelSignal, carrierEventSignal, checkoutUpdate } from '../../src/workflows/contract';
+import { cancelDecisionUpdate, cancelSignal, carrierEventSignal, checkoutUpdate, stateQuery } from '../../src/workflows/contract';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { CHECKOUT_ON_REQUEST_PATCH } from '../../src/workflows/fax-process';
 import type { Scenario } from './fake-providers';
@@ -219,10 +219,11 @@ test('a payment that arrives after the fax expired is released', async () => {
 });
 
 test('the sender can cancel while the fax awaits payment; the checkout they opened is closed', async () => {
-  await withFax('cancel-before-payment', {}, async ({ providers, handle }) => {
+  await withFax('cancel-before-payment', {}, async ({ providers, handle, faxId }) => {
     await until(handle, (s) => s.status === 'awaiting_payment');
     await handle.executeUpdate(checkoutUpdate);
-    await handle.signal(cancelSignal, { by: 'sender' });
+    // The web's cancel: the signal, then its decision by update, in one round trip each.
+    expect(await new TemporalFaxWorkflows(env().client, 'unused', 10_000).cancel(faxId, 'sender')).toBe('accepted');
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
     expect(result.failureReason).toBe('cancelled_by_sender');
@@ -233,16 +234,21 @@ test('the sender can cancel while the fax awaits payment; the checkout they open
 });
 
 test('a cancel between transmissions releases the hold; one during a transmission is refused', async () => {
-  await withFax('cancel-between-attempts', { transmissions: ['busy', 'delivered'], report: 'webhook' }, async ({ providers, handle }) => {
+  await withFax('cancel-between-attempts', { transmissions: ['busy', 'delivered'], report: 'webhook' }, async ({ providers, handle, faxId }) => {
+    const workflows = new TemporalFaxWorkflows(env().client, 'unused', 10_000);
     await until(handle, (s) => s.status === 'awaiting_payment');
     await pay(handle);
     await until(handle, (s) => s.attempts[0]?.carrierFaxId === 'cf-1');
-    await handle.signal(cancelSignal, { by: 'sender' });
-    expect((await until(handle, (s) => s.cancel !== 'none')).cancel).toBe('refused');
+    expect(await workflows.cancel(faxId, 'sender')).toBe('refused');
+    expect((await handle.query(stateQuery)).cancel).toBe('refused');
+    // The decision asked for before the workflow has taken the signal: it waits for the signal.
+    const early = await handle.startUpdate(cancelDecisionUpdate, { args: ['asked-early'], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    await handle.signal(cancelSignal, { by: 'sender', requestId: 'asked-early' });
+    expect(await early.result()).toBe('refused');
     await handle.signal(carrierEventSignal, event('cf-1', 'failed', { failureReason: 'user_busy' }));
     await until(handle, (s) => s.status === 'retrying');
     // The earlier refusal does not stick: between attempts a cancel is honoured.
-    await handle.signal(cancelSignal, { by: 'sender' });
+    expect(await workflows.cancel(faxId, 'sender')).toBe('accepted');
     const result = await handle.result();
     expect(result.status).toBe('cancelled');
     expect(result.cancel).toBe('accepted');
