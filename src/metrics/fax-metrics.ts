@@ -17,7 +17,7 @@ export class FaxMetrics {
     for (const status of FINAL_FAX_STATUSES) this.finished.inc({ status }, 0);
     this.conversion = new Histogram({
       name: 'durafax_conversion_seconds',
-      help: 'Time to convert one document into fax pages, by outcome (ok, or the rejection reason)',
+      help: 'Time to convert one document into fax pages, its wait for a turn included, by outcome (ok, or the rejection reason)',
       labelNames: ['outcome'],
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
       registers: [registry],
