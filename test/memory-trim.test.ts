@@ -11,9 +11,13 @@ const MB = 1024 * 1024;
 /** Runs a scenario of test/helpers/memory-trim-child.ts in a fresh process; its figures. */
 async function inFreshProcess<T>(scenario: string): Promise<T> {
   const root = path.join(__dirname, '..');
-  const { stdout } = await execFileAsync(process.execPath, ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'helpers/memory-trim-child.ts'), scenario], {
-    timeout: 60_000,
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['-r', path.join(root, 'src/conversion/child/register-ts.js'), path.join(__dirname, 'helpers/memory-trim-child.ts'), scenario],
+    {
+      timeout: 60_000,
+    },
+  );
   return JSON.parse(stdout) as T;
 }
 

@@ -6,7 +6,6 @@ import { fetchMedia } from './media';
 import { planCall, simulatedCallSeconds } from './test-numbers';
 import type { FaxEventType, WebhookSender } from './webhook-sender';
 
-
 /**
  * Plays each fax through Telnyx's outbound life: queued → media.processed → originated →
  * sending → delivered | failed, taking `msPerPage` per transmitted page (and fractions of
@@ -123,4 +122,3 @@ export class Transmitter {
     this.webhooks.send(fax, status === 'delivered' ? 'fax.delivered' : 'fax.failed');
   }
 }
-

@@ -11,7 +11,8 @@ import { MemoryLedger, waitForFinal, type MediaServer } from '../../helpers/carr
 export const KEY = 'KEY_JOURNAL_TEST';
 export const JOURNAL = 'carrier-twin.journal';
 
-export const carrierFor = (twin: CarrierTwin): Carrier => createCarrier({ apiKey: KEY, connectionId: 'conn', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url });
+export const carrierFor = (twin: CarrierTwin): Carrier =>
+  createCarrier({ apiKey: KEY, connectionId: 'conn', publicKey: twin.publicKey, fromNumber: '+15005550006', apiBase: twin.url });
 
 export async function restartable(extra: Partial<CarrierTwinOptions> = {}) {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'durafax-carrier-journal-'));
