@@ -111,9 +111,11 @@ export interface IdleTrimOptions {
   activeMs?: number;
   /**
    * Things the process lets go of in bulk, counted (the engine's runs paged out): a trim is due
-   * once `enough` more went since the last, whatever else grew.
+   * once `enough` more went since the last, whatever else grew, or once at least `settled` went
+   * and none went since the look before (the end of a stream, whose last few would otherwise
+   * wait for the next stream).
    */
-  released?: { count(): number; enough: number };
+  released?: { count(): number; enough: number; settled: number };
 }
 
 /**
@@ -128,7 +130,8 @@ export interface IdleTrimOptions {
  * when the heap or the resident memory has grown by more than 16 MB since the last, and after
  * 5 s of work since the last (work that freed what it made grows nothing but leaves garbage
  * and free blocks behind), or once the process has let go of enough (`released`: the engine's
- * idle runs paged out, a minute after a busy spell's trim). A busy process is left alone.
+ * idle runs paged out after a busy spell's trim), or of a few and then nothing more. A busy
+ * process is left alone.
  */
 export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleTrim {
   const { checkMs = CHECK_MS, activeMs = ACTIVE_MS, released } = options;
@@ -139,17 +142,25 @@ export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleT
   let trims = 0;
   let trimming = false;
   let sweep: NodeJS.Timeout | undefined;
+  let releasedAtLastLook = 0;
+  /** Whether what was let go of since the last trim makes one due. */
+  const releasedEnough = (count: number): boolean => {
+    const stillGoing = count !== releasedAtLastLook;
+    releasedAtLastLook = count;
+    if (!released) return false;
+    const since = count - atTrim.released;
+    return since >= released.enough || (!stillGoing && since >= released.settled);
+  };
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, last).utilization;
     last = now;
+    const releasedCount = releasedNow();
+    const releasedDue = releasedEnough(releasedCount);
     if (trimming || busy >= IDLE_UTILIZATION) return;
-    const before = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: now.active, released: releasedNow() };
+    const before = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: now.active, released: releasedCount };
     const due =
-      before.heap - atTrim.heap >= GROWTH_BYTES ||
-      before.rss - atTrim.rss >= GROWTH_BYTES ||
-      before.active - atTrim.active >= activeMs ||
-      (released !== undefined && before.released - atTrim.released >= released.enough);
+      before.heap - atTrim.heap >= GROWTH_BYTES || before.rss - atTrim.rss >= GROWTH_BYTES || before.active - atTrim.active >= activeMs || releasedDue;
     if (!due) return;
     trimming = true;
     if (gc) compactingGc(gc);

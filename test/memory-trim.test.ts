@@ -54,10 +54,11 @@ test('work that grew nothing is followed by a trim once it adds up, and idleness
   expect(afterWork).toBe(2);
 }, 90_000);
 
-test('letting go of enough is followed by a trim', async () => {
-  const { shortOfEnough, enough } = await inFreshProcess<{ shortOfEnough: number; enough: number }>('released');
-  expect(shortOfEnough).toBe(1);
-  expect(enough).toBe(2);
+test('letting go of enough is followed by a trim, and so is letting go of a few that then stops', async () => {
+  const { whileGoing, shortOfSettled, settled } = await inFreshProcess<{ whileGoing: number; shortOfSettled: number; settled: number }>('released');
+  expect(whileGoing).toBe(1);
+  expect(shortOfSettled).toBe(3);
+  expect(settled).toBe(4);
 }, 90_000);
 
 test('a busy process is left alone', async () => {

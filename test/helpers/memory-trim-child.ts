@@ -102,17 +102,32 @@ const scenarios: Record<string, Scenario> = {
     return { afterIdle, afterWork: trim.trims };
   },
 
-  /** Letting go of enough (the engine's paged-out runs) brings a trim; one short of it, none. */
+  /**
+   * Letting go (the engine's paged-out runs): a few that keep coming bring no trim, `enough`
+   * does; a few and then nothing more (a stream's last) bring one once it stops, fewer than
+   * `settled` none.
+   */
   async released(start) {
     let released = 0;
-    const trim = start({ activeMs: 60_000, released: { count: () => released, enough: 100 } });
+    const trim = start({ activeMs: 60_000, released: { count: () => released, enough: 100, settled: 5 } });
     await trimmed(trim, 1);
-    released += 99;
-    await sleep(1_500);
-    const shortOfEnough = trim.trims;
-    released += 1;
+    // Still letting go, about 20 between two looks (every 200 ms): short of 100, no trim...
+    const going = setInterval(() => (released += 5), 50);
+    await sleep(600);
+    const whileGoing = trim.trims;
+    // ...at 100 one.
     await trimmed(trim, 2);
-    return { shortOfEnough, enough: trim.trims };
+    clearInterval(going);
+    released += 10;
+    // Then it stops: what went since that trim brings one more, once it has stopped.
+    await trimmed(trim, 3);
+    // Fewer than `settled`, then nothing: no trim.
+    released += 4;
+    await sleep(1_500);
+    const shortOfSettled = trim.trims;
+    released += 1;
+    await trimmed(trim, 4);
+    return { whileGoing, shortOfSettled, settled: trim.trims };
   },
 
   /** The event loop busy nearly all of each interval, turning between spells: no collection is forced on it. */
