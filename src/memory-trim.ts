@@ -159,8 +159,7 @@ export function startIdleTrim(log: Logger, options: IdleTrimOptions = {}): IdleT
     const releasedDue = releasedEnough(releasedCount);
     if (trimming || busy >= IDLE_UTILIZATION) return;
     const before = { heap: process.memoryUsage().heapTotal, rss: process.memoryUsage.rss(), active: now.active, released: releasedCount };
-    const due =
-      before.heap - atTrim.heap >= GROWTH_BYTES || before.rss - atTrim.rss >= GROWTH_BYTES || before.active - atTrim.active >= activeMs || releasedDue;
+    const due = before.heap - atTrim.heap >= GROWTH_BYTES || before.rss - atTrim.rss >= GROWTH_BYTES || before.active - atTrim.active >= activeMs || releasedDue;
     if (!due) return;
     trimming = true;
     if (gc) compactingGc(gc);
