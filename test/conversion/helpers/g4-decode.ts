@@ -1,25 +1,26 @@
 import { BLACK_TERMINATING, EXTENDED_MAKEUP, MODE, WHITE_TERMINATING, BLACK_MAKEUP, WHITE_MAKEUP } from '../../../src/conversion/raster/g4-codes';
 
 /**
- * A plain, bit-by-bit T.6 decoder written from the recommendation for tests: slow and
- * obvious rather than fast, so it can check the optimised encoder. Returns packed rows,
- * 1 = black, like FaxBitmap.
+ * A plain, bit-by-bit T.6 decoder written from the recommendation for tests: obvious rather
+ * than fast, so it can check the optimised encoder. Returns packed rows, 1 = black, like
+ * FaxBitmap. A code read so far is its length and its bits as a number (a string of '0' and '1'
+ * per bit made photo pages take seconds each).
  */
 export function decodeG4(data: Uint8Array, width: number, height: number): Uint8Array {
-  const key = (bits: string): string => bits;
-  const runTable = (term: string[], makeup: string[]): Map<string, number> => {
-    const m = new Map<string, number>();
+  const key = (bits: string): number => bits.length * 65536 + parseInt(bits, 2);
+  const runTable = (term: string[], makeup: string[]): Map<number, number> => {
+    const m = new Map<number, number>();
     term.forEach((c, run) => m.set(key(c), run));
     makeup.forEach((c, i) => m.set(key(c), (i + 1) * 64));
     EXTENDED_MAKEUP.forEach((c, i) => m.set(key(c), (i + 28) * 64));
     return m;
   };
   const runs = [runTable(WHITE_TERMINATING, WHITE_MAKEUP), runTable(BLACK_TERMINATING, BLACK_MAKEUP)];
-  const modes = new Map<string, string>([
-    [MODE.pass, 'P'],
-    [MODE.horizontal, 'H'],
+  const modes = new Map<number, string>([
+    [key(MODE.pass), 'P'],
+    [key(MODE.horizontal), 'H'],
   ]);
-  MODE.vertical.forEach((c, i) => modes.set(c, `V${i - 3}`));
+  MODE.vertical.forEach((c, i) => modes.set(key(c), `V${i - 3}`));
 
   let bitPos = 0;
   const readBit = (): number => {
@@ -29,13 +30,13 @@ export function decodeG4(data: Uint8Array, width: number, height: number): Uint8
     bitPos++;
     return bit;
   };
-  const readCode = (table: Map<string, unknown>, what: string): string => {
-    let code = '';
-    while (code.length < 14) {
-      code += String(readBit());
-      if (table.has(code)) return code;
+  const readCode = (table: Map<number, unknown>, what: string): number => {
+    let bits = 0;
+    for (let length = 1; length <= 14; length++) {
+      bits = (bits << 1) | readBit();
+      if (table.has(length * 65536 + bits)) return length * 65536 + bits;
     }
-    throw new Error(`invalid ${what} code ${code} at bit ${bitPos}`);
+    throw new Error(`invalid ${what} code ${bits.toString(2).padStart(14, '0')} at bit ${bitPos}`);
   };
   const readRun = (color: number): number => {
     let total = 0;
@@ -54,9 +55,11 @@ export function decodeG4(data: Uint8Array, width: number, height: number): Uint8
     let a0 = -1;
     let color = 0;
     const refAt = (i: number): number => (i < ref.length ? ref[i] : width);
+    // The first change on the reference row right of a0: a0 only moves right within a row.
+    let right = 0;
     while (a0 < width) {
-      let ib = 0;
-      while (refAt(ib) <= a0) ib++;
+      while (refAt(right) <= a0) right++;
+      let ib = right;
       if ((ib & 1) !== color) ib++;
       const b1 = refAt(ib);
       const b2 = refAt(ib + 1);
