@@ -1,13 +1,10 @@
 import { BLACK_TERMINATING, EXTENDED_MAKEUP, MODE, WHITE_TERMINATING, BLACK_MAKEUP, WHITE_MAKEUP } from '../../../src/conversion/raster/g4-codes';
 
-/**
- * A plain, bit-by-bit T.6 decoder written from the recommendation for tests: obvious rather
- * than fast, so it can check the optimised encoder. Returns packed rows, 1 = black, like
- * FaxBitmap. A code read so far is its length and its bits as a number (a string of '0' and '1'
- * per bit made photo pages take seconds each).
- */
-export function decodeG4(data: Uint8Array, width: number, height: number): Uint8Array {
-  const key = (bits: string): number => bits.length * 65536 + parseInt(bits, 2);
+/** A code's key: its length and its bits as a number. */
+const key = (bits: string): number => bits.length * 65536 + parseInt(bits, 2);
+
+/** The run-length codes (white, black) and the mode codes, by key. */
+function codeTables(): { runs: Array<Map<number, number>>; modes: Map<number, string> } {
   const runTable = (term: string[], makeup: string[]): Map<number, number> => {
     const m = new Map<number, number>();
     term.forEach((c, run) => m.set(key(c), run));
@@ -21,6 +18,17 @@ export function decodeG4(data: Uint8Array, width: number, height: number): Uint8
     [key(MODE.horizontal), 'H'],
   ]);
   MODE.vertical.forEach((c, i) => modes.set(key(c), `V${i - 3}`));
+  return { runs, modes };
+}
+
+/**
+ * A plain, bit-by-bit T.6 decoder written from the recommendation for tests: obvious rather
+ * than fast, so it can check the optimised encoder. Returns packed rows, 1 = black, like
+ * FaxBitmap. A code read so far is its length and its bits as a number (a string of '0' and '1'
+ * per bit made photo pages take seconds each).
+ */
+export function decodeG4(data: Uint8Array, width: number, height: number): Uint8Array {
+  const { runs, modes } = codeTables();
 
   let bitPos = 0;
   const readBit = (): number => {
