@@ -99,8 +99,6 @@ export interface FaxState {
   failureReason: string | null;
   /** What happened to a cancel request: none, accepted, or refused because transmission had started. */
   cancel: 'none' | 'accepted' | 'refused';
-  /** The decision on the most recent cancel request. */
-  lastCancel: { requestId: string | null; outcome: 'accepted' | 'refused' } | null;
   purged: boolean;
   /** Carrier events received, duplicates included (for support: how many webhooks arrived). */
   carrierEventsReceived: number;

@@ -114,7 +114,6 @@ export class FaxProcess {
     if (accept) this.state.cancel = 'accepted';
     else if (this.state.cancel === 'none') this.state.cancel = 'refused';
     const outcome = accept ? 'accepted' : 'refused';
-    this.state.lastCancel = { requestId: c.requestId ?? null, outcome };
     if (c.requestId) {
       this.cancelDecisions.set(c.requestId, outcome);
       if (this.cancelDecisions.size > CANCEL_DECISIONS_KEPT) this.cancelDecisions.delete(this.cancelDecisions.keys().next().value as string);

@@ -16,7 +16,6 @@ export function newFaxState(faxId: string): FaxState {
     attempts: [],
     failureReason: null,
     cancel: 'none',
-    lastCancel: null,
     purged: false,
     carrierEventsReceived: 0,
     duplicatePaymentSignals: 0,

@@ -3,18 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { JOB_PREFIX, officePipePaths, removeOfficeJob } from '../../src/conversion/office-profile';
 import { removeStaleFolders } from '../../src/stale-folders';
+import { agedFolder } from '../helpers/aged-folder';
 
 /** A worker killed while LibreOffice converted a document left the document in its job folder. */
 test('job folders older than the budget go with the document in them and their pipe; fresh ones and other folders stay', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-jobs-'));
-  const job = (name: string, ageMs: number): string => {
-    const p = path.join(dir, name);
-    fs.mkdirSync(p);
-    fs.writeFileSync(path.join(p, 'document.docx'), "a sender's letter");
-    const at = new Date(Date.now() - ageMs);
-    fs.utimesSync(p, at, at);
-    return p;
-  };
+  const job = (name: string, ageMs: number): string => agedFolder(dir, name, ageMs, 'document.docx');
   const left = job(`${JOB_PREFIX}Xy12Zq`, 3_600_000);
   // The socket a LibreOffice killed with it left in /tmp, under that folder's name.
   const [pipe] = officePipePaths(left);

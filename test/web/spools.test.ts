@@ -3,19 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { removeStaleFolders } from '../../src/stale-folders';
 import { SPOOL_PREFIX } from '../../src/web/multipart';
+import { agedFolder } from '../helpers/aged-folder';
 
 /** Found by the crash storm: a web process killed while reading an upload left the document on disk. */
 test('spools older than the request timeout are deleted; fresh ones and other folders stay', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'durafax-spools-'));
   try {
-    const spool = (name: string, ageMs: number): string => {
-      const p = path.join(dir, name);
-      fs.mkdirSync(p);
-      fs.writeFileSync(path.join(p, 'document'), "a sender's letter");
-      const at = new Date(Date.now() - ageMs);
-      fs.utimesSync(p, at, at);
-      return p;
-    };
+    const spool = (name: string, ageMs: number): string => agedFolder(dir, name, ageMs);
     spool('durafax-upload-left', 120_000);
     spool('durafax-upload-arriving', 1_000);
     spool('something-else', 120_000);
