@@ -83,3 +83,24 @@ test('jitter: the same for a given time after a restart, never past the next tim
   expect(j).toBeLessThan(60_000);
   expect(jitterOf(compileSpec({ interval: [{ interval: { seconds: 60 } }] }), 'sched-1', 60_000)).toBe(0);
 });
+
+test('a UTC schedule compiles and runs without any Intl formatter (no ICU data mapped for it)', () => {
+  const made = jest.spyOn(Intl, 'DateTimeFormat');
+  try {
+    jest.isolateModules(() => {
+      // A fresh module: its formatters are kept, and the tests above made UTC's if it had one.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../src/engine/schedule/spec') as typeof import('../../src/engine/schedule/spec');
+      const spec = fresh.compileSpec({ cronString: ['30 3 * * *'] });
+      expect(spec.timezone).toBe('UTC');
+      expect(fresh.nextTime(spec, Date.UTC(2026, 0, 1, 12))).toBe(Date.UTC(2026, 0, 2, 3, 30));
+      expect(fresh.workflowCron('@hourly').timezone).toBe('UTC');
+      expect(made).not.toHaveBeenCalled();
+      // A named zone still builds one.
+      fresh.compileSpec({ cronString: ['30 3 * * *'], timezoneName: 'Europe/Berlin' });
+      expect(made).toHaveBeenCalled();
+    });
+  } finally {
+    made.mockRestore();
+  }
+});
