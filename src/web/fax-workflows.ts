@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { cancelDecisionUpdate, cancelSignal, checkoutUpdate, FAX_WORKFLOW_TYPE, faxWorkflowId, stateQuery, type CheckoutOffer, type FaxState } from '../workflows/contract';
+import {
+  cancelDecisionUpdate,
+  cancelSignal,
+  checkoutUpdate,
+  conversionTaskQueueOf,
+  FAX_WORKFLOW_TYPE,
+  faxWorkflowId,
+  stateQuery,
+  type CheckoutOffer,
+  type FaxState,
+} from '../workflows/contract';
 
 export type CancelDecision = 'accepted' | 'refused' | 'pending';
 
@@ -40,7 +50,7 @@ export class TemporalFaxWorkflows implements FaxWorkflows {
         this.client.workflow.start(FAX_WORKFLOW_TYPE, {
           taskQueue: this.taskQueue,
           workflowId: faxWorkflowId(faxId),
-          args: [{ faxId, country: summary.country }],
+          args: [{ faxId, country: summary.country, conversionTaskQueue: conversionTaskQueueOf(this.taskQueue) }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           // For support in the Temporal UI: ids and the destination country, no personal data.

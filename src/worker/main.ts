@@ -17,6 +17,7 @@ import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
 import { connectWorker } from './temporal-connection';
+import { conversionTaskQueueOf } from '../workflows/contract';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
 import { ensureSchedules } from './schedules';
 
@@ -68,18 +69,32 @@ export async function run(): Promise<void> {
       })
     : null;
   const prebuilt = existsSync(WORKFLOW_BUNDLE_PATH);
+  const interceptors = { activity: [activityMetrics({ metrics: metrics.fax, paidAt: async (faxId: string) => (await new Faxes(db).get(faxId)).paidAt })] };
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(prebuilt ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } } : { workflowsPath: require.resolve('../workflows') }),
+    // All of them: a fax started before conversions had their own queue converts on this one.
     activities,
-    interceptors: { activity: [activityMetrics({ metrics: metrics.fax, paidAt: async (faxId) => (await new Faxes(db).get(faxId)).paidAt })] },
-    // Conversions are CPU-bound child processes: a few at a time per worker.
+    interceptors,
     maxConcurrentActivityTaskExecutions: 20,
     maxConcurrentWorkflowTaskExecutions: 40,
     // The faxes in flight; a retained fax is replayed when its purge comes (DEFAULT_CACHED_WORKFLOWS).
     maxCachedWorkflows: config.cachedWorkflows,
+    shutdownGraceTime: '30s',
+  });
+  // Conversions on a queue of their own, taken only while a core is free for them (and one
+  // more each, read from PostgreSQL and ready): the rest of a burst of uploads waits in
+  // Temporal, not in the 20 slots above, which payments, submissions and status writes need.
+  const conversionQueue = conversionTaskQueueOf(config.temporal.taskQueue);
+  const conversionWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: conversionQueue,
+    activities: { convertDocument: (faxId: string) => activities.convertDocument(faxId) },
+    interceptors,
+    maxConcurrentActivityTaskExecutions: 2 * config.conversionsAtOnce,
     shutdownGraceTime: '30s',
   });
 
@@ -98,7 +113,8 @@ export async function run(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('worker stopping', { signal });
-    worker.shutdown();
+    // A worker not running yet (stopped during start-up) is not run at all, below.
+    for (const w of [worker, conversionWorker]) if (w.getState() === 'RUNNING') w.shutdown();
     stopHelpers().catch((err: unknown) => log.warn('could not stop the email relay or the upload listener', { err }));
   };
   process.once('SIGINT', () => stop('SIGINT'));
@@ -114,9 +130,13 @@ export async function run(): Promise<void> {
   stopListening = listenForUploads(config.databaseUrl, () => void conversionImminent(), log);
   if (!stopping) await relay?.start();
   await ensureSchedules(config, log);
-  log.info('worker started', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
+  log.info('worker started', { taskQueue: config.temporal.taskQueue, conversionTaskQueue: conversionQueue, namespace: config.temporal.namespace, prebuiltBundle: prebuilt });
   try {
-    await worker.run();
+    if (!stopping) {
+      // Both or neither: one that ends (a fatal error) stops the other too.
+      const runs = await Promise.allSettled([worker, conversionWorker].map((w) => w.run().finally(() => stop('a worker ended'))));
+      for (const r of runs) if (r.status === 'rejected') throw r.reason;
+    }
   } finally {
     trim.stop();
     stopJobSweep();

@@ -20,7 +20,17 @@ export interface FaxWorkflowInput {
    * UI. Absent for faxes started before the web passed it.
    */
   country?: string;
+  /**
+   * The task queue the document's conversion runs on (`conversionTaskQueueOf` the fax's own):
+   * a worker serves it with as many slots as it converts at once, so conversions waiting for a
+   * core wait in Temporal, not in the slots that payments and status writes need. Absent for
+   * faxes started before the web passed it: they convert on the fax's own queue.
+   */
+  conversionTaskQueue?: string;
 }
+
+/** The conversion task queue beside a fax task queue. */
+export const conversionTaskQueueOf = (taskQueue: string): string => `${taskQueue}-conversion`;
 
 export interface PaymentAuthorized {
   paymentIntentId: string;

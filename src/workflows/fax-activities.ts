@@ -18,11 +18,12 @@ const conversion = proxyActivities<FaxActivities>({
  * within the heartbeat timeout and the conversion tried again, instead of after the whole
  * five minutes (the crash storm left quotes waiting that long).
  */
-const converting = proxyActivities<FaxActivities>({
+const CONVERTING = {
   startToCloseTimeout: '5m',
   heartbeatTimeout: '30s',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+} as const;
+const converting = proxyActivities<FaxActivities>(CONVERTING);
 
 /**
  * Submitting is safe to retry: the carrier adapter reconciles before it submits again. It
@@ -52,7 +53,9 @@ const words = (code: string): string => code.replace(/_/g, ' ');
  */
 export const act = {
   loadPolicy: () => steps.loadPolicy.executeWithOptions({ summary: 'read the fax policy' }, []),
-  convertDocument: (faxId: string) => converting.convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
+  /** On the conversion task queue when the fax was started with one, on its own otherwise. */
+  convertDocument: (faxId: string, taskQueue: string | undefined) =>
+    (taskQueue ? proxyActivities<FaxActivities>({ ...CONVERTING, taskQueue }) : converting).convertDocument.executeWithOptions({ summary: 'convert document' }, [faxId]),
   openCheckout: (faxId: string, expiresAt: number) => steps.openCheckout.executeWithOptions({ summary: 'open checkout' }, [faxId, expiresAt]),
   closeCheckout: (faxId: string) => steps.closeCheckout.executeWithOptions({ summary: 'close checkout' }, [faxId]),
   confirmPayment: (faxId: string, paymentIntentId: string) => steps.confirmPayment.executeWithOptions({ summary: 'confirm card hold' }, [faxId, paymentIntentId]),

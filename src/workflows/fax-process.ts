@@ -218,10 +218,10 @@ export class FaxProcess {
     this.show();
   }
 
-  /** Convert. A bad document ends here; nothing was charged. */
-  async convert(): Promise<Ending | null> {
+  /** Convert (on `taskQueue` when given). A bad document ends here; nothing was charged. */
+  async convert(taskQueue: string | undefined): Promise<Ending | null> {
     try {
-      const quote = await act.convertDocument(this.faxId);
+      const quote = await act.convertDocument(this.faxId, taskQueue);
       this.state.pages = quote.pages;
       this.state.amount = quote.amount;
       this.state.currency = quote.currency;

@@ -17,12 +17,12 @@ import { FaxProcess } from './fax-process';
  * One fax from upload to purge: convert → offer the quote (the checkout, a card hold, opens
  * when the sender asks to pay, by update) → wait for the payment → transmit (submit, follow,
  * retry) → capture on delivery or release the hold → retain → purge.
- * Inputs carry the fax id and the destination country only; activities read and write
+ * Inputs carry the fax id, the destination country and where conversions run; activities read and write
  * PostgreSQL and talk to the providers. While the fax is retained, support may refund it
  * (delivered) or send it again to a corrected number (failed), by update. The phases and their
  * state live in FaxProcess.
  */
-export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise<FaxState> {
+export async function faxWorkflow({ faxId, country, conversionTaskQueue }: FaxWorkflowInput): Promise<FaxState> {
   const fax = new FaxProcess(faxId, country ?? null);
   setHandler(stateQuery, () => fax.state);
   setHandler(paymentAuthorizedSignal, (p) => fax.onPaymentAuthorized(p));
@@ -36,7 +36,7 @@ export async function faxWorkflow({ faxId, country }: FaxWorkflowInput): Promise
   await fax.loadPolicy();
   try {
     // Each phase either ends the fax (a rejected document, an expired checkout, a cancel…) or hands on to the next.
-    const ending = (await fax.convert()) ?? (await fax.awaitPayment()) ?? (await fax.settle(await fax.transmit()));
+    const ending = (await fax.convert(conversionTaskQueue)) ?? (await fax.awaitPayment()) ?? (await fax.settle(await fax.transmit()));
     return await fax.retainAndPurge(ending);
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import { cancelDecisionUpdate, cancelSignal, carrierEventSignal, checkoutUpdate, stateQuery } from '../../src/workflows/contract';
+import { cancelDecisionUpdate, cancelSignal, carrierEventSignal, checkoutUpdate, conversionTaskQueueOf, stateQuery } from '../../src/workflows/contract';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { CHECKOUT_ON_REQUEST_PATCH } from '../../src/workflows/fax-process';
 import type { Scenario } from './fake-providers';
@@ -50,6 +50,15 @@ test('a paid fax is delivered, captured once, and purged after seven days', asyn
     const [purgedAt] = providers.callTimes('purgeDocuments');
     expect(purgedAt - finalAt).toBeGreaterThanOrEqual(7 * DAY);
     expect(purgedAt - finalAt).toBeLessThan(7 * DAY + HOUR);
+    // The conversion went to the queue the fax was started with; everything else to the fax's own.
+    const queues = new Map<string, string>();
+    for (const e of (await handle.fetchHistory()).events ?? []) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) queues.set(scheduled.activityType?.name ?? '', scheduled.taskQueue?.name ?? '');
+    }
+    const { taskQueue } = await handle.describe();
+    expect(queues.get('convertDocument')).toBe(conversionTaskQueueOf(taskQueue));
+    expect(queues.get('submitTransmission')).toBe(taskQueue);
   });
 });
 

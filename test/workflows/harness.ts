@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { faxWorkflowId, paymentAuthorizedSignal, stateQuery, type CarrierUpdate, type FaxState } from '../../src/workflows/contract';
+import { conversionTaskQueueOf, faxWorkflowId, paymentAuthorizedSignal, stateQuery, type CarrierUpdate, type FaxState } from '../../src/workflows/contract';
 import type { faxWorkflow } from '../../src/workflows/fax';
 import { FAX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { createTimeSkippingEnv } from '../helpers/temporal';
@@ -65,25 +65,27 @@ export function useFaxTestBed(): {
     const testEnv = theEnv();
     const taskQueue = `wf-${randomUUID()}`;
     const providers = new FakeProviders(scenario, async () => testEnv.currentTimeMs());
-    const worker = await Worker.create({
-      connection: testEnv.nativeConnection,
-      taskQueue,
-      workflowsPath,
-      activities: providers.activities(),
-      // A cancelled polling activity learns of it at its next heartbeat; until then virtual time cannot skip.
-      maxHeartbeatThrottleInterval: '200ms',
-    });
+    // As the worker runs them: the conversion on a queue of its own, served by a worker that
+    // has only it (the fax's own worker lacks it, so a conversion sent elsewhere never runs).
+    const { convertDocument, ...others } = providers.activities();
+    const conversionTaskQueue = conversionTaskQueueOf(taskQueue);
+    // A cancelled polling activity learns of it at its next heartbeat; until then virtual time cannot skip.
+    const common = { connection: testEnv.nativeConnection, maxHeartbeatThrottleInterval: '200ms' } as const;
+    const worker = await Worker.create({ ...common, taskQueue, workflowsPath, activities: others });
+    const conversionWorker = await Worker.create({ ...common, taskQueue: conversionTaskQueue, activities: { convertDocument } });
     const faxId = randomUUID();
-    await worker.runUntil(async () => {
-      const handle = await testEnv.client.workflow.start<typeof faxWorkflow>('faxWorkflow', {
-        taskQueue,
-        workflowId: faxWorkflowId(faxId),
-        args: [{ faxId, country: options.country ?? 'DE' }],
-      });
-      await body({ providers, handle, faxId });
-      // A workflow left running (in retention, say) would keep the shared virtual clock from skipping.
-      if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
-    });
+    await conversionWorker.runUntil(() =>
+      worker.runUntil(async () => {
+        const handle = await testEnv.client.workflow.start<typeof faxWorkflow>('faxWorkflow', {
+          taskQueue,
+          workflowId: faxWorkflowId(faxId),
+          args: [{ faxId, country: options.country ?? 'DE', conversionTaskQueue }],
+        });
+        await body({ providers, handle, faxId });
+        // A workflow left running (in retention, say) would keep the shared virtual clock from skipping.
+        if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test finished');
+      }),
+    );
     const history = await testEnv.client.workflow.getHandle(faxWorkflowId(faxId)).fetchHistory();
     const file = `${name}.json`;
     const json = historyToJSON(history);
