@@ -22,6 +22,7 @@ import { createApp } from '../../src/web/app';
 import { TemporalFaxWorkflows } from '../../src/web/fax-workflows';
 import { TemporalSupportWorkflows } from '../../src/web/support/support-workflows';
 import { TemporalFaxSignals } from '../../src/web/temporal-signals';
+import { conversionTaskQueueOf } from '../../src/workflows/contract';
 import { FAX_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { POLICY, startHarness, type Harness } from '../activities/harness';
 import { makePdf } from '../helpers/sender';
@@ -32,8 +33,8 @@ const PASSWORD = 'support password 1';
 const DELIVERED = '+49 30 1234567';
 let h: Harness;
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let workers: Worker[] = [];
+let running: Promise<unknown>;
 let server: http.Server;
 let web: string;
 const taskQueue = `support-${randomUUID()}`;
@@ -65,8 +66,16 @@ beforeAll(async () => {
     config: { policy: { ...POLICY, statusPollMs: 200 }, limits: config.limits, appSecret: config.appSecret, web: { publicBaseUrl: web } },
     log: silentLogger,
   });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../src/workflows'), activities });
-  running = worker.run();
+  // As the worker runs them: the web starts faxes whose conversion is on a queue of its own.
+  workers = [
+    await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../src/workflows'), activities }),
+    await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: conversionTaskQueueOf(taskQueue),
+      activities: { convertDocument: (faxId: string) => activities.convertDocument(faxId) },
+    }),
+  ];
+  running = Promise.all(workers.map((w) => w.run()));
   const app = createApp({
     config,
     db: h.db,
@@ -85,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
-  worker?.shutdown();
+  for (const w of workers) w.shutdown();
   await running;
   await env?.teardown();
   await h?.stop();
