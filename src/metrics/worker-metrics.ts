@@ -45,6 +45,27 @@ export class WorkerMetrics {
     this.sdk = new SdkMetrics(this.registry, this.sdkBuffer);
   }
 
+  /**
+   * `durafax_conversion_backlog`: conversions waiting in Temporal for a worker to take them,
+   * asked of Temporal at each scrape (`backlog`). A scrape while Temporal does not answer shows
+   * no figure rather than an old one.
+   */
+  watchConversionBacklog(backlog: () => Promise<number>, log: Logger): void {
+    new Gauge({
+      name: 'durafax_conversion_backlog',
+      help: 'Conversions waiting in the conversion task queue for a worker to take them (beyond durafax_conversions_waiting, which wait in this worker)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await backlog());
+        } catch (err) {
+          this.reset();
+          log.debug('could not read the conversion backlog', { err });
+        }
+      },
+    });
+  }
+
   /** The telemetry options for Runtime.install: the SDK's metrics into our buffer when they are served. */
   sdkTelemetry(config: MetricsConfig): { metrics: { buffer: MetricsBuffer } } | undefined {
     return config.workerPort === null ? undefined : { metrics: { buffer: this.sdkBuffer } };

@@ -16,7 +16,7 @@ import { activityMetrics } from '../metrics/activity-metrics';
 import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
-import { connectWorker } from './temporal-connection';
+import { connectWorker, taskQueueBacklog } from './temporal-connection';
 import { conversionTaskQueueOf } from '../workflows/contract';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
 import { ensureSchedules } from './schedules';
@@ -97,6 +97,7 @@ export async function run(): Promise<void> {
     maxConcurrentActivityTaskExecutions: 2 * config.conversionsAtOnce,
     shutdownGraceTime: '30s',
   });
+  metrics.watchConversionBacklog(() => taskQueueBacklog(connection, config.temporal.namespace, conversionQueue, 'activity'), log);
 
   // The email relay and the upload listener stop as soon as the worker is told to, not after its
   // activities drain: under durafax start, Ctrl-C reaches PostgreSQL too, and they would keep

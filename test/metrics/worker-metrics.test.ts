@@ -47,6 +47,8 @@ test('worker and web metrics count what happened', async () => {
   expect(sampleValue(text, 'durafax_conversion_seconds_count', { outcome: reason })).toBe(1);
   // Nothing waits for a turn to convert once the faxes are done.
   expect(sampleValue(text, 'durafax_conversions_waiting')).toBe(0);
+  // Nor any in Temporal's conversion task queue (read from it at the scrape).
+  expect(sampleValue(text, 'durafax_conversion_backlog')).toBe(0);
   expect(sampleValue(text, 'durafax_payment_to_queued_seconds_count')).toBe(1);
   expect(sampleValue(text, 'durafax_activity_failures_total', { activity: 'convertDocument', type: reason })).toBe(1);
   expect(sampleValue(text, 'durafax_worker_process_resident_memory_bytes')).toBeGreaterThan(0);
