@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCarrier } from '../carrier/telnyx-carrier';
-import { loadConfig } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { conversionImminent, convertDocument, keepConversionProcesses, stopConversionProcesses, sweepLeftoverOfficeJobs } from '../conversion';
 import { createDataSource } from '../db/data-source';
 import { PostgresDocumentStore } from '../db/document-store';
@@ -17,9 +17,33 @@ import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
 import { connectWorker, taskQueueBacklog } from './temporal-connection';
-import { conversionTaskQueueOf } from '../workflows/contract';
+import { conversionTaskQueueOf, type FaxActivities } from '../workflows/contract';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
 import { ensureSchedules } from './schedules';
+
+/**
+ * Conversions on a queue of their own, taken only while a core is free for them (and one more
+ * each, read from PostgreSQL and ready): the rest of a burst of uploads waits in Temporal, not
+ * in the fax worker's activity slots, which payments, submissions and status writes need.
+ */
+function createConversionWorker(opts: {
+  connection: NativeConnection;
+  config: Config;
+  taskQueue: string;
+  activities: Pick<FaxActivities, 'convertDocument'>;
+  interceptors: WorkerOptions['interceptors'];
+}): Promise<Worker> {
+  const { activities } = opts;
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.taskQueue,
+    activities: { convertDocument: (faxId: string) => activities.convertDocument(faxId) },
+    interceptors: opts.interceptors,
+    maxConcurrentActivityTaskExecutions: 2 * opts.config.conversionsAtOnce,
+    shutdownGraceTime: '30s',
+  });
+}
 
 /**
  * `durafax worker`: runs fax workflows and their activities. Workers share nothing but
@@ -84,19 +108,8 @@ export async function run(): Promise<void> {
     maxCachedWorkflows: config.cachedWorkflows,
     shutdownGraceTime: '30s',
   });
-  // Conversions on a queue of their own, taken only while a core is free for them (and one
-  // more each, read from PostgreSQL and ready): the rest of a burst of uploads waits in
-  // Temporal, not in the 20 slots above, which payments, submissions and status writes need.
   const conversionQueue = conversionTaskQueueOf(config.temporal.taskQueue);
-  const conversionWorker = await Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: conversionQueue,
-    activities: { convertDocument: (faxId: string) => activities.convertDocument(faxId) },
-    interceptors,
-    maxConcurrentActivityTaskExecutions: 2 * config.conversionsAtOnce,
-    shutdownGraceTime: '30s',
-  });
+  const conversionWorker = await createConversionWorker({ connection, config, taskQueue: conversionQueue, activities, interceptors });
   metrics.watchConversionBacklog(() => taskQueueBacklog(connection, config.temporal.namespace, conversionQueue, 'activity'), log);
 
   // The email relay and the upload listener stop as soon as the worker is told to, not after its
