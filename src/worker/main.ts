@@ -16,8 +16,8 @@ import { activityMetrics } from '../metrics/activity-metrics';
 import { timedConverter } from '../metrics/conversion-timing';
 import { WorkerMetrics } from '../metrics/worker-metrics';
 import { createPayments } from '../payments/stripe-payments';
-import { connectWorker, taskQueueBacklog } from './temporal-connection';
 import { conversionTaskQueueOf, type FaxActivities } from '../workflows/contract';
+import { connectWorker, taskQueueBacklog } from './temporal-connection';
 import { WORKFLOW_BUNDLE_PATH } from './bundle';
 import { ensureSchedules } from './schedules';
 
