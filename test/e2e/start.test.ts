@@ -2,9 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { freePort, portInUse } from '../../src/net';
+import { faxWorkflowId } from '../../src/workflows/contract';
 import { createFax, makePdf, openCheckout, payByCard, readFax, waitForFax } from '../helpers/sender';
 
 /**
@@ -87,6 +89,16 @@ test('upload → quote → pay through the Stripe sandbox → delivered once and
   expect(quoted.price).toEqual(expect.objectContaining({ amount: 99 + 2 * 79, currency: 'eur' }));
   // No checkout until the sender asks to pay.
   expect(quoted.payment.checkoutUrl).toBeNull();
+  // What support sees in the Temporal UI's stack trace: the worker runs the lean prebuilt bundle
+  // (src/worker/bundle.ts), whose source map still leads to the TypeScript lines.
+  const connection = await Connection.connect({ address: `127.0.0.1:${ports.engine}` });
+  try {
+    const stack = await new TemporalClient({ connection }).workflow.getHandle(faxWorkflowId(fax.id)).query<string>('__stack_trace');
+    expect(stack).toMatch(/src\/workflows\/[\w-]+\.ts:\d+:\d+/);
+    expect(stack).not.toContain('workflow-bundle');
+  } finally {
+    await connection.close();
+  }
   const checkoutUrl = await openCheckout(baseUrl, fax);
   expect(checkoutUrl).toContain(`127.0.0.1:${ports.stripe}`);
 
