@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { DefaultLogger, Runtime, Worker, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogEntry, type LogLevel, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCarrier } from '../carrier/telnyx-carrier';
 import { loadConfig, type Config } from '../config/config';
@@ -10,7 +10,7 @@ import { EmailOutbox } from '../db/email-outbox';
 import { listenForUploads } from '../db/upload-notices';
 import { Faxes } from '../db/faxes';
 import { EmailRelay } from '../email/relay';
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
 import { startIdleTrim } from '../memory-trim';
 import { activityMetrics } from '../metrics/activity-metrics';
 import { timedConverter } from '../metrics/conversion-timing';
@@ -46,19 +46,30 @@ function createConversionWorker(opts: {
 }
 
 /**
+ * The SDK's log lines in the worker's log, warnings and errors only unless LOG_LEVEL=debug. The
+ * conversion worker has no workflows by design, which the SDK warns of at every start: that
+ * line is written at debug level, so an operator's first look at a fresh worker finds no warning.
+ */
+function sdkLogger(log: Logger, config: Config): DefaultLogger {
+  const conversionQueue = conversionTaskQueueOf(config.temporal.taskQueue);
+  const expected = (entry: LogEntry): boolean => entry.message.startsWith('No workflows registered') && entry.meta?.taskQueue === conversionQueue;
+  const sdkLevel: LogLevel = config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
+  return new DefaultLogger(sdkLevel, (entry) => {
+    const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' && !expected(entry) ? 'warn' : 'debug';
+    log[level](entry.message, { sdk: true, ...(entry.meta ?? {}) });
+  });
+}
+
+/**
  * `durafax worker`: runs fax workflows and their activities. Workers share nothing but
  * Temporal and PostgreSQL: run as many as the load needs.
  */
 export async function run(): Promise<void> {
   const config = loadConfig('worker');
   const log = createLogger('worker', config.logLevel);
-  const sdkLevel: LogLevel = config.logLevel === 'debug' ? 'DEBUG' : 'WARN';
   const metrics = new WorkerMetrics();
   Runtime.install({
-    logger: new DefaultLogger(sdkLevel, (entry) => {
-      const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : 'debug';
-      log[level](entry.message, { sdk: true, ...(entry.meta ?? {}) });
-    }),
+    logger: sdkLogger(log, config),
     shutdownSignals: [],
     telemetryOptions: metrics.sdkTelemetry(config.metrics),
   });
@@ -113,8 +124,8 @@ export async function run(): Promise<void> {
   metrics.watchConversionBacklog(() => taskQueueBacklog(connection, config.temporal.namespace, conversionQueue, 'activity'), log);
 
   // The email relay and the upload listener stop as soon as the worker is told to, not after its
-  // activities drain: under durafax start, Ctrl-C reaches PostgreSQL too, and they would keep
-  // reconnecting to it (and logging so) while the worker finishes its tasks.
+  // activities drain: were PostgreSQL stopped meanwhile, they would keep reconnecting to it (and
+  // logging so) while the worker finishes its tasks.
   let stopListening: (() => Promise<void>) | null = null;
   let relayStopped: Promise<void> | null = null;
   const stopHelpers = async (): Promise<void> => {
