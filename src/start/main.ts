@@ -205,7 +205,7 @@ export async function run(): Promise<void> {
       if (leftover !== null) say(`stopped the PostgreSQL an earlier run left running (pid ${leftover}; that run was killed before it could stop it)`);
       await ensureFree(pgPort, 'embedded PostgreSQL', 'PG_PORT');
       say(`starting PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.relative(process.cwd(), dataDir)}/postgres)`);
-      postgres = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
+      postgres = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort, ownProcessGroup: true });
       await postgres.createDatabase('durafax');
       env.DATABASE_URL = postgres.urlFor('durafax');
     }
