@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { CarrierError } from '../carrier/errors';
 import { classifyFailure, type ClassifiedFailure } from '../carrier/failure';
 import { isFinalCarrierStatus, isStaleTransition } from '../carrier/transitions';
@@ -32,6 +32,9 @@ interface Report {
 
 /** Our own failure reason for a transmission the carrier answers 404 for (a retryable carrier error). */
 const UNKNOWN_TO_CARRIER = 'unknown_to_carrier';
+
+/** A watch's look that found the transmission still going: retried after STATUS_POLL_INTERVAL. */
+export const TRANSMISSION_IN_PROGRESS = 'transmission_in_progress';
 
 const ATTEMPT_STATUS: Record<CarrierStatus, AttemptStatus> = {
   queued: 'queued',
@@ -139,24 +142,31 @@ export function createTransmissionSteps(deps: TransmissionStepDeps) {
       return whileBeating(() => submit(faxId, attempt));
     },
 
+    /**
+     * One look at the transmission: the backstop for webhooks that do not come. A final status is
+     * the result. Otherwise this attempt ends as a benign failure (logged at debug level, not
+     * counted as a failure) that asks Temporal to look again after STATUS_POLL_INTERVAL. Between
+     * looks nothing runs and no worker slot is held, so a cancel (a webhook told the outcome
+     * first) ends the watch at once, and a worker told to stop has no watch to wait for.
+     */
     async watchTransmission(faxId: string, attempt: number, carrierFaxId: string): Promise<TransmissionSnapshot> {
-      const ctx = Context.current();
-      for (;;) {
-        let fax;
-        try {
-          fax = await carrier.get(carrierFaxId);
-        } catch (err) {
-          if (!(err instanceof CarrierError && err.kind === 'not_found')) throw err;
-          // The carrier does not know this transmission: nothing is being sent, so the attempt
-          // has failed (worth another transmission) instead of being polled until it times out.
-          return record(faxId, attempt, { carrierFaxId, status: 'failed', failureReason: UNKNOWN_TO_CARRIER, pagesSent: null, callDurationSecs: null });
-        }
-        const snapshot = await record(faxId, attempt, { carrierFaxId, ...fax });
-        ctx.heartbeat(snapshot.status);
-        if (snapshot.final) return snapshot;
-        // Throws when the workflow cancels the watch (a webhook told the outcome first).
-        await ctx.sleep(deps.statusPollMs);
+      let fax;
+      try {
+        fax = await carrier.get(carrierFaxId);
+      } catch (err) {
+        if (!(err instanceof CarrierError && err.kind === 'not_found')) throw err;
+        // The carrier does not know this transmission: nothing is being sent, so the attempt
+        // has failed (worth another transmission) instead of being polled until it times out.
+        return record(faxId, attempt, { carrierFaxId, status: 'failed', failureReason: UNKNOWN_TO_CARRIER, pagesSent: null, callDurationSecs: null });
       }
+      const snapshot = await record(faxId, attempt, { carrierFaxId, ...fax });
+      if (snapshot.final) return snapshot;
+      throw ApplicationFailure.create({
+        type: TRANSMISSION_IN_PROGRESS,
+        message: `transmission ${attempt} is ${snapshot.status}: the carrier is asked again in ${Math.round(deps.statusPollMs / 1000)} s`,
+        nextRetryDelay: deps.statusPollMs,
+        category: ApplicationFailureCategory.BENIGN,
+      });
     },
 
     async recordCarrierUpdate(faxId: string, attempt: number, update: CarrierUpdate): Promise<TransmissionSnapshot> {

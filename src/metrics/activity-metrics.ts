@@ -1,5 +1,5 @@
 import type { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory, CancelledFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptors } from '@temporalio/worker';
 import type { StatusUpdate } from '../workflows/contract';
 import type { FaxMetrics } from './fax-metrics';
@@ -31,7 +31,8 @@ export function activityMetrics(deps: ActivityMetricsDeps): (ctx: Context) => Ac
         try {
           result = await next(input);
         } catch (err) {
-          deps.metrics.activityFailed(type, failureType(err));
+          // A benign failure is a step of the work (a watch that looks again later), not a fault.
+          if (!(err instanceof ApplicationFailure && err.category === ApplicationFailureCategory.BENIGN)) deps.metrics.activityFailed(type, failureType(err));
           throw err;
         }
         const [faxId, second] = input.args as [string, unknown];

@@ -36,7 +36,12 @@ const submission = proxyActivities<FaxActivities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m' },
 });
 
-/** The polling backstop: long-running, heartbeating, cancelled as soon as a webhook tells the outcome. */
+/**
+ * The polling backstop: each attempt looks once and, while the transmission goes on, asks to be
+ * retried after STATUS_POLL_INTERVAL (its own retry delay); cancelled as soon as a webhook tells
+ * the outcome. Its timeouts date from when one attempt polled until the end, and stay as they
+ * were for the faxes in flight.
+ */
 const watching = proxyActivities<FaxActivities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
