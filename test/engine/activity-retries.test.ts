@@ -24,6 +24,24 @@ test('retries follow the policy: attempt numbers and backoff gaps (2s, 6s, then 
   });
 });
 
+test('an activity waiting to be retried reports the interval it waits and when its next attempt comes, as the real server does', async () => {
+  const key = id('backoff-described');
+  const handle = await env.client.workflow.start('retryWithBackoff', { taskQueue, workflowId: key, args: [key, 3] });
+  const deadline = Date.now() + 20_000;
+  let pending: temporal.api.workflow.v1.IPendingActivityInfo | undefined;
+  // Attempt 1 failed: the 2 s backoff before attempt 2.
+  while (!(pending?.attempt === 2 && pending.nextAttemptScheduleTime)) {
+    if (Date.now() > deadline) throw new Error(`no backoff seen; last: ${JSON.stringify(pending)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    pending = (await handle.describe()).raw.pendingActivities?.[0];
+  }
+  const ms = (t: temporal.api.workflow.v1.IPendingActivityInfo['nextAttemptScheduleTime']): number => Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
+  expect(pending.state).toBe(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED);
+  expect(Number(pending.currentRetryInterval?.seconds ?? 0) * 1000 + Math.round((pending.currentRetryInterval?.nanos ?? 0) / 1e6)).toBe(2000);
+  expect(ms(pending.nextAttemptScheduleTime) - ms(pending.lastAttemptCompleteTime)).toBe(2000);
+  expect(await handle.result()).toEqual({ ok: true, value: 3 });
+});
+
 test('a non-retryable error type fails the activity on attempt 1', async () => {
   const key = id('declined');
   const result = await env.client.workflow.execute('nonRetryable', { taskQueue, workflowId: key, args: [key] });

@@ -67,7 +67,7 @@ function executionInfo(engine: Engine, run: Execution, details: { heartbeat: boo
     lastWorkerIdentity: a?.identity ?? '',
     lastAttemptCompleteTime: a?.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : undefined,
     nextAttemptScheduleTime: open && a?.phase === 'backoff' && a.retryAt ? msTimestamp(a.retryAt) : undefined,
-    currentRetryInterval: open && a?.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - engine.now())) : undefined,
+    currentRetryInterval: open && a?.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - (a.lastAttemptCompleteTime ?? engine.now()))) : undefined,
     canceledReason: run.state.cancelReason ?? '',
     userMetadata: run.events[0]?.userMetadata ?? undefined,
   };

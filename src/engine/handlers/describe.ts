@@ -91,7 +91,8 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
       lastWorkerIdentity: a.identity ?? '',
       lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : undefined,
       nextAttemptScheduleTime: a.phase === 'backoff' && a.retryAt ? msTimestamp(a.retryAt) : undefined,
-      currentRetryInterval: a.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - now)) : undefined,
+      // The interval this backoff waits, not what is left of it (as the real server reports it).
+      currentRetryInterval: a.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - (a.lastAttemptCompleteTime ?? now))) : undefined,
     })),
     pendingNexusOperations: Object.values(s.nexusOps ?? {}).map((op) => pendingNexusOperation(op, now)),
     pendingChildren: Object.values(s.children).map((c) => ({
