@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import fc from 'fast-check';
 import { FINAL_FAX_STATUSES } from '../../src/domain/status';
@@ -132,14 +131,11 @@ function modelActivities(worlds: Map<string, ModelWorld>): FaxActivities {
     watchTransmission: async (faxId, attempt, carrierFaxId) => {
       const world = w(faxId);
       if (world.fax.report === 'poll') return world.classify(attempt, world.report(attempt, 2));
-      // Webhooks only: the poll never learns anything, and is cancelled once a webhook tells the outcome.
-      const ctx = Context.current();
-      for (;;) {
-        const final = world.finals.get(carrierFaxId);
-        if (final) return final;
-        ctx.heartbeat();
-        await ctx.sleep(50);
-      }
+      // Webhooks only: each look learns nothing new and, as the real watch, asks to be run again
+      // later; it is cancelled once a webhook tells the outcome.
+      const final = world.finals.get(carrierFaxId);
+      if (final) return final;
+      throw ApplicationFailure.create({ type: 'transmission_in_progress', message: 'still going', nextRetryDelay: '30s', category: ApplicationFailureCategory.BENIGN });
     },
     recordCarrierUpdate: async (faxId, attempt, update) => w(faxId).classify(attempt, update),
     cancelTransmission: async (faxId, carrierFaxId) => {
