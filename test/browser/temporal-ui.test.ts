@@ -233,6 +233,9 @@ describeInBrowser('the Temporal UI', (stack) => {
     await page.waitForURL(/\/history/);
     await page.goto(page.url().replace(/\/history.*$/, '/pending-activities'));
     await page.locator('ul[role="list"]').getByText('watchTransmission').first().waitFor();
+    // Between two looks at the carrier: when the next comes, and how soon (not "None").
+    const shown = await page.locator('ul[role="list"]').first().innerText();
+    expect(shown).toMatch(/Next Retry\s+[\d-]+ UTC [\d:.]+\s+([12]?\d|30)s/);
     await uiScreenshots(page, 'pending-activity');
   });
 

@@ -39,6 +39,8 @@ test('an activity waiting to be retried reports the interval it waits and when i
   expect(pending.state).toBe(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED);
   expect(Number(pending.currentRetryInterval?.seconds ?? 0) * 1000 + Math.round((pending.currentRetryInterval?.nanos ?? 0) / 1e6)).toBe(2000);
   expect(ms(pending.nextAttemptScheduleTime) - ms(pending.lastAttemptCompleteTime)).toBe(2000);
+  // The attempt is scheduled for then too: the Temporal UI shows it as the next retry.
+  expect(ms(pending.scheduledTime)).toBe(ms(pending.nextAttemptScheduleTime));
   expect(await handle.result()).toEqual({ ok: true, value: 3 });
 });
 

@@ -85,7 +85,8 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
       lastStartedTime: a.startedTime ? msTimestamp(a.startedTime) : undefined,
       attempt: a.attempt,
       maximumAttempts: a.retry.maxAttempts,
-      scheduledTime: msTimestamp(a.attemptScheduledTime),
+      // Waiting to be retried, the attempt is scheduled for its retry time (the UI's "Next Retry"), as the real server says.
+      scheduledTime: msTimestamp(a.phase === 'backoff' && a.retryAt ? a.retryAt : a.attemptScheduledTime),
       expirationTime: a.scheduleToCloseMs ? msTimestamp(a.scheduledTime + a.scheduleToCloseMs) : undefined,
       lastFailure: a.lastFailure ?? undefined,
       lastWorkerIdentity: a.identity ?? '',
