@@ -132,10 +132,11 @@ function modelActivities(worlds: Map<string, ModelWorld>): FaxActivities {
       const world = w(faxId);
       if (world.fax.report === 'poll') return world.classify(attempt, world.report(attempt, 2));
       // Webhooks only: each look learns nothing new and, as the real watch, asks to be run again
-      // later; it is cancelled once a webhook tells the outcome.
+      // later; it is cancelled once a webhook tells the outcome. An hour apart, not the policy's
+      // 30 s: a skipped day would otherwise make thousands of looks that tell nothing.
       const final = world.finals.get(carrierFaxId);
       if (final) return final;
-      throw ApplicationFailure.create({ type: 'transmission_in_progress', message: 'still going', nextRetryDelay: '30s', category: ApplicationFailureCategory.BENIGN });
+      throw ApplicationFailure.create({ type: 'transmission_in_progress', message: 'still going', nextRetryDelay: '1h', category: ApplicationFailureCategory.BENIGN });
     },
     recordCarrierUpdate: async (faxId, attempt, update) => w(faxId).classify(attempt, update),
     cancelTransmission: async (faxId, carrierFaxId) => {
