@@ -11,6 +11,15 @@ import path from 'node:path';
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** Runs a script in a plain Node child (TypeScript sources loadable) and resolves to its output. */
+function runChild(script: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['-r', './src/conversion/child/register-ts.js', '-e', script], { cwd: ROOT, timeout: 90_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
 const CHILD = `
 const fs = require('node:fs');
 const os = require('node:os');
@@ -37,11 +46,7 @@ const { freePort } = require('./src/net');
 `;
 
 test('stopping an embedded PostgreSQL that already shut itself down ends', async () => {
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['-r', './src/conversion/child/register-ts.js', '-e', CHILD], { cwd: ROOT, timeout: 90_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-  });
+  const out = await runChild(CHILD);
   // Before, the child's stop never returned: it ended when nothing was left to do, silently.
   expect(out).toContain('stopped');
 }, 120_000);
@@ -79,11 +84,7 @@ const groupOf = (pid) => {
 `;
 
 test("the server of `durafax start` is in a process group of its own, which a Ctrl-C to the supervisor's group does not reach", async () => {
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['-r', './src/conversion/child/register-ts.js', '-e', OWN_GROUP_CHILD], { cwd: ROOT, timeout: 90_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-  });
+  const out = await runChild(OWN_GROUP_CHILD);
   const seen = JSON.parse(out) as { self: { pgrp: string; session: string }; server: string; before: { pgrp: string; session: string }; after: { pgrp: string; session: string } };
   // The server leads a group and a session of its own, not its starter's.
   expect(seen.before).toEqual({ pgrp: seen.server, session: seen.server });

@@ -9,7 +9,7 @@ import { enums, type Duration, type temporal, type Plain } from '../proto';
 import { retryToProto } from '../model/retry';
 import { durationMs, msDuration, msTimestamp, optionalDuration } from '../time';
 import { required, waitForRun } from './common';
-import { pendingActivityState } from './describe';
+import { pendingActivityState, retryBackoff } from './describe';
 import { countOf, matching } from './visibility';
 
 type W = typeof temporal.api.workflowservice.v1;
@@ -46,7 +46,7 @@ function listInfo(run: Execution): object {
   };
 }
 
-function executionInfo(engine: Engine, run: Execution, details: { heartbeat: boolean; failure: boolean }): object {
+function executionInfo(run: Execution, details: { heartbeat: boolean; failure: boolean }): object {
   const a = hostedActivity(run);
   const open = run.open;
   return {
@@ -66,8 +66,7 @@ function executionInfo(engine: Engine, run: Execution, details: { heartbeat: boo
     lastFailure: details.failure ? (a?.lastFailure ?? undefined) : undefined,
     lastWorkerIdentity: a?.identity ?? '',
     lastAttemptCompleteTime: a?.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : undefined,
-    nextAttemptScheduleTime: open && a?.phase === 'backoff' && a.retryAt ? msTimestamp(a.retryAt) : undefined,
-    currentRetryInterval: open && a?.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - (a.lastAttemptCompleteTime ?? engine.now()))) : undefined,
+    ...(open ? retryBackoff(a) : {}),
     canceledReason: run.state.cancelReason ?? '',
     userMetadata: run.events[0]?.userMetadata ?? undefined,
   };
@@ -157,7 +156,7 @@ export function activityHandlers(engine: Engine): Record<string, Handler> {
       const input = run.event(hostedActivity(run)?.scheduledEventId ?? 0)?.activityTaskScheduledEventAttributes?.input;
       return {
         runId: run.runId,
-        info: executionInfo(engine, run, { heartbeat: !!req.includeHeartbeatDetails, failure: !!req.includeLastFailure }),
+        info: executionInfo(run, { heartbeat: !!req.includeHeartbeatDetails, failure: !!req.includeLastFailure }),
         input: req.includeInput ? (input ?? undefined) : undefined,
         outcome: req.includeOutcome && !run.open ? run.state.outcome : undefined,
       };

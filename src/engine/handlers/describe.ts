@@ -14,6 +14,15 @@ export function pendingActivityState(a: ActivityState): number {
   return a.paused ? PA.PENDING_ACTIVITY_STATE_PAUSED : PA.PENDING_ACTIVITY_STATE_SCHEDULED;
 }
 
+/**
+ * An activity waiting to be retried, as the real server reports it: when the next attempt comes
+ * and the interval it waits (not what is left of it); nothing for one not backing off.
+ */
+export function retryBackoff(a: ActivityState | undefined): { nextAttemptScheduleTime?: ReturnType<typeof msTimestamp>; currentRetryInterval?: ReturnType<typeof msDuration> } {
+  if (a?.phase !== 'backoff' || !a.retryAt) return {};
+  return { nextAttemptScheduleTime: msTimestamp(a.retryAt), currentRetryInterval: msDuration(Math.max(0, a.retryAt - (a.lastAttemptCompleteTime ?? a.retryAt))) };
+}
+
 /** Worker versioning: what the last worker reported (behavior, version) and an operator's override; absent for unversioned runs. */
 function versioningInfo(run: Execution): WorkflowExecutionInfo['versioningInfo'] {
   const { versioning, versioningOverride } = run.visible;
@@ -91,9 +100,7 @@ export function describeRun(engine: Engine, run: Execution): DescribeWorkflowExe
       lastFailure: a.lastFailure ?? undefined,
       lastWorkerIdentity: a.identity ?? '',
       lastAttemptCompleteTime: a.lastAttemptCompleteTime ? msTimestamp(a.lastAttemptCompleteTime) : undefined,
-      nextAttemptScheduleTime: a.phase === 'backoff' && a.retryAt ? msTimestamp(a.retryAt) : undefined,
-      // The interval this backoff waits, not what is left of it (as the real server reports it).
-      currentRetryInterval: a.phase === 'backoff' && a.retryAt ? msDuration(Math.max(0, a.retryAt - (a.lastAttemptCompleteTime ?? now))) : undefined,
+      ...retryBackoff(a),
     })),
     pendingNexusOperations: Object.values(s.nexusOps ?? {}).map((op) => pendingNexusOperation(op, now)),
     pendingChildren: Object.values(s.children).map((c) => ({
